@@ -1,0 +1,27 @@
+// Bundles the CLI into one ESM file so `badgateway` starts fast (no module resolution at run time),
+// and builds the library entry separately so it can be imported without the CLI.
+
+import { readFileSync } from "node:fs";
+import { build } from "esbuild";
+
+const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+const common = {
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "esm",
+  sourcemap: "linked",
+  logLevel: "warning",
+  define: { __BADGATEWAY_VERSION__: JSON.stringify(pkg.version) },
+  // Bundled CommonJS dependencies may call require(); give the ESM bundle one.
+  banner: {
+    js: "import { createRequire as __bgCreateRequire } from 'node:module'; const require = __bgCreateRequire(import.meta.url);",
+  },
+};
+await build({
+  ...common,
+  entryPoints: ["src/cli/main.ts"],
+  outfile: "dist/cli.js",
+  banner: { js: `#!/usr/bin/env node\n${common.banner.js}` },
+});
+await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/index.js", packages: "external" });

@@ -1,0 +1,65 @@
+import { Command, CommanderError } from "commander";
+import { registerConfig } from "./commands/config.js";
+import { registerExplain } from "./commands/explain.js";
+import { registerLint } from "./commands/lint.js";
+import { registerLogs } from "./commands/logs.js";
+import { registerProbe } from "./commands/probe.js";
+import { EXIT, UserError } from "./exit.js";
+
+export function buildProgram(): Command {
+  const program = new Command("badgateway")
+    .description("Find out why nginx answers 502 Bad Gateway / 504 Gateway Timeout, and what to do about it.")
+    .version(__BADGATEWAY_VERSION__, "-V, --version")
+    .showHelpAfterError("(run with --help for usage and examples)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ badgateway explain '2026/04/04 08:14:55 [error] 2210#2210: *88 connect() failed (111: Connection refused) while connecting to upstream, ...'
+  $ badgateway logs /var/log/nginx/error.log /var/log/nginx/error.log.1 /var/log/nginx/error.log.2.gz
+  $ badgateway lint /etc/nginx/nginx.conf
+  $ badgateway probe --config /etc/nginx/nginx.conf
+
+Exit codes: 0 nothing wrong found, 1 problems found, 2 could not do the job (message on stderr).
+Colours follow NO_COLOR / FORCE_COLOR; every command takes --json.`,
+    );
+  program.exitOverride();
+  registerExplain(program);
+  registerLogs(program);
+  registerConfig(program);
+  registerLint(program);
+  registerProbe(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === "number" ? process.exitCode : EXIT.OK;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end up here with exitCode 0.
+      return err.exitCode === 0 ? EXIT.OK : EXIT.ERROR;
+    }
+    if (err instanceof UserError) {
+      process.stderr.write(`badgateway: ${err.message}\n`);
+      return err.exitCode;
+    }
+    const e = err as NodeJS.ErrnoException;
+    if (process.env["BADGATEWAY_DEBUG"]) process.stderr.write(`${e?.stack ?? String(err)}\n`);
+    process.stderr.write(
+      `badgateway: internal error: ${e?.message ?? String(err)} (set BADGATEWAY_DEBUG=1 for details)\n`,
+    );
+    return EXIT.ERROR;
+  }
+}
+
+// Writing to a closed pipe (`badgateway logs … | head`) is not an error worth a stack trace.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(EXIT.OK);
+});
+
+main(process.argv).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,6 @@
+/**
+ * badgateway library API. The CLI (src/cli) is a thin layer over exactly these exports.
+ * Pipeline: collectors (src/evidence) → Evidence → rules (src/rules) → Findings → renderers (src/report).
+ */
+export const VERSION: string = __BADGATEWAY_VERSION__;
+export * from "./rules/types.js";

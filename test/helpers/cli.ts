@@ -1,0 +1,15 @@
+import { spawnSync } from "node:child_process";
+
+export const cliPath = new URL("../../dist/cli.js", import.meta.url).pathname;
+
+/** Runs the built CLI (npm test builds first) with NO_COLOR and returns exit code and output. */
+export function runCli(args: string[], input?: string, env: Record<string, string> = {}) {
+  const res = spawnSync(process.execPath, [cliPath, ...args], {
+    input,
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1", ...env },
+    timeout: 120_000,
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
+}
