@@ -3,4 +3,5 @@
  * Pipeline: collectors (src/evidence) → Evidence → rules (src/rules) → Findings → renderers (src/report).
  */
 export const VERSION: string = __BADGATEWAY_VERSION__;
+export * from "./evidence/input.js";
 export * from "./rules/types.js";
