@@ -286,7 +286,8 @@ export class AccessAccumulator {
     if (hi >= 0) groups.push(this.key(this.hosts, this.fmt.unescape(v[hi] as string), () => new GroupAcc()));
     const qi = ix["request"] as number;
     if (qi >= 0) {
-      const r = parseRequestLine(this.fmt.unescape(v[qi] as string));
+      const raw = v[qi] as string;
+      const r = parseRequestLine(raw.indexOf("\\") < 0 ? raw : this.fmt.unescape(raw));
       groups.push(
         this.key(this.locations, r ? this.locationOf(r.uri) : "(bad request)", () => new GroupAcc()),
       );
