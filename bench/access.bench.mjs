@@ -2,7 +2,7 @@
 // Access-log statistics benchmark: `badgateway access --json` vs a mawk status-per-peer counter and GoAccess,
 // all on the same generated log in the same run. BENCH_SIZE_MB (default 1024) sets the log size.
 import { spawnSync } from "node:child_process";
-import { createWriteStream, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, statSync, writeFileSync } from "node:fs";
 import { cpus, freemem, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,7 +34,7 @@ async function generate() {
   const r = rng(seed);
   const peers = ["10.0.0.1:8080", "10.0.0.2:8080", "10.0.0.3:8080", "[fd00::4]:8080", "unix:/run/app.sock"];
   const paths = ["/api/users", "/api/orders?id=", "/static/app.js", "/login", "/reports/generate", "/"];
-  const uas = ['Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36', "curl/8.5.0", 'bot \\x22q\\x22'];
+  const uas = ["Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36", "curl/8.5.0", "bot \\x22q\\x22"];
   const ws = createWriteStream(logPath);
   let written = 0;
   let t = Date.UTC(2026, 10, 24, 0, 0, 0);
@@ -81,7 +81,11 @@ async function generate() {
 
 function timed(cmd, args, opts = {}) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync("/usr/bin/time", ["-f", "%M", cmd, ...args], { encoding: "utf8", maxBuffer: 1 << 28, ...opts });
+  const r = spawnSync("/usr/bin/time", ["-f", "%M", cmd, ...args], {
+    encoding: "utf8",
+    maxBuffer: 1 << 28,
+    ...opts,
+  });
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
   const rssKb = Number(r.stderr.trim().split("\n").pop());
   return { secs, rssMb: rssKb / 1024, stdout: r.stdout, stderr: r.stderr, status: r.status };
@@ -89,11 +93,20 @@ function timed(cmd, args, opts = {}) {
 
 await generate();
 const mb = statSync(logPath).size / 1e6;
-console.log(`machine: ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM (${(freemem() / 2 ** 30).toFixed(1)} free)`);
+console.log(
+  `machine: ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM (${(freemem() / 2 ** 30).toFixed(1)} free)`,
+);
 console.log(`input: ${logPath} (${mb.toFixed(0)} MB)`);
 spawnSync("cat", [logPath], { stdio: ["ignore", "ignore", "ignore"] }); // warm the page cache
 
-const ours = timed(process.execPath, [join(root, "dist", "cli.js"), "access", "--json", "--log-format", FORMAT, logPath]);
+const ours = timed(process.execPath, [
+  join(root, "dist", "cli.js"),
+  "access",
+  "--json",
+  "--log-format",
+  FORMAT,
+  logPath,
+]);
 const summary = JSON.parse(ours.stdout);
 const mawk = timed("mawk", ["-f", join(here, "access-count.awk"), logPath]);
 const rows = [
@@ -103,10 +116,24 @@ const rows = [
 let ga = null;
 if (spawnSync("sh", ["-c", "command -v goaccess"]).status === 0) {
   const tmp = join(out, "goaccess.json");
-  ga = timed("goaccess", [logPath, "--log-format", '%h %^[%d:%t %^] "%r" %s %b "%R" "%u" %^', "--date-format", "%d/%b/%Y", "--time-format", "%T", "-o", tmp, "--no-progress"]);
+  ga = timed("goaccess", [
+    logPath,
+    "--log-format",
+    '%h %^[%d:%t %^] "%r" %s %b "%R" "%u" %^',
+    "--date-format",
+    "%d/%b/%Y",
+    "--time-format",
+    "%T",
+    "-o",
+    tmp,
+    "--no-progress",
+  ]);
   rows.push(["goaccess (json report)", ga]);
 } else console.log("goaccess: not installed — skipped (apt-get install -y goaccess)");
-for (const [name, r] of rows) console.log(`${name.padEnd(40)} ${r.secs.toFixed(2).padStart(7)} s ${(mb / r.secs).toFixed(0).padStart(6)} MB/s  peak RSS ${r.rssMb.toFixed(0)} MB${r.status ? ` (exit ${r.status})` : ""}`);
+for (const [name, r] of rows)
+  console.log(
+    `${name.padEnd(40)} ${r.secs.toFixed(2).padStart(7)} s ${(mb / r.secs).toFixed(0).padStart(6)} MB/s  peak RSS ${r.rssMb.toFixed(0)} MB${r.status ? ` (exit ${r.status})` : ""}`,
+  );
 console.log(`ratio to mawk: ${(mawk.secs / ours.secs).toFixed(2)}  (≥ 1.0 means faster than mawk)`);
 if (ga) console.log(`ratio to goaccess: ${(ga.secs / ours.secs).toFixed(2)}`);
 
@@ -118,7 +145,10 @@ for (const line of mawk.stdout.trim().split("\n")) {
 }
 let mismatches = 0;
 for (const [peer, p] of Object.entries(summary.byPeer)) {
-  for (const [status, key] of [["502", "s502"], ["504", "s504"]]) {
+  for (const [status, key] of [
+    ["502", "s502"],
+    ["504", "s504"],
+  ]) {
     const a = awkCounts.get(`${peer} ${status}`) ?? 0;
     if (a !== p[key]) {
       mismatches++;
@@ -126,8 +156,16 @@ for (const [peer, p] of Object.entries(summary.byPeer)) {
     }
   }
 }
-console.log(mismatches ? `502/504 per peer: ${mismatches} mismatches` : "502/504 per peer: identical to mawk");
+console.log(
+  mismatches ? `502/504 per peer: ${mismatches} mismatches` : "502/504 per peer: identical to mawk",
+);
 const peer = Object.entries(summary.byPeer)[0];
-if (peer) console.log(`sample: ${peer[0]} tries ${peer[1].requests} p50/p95/p99 ${peer[1].latency.response.p50}/${peer[1].latency.response.p95}/${peer[1].latency.response.p99} s`);
-writeFileSync(join(out, "access-bench-last.txt"), `${new Date().toISOString()} ${mb.toFixed(0)}MB ours ${ours.secs.toFixed(2)}s mawk ${mawk.secs.toFixed(2)}s\n`);
+if (peer)
+  console.log(
+    `sample: ${peer[0]} tries ${peer[1].requests} p50/p95/p99 ${peer[1].latency.response.p50}/${peer[1].latency.response.p95}/${peer[1].latency.response.p99} s`,
+  );
+writeFileSync(
+  join(out, "access-bench-last.txt"),
+  `${new Date().toISOString()} ${mb.toFixed(0)}MB ours ${ours.secs.toFixed(2)}s mawk ${mawk.secs.toFixed(2)}s\n`,
+);
 process.exit(mismatches || ours.status > 1 ? 1 : 0);

@@ -5,6 +5,10 @@
  * distinct peers/hosts/locations/minutes, each capped).
  */
 
+import { existsSync, statSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 import {
   COMBINED_FORMAT,
   type CompiledLogFormat,
@@ -15,8 +19,8 @@ import {
   parseTimeIso,
   parseTimeLocal,
 } from "../nginx/logformat.js";
-import { QuantileSketch } from "../nginx/sketch.js";
-import { type InputWarning, lineBlocks, orderRotated } from "./input.js";
+import { QuantileSketch, type SketchJSON } from "../nginx/sketch.js";
+import { type InputWarning, isGzipFile, isStdin, lineBlocks, orderRotated, splitRanges } from "./input.js";
 
 export interface AccessOptions {
   /** A format string, the args of a log_format directive, or "combined". Default combined. */
@@ -30,6 +34,8 @@ export interface AccessOptions {
   /** Max distinct keys per table (further keys are folded into "(other)"). Default 5000. */
   maxKeys?: number;
   onWarning?: (w: InputWarning) => void;
+  /** Plain files at least this big are scanned by worker threads (default PARALLEL_MIN_BYTES, 64 MiB). */
+  parallelMinBytes?: number;
 }
 
 export interface Percentiles {
@@ -105,6 +111,18 @@ export function firstSegment(uri: string): string {
     }
   }
   return end === 1 ? "/" : uri.slice(0, end);
+}
+
+type GroupState = { c: Counts; u: number; r: SketchJSON; p: SketchJSON };
+/** Snapshot of an AccessAccumulator (plain data, safe to post between threads). */
+export interface AccumulatorState {
+  n: number[];
+  samples: string[];
+  totals: GroupState;
+  peers: Array<[string, { c: Counts; f: number; s: number; r: SketchJSON; h: SketchJSON; x: SketchJSON }]>;
+  hosts: Array<[string, GroupState]>;
+  locations: Array<[string, GroupState]>;
+  minutes: Array<[number, Counts]>;
 }
 
 class CountsAcc {
@@ -351,6 +369,81 @@ export class AccessAccumulator {
     return total;
   }
 
+  /** A structured-clone-able snapshot (for worker threads); `fromState` rebuilds an accumulator to `merge`. */
+  toState(): AccumulatorState {
+    const g = (a: GroupAcc) => ({
+      c: a.counts(),
+      u: a.upstreamed,
+      r: a.request.toJSON(),
+      p: a.upstream.toJSON(),
+    });
+    return {
+      n: [this.lines, this.matched, this.unmatched, this.outOfWindow, this.first, this.last],
+      samples: this.unmatchedSamples,
+      totals: g(this.totals),
+      peers: [...this.peers].map(([k, p]) => [
+        k,
+        {
+          c: p.counts(),
+          f: p.failedInChain,
+          s: p.servedAfterRetry,
+          r: p.response.toJSON(),
+          h: p.header.toJSON(),
+          x: p.connect.toJSON(),
+        },
+      ]),
+      hosts: [...this.hosts].map(([k, a]) => [k, g(a)]),
+      locations: [...this.locations].map(([k, a]) => [k, g(a)]),
+      minutes: [...this.minutes].map(([k, a]) => [k, a.counts()]),
+    };
+  }
+
+  static fromState(formatText: string, escapeMode: LogEscape, st: AccumulatorState): AccessAccumulator {
+    const a = new AccessAccumulator(formatText, escapeMode);
+    [a.lines, a.matched, a.unmatched, a.outOfWindow, a.first, a.last] = st.n as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    a.unmatchedSamples = st.samples;
+    const counts = (t: CountsAcc, c: Counts) => {
+      t.requests = c.requests;
+      t.s502 = c.s502;
+      t.s504 = c.s504;
+      t.s5xx = c.s5xx;
+    };
+    const g = (x: AccumulatorState["totals"]) => {
+      const r = new GroupAcc();
+      counts(r, x.c);
+      r.upstreamed = x.u;
+      r.request = QuantileSketch.fromJSON(x.r);
+      r.upstream = QuantileSketch.fromJSON(x.p);
+      return r;
+    };
+    a.totals = g(st.totals);
+    for (const [k, x] of st.peers) {
+      const p = new PeerAcc();
+      counts(p, x.c);
+      p.failedInChain = x.f;
+      p.servedAfterRetry = x.s;
+      p.response = QuantileSketch.fromJSON(x.r);
+      p.header = QuantileSketch.fromJSON(x.h);
+      p.connect = QuantileSketch.fromJSON(x.x);
+      a.peers.set(k, p);
+    }
+    for (const [k, x] of st.hosts) a.hosts.set(k, g(x));
+    for (const [k, x] of st.locations) a.locations.set(k, g(x));
+    for (const [k, c] of st.minutes) {
+      const m = new CountsAcc();
+      counts(m, c);
+      a.minutes.set(k, m);
+    }
+    return a;
+  }
+
   merge(o: AccessAccumulator): void {
     this.lines += o.lines;
     this.matched += o.matched;
@@ -494,7 +587,39 @@ export async function summarizeAccessLogs(files: string[], opts: AccessOptions =
   const acc = new AccessAccumulator(text, opts.escape ?? "default", opts);
   const warnings: InputWarning[] = [];
   const ordered = files.includes("-") ? files : orderRotated(files);
+  const workerFile = fileURLToPath(new URL("./access-worker.js", import.meta.url));
+  const parallel = !opts.locationOf && availableParallelism() > 1 && existsSync(workerFile);
   for (const f of ordered) {
+    if (
+      parallel &&
+      !isStdin(f) &&
+      sizeOf(f) >= (opts.parallelMinBytes ?? PARALLEL_MIN_BYTES) &&
+      !isGzipFile(f)
+    ) {
+      const ranges = splitRanges(sizeOf(f), availableParallelism());
+      const states = await Promise.all(
+        ranges.map(
+          (r) =>
+            new Promise<AccumulatorState>((resolve, reject) => {
+              const w = new Worker(workerFile, {
+                workerData: {
+                  file: f,
+                  ...r,
+                  format: text,
+                  escape: acc.escapeMode,
+                  since: opts.since,
+                  until: opts.until,
+                  maxKeys: opts.maxKeys,
+                },
+              });
+              w.once("message", resolve);
+              w.once("error", reject);
+            }),
+        ),
+      );
+      for (const st of states) acc.merge(AccessAccumulator.fromState(text, acc.escapeMode, st));
+      continue;
+    }
     for await (const block of lineBlocks(f, {
       onWarning: (w) => {
         warnings.push(w);
@@ -505,4 +630,15 @@ export async function summarizeAccessLogs(files: string[], opts: AccessOptions =
     }
   }
   return acc.result(ordered, warnings);
+}
+
+/** Plain files at least this big are split into byte ranges scanned by worker threads (one per core). */
+export const PARALLEL_MIN_BYTES = 64 << 20;
+
+function sizeOf(f: string): number {
+  try {
+    return statSync(f).size;
+  } catch {
+    return 0;
+  }
 }

@@ -157,4 +157,20 @@ systemDescribe(["nginx"], "access log through the config's own log_format (real 
     expect(t.stdout).toContain(`127.0.0.1:${P.dead}`);
     expect(t.stdout).toMatch(/12 requests/);
   });
+
+  it("the worker-thread path (byte ranges, merged states) gives the same summary", () => {
+    const args = [
+      "access",
+      "--format-file",
+      snippetPath,
+      "--log-format",
+      "up",
+      join(ngx.prefix, "logs", "up.log"),
+      "--json",
+    ];
+    const one = JSON.parse(runCli(args).stdout);
+    const par = runCli(args, undefined, { BADGATEWAY_PARALLEL_MIN_BYTES: "1" });
+    expect(par.code).toBe(1);
+    expect(JSON.parse(par.stdout)).toEqual(one);
+  });
 });

