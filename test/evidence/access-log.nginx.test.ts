@@ -130,46 +130,30 @@ systemDescribe(["nginx"], "access log through the config's own log_format (real 
     expect(s.firstTime).not.toBeNull();
   });
 
+  const byName = (...extra: string[]) => [
+    "access",
+    "--format-file",
+    snippetPath,
+    "--log-format",
+    "up",
+    join(ngx.prefix, "logs", "up.log"),
+    ...extra,
+  ];
+
   it("the CLI reads the format by name from a config snippet and exits 1 on 502/504", () => {
-    const r = runCli([
-      "access",
-      "--format-file",
-      snippetPath,
-      "--log-format",
-      "up",
-      join(ngx.prefix, "logs", "up.log"),
-      "--json",
-    ]);
+    const r = runCli(byName("--json"));
     expect(r.stderr).toBe("");
     expect(r.code).toBe(1);
     const j = JSON.parse(r.stdout);
     expect(j.byPeer[`127.0.0.1:${P.slow}`].s504).toBe(4);
-    const t = runCli([
-      "access",
-      "--format-file",
-      snippetPath,
-      "--log-format",
-      "up",
-      join(ngx.prefix, "logs", "up.log"),
-      "--timeout",
-      "0.2",
-    ]);
+    const t = runCli(byName("--timeout", "0.2"));
     expect(t.stdout).toContain(`127.0.0.1:${P.dead}`);
     expect(t.stdout).toMatch(/12 requests/);
   });
 
   it("the worker-thread path (byte ranges, merged states) gives the same summary", () => {
-    const args = [
-      "access",
-      "--format-file",
-      snippetPath,
-      "--log-format",
-      "up",
-      join(ngx.prefix, "logs", "up.log"),
-      "--json",
-    ];
-    const one = JSON.parse(runCli(args).stdout);
-    const par = runCli(args, undefined, { BADGATEWAY_PARALLEL_MIN_BYTES: "1" });
+    const one = JSON.parse(runCli(byName("--json")).stdout);
+    const par = runCli(byName("--json"), undefined, { BADGATEWAY_PARALLEL_MIN_BYTES: "1" });
     expect(par.code).toBe(1);
     expect(JSON.parse(par.stdout)).toEqual(one);
   });
