@@ -36,9 +36,9 @@ describe("compileLogFormat", () => {
       '172.16.4.9 - ops [17/Sep/2025:21:05:07 +0000] "PUT /v2/cart HTTP/2.0" 502 559 "-" "Mozilla/5.0 (X11; Linux)"',
     );
     expect(r).toMatchObject({
-      remote_addr: "192.168.10.45",
+      remote_addr: "172.16.4.9",
       status: "502",
-      request: "GET /api/status HTTP/1.1",
+      request: "PUT /v2/cart HTTP/2.0",
       http_user_agent: "Mozilla/5.0 (X11; Linux)",
     });
     expect(parseTimeLocal(r?.time_local as string)).toBe(Date.UTC(2025, 8, 17, 21, 5, 7));
