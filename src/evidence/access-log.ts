@@ -331,6 +331,7 @@ export class AccessAccumulator {
   private addPeers(addr: string): number {
     const v = this.vals;
     const ix = this.ix;
+    if (addr.indexOf(",") < 0 && addr.indexOf(" : ") < 0) return this.addOnePeer(addr);
     const lists = [
       "upstream_status",
       "upstream_response_time",
@@ -442,6 +443,23 @@ export class AccessAccumulator {
       a.minutes.set(k, m);
     }
     return a;
+  }
+
+  /** Fast path for the common case: one peer, one try (no lists to split). */
+  private addOnePeer(addr: string): number {
+    const v = this.vals;
+    const ix = this.ix;
+    const acc = this.key(this.peers, addr, () => new PeerAcc());
+    const si = ix["upstream_status"] as number;
+    acc.add(si >= 0 ? toInt(v[si] as string) : 0);
+    const ri = ix["upstream_response_time"] as number;
+    const r = ri >= 0 ? toNum(v[ri] as string) : Number.NaN;
+    if (!Number.isNaN(r)) acc.response.add(r);
+    const hi = ix["upstream_header_time"] as number;
+    if (hi >= 0) acc.header.add(toNum(v[hi] as string));
+    const ci = ix["upstream_connect_time"] as number;
+    if (ci >= 0) acc.connect.add(toNum(v[ci] as string));
+    return r;
   }
 
   merge(o: AccessAccumulator): void {
