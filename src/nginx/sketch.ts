@@ -79,7 +79,8 @@ export class QuantileSketch {
   /** The q-quantile (0 ≤ q ≤ 1), or null when empty. */
   quantile(q: number): number | null {
     if (this.count === 0) return null;
-    const rank = Math.max(0, Math.min(this.count - 1, Math.floor(q * (this.count - 1))));
+    // nearest-rank definition: the smallest value with at least q of the values at or below it
+    const rank = Math.max(0, Math.min(this.count - 1, Math.ceil(q * this.count) - 1));
     if (rank < this.zeros) return 0;
     let seen = this.zeros;
     const keys = [...this.counts.keys()].sort((a, b) => a - b);

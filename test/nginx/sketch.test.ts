@@ -4,7 +4,7 @@ import { QuantileSketch } from "../../src/nginx/sketch.js";
 
 function exact(values: number[], q: number): number {
   const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(q * (s.length - 1))] as number;
+  return s[Math.max(0, Math.ceil(q * s.length) - 1)] as number;
 }
 
 describe("QuantileSketch", () => {
@@ -55,6 +55,14 @@ describe("QuantileSketch", () => {
     for (let i = 1; i < 100_000; i++) s.add(i * 1e-3);
     expect(s.toJSON().buckets.length).toBeLessThanOrEqual(100);
     expect(Math.abs((s.quantile(0.99) as number) - 99) / 99).toBeLessThan(0.02);
+  });
+
+  it("uses nearest rank: p99 of two values is the larger one", () => {
+    const s = new QuantileSketch();
+    s.add(0.05);
+    s.add(60);
+    expect(s.quantile(0.5)).toBeCloseTo(0.05, 2);
+    expect((s.quantile(0.99) as number) / 60).toBeCloseTo(1, 1);
   });
 
   it("returns null when empty and ignores NaN/negative values", () => {
