@@ -3,5 +3,8 @@
  * Pipeline: collectors (src/evidence) → Evidence → rules (src/rules) → Findings → renderers (src/report).
  */
 export const VERSION: string = __BADGATEWAY_VERSION__;
+export * from "./evidence/access-log.js";
 export * from "./evidence/input.js";
+export * from "./nginx/logformat.js";
+export * from "./nginx/sketch.js";
 export * from "./rules/types.js";

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { registerAccess } from "./commands/access.js";
 import { registerConfig } from "./commands/config.js";
 import { registerExplain } from "./commands/explain.js";
 import { registerLint } from "./commands/lint.js";
@@ -29,6 +30,7 @@ Colours follow NO_COLOR / FORCE_COLOR; every command takes --json.`,
   registerConfig(program);
   registerLint(program);
   registerProbe(program);
+  registerAccess(program);
   return program;
 }
 

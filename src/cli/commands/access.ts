@@ -1,0 +1,230 @@
+import { readFileSync } from "node:fs";
+import type { Command } from "commander";
+import pc from "picocolors";
+import { type AccessSummary, summarizeAccessLogs } from "../../evidence/access-log.js";
+import type { LogEscape } from "../../nginx/logformat.js";
+import { EXIT, UserError } from "../exit.js";
+
+interface AccessCliOptions {
+  logFormat?: string;
+  defineFormat: string[];
+  formatFile?: string;
+  escape?: string;
+  since?: string;
+  until?: string;
+  timeout?: string;
+  json?: boolean;
+}
+
+/**
+ * Pulls `log_format NAME [escape=…] 'part' 'part' …;` directives out of a config snippet. Deliberately simple
+ * (quoted strings and bare words, `#` comments, no includes/variables): the config engine will replace it.
+ */
+export function extractLogFormats(text: string): Map<string, { format: string; escape: LogEscape }> {
+  const out = new Map<string, { format: string; escape: LogEscape }>();
+  const body = text.replace(/^\s*#[^\n]*$/gm, "");
+  let at = body.indexOf("log_format");
+  while (at >= 0) {
+    const semi = findSemicolon(body, at);
+    if (semi < 0) break;
+    const words = wordsOf(body.slice(at + "log_format".length, semi));
+    at = body.indexOf("log_format", semi);
+    const name = words.shift();
+    if (!name) continue;
+    let mode: LogEscape = "default";
+    if (words[0]?.startsWith("escape=")) mode = (words.shift() as string).slice(7) as LogEscape;
+    out.set(name, { format: words.join(""), escape: mode });
+  }
+  return out;
+}
+
+function findSemicolon(s: string, from: number): number {
+  let q = "";
+  for (let i = from; i < s.length; i++) {
+    const c = s[i];
+    if (q) {
+      if (c === "\\") i++;
+      else if (c === q) q = "";
+    } else if (c === '"' || c === "'") q = c;
+    else if (c === ";") return i;
+  }
+  return -1;
+}
+
+function wordsOf(s: string): string[] {
+  const words: string[] = [];
+  let i = 0;
+  while (i < s.length) {
+    const c = s[i] as string;
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
+    let w = "";
+    if (c === '"' || c === "'") {
+      i++;
+      while (i < s.length && s[i] !== c) {
+        if (s[i] === "\\" && i + 1 < s.length) {
+          const n = s[i + 1] as string;
+          w += n === "n" ? "\n" : n === "t" ? "\t" : n === "r" ? "\r" : n;
+          i += 2;
+          continue;
+        }
+        w += s[i];
+        i++;
+      }
+      i++;
+    } else {
+      while (i < s.length && !/\s/.test(s[i] as string)) w += s[i++];
+    }
+    words.push(w);
+  }
+  return words;
+}
+
+/** "2h", "30m", "90s", "1d", or an ISO / Date.parse-able time → epoch ms. */
+export function parseWhen(v: string, now = Date.now()): number {
+  const m = /^(\d+)([smhd])$/.exec(v);
+  if (m) return now - Number(m[1]) * { s: 1e3, m: 6e4, h: 36e5, d: 864e5 }[m[2] as "s"];
+  const t = Date.parse(v);
+  if (Number.isNaN(t))
+    throw new UserError(`cannot read the time '${v}' (use e.g. 2h, 30m, or 2026-04-04T08:00:00Z)`);
+  return t;
+}
+
+function fmtPct(n: number, d: number): string {
+  return d === 0 ? "0%" : `${((100 * n) / d).toFixed(1)}%`;
+}
+
+function sec(x: number | null, limit?: number): string {
+  if (x === null) return "-";
+  const s = `${x.toFixed(3)}s`;
+  return limit !== undefined && x >= limit * 0.9 ? pc.red(s) : s;
+}
+
+export function renderAccess(s: AccessSummary, timeout?: number): string {
+  const o: string[] = [];
+  const t = s.totals;
+  o.push(pc.bold(`${t.requests} requests`) + (s.firstTime ? ` from ${s.firstTime} to ${s.lastTime}` : ""));
+  o.push(
+    `  502: ${t.s502} (${fmtPct(t.s502, t.requests)})  504: ${t.s504} (${fmtPct(t.s504, t.requests)})  other 5xx: ${t.s5xx}`,
+  );
+  o.push(
+    `  request_time p50 ${sec(t.latency.request.p50, timeout)} p95 ${sec(t.latency.request.p95, timeout)} p99 ${sec(t.latency.request.p99, timeout)}${timeout ? ` (timeout ${timeout}s)` : ""}`,
+  );
+  if (s.unmatched)
+    o.push(
+      pc.yellow(`  ${s.unmatched} line(s) did not match the log format, e.g.: ${s.unmatchedSamples[0]}`),
+    );
+  if (s.outOfWindow) o.push(`  ${s.outOfWindow} line(s) outside the time window were skipped`);
+  const peers = Object.entries(s.byPeer).sort(
+    (a, b) => b[1].s502 + b[1].s504 + b[1].s5xx - (a[1].s502 + a[1].s504 + a[1].s5xx),
+  );
+  if (!s.fields.upstreamAddr)
+    o.push(pc.dim("  (the log format has no $upstream_addr: no per-peer statistics)"));
+  else if (peers.length) {
+    o.push("", pc.bold("Upstream peers (worst first)"));
+    for (const [name, p] of peers.slice(0, 15)) {
+      const bad = p.s502 + p.s504 + p.s5xx;
+      const line = `  ${name}  tries ${p.requests}  502 ${p.s502}  504 ${p.s504}  5xx ${p.s5xx}  failed-then-retried ${p.failedInChain}  response p50 ${sec(p.latency.response.p50, timeout)} p95 ${sec(p.latency.response.p95, timeout)} p99 ${sec(p.latency.response.p99, timeout)}`;
+      o.push(bad || p.failedInChain ? pc.red(line) : line);
+    }
+  }
+  const locs = Object.entries(s.byLocation).filter(([, g]) => g.s502 + g.s504 + g.s5xx > 0);
+  if (locs.length) {
+    o.push("", pc.bold("Locations with 5xx"));
+    for (const [k, g] of locs.slice(0, 15))
+      o.push(
+        `  ${k}  ${g.requests} req  502 ${g.s502}  504 ${g.s504}  5xx ${g.s5xx}  p99 ${sec(g.latency.request.p99, timeout)}`,
+      );
+  }
+  for (const w of s.warnings) o.push(pc.yellow(`warning: ${w.message}`));
+  return `${o.join("\n")}\n`;
+}
+
+export function registerAccess(program: Command): void {
+  program
+    .command("access")
+    .description(
+      "Access-log statistics through your log_format: 502/504 per upstream peer, host, location, minute; latency percentiles",
+    )
+    .argument("[files...]", "access logs (plain, .gz, rotated sets; - for stdin)", ["-"])
+    .option(
+      "--log-format <format>",
+      "'combined', a format string, or a NAME from --define-format/--format-file",
+    )
+    .option(
+      "--define-format <name=format>",
+      "define a named format (repeatable)",
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .option(
+      "--format-file <file>",
+      "read log_format directives from an nginx config snippet (simple extraction, no includes)",
+    )
+    .option("--escape <mode>", "escape= of the format: default, json or none")
+    .option("--since <when>", "only lines at or after this time (2h, 30m, ISO time)")
+    .option("--until <when>", "only lines before this time")
+    .option("--timeout <seconds>", "highlight latencies near this timeout (e.g. your proxy_read_timeout)")
+    .option("--json", "print the summary as JSON (see docs/json.md#access)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ badgateway access /var/log/nginx/access.log /var/log/nginx/access.log.1 /var/log/nginx/access.log.2.gz
+  $ badgateway access --format-file /etc/nginx/nginx.conf --log-format upstream_timing access.log --since 2h
+  $ badgateway access --log-format '$remote_addr [$time_local] "$request" $status $upstream_addr $upstream_status $request_time' access.log --json
+  $ zcat access.log.*.gz | badgateway access - --timeout 60
+
+Exit codes: 0 no upstream 502/504 found, 1 502/504 found, 2 could not read the input or the format.`,
+    )
+    .action(async (files: string[], o: AccessCliOptions) => {
+      const named = new Map<string, { format: string; escape: LogEscape }>();
+      if (o.formatFile) {
+        let text: string;
+        try {
+          text = readFileSync(o.formatFile, "utf8");
+        } catch (e) {
+          throw new UserError(`cannot read ${o.formatFile}: ${(e as Error).message}`);
+        }
+        for (const [k, v] of extractLogFormats(text)) named.set(k, v);
+      }
+      for (const d of o.defineFormat) {
+        const eq = d.indexOf("=");
+        if (eq <= 0) throw new UserError(`--define-format needs NAME=FORMAT, got '${d}'`);
+        named.set(d.slice(0, eq), { format: d.slice(eq + 1), escape: "default" });
+      }
+      let format = o.logFormat ?? "combined";
+      let mode: LogEscape = "default";
+      const hit = named.get(format);
+      if (hit) {
+        format = hit.format;
+        mode = hit.escape;
+      } else if (format !== "combined" && !format.includes("$"))
+        throw new UserError(
+          `unknown log format '${format}' (known: combined${named.size ? `, ${[...named.keys()].join(", ")}` : ""})`,
+        );
+      if (o.escape) {
+        if (!["default", "json", "none"].includes(o.escape))
+          throw new UserError(`--escape must be default, json or none, got '${o.escape}'`);
+        mode = o.escape as LogEscape;
+      }
+      const timeout = o.timeout !== undefined ? Number(o.timeout) : undefined;
+      if (timeout !== undefined && !(timeout > 0))
+        throw new UserError(`--timeout must be a number of seconds, got '${o.timeout}'`);
+      const s = await summarizeAccessLogs(files, {
+        format,
+        escape: mode,
+        ...(o.since ? { since: parseWhen(o.since) } : {}),
+        ...(o.until ? { until: parseWhen(o.until) } : {}),
+        ...(process.env["BADGATEWAY_PARALLEL_MIN_BYTES"]
+          ? { parallelMinBytes: Number(process.env["BADGATEWAY_PARALLEL_MIN_BYTES"]) }
+          : {}),
+        onWarning: (w) => process.stderr.write(`badgateway: ${w.message}\n`),
+      });
+      process.stdout.write(o.json ? `${JSON.stringify(s, null, 2)}\n` : renderAccess(s, timeout));
+      if (s.warnings.length > 0 && s.matched === 0) process.exitCode = EXIT.ERROR;
+      else process.exitCode = s.totals.s502 + s.totals.s504 > 0 ? EXIT.FOUND : EXIT.OK;
+    });
+}

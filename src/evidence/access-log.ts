@@ -1,0 +1,662 @@
+/**
+ * Access-log statistics through the log's own `log_format`: per upstream peer, per host, per location prefix and
+ * per minute — request counts, 502/504/other-5xx, which peer of a retry chain failed, and latency percentiles
+ * from a bounded-memory quantile sketch. Streaming: memory does not grow with file size (only with the number of
+ * distinct peers/hosts/locations/minutes, each capped).
+ */
+
+import { existsSync, statSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import {
+  COMBINED_FORMAT,
+  type CompiledLogFormat,
+  compileLogFormat,
+  type LogEscape,
+  parseMsec,
+  parseRequestLine,
+  parseTimeIso,
+  parseTimeLocal,
+} from "../nginx/logformat.js";
+import { QuantileSketch, type SketchJSON } from "../nginx/sketch.js";
+import { type InputWarning, isGzipFile, isStdin, lineBlocks, orderRotated, splitRanges } from "./input.js";
+
+export interface AccessOptions {
+  /** A format string, the args of a log_format directive, or "combined". Default combined. */
+  format?: string | string[];
+  escape?: LogEscape;
+  /** Time window, epoch ms (inclusive start, exclusive end). Lines without a time are kept. */
+  since?: number;
+  until?: number;
+  /** Maps a request URI to a location key; default: first path segment ("/api/users" → "/api/"). */
+  locationOf?: (uri: string) => string;
+  /** Max distinct keys per table (further keys are folded into "(other)"). Default 5000. */
+  maxKeys?: number;
+  onWarning?: (w: InputWarning) => void;
+  /** Plain files at least this big are scanned by worker threads (default PARALLEL_MIN_BYTES, 64 MiB). */
+  parallelMinBytes?: number;
+}
+
+export interface Percentiles {
+  count: number;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  max: number | null;
+}
+
+export interface Counts {
+  /** Client requests (per peer: tries at that peer). */
+  requests: number;
+  s502: number;
+  s504: number;
+  /** 5xx other than 502 and 504. */
+  s5xx: number;
+}
+
+export interface PeerStats extends Counts {
+  /** Tries at this peer after which nginx went on to the next peer of the same group. */
+  failedInChain: number;
+  /** Tries at this peer that ended a retry chain (served after an earlier peer failed). */
+  servedAfterRetry: number;
+  latency: { response: Percentiles; header: Percentiles; connect: Percentiles };
+}
+
+export interface GroupStats extends Counts {
+  /** Requests that reached at least one upstream. */
+  upstreamed: number;
+  latency: { request: Percentiles; upstream: Percentiles };
+}
+
+export interface AccessSummary {
+  format: string;
+  escape: LogEscape;
+  files: string[];
+  lines: number;
+  matched: number;
+  unmatched: number;
+  /** Up to 10 lines that did not match the format (cut to 300 chars). */
+  unmatchedSamples: string[];
+  outOfWindow: number;
+  firstTime: string | null;
+  lastTime: string | null;
+  totals: GroupStats;
+  byPeer: Record<string, PeerStats>;
+  byHost: Record<string, GroupStats>;
+  byLocation: Record<string, GroupStats>;
+  /** Key: minute, ISO "2026-11-24T13:36Z". */
+  byMinute: Record<string, Counts>;
+  /** Which fields the format provides (rules should check before trusting a zero). */
+  fields: {
+    upstreamAddr: boolean;
+    upstreamStatus: boolean;
+    requestTime: boolean;
+    upstreamResponseTime: boolean;
+    time: boolean;
+  };
+  warnings: InputWarning[];
+}
+
+/** The default location key: the first path segment. */
+export function firstSegment(uri: string): string {
+  if (uri[0] !== "/") return uri === "" ? "/" : "(other)";
+  let end = uri.length;
+  for (let i = 1; i < uri.length; i++) {
+    const c = uri.charCodeAt(i);
+    if (c === 0x2f) return uri.slice(0, i + 1);
+    if (c === 0x3f || c === 0x23) {
+      end = i;
+      break;
+    }
+  }
+  return end === 1 ? "/" : uri.slice(0, end);
+}
+
+type GroupState = { c: Counts; u: number; r: SketchJSON; p: SketchJSON };
+/** Snapshot of an AccessAccumulator (plain data, safe to post between threads). */
+export interface AccumulatorState {
+  n: number[];
+  samples: string[];
+  totals: GroupState;
+  peers: Array<[string, { c: Counts; f: number; s: number; r: SketchJSON; h: SketchJSON; x: SketchJSON }]>;
+  hosts: Array<[string, GroupState]>;
+  locations: Array<[string, GroupState]>;
+  minutes: Array<[number, Counts]>;
+}
+
+class CountsAcc {
+  requests = 0;
+  s502 = 0;
+  s504 = 0;
+  s5xx = 0;
+  add(status: number): void {
+    this.requests++;
+    if (status === 502) this.s502++;
+    else if (status === 504) this.s504++;
+    else if (status >= 500 && status < 600) this.s5xx++;
+  }
+  mergeCounts(o: CountsAcc): void {
+    this.requests += o.requests;
+    this.s502 += o.s502;
+    this.s504 += o.s504;
+    this.s5xx += o.s5xx;
+  }
+  counts(): Counts {
+    return { requests: this.requests, s502: this.s502, s504: this.s504, s5xx: this.s5xx };
+  }
+}
+
+class PeerAcc extends CountsAcc {
+  failedInChain = 0;
+  servedAfterRetry = 0;
+  response = new QuantileSketch();
+  header = new QuantileSketch();
+  connect = new QuantileSketch();
+}
+
+class GroupAcc extends CountsAcc {
+  upstreamed = 0;
+  request = new QuantileSketch();
+  upstream = new QuantileSketch();
+}
+
+function pct(s: QuantileSketch): Percentiles {
+  const r = (x: number | null) => (x === null ? null : Math.round(x * 1000) / 1000);
+  return {
+    count: s.count,
+    p50: r(s.quantile(0.5)),
+    p95: r(s.quantile(0.95)),
+    p99: r(s.quantile(0.99)),
+    max: s.count ? s.max : null,
+  };
+}
+
+/** Mergeable accumulator: feed lines with `addLine`, combine with `merge`, finish with `result`. */
+export class AccessAccumulator {
+  readonly fmt: CompiledLogFormat;
+  lines = 0;
+  matched = 0;
+  unmatched = 0;
+  outOfWindow = 0;
+  unmatchedSamples: string[] = [];
+  first = Number.POSITIVE_INFINITY;
+  last = Number.NEGATIVE_INFINITY;
+  totals = new GroupAcc();
+  peers = new Map<string, PeerAcc>();
+  hosts = new Map<string, GroupAcc>();
+  locations = new Map<string, GroupAcc>();
+  minutes = new Map<number, CountsAcc>();
+  private readonly vals: string[];
+  private readonly ix: Record<string, number>;
+  private readonly maxKeys: number;
+  private readonly locationOf: (uri: string) => string;
+  private lastTimeRaw = "";
+  private lastTimeMs = Number.NaN;
+
+  constructor(
+    readonly formatText: string,
+    readonly escapeMode: LogEscape,
+    private readonly opts: AccessOptions = {},
+  ) {
+    this.fmt = compileLogFormat({ format: formatText, escape: escapeMode });
+    this.vals = new Array(this.fmt.vars.length).fill("");
+    const names = [
+      "status",
+      "request",
+      "time_local",
+      "time_iso8601",
+      "msec",
+      "request_time",
+      "host",
+      "server_name",
+      "upstream_addr",
+      "upstream_status",
+      "upstream_response_time",
+      "upstream_header_time",
+      "upstream_connect_time",
+      "http_host",
+    ];
+    this.ix = Object.fromEntries(names.map((n) => [n, this.fmt.indexOf(n)]));
+    this.maxKeys = opts.maxKeys ?? 5000;
+    this.locationOf = opts.locationOf ?? firstSegment;
+  }
+
+  private key<T>(m: Map<string, T>, k: string, make: () => T): T {
+    let v = m.get(k);
+    if (v === undefined) {
+      if (m.size >= this.maxKeys) k = "(other)";
+      v = m.get(k);
+      if (v === undefined) {
+        v = make();
+        m.set(k, v);
+      }
+    }
+    return v;
+  }
+
+  private time(): number {
+    const ix = this.ix;
+    let raw: string;
+    let kind: number;
+    if ((ix["time_local"] as number) >= 0) {
+      raw = this.vals[ix["time_local"] as number] as string;
+      kind = 0;
+    } else if ((ix["time_iso8601"] as number) >= 0) {
+      raw = this.vals[ix["time_iso8601"] as number] as string;
+      kind = 1;
+    } else if ((ix["msec"] as number) >= 0) {
+      raw = this.vals[ix["msec"] as number] as string;
+      kind = 2;
+    } else return Number.NaN;
+    if (raw === this.lastTimeRaw) return this.lastTimeMs;
+    const t = kind === 0 ? parseTimeLocal(raw) : kind === 1 ? parseTimeIso(raw) : parseMsec(raw);
+    this.lastTimeRaw = raw;
+    this.lastTimeMs = t;
+    return t;
+  }
+
+  addLine(line: string): void {
+    this.lines++;
+    const v = this.vals;
+    if (!this.fmt.split(line, v)) {
+      this.unmatched++;
+      if (this.unmatchedSamples.length < 10) this.unmatchedSamples.push(line.slice(0, 300));
+      return;
+    }
+    const ix = this.ix;
+    const t = this.time();
+    if (!Number.isNaN(t)) {
+      if (
+        (this.opts.since !== undefined && t < this.opts.since) ||
+        (this.opts.until !== undefined && t >= this.opts.until)
+      ) {
+        this.outOfWindow++;
+        return;
+      }
+      if (t < this.first) this.first = t;
+      if (t > this.last) this.last = t;
+    }
+    this.matched++;
+    const si = ix["status"] as number;
+    const status = si >= 0 ? toInt(v[si] as string) : 0;
+    const reqTime = ix["request_time"] as number;
+    const rt = reqTime >= 0 ? toNum(v[reqTime] as string) : Number.NaN;
+
+    // upstream lists
+    const ai = ix["upstream_addr"] as number;
+    let upTotal = Number.NaN;
+    let reached = false;
+    if (ai >= 0) {
+      const addr = v[ai] as string;
+      if (addr !== "-" && addr !== "") {
+        reached = true;
+        upTotal = this.addPeers(addr);
+      }
+    }
+    const groups: GroupAcc[] = [this.totals];
+    const hi =
+      (ix["host"] as number) >= 0
+        ? (ix["host"] as number)
+        : (ix["server_name"] as number) >= 0
+          ? (ix["server_name"] as number)
+          : (ix["http_host"] as number);
+    if (hi >= 0) groups.push(this.key(this.hosts, this.fmt.unescape(v[hi] as string), () => new GroupAcc()));
+    const qi = ix["request"] as number;
+    if (qi >= 0) {
+      const raw = v[qi] as string;
+      const r = parseRequestLine(raw.indexOf("\\") < 0 ? raw : this.fmt.unescape(raw));
+      groups.push(
+        this.key(this.locations, r ? this.locationOf(r.uri) : "(bad request)", () => new GroupAcc()),
+      );
+    }
+    for (const g of groups) {
+      g.add(status);
+      if (reached) g.upstreamed++;
+      if (!Number.isNaN(rt)) g.request.add(rt);
+      if (!Number.isNaN(upTotal)) g.upstream.add(upTotal);
+    }
+    if (!Number.isNaN(t)) {
+      const m = Math.floor(t / 60000);
+      let c = this.minutes.get(m);
+      if (c === undefined) {
+        c = new CountsAcc();
+        this.minutes.set(m, c);
+      }
+      c.add(status);
+    }
+  }
+
+  /** Walks the peers of `$upstream_addr` with the parallel status/time lists; returns the summed response time. */
+  private addPeers(addr: string): number {
+    const v = this.vals;
+    const ix = this.ix;
+    if (addr.indexOf(",") < 0 && addr.indexOf(" : ") < 0) return this.addOnePeer(addr);
+    const lists = [
+      "upstream_status",
+      "upstream_response_time",
+      "upstream_header_time",
+      "upstream_connect_time",
+    ].map((n) => {
+      const i = ix[n] as number;
+      return i >= 0 ? splitFlat(v[i] as string) : null;
+    });
+    const [st, rsp, hdr, con] = lists;
+    let total = Number.NaN;
+    // Flat walk: entries are in the same order across all lists; group boundaries are " : ".
+    const groups = addr.split(" : ");
+    let k = 0;
+    for (let g = 0; g < groups.length; g++) {
+      const peers = (groups[g] as string).split(", ");
+      for (let p = 0; p < peers.length; p++, k++) {
+        const name = peers[p] as string;
+        if (name === "-" || name === "") continue;
+        const acc = this.key(this.peers, name, () => new PeerAcc());
+        const s = st ? toInt(st[k] ?? "-") : 0;
+        acc.add(s);
+        if (p < peers.length - 1) acc.failedInChain++;
+        else if (p > 0) acc.servedAfterRetry++;
+        const r = rsp ? toNum(rsp[k] ?? "-") : Number.NaN;
+        if (!Number.isNaN(r)) {
+          acc.response.add(r);
+          total = Number.isNaN(total) ? r : total + r;
+        }
+        const h = hdr ? toNum(hdr[k] ?? "-") : Number.NaN;
+        if (!Number.isNaN(h)) acc.header.add(h);
+        const c = con ? toNum(con[k] ?? "-") : Number.NaN;
+        if (!Number.isNaN(c)) acc.connect.add(c);
+      }
+    }
+    return total;
+  }
+
+  /** A structured-clone-able snapshot (for worker threads); `fromState` rebuilds an accumulator to `merge`. */
+  toState(): AccumulatorState {
+    const g = (a: GroupAcc) => ({
+      c: a.counts(),
+      u: a.upstreamed,
+      r: a.request.toJSON(),
+      p: a.upstream.toJSON(),
+    });
+    return {
+      n: [this.lines, this.matched, this.unmatched, this.outOfWindow, this.first, this.last],
+      samples: this.unmatchedSamples,
+      totals: g(this.totals),
+      peers: [...this.peers].map(([k, p]) => [
+        k,
+        {
+          c: p.counts(),
+          f: p.failedInChain,
+          s: p.servedAfterRetry,
+          r: p.response.toJSON(),
+          h: p.header.toJSON(),
+          x: p.connect.toJSON(),
+        },
+      ]),
+      hosts: [...this.hosts].map(([k, a]) => [k, g(a)]),
+      locations: [...this.locations].map(([k, a]) => [k, g(a)]),
+      minutes: [...this.minutes].map(([k, a]) => [k, a.counts()]),
+    };
+  }
+
+  static fromState(formatText: string, escapeMode: LogEscape, st: AccumulatorState): AccessAccumulator {
+    const a = new AccessAccumulator(formatText, escapeMode);
+    [a.lines, a.matched, a.unmatched, a.outOfWindow, a.first, a.last] = st.n as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    a.unmatchedSamples = st.samples;
+    const counts = (t: CountsAcc, c: Counts) => {
+      t.requests = c.requests;
+      t.s502 = c.s502;
+      t.s504 = c.s504;
+      t.s5xx = c.s5xx;
+    };
+    const g = (x: AccumulatorState["totals"]) => {
+      const r = new GroupAcc();
+      counts(r, x.c);
+      r.upstreamed = x.u;
+      r.request = QuantileSketch.fromJSON(x.r);
+      r.upstream = QuantileSketch.fromJSON(x.p);
+      return r;
+    };
+    a.totals = g(st.totals);
+    for (const [k, x] of st.peers) {
+      const p = new PeerAcc();
+      counts(p, x.c);
+      p.failedInChain = x.f;
+      p.servedAfterRetry = x.s;
+      p.response = QuantileSketch.fromJSON(x.r);
+      p.header = QuantileSketch.fromJSON(x.h);
+      p.connect = QuantileSketch.fromJSON(x.x);
+      a.peers.set(k, p);
+    }
+    for (const [k, x] of st.hosts) a.hosts.set(k, g(x));
+    for (const [k, x] of st.locations) a.locations.set(k, g(x));
+    for (const [k, c] of st.minutes) {
+      const m = new CountsAcc();
+      counts(m, c);
+      a.minutes.set(k, m);
+    }
+    return a;
+  }
+
+  /** Fast path for the common case: one peer, one try (no lists to split). */
+  private addOnePeer(addr: string): number {
+    const v = this.vals;
+    const ix = this.ix;
+    const acc = this.key(this.peers, addr, () => new PeerAcc());
+    const si = ix["upstream_status"] as number;
+    acc.add(si >= 0 ? toInt(v[si] as string) : 0);
+    const ri = ix["upstream_response_time"] as number;
+    const r = ri >= 0 ? toNum(v[ri] as string) : Number.NaN;
+    if (!Number.isNaN(r)) acc.response.add(r);
+    const hi = ix["upstream_header_time"] as number;
+    if (hi >= 0) acc.header.add(toNum(v[hi] as string));
+    const ci = ix["upstream_connect_time"] as number;
+    if (ci >= 0) acc.connect.add(toNum(v[ci] as string));
+    return r;
+  }
+
+  merge(o: AccessAccumulator): void {
+    this.lines += o.lines;
+    this.matched += o.matched;
+    this.unmatched += o.unmatched;
+    this.outOfWindow += o.outOfWindow;
+    for (const s of o.unmatchedSamples) if (this.unmatchedSamples.length < 10) this.unmatchedSamples.push(s);
+    this.first = Math.min(this.first, o.first);
+    this.last = Math.max(this.last, o.last);
+    mergeGroup(this.totals, o.totals);
+    for (const [k, p] of o.peers) {
+      const a = this.key(this.peers, k, () => new PeerAcc());
+      a.mergeCounts(p);
+      a.failedInChain += p.failedInChain;
+      a.servedAfterRetry += p.servedAfterRetry;
+      a.response.merge(p.response);
+      a.header.merge(p.header);
+      a.connect.merge(p.connect);
+    }
+    for (const [k, g] of o.hosts)
+      mergeGroup(
+        this.key(this.hosts, k, () => new GroupAcc()),
+        g,
+      );
+    for (const [k, g] of o.locations)
+      mergeGroup(
+        this.key(this.locations, k, () => new GroupAcc()),
+        g,
+      );
+    for (const [k, c] of o.minutes) {
+      let a = this.minutes.get(k);
+      if (!a) {
+        a = new CountsAcc();
+        this.minutes.set(k, a);
+      }
+      a.mergeCounts(c);
+    }
+  }
+
+  result(files: string[], warnings: InputWarning[]): AccessSummary {
+    const has = (n: string) => this.fmt.indexOf(n) >= 0;
+    const group = (g: GroupAcc): GroupStats => ({
+      ...g.counts(),
+      upstreamed: g.upstreamed,
+      latency: { request: pct(g.request), upstream: pct(g.upstream) },
+    });
+    const byPeer: Record<string, PeerStats> = {};
+    for (const [k, p] of [...this.peers].sort((a, b) => b[1].requests - a[1].requests)) {
+      byPeer[k] = {
+        ...p.counts(),
+        failedInChain: p.failedInChain,
+        servedAfterRetry: p.servedAfterRetry,
+        latency: { response: pct(p.response), header: pct(p.header), connect: pct(p.connect) },
+      };
+    }
+    const table = (m: Map<string, GroupAcc>) =>
+      Object.fromEntries([...m].sort((a, b) => b[1].requests - a[1].requests).map(([k, g]) => [k, group(g)]));
+    const byMinute: Record<string, Counts> = {};
+    for (const [m, c] of [...this.minutes].sort((a, b) => a[0] - b[0]))
+      byMinute[`${new Date(m * 60000).toISOString().slice(0, 16)}Z`] = c.counts();
+    return {
+      format: this.formatText,
+      escape: this.escapeMode,
+      files,
+      lines: this.lines,
+      matched: this.matched,
+      unmatched: this.unmatched,
+      unmatchedSamples: this.unmatchedSamples,
+      outOfWindow: this.outOfWindow,
+      firstTime: Number.isFinite(this.first) ? new Date(this.first).toISOString() : null,
+      lastTime: Number.isFinite(this.last) ? new Date(this.last).toISOString() : null,
+      totals: group(this.totals),
+      byPeer,
+      byHost: table(this.hosts),
+      byLocation: table(this.locations),
+      byMinute,
+      fields: {
+        upstreamAddr: has("upstream_addr"),
+        upstreamStatus: has("upstream_status"),
+        requestTime: has("request_time"),
+        upstreamResponseTime: has("upstream_response_time"),
+        time: has("time_local") || has("time_iso8601") || has("msec"),
+      },
+      warnings,
+    };
+  }
+}
+
+function mergeGroup(a: GroupAcc, b: GroupAcc): void {
+  a.mergeCounts(b);
+  a.upstreamed += b.upstreamed;
+  a.request.merge(b.request);
+  a.upstream.merge(b.upstream);
+}
+
+/** All entries of a multi-value list in order, ignoring the group structure. */
+function splitFlat(v: string): string[] {
+  if (v.indexOf(" : ") >= 0) return v.split(" : ").flatMap((g) => g.split(", "));
+  return v.split(", ");
+}
+
+function toInt(s: string): number {
+  if (s.length === 3) {
+    const a = s.charCodeAt(0) - 48;
+    const b = s.charCodeAt(1) - 48;
+    const c = s.charCodeAt(2) - 48;
+    if (a >= 0 && a <= 9 && b >= 0 && b <= 9 && c >= 0 && c <= 9) return a * 100 + b * 10 + c;
+  }
+  const n = Number(s);
+  return Number.isInteger(n) ? n : 0;
+}
+
+function toNum(s: string): number {
+  if (s === "-" || s === "") return Number.NaN;
+  return Number(s);
+}
+
+/** Resolves "combined" / a raw format string to the text the parser compiles. */
+export function resolveFormat(format: string | string[] | undefined): string {
+  if (format === undefined) return COMBINED_FORMAT;
+  const text = Array.isArray(format) ? format.join("") : format;
+  return text === "combined" ? COMBINED_FORMAT : text;
+}
+
+/** Feeds whole-line blocks into an accumulator (latin1 decoding: one char per byte; unescape restores UTF-8). */
+export function addBlock(acc: AccessAccumulator, block: Buffer): void {
+  const s = block.toString("latin1");
+  let i = 0;
+  while (i < s.length) {
+    let j = s.indexOf("\n", i);
+    if (j < 0) j = s.length;
+    let e = j;
+    if (e > i && s.charCodeAt(e - 1) === 0x0d) e--;
+    if (e > i) acc.addLine(s.slice(i, e));
+    i = j + 1;
+  }
+}
+
+/** Reads the given files (plain, .gz, "-" for stdin; rotated sets in age order) and summarizes them. */
+export async function summarizeAccessLogs(files: string[], opts: AccessOptions = {}): Promise<AccessSummary> {
+  const text = resolveFormat(opts.format);
+  const acc = new AccessAccumulator(text, opts.escape ?? "default", opts);
+  const warnings: InputWarning[] = [];
+  const ordered = files.includes("-") ? files : orderRotated(files);
+  const workerFile = fileURLToPath(new URL("./access-worker.js", import.meta.url));
+  const parallel = !opts.locationOf && availableParallelism() > 1 && existsSync(workerFile);
+  for (const f of ordered) {
+    if (
+      parallel &&
+      !isStdin(f) &&
+      sizeOf(f) >= (opts.parallelMinBytes ?? PARALLEL_MIN_BYTES) &&
+      !isGzipFile(f)
+    ) {
+      const ranges = splitRanges(sizeOf(f), availableParallelism());
+      const states = await Promise.all(
+        ranges.map(
+          (r) =>
+            new Promise<AccumulatorState>((resolve, reject) => {
+              const w = new Worker(workerFile, {
+                workerData: {
+                  file: f,
+                  ...r,
+                  format: text,
+                  escape: acc.escapeMode,
+                  since: opts.since,
+                  until: opts.until,
+                  maxKeys: opts.maxKeys,
+                },
+              });
+              w.once("message", resolve);
+              w.once("error", reject);
+            }),
+        ),
+      );
+      for (const st of states) acc.merge(AccessAccumulator.fromState(text, acc.escapeMode, st));
+      continue;
+    }
+    for await (const block of lineBlocks(f, {
+      onWarning: (w) => {
+        warnings.push(w);
+        opts.onWarning?.(w);
+      },
+    })) {
+      addBlock(acc, block);
+    }
+  }
+  return acc.result(ordered, warnings);
+}
+
+/** Plain files at least this big are split into byte ranges scanned by worker threads (one per core). */
+export const PARALLEL_MIN_BYTES = 64 << 20;
+
+function sizeOf(f: string): number {
+  try {
+    return statSync(f).size;
+  } catch {
+    return 0;
+  }
+}

@@ -1,0 +1,74 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { QuantileSketch } from "../../src/nginx/sketch.js";
+
+function exact(values: number[], q: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.max(0, Math.ceil(q * s.length) - 1)] as number;
+}
+
+describe("QuantileSketch", () => {
+  it("is within its relative error on skewed data", () => {
+    let seed = 7;
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const values: number[] = [];
+    const s = new QuantileSketch(0.01);
+    for (let i = 0; i < 50_000; i++) {
+      const v = Math.round(-Math.log(1 - rnd()) * 0.2 * 1000) / 1000 + (rnd() < 0.02 ? 30 : 0);
+      values.push(v);
+      s.add(v);
+    }
+    for (const q of [0.5, 0.9, 0.95, 0.99, 0.999]) {
+      const e = exact(values, q);
+      const got = s.quantile(q) as number;
+      expect(Math.abs(got - e)).toBeLessThanOrEqual(e * 0.0201 + 1e-9);
+    }
+    expect(s.count).toBe(50_000);
+  });
+
+  it("merging equals adding everything to one sketch (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: 0, max: 1000, noNaN: true }), { minLength: 1 }),
+        fc.nat(),
+        (vals, cut) => {
+          const k = cut % (vals.length + 1);
+          const a = new QuantileSketch();
+          const b = new QuantileSketch();
+          const all = new QuantileSketch();
+          vals.forEach((v, i) => {
+            (i < k ? a : b).add(v);
+            all.add(v);
+          });
+          a.merge(QuantileSketch.fromJSON(JSON.parse(JSON.stringify(b.toJSON()))));
+          for (const q of [0, 0.5, 0.99, 1]) expect(a.quantile(q)).toBe(all.quantile(q));
+        },
+      ),
+    );
+  });
+
+  it("keeps memory bounded", () => {
+    const s = new QuantileSketch(0.01, 100);
+    for (let i = 1; i < 100_000; i++) s.add(i * 1e-3);
+    expect(s.toJSON().buckets.length).toBeLessThanOrEqual(100);
+    expect(Math.abs((s.quantile(0.99) as number) - 99) / 99).toBeLessThan(0.02);
+  });
+
+  it("uses nearest rank: p99 of two values is the larger one", () => {
+    const s = new QuantileSketch();
+    s.add(0.05);
+    s.add(60);
+    expect(s.quantile(0.5)).toBeCloseTo(0.05, 2);
+    expect((s.quantile(0.99) as number) / 60).toBeCloseTo(1, 1);
+  });
+
+  it("returns null when empty and ignores NaN/negative values", () => {
+    const s = new QuantileSketch();
+    s.add(Number.NaN);
+    s.add(-1);
+    expect(s.quantile(0.5)).toBeNull();
+  });
+});
