@@ -3,4 +3,6 @@
  * Pipeline: collectors (src/evidence) → Evidence → rules (src/rules) → Findings → renderers (src/report).
  */
 export const VERSION: string = __BADGATEWAY_VERSION__;
+export * from "./nginx/config/lexer.js";
+export * from "./nginx/config/parser.js";
 export * from "./rules/types.js";
