@@ -7,4 +7,6 @@ export * from "./evidence/access-log.js";
 export * from "./evidence/input.js";
 export * from "./nginx/logformat.js";
 export * from "./nginx/sketch.js";
+export * from "./nginx/config/lexer.js";
+export * from "./nginx/config/parser.js";
 export * from "./rules/types.js";

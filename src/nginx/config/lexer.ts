@@ -1,0 +1,208 @@
+/**
+ * nginx configuration lexer (pure, no I/O). Produces one token per call to `next()` without allocating
+ * token objects. Quoting, escapes, `${var}`, comments and OpenResty `*_by_lua_block { … }` raw bodies
+ * follow nginx / crossplane: unquoted words keep their backslash escapes verbatim; inside quotes an
+ * escaped quote becomes the quote itself and every other escape is kept verbatim.
+ */
+export const WORD = 0;
+export const OPEN = 1;
+export const CLOSE = 2;
+export const SEMI = 3;
+export const COMMENT = 4;
+export const END = 5;
+export type TokenKind = 0 | 1 | 2 | 3 | 4 | 5;
+
+export interface LexError {
+  line: number;
+  message: string;
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 10 || c === 9 || c === 13 || c === 12 || c === 11;
+}
+
+export class Lexer {
+  kind: TokenKind = END;
+  value = "";
+  line = 1;
+  quoted = false;
+  readonly errors: LexError[] = [];
+  private pos = 0;
+  private ln = 1;
+  private expectDirective = true;
+  private lua: 0 | 1 | 2 = 0; // 1: raw body next, 2: one plain argument then the body
+  private pendingSemi = false;
+  private readonly src: string;
+
+  constructor(src: string) {
+    this.src = src.includes("\r\n") ? src.replace(/\r\n/g, "\n") : src;
+  }
+
+  private skipSpace(): void {
+    const s = this.src;
+    while (this.pos < s.length) {
+      const c = s.charCodeAt(this.pos);
+      if (!isSpace(c)) break;
+      if (c === 10) this.ln++;
+      this.pos++;
+    }
+  }
+
+  private emit(kind: TokenKind, value: string, line: number, quoted: boolean): TokenKind {
+    this.kind = kind;
+    this.value = value;
+    this.line = line;
+    this.quoted = quoted;
+    return kind;
+  }
+
+  next(): TokenKind {
+    const s = this.src;
+    if (this.pendingSemi) {
+      this.pendingSemi = false;
+      this.expectDirective = true;
+      return this.emit(SEMI, ";", this.ln, false);
+    }
+    this.skipSpace();
+    if (this.pos >= s.length) return this.emit(END, "", this.ln, false);
+    if (this.lua === 2) {
+      const start = this.pos;
+      const line = this.ln;
+      while (this.pos < s.length && !isSpace(s.charCodeAt(this.pos))) this.pos++;
+      this.lua = 1;
+      return this.emit(WORD, s.slice(start, this.pos), line, false);
+    }
+    if (this.lua === 1) {
+      this.lua = 0;
+      if (s.charCodeAt(this.pos) === 123) return this.luaBody();
+      this.errors.push({ line: this.ln, message: 'expected "{" to start Lua block' });
+    }
+    const c = s.charCodeAt(this.pos);
+    const line = this.ln;
+    if (c === 35) {
+      let e = s.indexOf("\n", this.pos);
+      if (e < 0) e = s.length;
+      const text = s.slice(this.pos + 1, e);
+      this.pos = e;
+      return this.emit(COMMENT, text, line, false);
+    }
+    if (c === 123 || c === 125 || c === 59) {
+      this.pos++;
+      this.expectDirective = true;
+      return this.emit(c === 123 ? OPEN : c === 125 ? CLOSE : SEMI, s[this.pos - 1] as string, line, false);
+    }
+    let value: string;
+    let quoted = false;
+    if (c === 34 || c === 39) {
+      value = this.readQuoted(c);
+      quoted = true;
+    } else {
+      value = this.readWord();
+    }
+    if (this.expectDirective && value.endsWith("_by_lua_block")) {
+      this.lua = value === "set_by_lua_block" ? 2 : 1;
+    }
+    this.expectDirective = false;
+    return this.emit(WORD, value, line, quoted);
+  }
+
+  private readWord(): string {
+    const s = this.src;
+    const start = this.pos;
+    while (this.pos < s.length) {
+      const c = s.charCodeAt(this.pos);
+      if (isSpace(c) || c === 59 || c === 123 || c === 125) break;
+      if (c === 92) {
+        if (s.charCodeAt(this.pos + 1) === 10) this.ln++;
+        this.pos += 2;
+        continue;
+      }
+      if (c === 36 && s.charCodeAt(this.pos + 1) === 123) {
+        this.pos++;
+        while (this.pos < s.length && !isSpace(s.charCodeAt(this.pos))) {
+          if (s.charCodeAt(this.pos++) === 125) break;
+        }
+        continue;
+      }
+      this.pos++;
+    }
+    if (this.pos > s.length) this.pos = s.length;
+    return s.slice(start, this.pos);
+  }
+
+  private readQuoted(q: number): string {
+    const s = this.src;
+    const startLine = this.ln;
+    this.pos++;
+    let seg = this.pos;
+    let out = "";
+    for (;;) {
+      if (this.pos >= s.length) {
+        this.errors.push({
+          line: startLine,
+          message: 'unexpected end of file, expecting ";" or "}"',
+        });
+        return out + s.slice(seg);
+      }
+      const c = s.charCodeAt(this.pos);
+      if (c === 92) {
+        const n = s.charCodeAt(this.pos + 1);
+        if (n === q) {
+          out += s.slice(seg, this.pos) + String.fromCharCode(q);
+          this.pos += 2;
+          seg = this.pos;
+          continue;
+        }
+        if (n === 10) this.ln++;
+        this.pos += 2;
+        continue;
+      }
+      if (c === q) {
+        out += s.slice(seg, this.pos);
+        this.pos++;
+        return out;
+      }
+      if (c === 10) this.ln++;
+      this.pos++;
+    }
+  }
+
+  private luaBody(): TokenKind {
+    const s = this.src;
+    this.pos++;
+    const start = this.pos;
+    let depth = 1;
+    while (this.pos < s.length) {
+      const c = s.charCodeAt(this.pos);
+      if (c === 92) {
+        if (s.charCodeAt(this.pos + 1) === 10) this.ln++;
+        this.pos += 2;
+      } else if (c === 45 && s.charCodeAt(this.pos + 1) === 45) {
+        const e = s.indexOf("\n", this.pos);
+        this.pos = e < 0 ? s.length : e;
+      } else if (c === 34 || c === 39) {
+        this.pos++;
+        while (this.pos < s.length && s.charCodeAt(this.pos) !== c) {
+          const d = s.charCodeAt(this.pos);
+          if (d === 10) this.ln++;
+          this.pos += d === 92 ? 2 : 1;
+        }
+        this.pos++;
+      } else {
+        if (c === 10) this.ln++;
+        else if (c === 123) depth++;
+        else if (c === 125 && --depth === 0) {
+          const body = s.slice(start, this.pos);
+          this.pos++;
+          this.pendingSemi = true;
+          return this.emit(WORD, body, this.ln, true);
+        }
+        this.pos++;
+      }
+    }
+    this.errors.push({ line: this.ln, message: 'unexpected end of file, expecting "}"' });
+    this.pos = s.length;
+    this.pendingSemi = true;
+    return this.emit(WORD, s.slice(start), this.ln, true);
+  }
+}
