@@ -5,8 +5,8 @@
 export const VERSION: string = __BADGATEWAY_VERSION__;
 export * from "./evidence/access-log.js";
 export * from "./evidence/input.js";
-export * from "./nginx/logformat.js";
-export * from "./nginx/sketch.js";
 export * from "./nginx/config/lexer.js";
 export * from "./nginx/config/parser.js";
+export * from "./nginx/logformat.js";
+export * from "./nginx/sketch.js";
 export * from "./rules/types.js";

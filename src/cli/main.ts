@@ -16,7 +16,7 @@ export function buildProgram(): Command {
       "after",
       `
 Examples:
-  $ badgateway explain '2026/04/04 08:14:55 [error] 2210#2210: *88 connect() failed (111: Connection refused) while connecting to upstream, ...'
+  $ badgateway explain '2026/11/20 03:12:07 [error] 4117#4117: *9031 connect() failed (111: Connection refused) while connecting to upstream, ...'
   $ badgateway logs /var/log/nginx/error.log /var/log/nginx/error.log.1 /var/log/nginx/error.log.2.gz
   $ badgateway lint /etc/nginx/nginx.conf
   $ badgateway probe --config /etc/nginx/nginx.conf
