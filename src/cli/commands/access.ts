@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import pc from "picocolors";
 import { type AccessSummary, summarizeAccessLogs } from "../../evidence/access-log.js";
+import { type ConfNode, parseConfig } from "../../nginx/config/parser.js";
 import type { LogEscape } from "../../nginx/logformat.js";
 import { EXIT, UserError } from "../exit.js";
 
@@ -17,69 +18,35 @@ interface AccessCliOptions {
 }
 
 /**
- * Pulls `log_format NAME [escape=…] 'part' 'part' …;` directives out of a config snippet. Deliberately simple
- * (quoted strings and bare words, `#` comments, no includes/variables): the config engine will replace it.
+ * Finds `log_format NAME [escape=…] 'part' …;` directives in a configuration text, using the config parser.
+ * Includes are not followed (the config loader will do that).
  */
-export function extractLogFormats(text: string): Map<string, { format: string; escape: LogEscape }> {
+export function extractLogFormats(
+  text: string,
+  file = "-",
+): Map<string, { format: string; escape: LogEscape }> {
   const out = new Map<string, { format: string; escape: LogEscape }>();
-  const body = text.replace(/^\s*#[^\n]*$/gm, "");
-  let at = body.indexOf("log_format");
-  while (at >= 0) {
-    const semi = findSemicolon(body, at);
-    if (semi < 0) break;
-    const words = wordsOf(body.slice(at + "log_format".length, semi));
-    at = body.indexOf("log_format", semi);
-    const name = words.shift();
-    if (!name) continue;
-    let mode: LogEscape = "default";
-    if (words[0]?.startsWith("escape=")) mode = (words.shift() as string).slice(7) as LogEscape;
-    out.set(name, { format: words.join(""), escape: mode });
-  }
+  const walk = (nodes: ConfNode[]) => {
+    for (const n of nodes) {
+      if (n.directive === "log_format" && n.args.length > 0) {
+        const words = [...n.args];
+        const name = words.shift() as string;
+        let mode: LogEscape = "default";
+        if (words[0]?.startsWith("escape=")) mode = (words.shift() as string).slice(7) as LogEscape;
+        out.set(name, { format: words.map(unescapeConfString).join(""), escape: mode });
+      }
+      if (n.block) walk(n.block);
+    }
+  };
+  walk(parseConfig(text, { file }).parsed);
   return out;
 }
 
-function findSemicolon(s: string, from: number): number {
-  let q = "";
-  for (let i = from; i < s.length; i++) {
-    const c = s[i];
-    if (q) {
-      if (c === "\\") i++;
-      else if (c === q) q = "";
-    } else if (c === '"' || c === "'") q = c;
-    else if (c === ";") return i;
-  }
-  return -1;
-}
-
-function wordsOf(s: string): string[] {
-  const words: string[] = [];
-  let i = 0;
-  while (i < s.length) {
-    const c = s[i] as string;
-    if (/\s/.test(c)) {
-      i++;
-      continue;
-    }
-    let w = "";
-    if (c === '"' || c === "'") {
-      i++;
-      while (i < s.length && s[i] !== c) {
-        if (s[i] === "\\" && i + 1 < s.length) {
-          const n = s[i + 1] as string;
-          w += n === "n" ? "\n" : n === "t" ? "\t" : n === "r" ? "\r" : n;
-          i += 2;
-          continue;
-        }
-        w += s[i];
-        i++;
-      }
-      i++;
-    } else {
-      while (i < s.length && !/\s/.test(s[i] as string)) w += s[i++];
-    }
-    words.push(w);
-  }
-  return words;
+/** nginx unescapes \n, \t, \r and \\ inside quoted arguments; the parser keeps them as written. */
+function unescapeConfString(s: string): string {
+  return s.replace(/\\([ntr\\])/g, (_, c: string) =>
+    c === "n" ? "\n" : c === "t" ? "\t" : c === "r" ? "\r" : "\\",
+  );
 }
 
 /** "2h", "30m", "90s", "1d", or an ISO / Date.parse-able time → epoch ms. */
