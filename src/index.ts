@@ -10,3 +10,6 @@ export * from "./nginx/config/parser.js";
 export * from "./nginx/logformat.js";
 export * from "./nginx/sketch.js";
 export * from "./rules/types.js";
+export * from "./nginx/config/defaults.js";
+export * from "./nginx/config/model.js";
+export * from "./nginx/config/units.js";
