@@ -1,0 +1,88 @@
+/**
+ * Evidence: everything the collectors learned about one nginx and its upstreams, in one plain object.
+ * Collectors (this directory) fill it; cause rules (src/rules/causes) read it and never do I/O.
+ */
+import type { ConfigModel } from "../nginx/config/model.js";
+import type { AccessSummary } from "./access-log.js";
+
+/** Error-log lines of one class toward one peer (or one upstream group), as the rules need them. */
+export interface ErrorGroup {
+  /** Stable class id from the error-line taxonomy, e.g. "connection-refused". */
+  class: string;
+  /** "127.0.0.1:8080", "[::1]:443", "unix:/run/php/fpm.sock", or null when the line names none. */
+  peer: string | null;
+  /** The `upstream:` value of the line, e.g. "http://127.0.0.1:8080/api" or "http://backend/". */
+  upstream: string | null;
+  /** Upstream group name when the line names one (e.g. "no live upstreams while connecting to upstream … upstream: \"http://backend/\""). */
+  group: string | null;
+  server: string | null;
+  host: string | null;
+  count: number;
+  /** ISO times of first and last occurrence, when the lines carry time. */
+  first: string | null;
+  last: string | null;
+  /** Up to a few verbatim lines with where they came from. */
+  samples: Array<{ text: string; file?: string; line?: number }>;
+  /** A few distinct request URIs of these lines (to find the location that handled them). */
+  uris: string[];
+  /** Short distinguishing details seen in these lines (e.g. "wrong version number", "Primary script unknown"). */
+  details: string[];
+}
+
+export interface ErrorLogEvidence {
+  files: string[];
+  lines: number;
+  byClass: Record<string, number>;
+  groups: ErrorGroup[];
+  first: string | null;
+  last: string | null;
+}
+
+/** Result of one live check, as cause rules read it (the probe layer's reports are adapted to this). */
+export interface ProbeFact {
+  /** The target as written, e.g. "http://127.0.0.1:8080" or "unix:/run/php/fpm.sock". */
+  target: string;
+  /** "127.0.0.1:8080", "unix:/path" — comparable with ErrorGroup.peer. */
+  peer: string | null;
+  check: string;
+  ok: boolean;
+  /** Stable problem id from the probe layer, e.g. "connection-refused", "dns-stale". */
+  problem: string | null;
+  summary: string;
+  data?: Record<string, unknown>;
+}
+
+export interface ConfigEvidence {
+  model: ConfigModel;
+  /** Where it came from: a path, "nginx -T", or a bundle file. */
+  source: string;
+  errors: Array<{ file: string; line: number | null; message: string }>;
+}
+
+export interface Evidence {
+  /** "host" (live), "bundle" or "files". */
+  mode: "host" | "bundle" | "files";
+  collectedAt: string;
+  nginxVersion: string | null;
+  config: ConfigEvidence | null;
+  errorLog: ErrorLogEvidence | null;
+  accessLog: AccessSummary | null;
+  probes: ProbeFact[] | null;
+  /** Sources we tried and could not use, said plainly ("no error log found at /var/log/nginx/error.log"). */
+  missing: string[];
+  warnings: string[];
+}
+
+export function emptyEvidence(mode: Evidence["mode"]): Evidence {
+  return {
+    mode,
+    collectedAt: new Date().toISOString(),
+    nginxVersion: null,
+    config: null,
+    errorLog: null,
+    accessLog: null,
+    probes: null,
+    missing: [],
+    warnings: [],
+  };
+}

@@ -1,0 +1,148 @@
+/**
+ * Renderers for a diagnosis: terminal text (answer first, evidence below), Markdown for tickets, and
+ * the JSON document described in docs/json.md. All return strings; the CLI decides where they go.
+ */
+import pc from "picocolors";
+import type { DiagnoseResult } from "../rules/diagnose.js";
+import type { Finding } from "../rules/types.js";
+
+type Colors = ReturnType<typeof pc.createColors>;
+
+export const DIAGNOSE_SCHEMA_VERSION = 1;
+
+export function diagnoseJson(r: DiagnoseResult, version: string): string {
+  return `${JSON.stringify(
+    {
+      schemaVersion: DIAGNOSE_SCHEMA_VERSION,
+      tool: { name: "badgateway", version },
+      exitCode: r.exitCode,
+      basis: r.basis,
+      findings: r.findings,
+      missing: r.missing,
+      warnings: r.warnings,
+    },
+    null,
+    2,
+  )}\n`;
+}
+
+function statusText(f: Finding): string {
+  if (f.status === 502) return "clients got 502 Bad Gateway";
+  if (f.status === 504) return "clients got 504 Gateway Timeout";
+  if (f.status === 500) return "clients got 500 Internal Server Error";
+  return "";
+}
+
+function basisLines(r: DiagnoseResult): string[] {
+  const b = r.basis;
+  const out: string[] = [];
+  if (b.config) out.push(`config: ${b.config}`);
+  if (b.errorLog)
+    out.push(
+      `error log: ${b.errorLog.files.join(", ")} — ${b.errorLog.lines} lines, ${b.errorLog.upstreamErrors} upstream errors${b.errorLog.first ? ` (${b.errorLog.first} → ${b.errorLog.last})` : ""}`,
+    );
+  if (b.accessLog)
+    out.push(
+      `access log: ${b.accessLog.files.join(", ")} — ${b.accessLog.requests} requests, ${b.accessLog.s502} × 502, ${b.accessLog.s504} × 504`,
+    );
+  if (b.probes !== null) out.push(`probes: ${b.probes} checks`);
+  if (b.nginxVersion) out.push(`nginx ${b.nginxVersion}`);
+  return out;
+}
+
+/** Terminal report. `color` false gives plain text (NO_COLOR, pipes). */
+export function diagnoseText(r: DiagnoseResult, opts: { color: boolean; verbose?: boolean }): string {
+  const c: Colors = pc.createColors(opts.color);
+  const lines: string[] = [];
+  const top = r.findings[0];
+  if (r.exitCode === 2) {
+    lines.push(c.bold(c.red("Could not diagnose: no usable evidence.")));
+    for (const m of r.missing) lines.push(`  - ${m}`);
+    lines.push(
+      "",
+      "Give an error log (--error-log), an access log (--access-log), a configuration (--config/--nginx-t) or a bundle (--bundle DIR).",
+    );
+    return `${lines.join("\n")}\n`;
+  }
+  if (!top) {
+    lines.push(c.bold(c.green("No upstream failures found in the evidence.")));
+  } else {
+    lines.push(
+      `${c.bold(top.severity === "error" ? c.red("Root cause:") : c.yellow("Likely:"))} ${c.bold(top.title)} ${c.dim(`[${top.id}, confidence ${Math.round(top.confidence * 100)}%]`)}`,
+    );
+    lines.push(`  ${top.message}`);
+    lines.push(`  ${c.bold("Fix:")} ${top.fix}`);
+    if (top.verify) lines.push(`  ${c.bold("Verify:")} ${top.verify}`);
+  }
+  r.findings.forEach((f, i) => {
+    if (i === 0 && !opts.verbose) {
+      lines.push("", c.bold("Evidence:"));
+    } else {
+      lines.push(
+        "",
+        `${c.bold(`${i + 1}. ${f.title}`)} ${c.dim(`[${f.id}, ${Math.round(f.confidence * 100)}%]`)}${statusText(f) ? c.dim(` — ${statusText(f)}`) : ""}`,
+      );
+      if (i > 0) {
+        lines.push(`   ${f.message}`);
+        lines.push(`   ${c.bold("Fix:")} ${f.fix}`);
+        if (f.verify) lines.push(`   ${c.bold("Verify:")} ${f.verify}`);
+      }
+    }
+    for (const e of f.evidence.slice(0, opts.verbose ? 20 : 6)) {
+      const at = e.location
+        ? c.dim(` (${e.location.file}${e.location.line ? `:${e.location.line}` : ""})`)
+        : "";
+      lines.push(`   ${c.cyan("•")} ${c.dim(`${e.source}:`)} ${e.summary}${at}`);
+      for (const s of (e.samples ?? []).slice(0, opts.verbose ? 3 : 1))
+        lines.push(`       ${c.dim(s.length > 220 ? `${s.slice(0, 220)}…` : s)}`);
+    }
+  });
+  const basis = basisLines(r);
+  if (basis.length) lines.push("", c.dim("Based on:"), ...basis.map((b) => c.dim(`  ${b}`)));
+  if (r.missing.length) lines.push(c.dim("Not available:"), ...r.missing.map((m) => c.dim(`  ${m}`)));
+  if (r.warnings.length) lines.push(c.yellow("Warnings:"), ...r.warnings.map((w) => `  ${w}`));
+  return `${lines.join("\n")}\n`;
+}
+
+function mdEscape(s: string): string {
+  return s.replace(/\|/g, "\\|");
+}
+
+/** Markdown for pasting into a ticket or incident channel. */
+export function diagnoseMarkdown(r: DiagnoseResult): string {
+  const out: string[] = ["# badgateway diagnosis", ""];
+  if (r.exitCode === 2) {
+    out.push("**Could not diagnose:** no usable evidence.", "", ...r.missing.map((m) => `- ${m}`));
+    return `${out.join("\n")}\n`;
+  }
+  if (r.findings.length === 0) out.push("No upstream failures found in the evidence.", "");
+  else {
+    out.push("| # | cause | id | confidence | clients saw |", "|---|---|---|---|---|");
+    r.findings.forEach((f, i) =>
+      out.push(
+        `| ${i + 1} | ${mdEscape(f.title)} | \`${f.id}\` | ${Math.round(f.confidence * 100)}% | ${f.status ?? "—"} |`,
+      ),
+    );
+    out.push("");
+  }
+  r.findings.forEach((f, i) => {
+    out.push(`## ${i + 1}. ${f.title} (\`${f.id}\`)`, "", f.message, "", `**Fix:** ${f.fix}`, "");
+    if (f.verify) out.push(`**Verify:** ${f.verify}`, "");
+    if (f.locations.length)
+      out.push(
+        `**Where:** ${f.locations.map((l) => `\`${l.file}${l.line ? `:${l.line}` : ""}\``).join(", ")}`,
+        "",
+      );
+    out.push("**Evidence:**", "");
+    for (const e of f.evidence) {
+      out.push(`- ${e.source}: ${e.summary}`);
+      const s = e.samples?.[0];
+      if (s) out.push("", "  ```", `  ${s}`, "  ```");
+    }
+    out.push("");
+  });
+  const basis = basisLines(r);
+  if (basis.length) out.push("## Based on", "", ...basis.map((b) => `- ${b}`), "");
+  if (r.missing.length) out.push("## Not available", "", ...r.missing.map((m) => `- ${m}`), "");
+  return `${out.join("\n")}\n`;
+}

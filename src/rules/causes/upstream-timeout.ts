@@ -1,0 +1,120 @@
+import type { ErrorGroup, Evidence } from "../../evidence/types.js";
+import { effectiveSeconds } from "../../nginx/config/model.js";
+import { formatDuration } from "../../nginx/config/units.js";
+import type { EvidenceItem } from "../types.js";
+import { atConfig, classRule, peersText } from "./simple.js";
+import type { CauseRule } from "./types.js";
+import type { ConfigRefs } from "./util.js";
+
+const PHASE: Record<string, { word: string; directive: string }> = {
+  "connect-timeout": { word: "connecting (no TCP handshake)", directive: "connect_timeout" },
+  "read-timeout": { word: "waiting for the response", directive: "read_timeout" },
+  "send-timeout": { word: "sending the request", directive: "send_timeout" },
+};
+
+function mainPhase(gs: ErrorGroup[]): string {
+  const by = new Map<string, number>();
+  for (const g of gs) by.set(g.class, (by.get(g.class) ?? 0) + g.count);
+  return [...by.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? "read-timeout";
+}
+
+function configured(
+  refs: ConfigRefs,
+  ev: Evidence,
+  cls: string,
+): { seconds: number | null; name: string; at: string } {
+  const p = refs.passes[0];
+  const mod = !p || p.module === "stream-proxy" ? "proxy" : p.module;
+  const name = `${mod}_${PHASE[cls]?.directive ?? "read_timeout"}`;
+  if (!p || !ev.config) return { seconds: null, name, at: "" };
+  const { seconds, value } = effectiveSeconds(ev.config.model, p.scope, name);
+  const d = value.directives[0];
+  return { seconds, name, at: d ? `${d.file}:${d.line}` : value.source === "default" ? "default" : "" };
+}
+
+/** p95 of successful upstream response times for these peers, from the access log. */
+function backendP95(ev: Evidence, gs: ErrorGroup[]): number | null {
+  const peers = ev.accessLog?.byPeer;
+  if (!peers) return null;
+  let best: number | null = null;
+  for (const g of gs) {
+    const s = g.peer ? peers[g.peer] : undefined;
+    const v = s?.latency.response.p95;
+    if (typeof v === "number") best = Math.max(best ?? 0, v);
+  }
+  return best;
+}
+
+function verdict(gs: ErrorGroup[], refs: ConfigRefs, ev: Evidence): { text: string; timeoutTooLow: boolean } {
+  const cls = mainPhase(gs);
+  const conf = configured(refs, ev, cls);
+  const p95 = backendP95(ev, gs);
+  if (cls === "connect-timeout")
+    return {
+      text: "The backend host did not complete the TCP handshake in time: it is down hard, overloaded (accept queue full), or a firewall drops the packets. A longer timeout would not help.",
+      timeoutTooLow: conf.seconds !== null && conf.seconds < 1,
+    };
+  if (conf.seconds !== null && p95 !== null && p95 >= conf.seconds * 0.8)
+    return {
+      text: `Normal requests to this backend already take close to the limit (p95 ${p95.toFixed(2)}s vs ${conf.name} ${formatDuration(conf.seconds)}): the timeout is too tight for this workload.`,
+      timeoutTooLow: true,
+    };
+  if (conf.seconds !== null && conf.seconds < 5)
+    return {
+      text: `${conf.name} is only ${formatDuration(conf.seconds)}, which slow but healthy requests can exceed; raise it for the slow endpoints or make them faster.`,
+      timeoutTooLow: true,
+    };
+  return {
+    text: `${conf.name} is ${conf.seconds === null ? "unknown" : formatDuration(conf.seconds)}${p95 !== null ? ` while the backend's usual p95 is ${p95.toFixed(2)}s` : ""}: the backend hangs on some requests (stuck workers, slow queries, locks), so fix the backend rather than the timeout.`,
+    timeoutTooLow: false,
+  };
+}
+
+/** Connect, send or read timeouts toward the upstream: 504 Gateway Timeout. */
+export const upstreamTimeout: CauseRule = classRule({
+  meta: {
+    id: "upstream-timeout",
+    title: "Upstream timed out (504 Gateway Timeout)",
+    kind: "cause",
+    severity: "error",
+    status: 504,
+    description:
+      "nginx gave up waiting for the upstream: to accept the connection (proxy_connect_timeout), to take the request (proxy_send_timeout) or to answer (proxy_read_timeout). Clients get 504 unless another peer answers.",
+    nginxVersions: "all",
+  },
+  classes: ["connect-timeout", "read-timeout", "send-timeout"],
+  base: 0.9,
+  what: "upstream timed out",
+  message: (gs, refs, ev) => {
+    const cls = mainPhase(gs);
+    const conf = configured(refs, ev, cls);
+    const limit =
+      conf.seconds === null
+        ? ""
+        : ` after ${formatDuration(conf.seconds)} (${conf.name}${conf.at ? `, ${conf.at}` : ""})`;
+    return `Requests to ${peersText(gs)}${atConfig(refs)} timed out while ${PHASE[cls]?.word ?? "talking to the upstream"}${limit}. Clients got 504 Gateway Timeout. ${verdict(gs, refs, ev).text}`;
+  },
+  fix: (gs, refs, ev) => {
+    const cls = mainPhase(gs);
+    const conf = configured(refs, ev, cls);
+    const v = verdict(gs, refs, ev);
+    if (v.timeoutTooLow)
+      return `Raise ${conf.name}${conf.at && conf.at !== "default" ? ` at ${conf.at}` : ""} above the backend's real response time (e.g. \`${conf.name} ${cls === "connect-timeout" ? "5s" : "120s"};\`) — ideally only in the location of the slow endpoint — then \`nginx -t && nginx -s reload\`.`;
+    if (cls === "connect-timeout")
+      return `Check the backend host and the path to it: \`ss -ltn\` on the backend (listen queue overflow: \`nstat -az TcpExtListenOverflows\`), firewall rules, security groups. Keep ${conf.name} short (a few seconds) so nginx fails over quickly.`;
+    return `Find what makes the backend slow for these requests (its logs, slow-query log, thread/worker pool saturation, \`curl -w '%{time_starttransfer}'\` against it directly). Only raise ${conf.name} if the slow response is legitimate (reports, uploads).`;
+  },
+  verify: (gs) =>
+    `\`curl -s -o /dev/null -w 'connect %{time_connect}s first-byte %{time_starttransfer}s\\n' ${gs[0]?.upstream ?? "http://UPSTREAM/"}\` from the nginx host stays well under the timeout, and "upstream timed out" lines stop.`,
+  extra: (gs, _refs, ev): EvidenceItem[] => {
+    const p95 = backendP95(ev, gs);
+    return p95 === null
+      ? []
+      : [
+          {
+            source: "access-log",
+            summary: `backend p95 response time ${p95.toFixed(3)}s for ${peersText(gs)}`,
+          },
+        ];
+  },
+});

@@ -1,0 +1,100 @@
+/**
+ * The diagnose engine: runs every cause rule over one Evidence object and ranks the findings.
+ * Pure: no I/O (collection happens in src/evidence, rendering in src/report).
+ */
+import type { ErrorGroup, Evidence } from "../evidence/types.js";
+import { CAUSE_RULES } from "./causes/index.js";
+import type { CauseRule } from "./causes/types.js";
+import type { Finding } from "./types.js";
+
+export interface DiagnoseResult {
+  findings: Finding[];
+  /** What the diagnosis was based on. */
+  basis: {
+    mode: Evidence["mode"];
+    nginxVersion: string | null;
+    config: string | null;
+    errorLog: {
+      files: string[];
+      lines: number;
+      upstreamErrors: number;
+      first: string | null;
+      last: string | null;
+    } | null;
+    accessLog: {
+      files: string[];
+      requests: number;
+      s502: number;
+      s504: number;
+      first: string | null;
+      last: string | null;
+    } | null;
+    probes: number | null;
+  };
+  missing: string[];
+  warnings: string[];
+  /** 0: no upstream failures found; 1: causes found; 2: could not diagnose. */
+  exitCode: 0 | 1 | 2;
+}
+
+function evidenceWeight(f: Finding): number {
+  let n = 0;
+  for (const e of f.evidence) {
+    const c = e.data?.["count"];
+    if (typeof c === "number") n += c;
+  }
+  return n;
+}
+
+export function diagnose(ev: Evidence, rules: CauseRule[] = CAUSE_RULES): DiagnoseResult {
+  const ctx = { claimed: new Set<ErrorGroup>(), findings: [] as Finding[] };
+  for (const rule of rules) {
+    try {
+      ctx.findings.push(...rule.diagnose(ev, ctx));
+    } catch (e) {
+      ev.warnings.push(`rule ${rule.meta.id} failed: ${(e as Error).message}`);
+    }
+  }
+  const findings = ctx.findings
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => b.f.confidence - a.f.confidence || evidenceWeight(b.f) - evidenceWeight(a.f) || a.i - b.i)
+    .map((x) => x.f);
+  const el = ev.errorLog;
+  const al = ev.accessLog;
+  const basis: DiagnoseResult["basis"] = {
+    mode: ev.mode,
+    nginxVersion: ev.nginxVersion,
+    config: ev.config?.source ?? null,
+    errorLog: el
+      ? {
+          files: el.files,
+          lines: el.lines,
+          upstreamErrors: el.groups
+            .filter((g) => g.class !== "not-upstream")
+            .reduce((n, g) => n + g.count, 0),
+          first: el.first,
+          last: el.last,
+        }
+      : null,
+    accessLog: al
+      ? {
+          files: al.files,
+          requests: al.totals.requests,
+          s502: al.totals.s502,
+          s504: al.totals.s504,
+          first: al.firstTime,
+          last: al.lastTime,
+        }
+      : null,
+    probes: ev.probes ? ev.probes.length : null,
+  };
+  const nothing = !ev.errorLog && !ev.accessLog && !ev.probes;
+  const exitCode: DiagnoseResult["exitCode"] = nothing
+    ? 2
+    : findings.some((f) => f.severity === "error")
+      ? 1
+      : findings.length
+        ? 1
+        : 0;
+  return { findings, basis, missing: ev.missing, warnings: ev.warnings, exitCode };
+}
