@@ -118,11 +118,10 @@ export function diagnoseMarkdown(r: DiagnoseResult): string {
   if (r.findings.length === 0) out.push("No upstream failures found in the evidence.", "");
   else {
     out.push("| # | cause | id | confidence | clients saw |", "|---|---|---|---|---|");
-    r.findings.forEach((f, i) =>
+    for (const [i, f] of r.findings.entries())
       out.push(
         `| ${i + 1} | ${mdEscape(f.title)} | \`${f.id}\` | ${Math.round(f.confidence * 100)}% | ${f.status ?? "—"} |`,
-      ),
-    );
+      );
     out.push("");
   }
   r.findings.forEach((f, i) => {
