@@ -1,0 +1,119 @@
+/**
+ * Gathers Evidence for `diagnose` from a bundle directory or from explicit files. Host discovery
+ * (running nginx, `nginx -T`, its logs, probes) builds on the same functions.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { formatForAccessLog, logFormats } from "../nginx/config/logs.js";
+import { buildModel, type ConfigModel } from "../nginx/config/model.js";
+import { parseConfig } from "../nginx/config/parser.js";
+import { summarizeAccessLogs } from "./access-log.js";
+import { orderRotated } from "./input.js";
+import { type Evidence, emptyEvidence, type ProbeFact } from "./types.js";
+
+export interface GatherOptions {
+  bundle?: string;
+  config?: string;
+  nginxT?: string;
+  errorLogs?: string[];
+  accessLogs?: string[];
+  /** A log_format name from the config, or a format string. */
+  logFormat?: string;
+  /** Epoch ms window. */
+  since?: number;
+  until?: number;
+  probeFile?: string;
+  onProgress?: (msg: string) => void;
+}
+
+export interface BundleFiles {
+  nginxT: string | null;
+  config: string | null;
+  errorLogs: string[];
+  accessLogs: string[];
+  probe: string | null;
+  meta: Record<string, unknown> | null;
+}
+
+/** Lists what a bundle directory holds (see `badgateway collect`). */
+export function readBundleDir(dir: string): BundleFiles {
+  let names: string[];
+  try {
+    if (!statSync(dir).isDirectory()) throw new Error("not a directory");
+    names = readdirSync(dir);
+  } catch (e) {
+    throw new Error(`cannot read bundle ${dir}: ${(e as Error).message}`);
+  }
+  const pick = (re: RegExp) => orderRotated(names.filter((n) => re.test(n)).map((n) => join(dir, n)));
+  let meta: Record<string, unknown> | null = null;
+  if (names.includes("bundle.json")) {
+    try {
+      meta = JSON.parse(readFileSync(join(dir, "bundle.json"), "utf8")) as Record<string, unknown>;
+    } catch {
+      meta = null;
+    }
+  }
+  return {
+    nginxT: names.includes("nginx-T.txt") ? join(dir, "nginx-T.txt") : null,
+    config: names.includes("nginx.conf") ? join(dir, "nginx.conf") : null,
+    errorLogs: pick(/^error\.log(\.\d+)?(\.gz)?$/),
+    accessLogs: pick(/^access\.log(\.\d+)?(\.gz)?$/),
+    probe: names.includes("probe.json") ? join(dir, "probe.json") : null,
+    meta,
+  };
+}
+
+/** Reads probe facts saved in a bundle (an array of ProbeFact, or `{facts: [...]}`). */
+export function readProbeFacts(file: string): ProbeFact[] {
+  const data = JSON.parse(readFileSync(file, "utf8")) as unknown;
+  const arr = Array.isArray(data) ? data : (data as { facts?: unknown }).facts;
+  if (!Array.isArray(arr)) throw new Error(`${file}: expected an array of probe facts`);
+  return arr as ProbeFact[];
+}
+
+export function modelFromFile(
+  file: string,
+  version?: string,
+): { model: ConfigModel; errors: Evidence["warnings"] } {
+  const text = readFileSync(file, "utf8");
+  const r = parseConfig(text, { file, comments: false });
+  return {
+    model: buildModel({ config: [{ file, parsed: r.parsed }] }, version ? { version } : {}),
+    errors: r.errors.map((e) => `${e.file}:${e.line ?? "?"}: ${e.message}`),
+  };
+}
+
+export async function gatherAccess(ev: Evidence, files: string[], opts: GatherOptions): Promise<void> {
+  const present = files.filter((f) => f === "-" || existsSync(f));
+  for (const f of files) if (!present.includes(f)) ev.missing.push(`access log ${f} does not exist`);
+  if (present.length === 0) return;
+  let format: string | undefined;
+  let esc: "default" | "json" | "none" | undefined;
+  const model = ev.config?.model;
+  if (opts.logFormat?.includes("$")) format = opts.logFormat;
+  else if (model) {
+    const def = opts.logFormat
+      ? (formatForAccessLogNamed(model, opts.logFormat) ?? formatForAccessLog(model, present[0] as string))
+      : formatForAccessLog(model, present[0] as string);
+    format = def.format;
+    esc = def.escape;
+  }
+  opts.onProgress?.(`reading access log ${present.join(", ")}`);
+  ev.accessLog = await summarizeAccessLogs(present, {
+    ...(format ? { format } : {}),
+    ...(esc ? { escape: esc } : {}),
+    ...(opts.since !== undefined ? { since: opts.since } : {}),
+    ...(opts.until !== undefined ? { until: opts.until } : {}),
+    onWarning: (w) => ev.warnings.push(`${w.source}: ${w.message}`),
+  });
+  if (ev.accessLog.matched === 0 && ev.accessLog.lines > 0)
+    ev.warnings.push(
+      `none of the ${ev.accessLog.lines} access-log lines matched the log format; pass --log-format NAME or the format string`,
+    );
+}
+
+function formatForAccessLogNamed(model: ConfigModel, name: string) {
+  return logFormats(model).get(name) ?? null;
+}
+
+export { emptyEvidence };
