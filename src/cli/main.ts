@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { registerAccess } from "./commands/access.js";
 import { registerConfig } from "./commands/config.js";
+import { registerDiagnose } from "./commands/diagnose.js";
 import { registerExplain } from "./commands/explain.js";
 import { registerLint } from "./commands/lint.js";
 import { registerLogs } from "./commands/logs.js";
@@ -25,6 +26,7 @@ Exit codes: 0 nothing wrong found, 1 problems found, 2 could not do the job (mes
 Colours follow NO_COLOR / FORCE_COLOR; every command takes --json.`,
     );
   program.exitOverride();
+  registerDiagnose(program);
   registerExplain(program);
   registerLogs(program);
   registerConfig(program);

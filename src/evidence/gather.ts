@@ -117,3 +117,51 @@ function formatForAccessLogNamed(model: ConfigModel, name: string) {
 }
 
 export { emptyEvidence };
+
+/** Collects everything the options point at into one Evidence object. Missing pieces are listed, not fatal. */
+export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
+  const ev = emptyEvidence(opts.bundle ? "bundle" : "files");
+  let errorLogs = [...(opts.errorLogs ?? [])];
+  let accessLogs = [...(opts.accessLogs ?? [])];
+  let configFile = opts.config ?? null;
+  let nginxT = opts.nginxT ?? null;
+  let probeFile = opts.probeFile ?? null;
+  if (opts.bundle) {
+    const b = readBundleDir(opts.bundle);
+    if (errorLogs.length === 0) errorLogs = b.errorLogs;
+    if (accessLogs.length === 0) accessLogs = b.accessLogs;
+    configFile ??= b.config;
+    nginxT ??= b.nginxT;
+    probeFile ??= b.probe;
+    const v = b.meta?.["nginxVersion"];
+    if (typeof v === "string") ev.nginxVersion = v.replace(/^nginx\//, "");
+    if (!b.nginxT && !b.config) ev.missing.push(`no nginx-T.txt or nginx.conf in ${opts.bundle}`);
+    if (b.errorLogs.length === 0) ev.missing.push(`no error.log in ${opts.bundle}`);
+    if (b.accessLogs.length === 0) ev.missing.push(`no access.log in ${opts.bundle}`);
+  }
+  if (configFile) {
+    opts.onProgress?.(`reading configuration ${configFile}`);
+    try {
+      const r = modelFromFile(configFile, ev.nginxVersion ?? undefined);
+      ev.config = { model: r.model, source: configFile, errors: [] };
+      ev.warnings.push(...r.errors);
+    } catch (e) {
+      ev.missing.push(`configuration ${configFile}: ${(e as Error).message}`);
+    }
+  }
+  if (nginxT && !ev.config) {
+    ev.missing.push(`nginx -T output ${nginxT}: reading it is not available in this build`);
+  }
+  if (!configFile && !nginxT) ev.missing.push("configuration (give --config or --nginx-t)");
+  if (errorLogs.length) ev.missing.push("error log reading is not available in this build");
+  else ev.missing.push("error log (give --error-log)");
+  if (accessLogs.length) await gatherAccess(ev, accessLogs, opts);
+  if (probeFile) {
+    try {
+      ev.probes = readProbeFacts(probeFile);
+    } catch (e) {
+      ev.warnings.push((e as Error).message);
+    }
+  }
+  return ev;
+}

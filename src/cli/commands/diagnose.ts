@@ -1,0 +1,109 @@
+import { writeFileSync } from "node:fs";
+import type { Command } from "commander";
+import { gatherEvidence } from "../../evidence/gather.js";
+import { diagnoseJson, diagnoseMarkdown, diagnoseText } from "../../report/diagnose.js";
+import { diagnose } from "../../rules/diagnose.js";
+import { UserError } from "../exit.js";
+import { parseWhen } from "./access.js";
+
+interface DiagnoseCliOptions {
+  bundle?: string;
+  config?: string;
+  nginxT?: string;
+  errorLog: string[];
+  accessLog: string[];
+  logFormat?: string;
+  since?: string;
+  until?: string;
+  probe: boolean;
+  json?: boolean;
+  markdown?: boolean;
+  out?: string;
+  verbose?: boolean;
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+export function registerDiagnose(program: Command): void {
+  program
+    .command("diagnose")
+    .description("Find the root cause of 502/504 answers from nginx's logs, configuration and live checks.")
+    .option(
+      "--bundle <dir>",
+      "diagnose an evidence bundle (from `badgateway collect` or the examples/ folder)",
+    )
+    .option("--config <file>", "nginx configuration file (includes are followed)")
+    .option("--nginx-t <file>", "saved output of `nginx -T` ('-' for stdin)")
+    .option("--error-log <file>", "error log file (repeatable; .gz and rotated files are fine)", collect, [])
+    .option("--access-log <file>", "access log file (repeatable)", collect, [])
+    .option(
+      "--log-format <name|format>",
+      "log_format name from the config, or a format string, for the access log",
+    )
+    .option("--since <when>", "only evidence after this time (2h, 30m, ISO time)")
+    .option("--until <when>", "only evidence before this time")
+    .option("--no-probe", "do not run live checks against upstreams")
+    .option("--json", "print the diagnosis as JSON (see docs/json.md)")
+    .option("--markdown", "print the diagnosis as Markdown (for tickets)")
+    .option("--out <file>", "write the report to this file instead of stdout")
+    .option("-v, --verbose", "show more evidence per finding")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ badgateway diagnose --bundle examples/checkout-outage
+  $ badgateway diagnose --nginx-t nginx-T.txt --error-log error.log --access-log access.log.1 --access-log access.log
+  $ badgateway diagnose --config /etc/nginx/nginx.conf --error-log /var/log/nginx/error.log --since 2h --json
+
+Exit codes: 0 no upstream failures found, 1 causes found, 2 could not diagnose (what is missing is printed).`,
+    )
+    .action(async (opts: DiagnoseCliOptions) => {
+      const since = opts.since ? parseWhen(opts.since) : undefined;
+      const until = opts.until ? parseWhen(opts.until) : undefined;
+      if (
+        !opts.bundle &&
+        !opts.config &&
+        !opts.nginxT &&
+        opts.errorLog.length === 0 &&
+        opts.accessLog.length === 0
+      )
+        throw new UserError(
+          "nothing to diagnose: give --bundle DIR, or --error-log/--access-log/--config/--nginx-t (live host discovery is not available yet)",
+        );
+      const progress = process.stderr.isTTY ? (m: string) => process.stderr.write(`\r\x1b[K${m}`) : undefined;
+      let ev: Awaited<ReturnType<typeof gatherEvidence>>;
+      try {
+        ev = await gatherEvidence({
+          ...(opts.bundle ? { bundle: opts.bundle } : {}),
+          ...(opts.config ? { config: opts.config } : {}),
+          ...(opts.nginxT ? { nginxT: opts.nginxT } : {}),
+          errorLogs: opts.errorLog,
+          accessLogs: opts.accessLog,
+          ...(opts.logFormat ? { logFormat: opts.logFormat } : {}),
+          ...(since !== undefined ? { since } : {}),
+          ...(until !== undefined ? { until } : {}),
+          ...(progress ? { onProgress: progress } : {}),
+        });
+      } catch (e) {
+        throw new UserError((e as Error).message);
+      } finally {
+        if (progress) process.stderr.write("\r\x1b[K");
+      }
+      const result = diagnose(ev);
+      const color =
+        !opts.out && !opts.json && !opts.markdown && process.stdout.isTTY && !process.env["NO_COLOR"];
+      const text = opts.json
+        ? diagnoseJson(result, __BADGATEWAY_VERSION__)
+        : opts.markdown
+          ? diagnoseMarkdown(result)
+          : diagnoseText(result, { color: Boolean(color), verbose: Boolean(opts.verbose) });
+      if (opts.out) {
+        try {
+          writeFileSync(opts.out, text);
+        } catch (e) {
+          throw new UserError(`cannot write ${opts.out}: ${(e as Error).message}`);
+        }
+      } else process.stdout.write(text);
+      process.exitCode = result.exitCode;
+    });
+}
