@@ -15,11 +15,23 @@ export interface SketchJSON {
   buckets: Array<[number, number]>;
 }
 
+const UNSET = -32768;
+const caches = new Map<number, Int16Array>();
+function bucketCache(alpha: number): Int16Array {
+  let c = caches.get(alpha);
+  if (!c) {
+    c = new Int16Array(65536).fill(UNSET);
+    caches.set(alpha, c);
+  }
+  return c;
+}
+
 export class QuantileSketch {
   readonly alpha: number;
   private readonly gamma: number;
   private readonly lnGamma: number;
   private readonly maxBuckets: number;
+  private readonly cache: Int16Array;
   private readonly counts = new Map<number, number>();
   count = 0;
   zeros = 0;
@@ -33,6 +45,7 @@ export class QuantileSketch {
     this.gamma = (1 + alpha) / (1 - alpha);
     this.lnGamma = Math.log(this.gamma);
     this.maxBuckets = maxBuckets;
+    this.cache = bucketCache(alpha);
   }
 
   /** Values at or below this are counted as zero (nginx times have 1 ms resolution). */
@@ -48,7 +61,17 @@ export class QuantileSketch {
       this.zeros += n;
       return;
     }
-    const i = Math.ceil(Math.log(v) / this.lnGamma);
+    // nginx times have millisecond resolution: cache the bucket of each whole-millisecond value.
+    const ms = v * 1000;
+    let i: number;
+    if (ms < 65536 && ms === Math.round(ms)) {
+      const cache = this.cache;
+      i = cache[ms] as number;
+      if (i === UNSET) {
+        i = Math.ceil(Math.log(v) / this.lnGamma);
+        cache[ms] = i;
+      }
+    } else i = Math.ceil(Math.log(v) / this.lnGamma);
     this.counts.set(i, (this.counts.get(i) ?? 0) + n);
     if (this.counts.size > this.maxBuckets) this.collapse();
   }
