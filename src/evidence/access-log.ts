@@ -53,6 +53,8 @@ export interface Counts {
   s504: number;
   /** 5xx other than 502 and 504. */
   s5xx: number;
+  /** 404 Not Found (per peer: answered by the upstream) — a stripped or doubled URI prefix shows here. */
+  s404: number;
 }
 
 export interface PeerStats extends Counts {
@@ -130,9 +132,11 @@ class CountsAcc {
   s502 = 0;
   s504 = 0;
   s5xx = 0;
+  s404 = 0;
   add(status: number): void {
     this.requests++;
-    if (status === 502) this.s502++;
+    if (status === 404) this.s404++;
+    else if (status === 502) this.s502++;
     else if (status === 504) this.s504++;
     else if (status >= 500 && status < 600) this.s5xx++;
   }
@@ -141,9 +145,10 @@ class CountsAcc {
     this.s502 += o.s502;
     this.s504 += o.s504;
     this.s5xx += o.s5xx;
+    this.s404 += o.s404;
   }
   counts(): Counts {
-    return { requests: this.requests, s502: this.s502, s504: this.s504, s5xx: this.s5xx };
+    return { requests: this.requests, s502: this.s502, s504: this.s504, s5xx: this.s5xx, s404: this.s404 };
   }
 }
 
@@ -415,6 +420,7 @@ export class AccessAccumulator {
       t.s502 = c.s502;
       t.s504 = c.s504;
       t.s5xx = c.s5xx;
+      t.s404 = c.s404 ?? 0;
     };
     const g = (x: AccumulatorState["totals"]) => {
       const r = new GroupAcc();

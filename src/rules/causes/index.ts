@@ -23,6 +23,7 @@ import { unixSocketPermission } from "./unix-socket-permission.js";
 import { upstreamDown } from "./upstream-down.js";
 import { upstreamOverloaded } from "./upstream-overloaded.js";
 import { upstreamTimeout } from "./upstream-timeout.js";
+import { uriRewrite } from "./uri-rewrite.js";
 import { wrongPort } from "./wrong-port.js";
 
 export const CAUSE_RULES: CauseRule[] = [
@@ -44,6 +45,7 @@ export const CAUSE_RULES: CauseRule[] = [
   connectionLimit,
   fdLimit,
   ephemeralPorts,
+  uriRewrite,
   noLiveUpstreams,
   unexplained,
 ];
