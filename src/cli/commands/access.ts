@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import pc from "picocolors";
 import { type AccessSummary, summarizeAccessLogs } from "../../evidence/access-log.js";
-import { type ConfNode, parseConfig } from "../../nginx/config/parser.js";
+import { logFormats } from "../../nginx/config/logs.js";
+import { modelFromText } from "../../nginx/config/model.js";
 import type { LogEscape } from "../../nginx/logformat.js";
 import { EXIT, UserError } from "../exit.js";
 
@@ -17,36 +18,15 @@ interface AccessCliOptions {
   json?: boolean;
 }
 
-/**
- * Finds `log_format NAME [escape=…] 'part' …;` directives in a configuration text, using the config parser.
- * Includes are not followed (the config loader will do that).
- */
+/** `log_format` definitions of a configuration text, read through the config model. Includes are not followed. */
 export function extractLogFormats(
   text: string,
   file = "-",
 ): Map<string, { format: string; escape: LogEscape }> {
   const out = new Map<string, { format: string; escape: LogEscape }>();
-  const walk = (nodes: ConfNode[]) => {
-    for (const n of nodes) {
-      if (n.directive === "log_format" && n.args.length > 0) {
-        const words = [...n.args];
-        const name = words.shift() as string;
-        let mode: LogEscape = "default";
-        if (words[0]?.startsWith("escape=")) mode = (words.shift() as string).slice(7) as LogEscape;
-        out.set(name, { format: words.map(unescapeConfString).join(""), escape: mode });
-      }
-      if (n.block) walk(n.block);
-    }
-  };
-  walk(parseConfig(text, { file }).parsed);
+  for (const [name, def] of logFormats(modelFromText(text, file).model))
+    if (def.directive) out.set(name, { format: def.format, escape: def.escape });
   return out;
-}
-
-/** nginx unescapes \n, \t, \r and \\ inside quoted arguments; the parser keeps them as written. */
-function unescapeConfString(s: string): string {
-  return s.replace(/\\([ntr\\])/g, (_, c: string) =>
-    c === "n" ? "\n" : c === "t" ? "\t" : c === "r" ? "\r" : "\\",
-  );
 }
 
 /** "2h", "30m", "90s", "1d", or an ISO / Date.parse-able time → epoch ms. */
