@@ -4,12 +4,27 @@
  */
 export const VERSION: string = __BADGATEWAY_VERSION__;
 export * from "./evidence/access-log.js";
+export * from "./evidence/error-log.js";
+export * from "./evidence/gather.js";
 export * from "./evidence/input.js";
+export * from "./evidence/types.js";
 export * from "./nginx/config/defaults.js";
 export * from "./nginx/config/lexer.js";
+export * from "./nginx/config/logs.js";
 export * from "./nginx/config/model.js";
 export * from "./nginx/config/parser.js";
 export * from "./nginx/config/units.js";
+export * from "./nginx/errorlog/catalogue.js";
+export * from "./nginx/errorlog/explain.js";
+export * from "./nginx/errorlog/grammar.js";
+export * from "./nginx/errorlog/taxonomy.js";
 export * from "./nginx/logformat.js";
 export * from "./nginx/sketch.js";
+export * from "./report/diagnose.js";
+export * from "./rules/causes/index.js";
+export * from "./rules/causes/types.js";
+export * from "./rules/diagnose.js";
+export * from "./rules/lint/index.js";
+export * from "./rules/lint/run.js";
+export * from "./rules/lint/types.js";
 export * from "./rules/types.js";

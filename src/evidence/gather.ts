@@ -8,6 +8,7 @@ import { formatForAccessLog, logFormats } from "../nginx/config/logs.js";
 import { buildModel, type ConfigModel } from "../nginx/config/model.js";
 import { parseConfig } from "../nginx/config/parser.js";
 import { summarizeAccessLogs } from "./access-log.js";
+import { errorEvidence, summarizeErrorLogs } from "./error-log.js";
 import { orderRotated } from "./input.js";
 import { type Evidence, emptyEvidence, type ProbeFact } from "./types.js";
 
@@ -153,8 +154,17 @@ export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
     ev.missing.push(`nginx -T output ${nginxT}: reading it is not available in this build`);
   }
   if (!configFile && !nginxT) ev.missing.push("configuration (give --config or --nginx-t)");
-  if (errorLogs.length) ev.missing.push("error log reading is not available in this build");
-  else ev.missing.push("error log (give --error-log)");
+  if (errorLogs.length) {
+    opts.onProgress?.(`reading error log ${errorLogs.join(", ")}`);
+    const s = await summarizeErrorLogs(errorLogs, {
+      ...(opts.since !== undefined ? { since: opts.since } : {}),
+      ...(opts.until !== undefined ? { until: opts.until } : {}),
+      onWarning: (w) => ev.warnings.push(w.message),
+    });
+    if (s.lines === 0 && s.warnings.length > 0)
+      ev.missing.push(`error log ${errorLogs.join(", ")}: nothing could be read`);
+    else ev.errorLog = errorEvidence(s);
+  } else ev.missing.push("error log (give --error-log)");
   if (accessLogs.length) await gatherAccess(ev, accessLogs, opts);
   if (probeFile) {
     try {

@@ -1,13 +1,82 @@
+import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { UserError } from "../exit.js";
+import pc from "picocolors";
+import { explainLine, type LineExplanation } from "../../nginx/errorlog/explain.js";
+import { EXIT, UserError } from "../exit.js";
 
-// Placeholder registration; the owning issue replaces this file.
+function render(e: LineExplanation, c: ReturnType<typeof pc.createColors>): string {
+  if (!e.parsed) return `${c.yellow("?")} not an nginx error-log line: ${e.input.slice(0, 120)}\n`;
+  const o: string[] = [];
+  const status = e.status ? `clients got ${e.status}` : "no client status from this line";
+  o.push(`${c.bold(e.title)} ${c.dim(`[${e.class}]`)}`);
+  o.push(`  ${e.meaning}`);
+  const facts = [
+    e.upstream ? `upstream ${e.upstream}` : null,
+    e.errno ? `errno ${e.errno.number}${e.errno.symbol ? ` ${e.errno.symbol}` : ""} (${e.errno.text})` : null,
+    e.phase !== "other" ? `phase ${e.phase}` : null,
+    e.level ? `level ${e.level}` : null,
+    e.time ? `at ${e.time}` : null,
+  ].filter(Boolean);
+  if (facts.length) o.push(`  ${c.dim(facts.join(" · "))}`);
+  o.push(
+    `  ${c.bold(e.status === 504 ? c.yellow("504") : e.status ? c.red(String(e.status)) : "status")}: ${status} — ${e.statusWhy}`,
+  );
+  if (e.nextUpstream !== null)
+    o.push(
+      `  ${c.bold("next peer")}: ${e.nextUpstream ? "yes, with the default proxy_next_upstream (error timeout)" : "no, not with the default proxy_next_upstream"}`,
+    );
+  if (e.causes.length) o.push(`  ${c.bold("likely causes")}: ${e.causes.join(", ")}`);
+  if (e.checks.length) {
+    o.push(`  ${c.bold("check next")}:`);
+    for (const k of e.checks) o.push(`    $ ${k}`);
+  }
+  o.push(`  ${c.bold("fix")}: ${e.fix}`);
+  if (e.since) o.push(`  ${c.dim(`(this message exists since nginx ${e.since})`)}`);
+  return `${o.join("\n")}\n`;
+}
+
 export function registerExplain(program: Command): void {
   program
-    .command("explain")
-    .description("(not built yet)")
-    .allowUnknownOption()
-    .action(() => {
-      throw new UserError("'explain' is not available in this build yet");
+    .command("explain <line>")
+    .description(
+      "Explain one nginx error-log line ('-' reads many lines from stdin): what failed, 502 or 504, what to check, how to fix.",
+    )
+    .option("--json", "print one JSON object per input line (JSON Lines)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ badgateway explain '2026/11/24 10:07:33 [error] 811#811: *4127 connect() failed (111: Connection refused) while connecting to upstream, client: 10.1.2.3, server: shop.example.com, request: "GET /cart HTTP/1.1", upstream: "http://127.0.0.1:8080/cart", host: "shop.example.com"'
+  $ tail -n 50 /var/log/nginx/error.log | badgateway explain - --json | jq -r .class
+
+Exit codes: 0 no upstream failure among the lines, 1 at least one upstream failure, 2 no line could be read.`,
+    )
+    .action((arg: string, opts: { json?: boolean }) => {
+      let inputs: string[];
+      if (arg === "-") {
+        let text: string;
+        try {
+          text = readFileSync(0, "utf8");
+        } catch (e) {
+          throw new UserError(`cannot read stdin: ${(e as Error).message}`);
+        }
+        inputs = text
+          .split("\n")
+          .map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l))
+          .filter((l) => l.trim() !== "");
+      } else inputs = [arg];
+      if (inputs.length === 0) throw new UserError("no lines to explain");
+      const c = pc.createColors(Boolean(process.stdout.isTTY) && !process.env["NO_COLOR"]);
+      let parsed = 0;
+      let failures = 0;
+      const out: string[] = [];
+      for (const input of inputs) {
+        const e = explainLine(input);
+        if (e.parsed) parsed++;
+        if (e.failure) failures++;
+        out.push(opts.json ? `${JSON.stringify(e)}\n` : render(e, c));
+      }
+      process.stdout.write(opts.json ? out.join("") : out.join("\n"));
+      process.exitCode = parsed === 0 ? EXIT.ERROR : failures > 0 ? EXIT.FOUND : EXIT.OK;
     });
 }

@@ -1,13 +1,146 @@
 import type { Command } from "commander";
-import { UserError } from "../exit.js";
+import pc from "picocolors";
+import { type ErrorLogSummary, summarizeErrorLogs } from "../../evidence/error-log.js";
+import { CLASS_INFO } from "../../nginx/errorlog/catalogue.js";
+import type { ErrorClass } from "../../nginx/errorlog/taxonomy.js";
+import { EXIT, UserError } from "../exit.js";
+import { parseWhen } from "./access.js";
 
-// Placeholder registration; the owning issue replaces this file.
+const BARS = "▁▂▃▄▅▆▇█";
+
+/** One character per minute bucket, scaled to the busiest bucket. */
+export function histogram(byMinute: Record<string, number>, width = 60): string {
+  const keys = Object.keys(byMinute);
+  if (keys.length === 0) return "";
+  const first = Date.parse(`${keys[0]}:00Z`);
+  const last = Date.parse(`${keys[keys.length - 1]}:00Z`);
+  const minutes = Math.round((last - first) / 60000) + 1;
+  const per = Math.max(1, Math.ceil(minutes / width));
+  const buckets = new Array<number>(Math.ceil(minutes / per)).fill(0);
+  for (const [k, v] of Object.entries(byMinute)) {
+    const i = Math.floor(Math.round((Date.parse(`${k}:00Z`) - first) / 60000) / per);
+    buckets[i] = (buckets[i] ?? 0) + v;
+  }
+  const max = Math.max(...buckets);
+  const bars = buckets
+    .map((v) => (v === 0 ? " " : BARS[Math.min(7, Math.floor((v / max) * 7.999))]))
+    .join("");
+  return `${keys[0]} ${bars} ${keys[keys.length - 1]}  (${per} min per column, max ${max})`;
+}
+
+function render(s: ErrorLogSummary, top: number, color: boolean): string {
+  const c = pc.createColors(color);
+  const o: string[] = [];
+  o.push(
+    c.bold(`${s.upstreamErrors} upstream failures`) +
+      ` in ${s.lines} lines${s.first ? ` from ${s.first} to ${s.last}` : ""}${s.outOfWindow ? c.dim(` (${s.outOfWindow} outside the window)`) : ""}`,
+  );
+  const classes = Object.entries(s.byClass).filter(([k]) => k !== "not-upstream");
+  if (classes.length) {
+    o.push("", c.bold("By class"));
+    for (const [k, v] of classes) {
+      const info = CLASS_INFO[k as ErrorClass];
+      o.push(`  ${String(v).padStart(8)}  ${k.padEnd(24)} ${c.dim(info?.title ?? "")}`);
+    }
+  }
+  if (s.byPeer.length) {
+    o.push("", c.bold("By peer"));
+    for (const p of s.byPeer.slice(0, top)) {
+      const parts = Object.entries(p.byClass)
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ");
+      o.push(
+        `  ${String(p.total).padStart(8)}  ${p.peer.padEnd(32)} ${c.dim(`${parts}${p.first ? `  ${p.first} → ${p.last}` : ""}`)}`,
+      );
+    }
+  }
+  const servers = Object.entries(s.byHost).length ? s.byHost : s.byServer;
+  if (Object.keys(servers).length) {
+    o.push("", c.bold("By host/server"));
+    for (const [k, v] of Object.entries(servers).slice(0, top)) o.push(`  ${String(v).padStart(8)}  ${k}`);
+  }
+  const h = histogram(s.byMinute);
+  if (h) o.push("", c.bold("Per minute"), `  ${h}`);
+  const sampleClasses = Object.keys(s.samples);
+  if (sampleClasses.length) {
+    o.push("", c.bold("Samples"));
+    for (const k of sampleClasses.slice(0, top)) {
+      const sm = s.samples[k]?.[0];
+      if (sm)
+        o.push(
+          `  ${c.cyan(k)} ${c.dim(`${sm.file}:${sm.line}`)}`,
+          `    ${sm.text.length > 300 ? `${sm.text.slice(0, 300)}…` : sm.text}`,
+        );
+    }
+  }
+  if (s.unparsed) o.push("", c.yellow(`${s.unparsed} lines were not nginx error-log lines (skipped)`));
+  for (const w of s.warnings) o.push(c.yellow(`warning: ${w.message}`));
+  if (s.upstreamErrors > 0)
+    o.push(
+      "",
+      c.dim("Next: badgateway explain '<a sample line>'  ·  badgateway diagnose --error-log … --config …"),
+    );
+  return `${o.join("\n")}\n`;
+}
+
 export function registerLogs(program: Command): void {
   program
-    .command("logs")
-    .description("(not built yet)")
-    .allowUnknownOption()
-    .action(() => {
-      throw new UserError("'logs' is not available in this build yet");
-    });
+    .command("logs [files...]")
+    .description(
+      "Summarise upstream failures in nginx error logs: per class, peer, host and minute, with samples.",
+    )
+    .option("--since <when>", "only lines after this time (2h, 30m, 1d, or an ISO time; nginx's local time)")
+    .option("--until <when>", "only lines before this time")
+    .option("--json", "print the summary as JSON (see docs/json.md)")
+    .option("--top <n>", "rows per table in text output", "10")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ badgateway logs /var/log/nginx/error.log
+  $ badgateway logs /var/log/nginx/error.log.2.gz /var/log/nginx/error.log.1 /var/log/nginx/error.log --since 2h
+  $ journalctl -u nginx -o cat | badgateway logs - --json | jq .byClass
+
+Rotated sets are read oldest first whatever the order given. Exit codes: 0 no upstream failures,
+1 upstream failures found, 2 an input could not be read (everything readable is still summarised).`,
+    )
+    .action(
+      async (files: string[], opts: { since?: string; until?: string; json?: boolean; top: string }) => {
+        const inputs = files.length ? files : ["-"];
+        if (inputs.includes("-") && process.stdin.isTTY)
+          throw new UserError(
+            "no files given and stdin is a terminal: pass error log paths, or pipe lines into `badgateway logs -`",
+          );
+        const since = opts.since ? parseWhen(opts.since) : undefined;
+        const until = opts.until ? parseWhen(opts.until) : undefined;
+        const tty = Boolean(process.stderr.isTTY);
+        let lastTick = 0;
+        const s = await summarizeErrorLogs(inputs, {
+          ...(since !== undefined ? { since } : {}),
+          ...(until !== undefined ? { until } : {}),
+          ...(tty
+            ? {
+                onProgress: (b: number) => {
+                  const now = Date.now();
+                  if (now - lastTick < 200) return;
+                  lastTick = now;
+                  process.stderr.write(`\r\x1b[Kreading… ${(b / 1e6).toFixed(0)} MB`);
+                },
+              }
+            : {}),
+        });
+        if (tty) process.stderr.write("\r\x1b[K");
+        if (!opts.json) for (const w of s.warnings) process.stderr.write(`badgateway: ${w.message}\n`);
+        if (opts.json) {
+          const { groups: _groups, ...rest } = s;
+          process.stdout.write(`${JSON.stringify(rest, null, 2)}\n`);
+        } else {
+          const top = Math.max(1, Number.parseInt(opts.top, 10) || 10);
+          process.stdout.write(render(s, top, Boolean(process.stdout.isTTY) && !process.env["NO_COLOR"]));
+        }
+        const lost = s.warnings.some((w) => w.code !== "line-too-long");
+        process.exitCode = lost ? EXIT.ERROR : s.upstreamErrors > 0 ? EXIT.FOUND : EXIT.OK;
+      },
+    );
 }

@@ -1,0 +1,332 @@
+/**
+ * Message taxonomy: every parsed error line gets exactly one stable class id, plus errno, phase, the
+ * status the client most likely got and whether nginx would try the next peer under the default
+ * `proxy_next_upstream error timeout`. Derived from nginx's sources (ngx_http_upstream.c,
+ * ngx_event_connect.c, ngx_connection.c, ngx_event_openssl.c, ngx_resolver.c, the round-robin balancer
+ * and the proxy/fastcgi/uwsgi/scgi/grpc/memcached/stream modules); see docs/error-log-messages.md.
+ * Matching uses fixed substrings only (no regex cascades), so it is linear in the line length.
+ */
+import type { ErrorLine } from "./grammar.js";
+
+export const ERROR_CLASSES = [
+  "connection-refused",
+  "connect-timeout",
+  "read-timeout",
+  "send-timeout",
+  "host-unreachable",
+  "network-unreachable",
+  "dns-failure",
+  "no-resolver",
+  "invalid-response",
+  "too-big-header",
+  "premature-close",
+  "connection-reset",
+  "broken-pipe",
+  "tls-handshake",
+  "tls-verify",
+  "unix-socket-missing",
+  "unix-socket-permission",
+  "unix-socket-busy",
+  "permission-denied",
+  "worker-connections",
+  "too-many-open-files",
+  "address-not-available",
+  "no-live-upstreams",
+  "fastcgi-stderr",
+  "not-upstream",
+] as const;
+export type ErrorClass = (typeof ERROR_CLASSES)[number];
+
+export type Phase =
+  | "connecting"
+  | "sending-request"
+  | "reading-response-header"
+  | "reading-response"
+  | "ssl-handshake"
+  | "resolving"
+  | "other";
+
+export interface Errno {
+  number: number;
+  /** ENOENT, ECONNREFUSED…; for resolver codes (`3: Host not found`) a RESOLVER_* name. */
+  symbol: string | null;
+  /** The text as logged (glibc and musl word some differently). */
+  text: string;
+}
+
+export interface Classification {
+  class: ErrorClass;
+  errno: Errno | null;
+  phase: Phase;
+  /** What the client most likely got for this line: 502, 504, 500, or null (none / not decided by this line). */
+  status: 502 | 504 | 500 | null;
+  /** Would nginx try the next peer with the default `proxy_next_upstream error timeout`? null when not applicable. */
+  nextUpstream: boolean | null;
+  /**
+   * Finer, stable sub-id where it matters: "no-valid-header", "invalid-header", "wrong-version-number",
+   * "self-signed", "peer-disabled", "non-fatal", "config" (nginx -t/start-up line)…
+   */
+  detail: string | null;
+  /** First nginx version that writes this message, when it is newer than 1.18. */
+  since: string | null;
+}
+
+const ERRNO: Record<number, string> = {
+  2: "ENOENT",
+  11: "EAGAIN",
+  12: "ENOMEM",
+  13: "EACCES",
+  23: "ENFILE",
+  24: "EMFILE",
+  32: "EPIPE",
+  98: "EADDRINUSE",
+  99: "EADDRNOTAVAIL",
+  100: "ENETDOWN",
+  101: "ENETUNREACH",
+  103: "ECONNABORTED",
+  104: "ECONNRESET",
+  107: "ENOTCONN",
+  110: "ETIMEDOUT",
+  111: "ECONNREFUSED",
+  112: "EHOSTDOWN",
+  113: "EHOSTUNREACH",
+};
+
+/** nginx resolver's own codes (ngx_resolver_strerror), the same on every libc. */
+const RESOLVER: Record<number, string> = {
+  1: "RESOLVER_FORMERR",
+  2: "RESOLVER_SERVFAIL",
+  3: "RESOLVER_NXDOMAIN",
+  4: "RESOLVER_NOTIMP",
+  5: "RESOLVER_REFUSED",
+  110: "RESOLVER_TIMEDOUT",
+};
+
+/** First `(N: text)` in the message. */
+export function findErrno(msg: string, resolver = false): Errno | null {
+  let i = msg.indexOf("(");
+  while (i >= 0) {
+    let j = i + 1;
+    while (j < msg.length && j - i < 6 && msg.charCodeAt(j) >= 48 && msg.charCodeAt(j) <= 57) j++;
+    if (j > i + 1 && msg.charCodeAt(j) === 0x3a && msg.charCodeAt(j + 1) === 0x20) {
+      const close = msg.indexOf(")", j);
+      const n = Number(msg.slice(i + 1, j));
+      const text = msg.slice(j + 2, close < 0 ? msg.length : close);
+      return { number: n, symbol: (resolver ? RESOLVER[n] : ERRNO[n]) ?? null, text };
+    }
+    i = msg.indexOf("(", i + 1);
+  }
+  return null;
+}
+
+export function phaseOf(msg: string): Phase {
+  const w = msg.lastIndexOf(" while ");
+  if (w < 0)
+    return msg.includes("could not be resolved") || msg.includes("no resolver defined")
+      ? "resolving"
+      : "other";
+  const a = msg.slice(w + 7);
+  if (a.startsWith("connecting to upstream")) return "connecting";
+  if (a.startsWith("SSL handshaking to upstream")) return "ssl-handshake";
+  if (a.startsWith("sending request to upstream")) return "sending-request";
+  if (a.startsWith("reading response header from upstream")) return "reading-response-header";
+  if (a.startsWith("reading upstream") || a.startsWith("proxying") || a.startsWith("reading from upstream"))
+    return "reading-response";
+  if (a.startsWith("resolving")) return "resolving";
+  return "other";
+}
+
+function timeoutClass(phase: Phase): ErrorClass {
+  if (phase === "connecting" || phase === "ssl-handshake") return "connect-timeout";
+  if (phase === "sending-request") return "send-timeout";
+  return "read-timeout";
+}
+
+interface Partial {
+  class: ErrorClass;
+  detail?: string | null;
+  since?: string | null;
+  status?: Classification["status"];
+  next?: boolean | null;
+}
+
+/** Classes whose default client status is 502 and that count as `error` for proxy_next_upstream. */
+const ERROR_NEXT = new Set<ErrorClass>([
+  "connection-refused",
+  "host-unreachable",
+  "network-unreachable",
+  "premature-close",
+  "connection-reset",
+  "broken-pipe",
+  "tls-handshake",
+  "tls-verify",
+  "unix-socket-missing",
+  "unix-socket-permission",
+  "unix-socket-busy",
+  "permission-denied",
+  "address-not-available",
+]);
+
+function byErrno(e: Errno, unix: boolean, phase: Phase): ErrorClass | null {
+  switch (e.number) {
+    case 111:
+      return "connection-refused";
+    case 2:
+      return unix ? "unix-socket-missing" : null;
+    case 13:
+      return unix ? "unix-socket-permission" : "permission-denied";
+    case 11:
+      return unix ? "unix-socket-busy" : "address-not-available";
+    case 110:
+      return timeoutClass(phase);
+    case 112:
+    case 113:
+      return "host-unreachable";
+    case 100:
+    case 101:
+      return "network-unreachable";
+    case 104:
+      return "connection-reset";
+    case 32:
+      return "broken-pipe";
+    case 99:
+      return "address-not-available";
+    case 23:
+    case 24:
+      return "too-many-open-files";
+    default:
+      return null;
+  }
+}
+
+function fallbackByPhase(phase: Phase): ErrorClass {
+  switch (phase) {
+    case "connecting":
+      return "connection-refused";
+    case "ssl-handshake":
+      return "tls-handshake";
+    case "sending-request":
+      return "broken-pipe";
+    case "resolving":
+      return "dns-failure";
+    default:
+      return "invalid-response";
+  }
+}
+
+function match(line: ErrorLine, msg: string, phase: Phase, errno: Errno | null): Partial {
+  const unix = line.upstream?.peer.startsWith("unix:") === true || msg.startsWith("connect() to unix:");
+  if (msg.includes("no live upstreams")) return { class: "no-live-upstreams", next: false };
+  if (msg.startsWith("no resolver defined to resolve")) return { class: "no-resolver", next: false };
+  if (msg.includes(" could not be resolved (") || msg.includes("could not be resolved ("))
+    return { class: "dns-failure", next: false, detail: "runtime" };
+  if (msg.startsWith("host not found in upstream"))
+    return { class: "dns-failure", next: false, detail: "config", status: null };
+  if (msg.startsWith("no resolver defined")) return { class: "no-resolver", next: false };
+  if (msg.includes("worker_connections are not enough"))
+    return {
+      class: "worker-connections",
+      status: 500,
+      next: false,
+      detail: msg.includes("reusing") ? "reusing" : null,
+    };
+  if (msg.startsWith("upstream sent too big header")) return { class: "too-big-header", next: false };
+  if (msg.startsWith("upstream timed out")) return { class: timeoutClass(phase) };
+  if (msg.startsWith("upstream server temporarily disabled"))
+    return { class: fallbackByPhase(phase), detail: "peer-disabled", status: null, next: null };
+  if (msg.startsWith("upstream prematurely closed")) return { class: "premature-close" };
+  if (msg.startsWith("upstream prematurely sent response"))
+    return { class: "tls-handshake", detail: "plain-response-on-tls", since: "1.29.5" };
+  if (msg.startsWith("upstream SSL certificate verify error"))
+    return {
+      class: "tls-verify",
+      detail: msg.includes("self signed") || msg.includes("self-signed") ? "self-signed" : "verify-error",
+    };
+  if (msg.startsWith("upstream SSL certificate does not match"))
+    return { class: "tls-verify", detail: "name-mismatch" };
+  if (
+    msg.startsWith("SSL_do_handshake() failed") ||
+    msg.startsWith("peer closed connection in SSL handshake")
+  ) {
+    const wrong =
+      msg.includes("wrong version number") ||
+      msg.includes("unknown protocol") ||
+      msg.includes("packet length too long");
+    return {
+      class: "tls-handshake",
+      detail: wrong ? "wrong-version-number" : msg.startsWith("peer closed") ? "peer-closed" : null,
+    };
+  }
+  if (msg.startsWith("FastCGI sent in stderr")) return { class: "fastcgi-stderr", status: null, next: null };
+  if (msg.startsWith("upstream sent ")) {
+    // Non-fatal warnings (1.19.1+): extra data is dropped, the response still goes out.
+    if (
+      line.level === "warn" ||
+      msg.startsWith("upstream sent more data than specified") ||
+      msg.startsWith("upstream sent data after")
+    )
+      return { class: "invalid-response", detail: "non-fatal", status: null, next: null, since: "1.19.1" };
+    if (msg.startsWith("upstream sent no valid HTTP/1.0 header"))
+      return { class: "invalid-response", detail: "no-valid-header", next: false };
+    if (
+      msg.startsWith("upstream sent duplicate header line") ||
+      msg.includes('"Content-Length" and "Transfer-Encoding"')
+    )
+      return { class: "invalid-response", detail: "framing", next: false, since: "1.23.0" };
+    if (msg.startsWith("upstream sent invalid header"))
+      return { class: "invalid-response", detail: "invalid-header", next: false };
+    if (msg.startsWith("upstream sent invalid chunked response"))
+      return { class: "invalid-response", detail: "invalid-chunked", next: false };
+    return { class: "invalid-response", detail: "other", next: false };
+  }
+  if (
+    msg.startsWith("upstream ") &&
+    (msg.includes("FastCGI") || msg.includes("http2") || msg.includes("gRPC"))
+  )
+    return { class: "invalid-response", detail: "protocol", next: false };
+  if (errno) {
+    const c = byErrno(errno, unix, phase);
+    if (c === "too-many-open-files")
+      return { class: c, status: msg.startsWith("socket() failed") ? 500 : null, next: false };
+    if (c) return { class: c };
+  }
+  const upstreamish =
+    line.upstream !== null ||
+    phase !== "other" ||
+    msg.includes("upstream") ||
+    msg.startsWith("connect() to ");
+  if (upstreamish) return { class: fallbackByPhase(phase), detail: "unknown-message" };
+  return { class: "not-upstream", status: null, next: null };
+}
+
+/** Classifies one parsed error line. */
+export function classify(line: ErrorLine): Classification {
+  const msg = line.message;
+  const phase = phaseOf(msg);
+  const resolverMsg = msg.includes("could not be resolved") || phase === "resolving";
+  const errno = findErrno(msg, resolverMsg);
+  const m = match(line, msg, phase, errno);
+  const isTimeout = m.class === "connect-timeout" || m.class === "read-timeout" || m.class === "send-timeout";
+  const status: Classification["status"] =
+    m.status !== undefined ? m.status : m.class === "not-upstream" ? null : isTimeout ? 504 : 502;
+  const next: boolean | null =
+    m.next !== undefined
+      ? m.next
+      : isTimeout || ERROR_NEXT.has(m.class)
+        ? true
+        : m.class === "not-upstream"
+          ? null
+          : false;
+  return {
+    class: m.class,
+    errno,
+    phase: m.class === "dns-failure" || m.class === "no-resolver" ? "resolving" : phase,
+    status: line.confFile !== null && m.class !== "not-upstream" && line.connection === null ? null : status,
+    nextUpstream: next,
+    detail:
+      line.confFile !== null && line.connection === null && m.detail === undefined
+        ? "config"
+        : (m.detail ?? null),
+    since: m.since ?? null,
+  };
+}
