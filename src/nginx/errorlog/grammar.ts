@@ -12,6 +12,7 @@
  * `kubectl logs --timestamps` carry a prefix, which is skipped. Only indexOf scans and anchored, linear
  * regexes are used.
  */
+import { parseRequestLine } from "../logformat.js";
 
 export type ErrorLevel = "debug" | "info" | "notice" | "warn" | "error" | "crit" | "alert" | "emerg";
 
@@ -109,18 +110,6 @@ function prefixKind(pre: string): ErrorLine["prefix"] {
   if (pre.startsWith("<")) return "syslog";
   if (/^\d{4}-\d\d-\d\dT/.test(pre)) return "kubectl";
   return /nginx(\[\d+\])?: $/.test(pre) || /^[A-Z][a-z]{2} [ \d]\d /.test(pre) ? "journald" : "syslog";
-}
-
-export function parseRequestLine(raw: string): RequestLine | null {
-  const sp = raw.indexOf(" ");
-  if (sp <= 0) return null;
-  const method = raw.slice(0, sp);
-  if (!/^[A-Z_-]{1,20}$/.test(method)) return null;
-  const rest = raw.slice(sp + 1);
-  const sp2 = rest.lastIndexOf(" ");
-  if (sp2 > 0 && rest.startsWith("HTTP/", sp2 + 1))
-    return { method, uri: rest.slice(0, sp2), protocol: rest.slice(sp2 + 1) };
-  return { method, uri: rest, protocol: null };
 }
 
 /** Splits `upstream: "…"` into module, scheme, peer and URI. */
@@ -248,10 +237,12 @@ export function parseErrorLine(input: string): ErrorLine | null {
       case "server":
         out.server = value;
         break;
-      case "request":
+      case "request": {
         out.requestRaw = value;
-        out.request = parseRequestLine(value);
+        const r = parseRequestLine(value);
+        out.request = r ? { method: r.method, uri: r.uri, protocol: r.protocol || null } : null;
         break;
+      }
       case "subrequest":
         out.subrequest = value;
         break;
