@@ -266,8 +266,9 @@ function match(line: ErrorLine, msg: string, phase: Phase, errno: Errno | null):
       msg.startsWith("upstream sent data after")
     )
       return { class: "invalid-response", detail: "non-fatal", status: null, next: null, since: "1.19.1" };
+    // Not a 502: nginx falls back to HTTP/0.9 and passes the raw bytes on (the access log records 200).
     if (msg.startsWith("upstream sent no valid HTTP/1.0 header"))
-      return { class: "invalid-response", detail: "no-valid-header", next: false };
+      return { class: "invalid-response", detail: "no-valid-header", next: false, status: null };
     if (
       msg.startsWith("upstream sent duplicate header line") ||
       msg.includes('"Content-Length" and "Transfer-Encoding"')
