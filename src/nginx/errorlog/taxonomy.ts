@@ -285,17 +285,19 @@ function match(line: ErrorLine, msg: string, phase: Phase, errno: Errno | null):
     (msg.includes("FastCGI") || msg.includes("http2") || msg.includes("gRPC"))
   )
     return { class: "invalid-response", detail: "protocol", next: false };
-  if (errno) {
-    const c = byErrno(errno, unix, phase);
-    if (c === "too-many-open-files")
-      return { class: c, status: msg.startsWith("socket() failed") ? 500 : null, next: false };
-    if (c) return { class: c };
-  }
+  // Client-side errors carry errnos too ("recv() failed (104: …) while waiting for request"): only lines about
+  // an upstream are classified by errno, except descriptor exhaustion, which hits both sides.
   const upstreamish =
     line.upstream !== null ||
     phase !== "other" ||
     msg.includes("upstream") ||
     msg.startsWith("connect() to ");
+  if (errno) {
+    const c = byErrno(errno, unix, phase);
+    if (c === "too-many-open-files")
+      return { class: c, status: msg.startsWith("socket() failed") ? 500 : null, next: false };
+    if (c && upstreamish) return { class: c };
+  }
   if (upstreamish) return { class: fallbackByPhase(phase), detail: "unknown-message" };
   return { class: "not-upstream", status: null, next: null };
 }
