@@ -27,3 +27,4 @@ await build({
 await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/index.js", packages: "external" });
 // Worker thread used by the access-log summary for big files (resolved next to dist/cli.js and dist/index.js).
 await build({ ...common, entryPoints: ["src/evidence/access-worker.ts"], outfile: "dist/access-worker.js" });
+await build({ ...common, entryPoints: ["src/evidence/error-worker.ts"], outfile: "dist/error-worker.js" });

@@ -10,16 +10,31 @@ const peers = [
   { up: "http://10.0.3.14:8080", peer: "10.0.3.14:8080", mod: "proxy" },
   { up: "http://[2001:db8::14]:8080", peer: "[2001:db8::14]:8080", mod: "proxy" },
   { up: "https://10.0.3.20:8443", peer: "10.0.3.20:8443", mod: "proxy" },
-  { up: "fastcgi://unix:/run/php/php8.2-fpm.sock:", peer: "unix:/run/php/php8.2-fpm.sock", mod: "fastcgi", unix: true },
+  {
+    up: "fastcgi://unix:/run/php/php8.2-fpm.sock:",
+    peer: "unix:/run/php/php8.2-fpm.sock",
+    mod: "fastcgi",
+    unix: true,
+  },
   { up: "fastcgi://127.0.0.1:9000", peer: "127.0.0.1:9000", mod: "fastcgi" },
   { up: "uwsgi://127.0.0.1:3031", peer: "127.0.0.1:3031", mod: "uwsgi" },
   { up: "scgi://127.0.0.1:4000", peer: "127.0.0.1:4000", mod: "scgi" },
   { up: "grpc://10.0.3.30:50051", peer: "10.0.3.30:50051", mod: "grpc" },
   { up: "grpcs://10.0.3.31:443", peer: "10.0.3.31:443", mod: "grpc" },
   { up: "memcached://127.0.0.1:11211", peer: "127.0.0.1:11211", mod: "memcached" },
-  { up: "http://unix:/run/gunicorn/app.sock:", peer: "unix:/run/gunicorn/app.sock", mod: "proxy", unix: true },
+  {
+    up: "http://unix:/run/gunicorn/app.sock:",
+    peer: "unix:/run/gunicorn/app.sock",
+    mod: "proxy",
+    unix: true,
+  },
 ];
-const reqs = ['"GET /api/orders?id=7 HTTP/1.1"', '"POST /checkout HTTP/2.0"', '"GET /index.php HTTP/1.1"', '"HEAD / HTTP/1.0"'];
+const reqs = [
+  '"GET /api/orders?id=7 HTTP/1.1"',
+  '"POST /checkout HTTP/2.0"',
+  '"GET /index.php HTTP/1.1"',
+  '"HEAD / HTTP/1.0"',
+];
 let n = 0;
 function when() {
   n++;
@@ -47,56 +62,329 @@ const unix = peers.filter((p) => p.unix);
 let i = 0;
 for (const p of tcp) {
   i++;
-  add("error", "connect() failed (111: Connection refused) while connecting to upstream", p, i, "connection-refused", 502);
-  add("error", "upstream timed out (110: Connection timed out) while connecting to upstream", p, i + 1, "connect-timeout", 504);
-  add("error", "upstream timed out (110: Operation timed out) while connecting to upstream", p, i + 2, "connect-timeout", 504, { libc: "musl" });
-  add("error", "upstream timed out (110: Connection timed out) while reading response header from upstream", p, i + 3, "read-timeout", 504);
-  add("error", "upstream timed out (110: Connection timed out) while reading upstream", p, i + 4, "read-timeout", 504);
-  add("error", "upstream timed out (110: Connection timed out) while sending request to upstream", p, i + 5, "send-timeout", 504);
-  add("error", "connect() failed (113: No route to host) while connecting to upstream", p, i + 6, "host-unreachable", 502);
-  add("error", "connect() failed (113: Host is unreachable) while connecting to upstream", p, i + 7, "host-unreachable", 502, { libc: "musl" });
-  add("error", "upstream prematurely closed connection while reading response header from upstream", p, i + 8, "premature-close", 502);
-  add("error", "recv() failed (104: Connection reset by peer) while reading response header from upstream", p, i + 9, "connection-reset", 502);
-  add("error", "writev() failed (32: Broken pipe) while sending request to upstream", p, i + 10, "broken-pipe", 502);
-  add("error", "upstream sent too big header while reading response header from upstream", p, i + 11, "too-big-header", 502);
-  add("crit", `connect() to ${p.peer} failed (99: Cannot assign requested address) while connecting to upstream`, p, i + 12, "address-not-available", 502);
-  add("error", `connect() to ${p.peer} failed (101: Network is unreachable) while connecting to upstream`, p, i + 13, "network-unreachable", 502);
-  add("crit", `connect() to ${p.peer} failed (13: Permission denied) while connecting to upstream`, p, i + 14, "permission-denied", 502);
+  add(
+    "error",
+    "connect() failed (111: Connection refused) while connecting to upstream",
+    p,
+    i,
+    "connection-refused",
+    502,
+  );
+  add(
+    "error",
+    "upstream timed out (110: Connection timed out) while connecting to upstream",
+    p,
+    i + 1,
+    "connect-timeout",
+    504,
+  );
+  add(
+    "error",
+    "upstream timed out (110: Operation timed out) while connecting to upstream",
+    p,
+    i + 2,
+    "connect-timeout",
+    504,
+    { libc: "musl" },
+  );
+  add(
+    "error",
+    "upstream timed out (110: Connection timed out) while reading response header from upstream",
+    p,
+    i + 3,
+    "read-timeout",
+    504,
+  );
+  add(
+    "error",
+    "upstream timed out (110: Connection timed out) while reading upstream",
+    p,
+    i + 4,
+    "read-timeout",
+    504,
+  );
+  add(
+    "error",
+    "upstream timed out (110: Connection timed out) while sending request to upstream",
+    p,
+    i + 5,
+    "send-timeout",
+    504,
+  );
+  add(
+    "error",
+    "connect() failed (113: No route to host) while connecting to upstream",
+    p,
+    i + 6,
+    "host-unreachable",
+    502,
+  );
+  add(
+    "error",
+    "connect() failed (113: Host is unreachable) while connecting to upstream",
+    p,
+    i + 7,
+    "host-unreachable",
+    502,
+    { libc: "musl" },
+  );
+  add(
+    "error",
+    "upstream prematurely closed connection while reading response header from upstream",
+    p,
+    i + 8,
+    "premature-close",
+    502,
+  );
+  add(
+    "error",
+    "recv() failed (104: Connection reset by peer) while reading response header from upstream",
+    p,
+    i + 9,
+    "connection-reset",
+    502,
+  );
+  add(
+    "error",
+    "writev() failed (32: Broken pipe) while sending request to upstream",
+    p,
+    i + 10,
+    "broken-pipe",
+    502,
+  );
+  add(
+    "error",
+    "upstream sent too big header while reading response header from upstream",
+    p,
+    i + 11,
+    "too-big-header",
+    502,
+  );
+  add(
+    "crit",
+    `connect() to ${p.peer} failed (99: Cannot assign requested address) while connecting to upstream`,
+    p,
+    i + 12,
+    "address-not-available",
+    502,
+  );
+  add(
+    "error",
+    `connect() to ${p.peer} failed (101: Network is unreachable) while connecting to upstream`,
+    p,
+    i + 13,
+    "network-unreachable",
+    502,
+  );
+  add(
+    "crit",
+    `connect() to ${p.peer} failed (13: Permission denied) while connecting to upstream`,
+    p,
+    i + 14,
+    "permission-denied",
+    502,
+  );
 }
 for (const p of unix) {
   i++;
-  add("crit", `connect() to ${p.peer} failed (2: No such file or directory) while connecting to upstream`, p, i, "unix-socket-missing", 502);
-  add("crit", `connect() to ${p.peer} failed (13: Permission denied) while connecting to upstream`, p, i + 1, "unix-socket-permission", 502);
-  add("error", `connect() to ${p.peer} failed (11: Resource temporarily unavailable) while connecting to upstream`, p, i + 2, "unix-socket-busy", 502);
-  add("error", `connect() to ${p.peer} failed (111: Connection refused) while connecting to upstream`, p, i + 3, "connection-refused", 502);
-  add("error", "upstream timed out (110: Connection timed out) while reading response header from upstream", p, i + 4, "read-timeout", 504);
-  add("error", "recv() failed (104: Connection reset by peer) while reading response header from upstream", p, i + 5, "connection-reset", 502);
+  add(
+    "crit",
+    `connect() to ${p.peer} failed (2: No such file or directory) while connecting to upstream`,
+    p,
+    i,
+    "unix-socket-missing",
+    502,
+  );
+  add(
+    "crit",
+    `connect() to ${p.peer} failed (13: Permission denied) while connecting to upstream`,
+    p,
+    i + 1,
+    "unix-socket-permission",
+    502,
+  );
+  add(
+    "error",
+    `connect() to ${p.peer} failed (11: Resource temporarily unavailable) while connecting to upstream`,
+    p,
+    i + 2,
+    "unix-socket-busy",
+    502,
+  );
+  add(
+    "error",
+    `connect() to ${p.peer} failed (111: Connection refused) while connecting to upstream`,
+    p,
+    i + 3,
+    "connection-refused",
+    502,
+  );
+  add(
+    "error",
+    "upstream timed out (110: Connection timed out) while reading response header from upstream",
+    p,
+    i + 4,
+    "read-timeout",
+    504,
+  );
+  add(
+    "error",
+    "recv() failed (104: Connection reset by peer) while reading response header from upstream",
+    p,
+    i + 5,
+    "connection-reset",
+    502,
+  );
 }
 const php = peers[3];
 for (let k = 0; k < 6; k++) {
-  add("error", 'FastCGI sent in stderr: "Primary script unknown" while reading response header from upstream', php, k, "fastcgi-stderr", null);
-  add("error", 'FastCGI sent in stderr: "PHP message: PHP Fatal error:  Uncaught Error: Call to undefined function foo() in /var/www/html/index.php:3" while reading response header from upstream', php, k + 1, "fastcgi-stderr", null);
-  add("error", "upstream prematurely closed FastCGI stdout while reading response header from upstream", php, k + 2, "premature-close", 502);
+  add(
+    "error",
+    'FastCGI sent in stderr: "Primary script unknown" while reading response header from upstream',
+    php,
+    k,
+    "fastcgi-stderr",
+    null,
+  );
+  add(
+    "error",
+    'FastCGI sent in stderr: "PHP message: PHP Fatal error:  Uncaught Error: Call to undefined function foo() in /var/www/html/index.php:3" while reading response header from upstream',
+    php,
+    k + 1,
+    "fastcgi-stderr",
+    null,
+  );
+  add(
+    "error",
+    "upstream prematurely closed FastCGI stdout while reading response header from upstream",
+    php,
+    k + 2,
+    "premature-close",
+    502,
+  );
 }
 const https = peers[2];
 for (let k = 0; k < 5; k++) {
-  add("error", "upstream SSL certificate verify error: (18:self-signed certificate) while SSL handshaking to upstream", https, k, "tls-verify", 502);
-  add("error", "upstream SSL certificate verify error: (20:unable to get local issuer certificate) while SSL handshaking to upstream", https, k + 1, "tls-verify", 502);
-  add("error", 'upstream SSL certificate does not match "api.internal" while SSL handshaking to upstream', https, k + 2, "tls-verify", 502);
-  add("error", "SSL_do_handshake() failed (SSL: error:0A00010B:SSL routines::wrong version number) while SSL handshaking to upstream", https, k + 3, "tls-handshake", 502, { detail: "wrong-version-number" });
-  add("crit", "SSL_do_handshake() failed (SSL: error:1408F10B:SSL routines:ssl3_get_record:wrong version number) while SSL handshaking to upstream", https, k + 4, "tls-handshake", 502, { detail: "wrong-version-number" });
-  add("error", "SSL_do_handshake() failed (SSL: error:0A000410:SSL routines::sslv3 alert handshake failure:SSL alert number 40) while SSL handshaking to upstream", https, k + 5, "tls-handshake", 502);
-  add("error", "peer closed connection in SSL handshake (104: Connection reset by peer) while SSL handshaking to upstream", https, k + 6, "tls-handshake", 502);
+  add(
+    "error",
+    "upstream SSL certificate verify error: (18:self-signed certificate) while SSL handshaking to upstream",
+    https,
+    k,
+    "tls-verify",
+    502,
+  );
+  add(
+    "error",
+    "upstream SSL certificate verify error: (20:unable to get local issuer certificate) while SSL handshaking to upstream",
+    https,
+    k + 1,
+    "tls-verify",
+    502,
+  );
+  add(
+    "error",
+    'upstream SSL certificate does not match "api.internal" while SSL handshaking to upstream',
+    https,
+    k + 2,
+    "tls-verify",
+    502,
+  );
+  add(
+    "error",
+    "SSL_do_handshake() failed (SSL: error:0A00010B:SSL routines::wrong version number) while SSL handshaking to upstream",
+    https,
+    k + 3,
+    "tls-handshake",
+    502,
+    { detail: "wrong-version-number" },
+  );
+  add(
+    "crit",
+    "SSL_do_handshake() failed (SSL: error:1408F10B:SSL routines:ssl3_get_record:wrong version number) while SSL handshaking to upstream",
+    https,
+    k + 4,
+    "tls-handshake",
+    502,
+    { detail: "wrong-version-number" },
+  );
+  add(
+    "error",
+    "SSL_do_handshake() failed (SSL: error:0A000410:SSL routines::sslv3 alert handshake failure:SSL alert number 40) while SSL handshaking to upstream",
+    https,
+    k + 5,
+    "tls-handshake",
+    502,
+  );
+  add(
+    "error",
+    "peer closed connection in SSL handshake (104: Connection reset by peer) while SSL handshaking to upstream",
+    https,
+    k + 6,
+    "tls-handshake",
+    502,
+  );
 }
 for (let k = 0; k < 5; k++) {
   const p = tcp[k % tcp.length];
-  add("error", "upstream sent no valid HTTP/1.0 header while reading response header from upstream", p, k, "invalid-response", null, { detail: "no-valid-header" });
-  add("error", 'upstream sent invalid header: "Bad\\x00Header..." while reading response header from upstream', p, k + 1, "invalid-response", 502);
-  add("error", "upstream sent invalid header while reading response header from upstream", p, k + 2, "invalid-response", 502);
-  add("error", "upstream sent invalid chunked response while reading upstream", p, k + 3, "invalid-response", 502);
-  add("error", 'upstream sent duplicate header line: "Content-Length: 10", previous value: "Content-Length: 12" while reading response header from upstream', p, k + 4, "invalid-response", 502);
-  add("warn", 'upstream sent more data than specified in "Content-Length" header while reading upstream', p, k + 5, "invalid-response", null, { detail: "non-fatal" });
-  add("warn", "upstream server temporarily disabled while connecting to upstream", p, k + 6, "connection-refused", null, { detail: "peer-disabled" });
+  add(
+    "error",
+    "upstream sent no valid HTTP/1.0 header while reading response header from upstream",
+    p,
+    k,
+    "invalid-response",
+    null,
+    { detail: "no-valid-header" },
+  );
+  add(
+    "error",
+    'upstream sent invalid header: "Bad\\x00Header..." while reading response header from upstream',
+    p,
+    k + 1,
+    "invalid-response",
+    502,
+  );
+  add(
+    "error",
+    "upstream sent invalid header while reading response header from upstream",
+    p,
+    k + 2,
+    "invalid-response",
+    502,
+  );
+  add(
+    "error",
+    "upstream sent invalid chunked response while reading upstream",
+    p,
+    k + 3,
+    "invalid-response",
+    502,
+  );
+  add(
+    "error",
+    'upstream sent duplicate header line: "Content-Length: 10", previous value: "Content-Length: 12" while reading response header from upstream',
+    p,
+    k + 4,
+    "invalid-response",
+    502,
+  );
+  add(
+    "warn",
+    'upstream sent more data than specified in "Content-Length" header while reading upstream',
+    p,
+    k + 5,
+    "invalid-response",
+    null,
+    { detail: "non-fatal" },
+  );
+  add(
+    "warn",
+    "upstream server temporarily disabled while connecting to upstream",
+    p,
+    k + 6,
+    "connection-refused",
+    null,
+    { detail: "peer-disabled" },
+  );
 }
 for (let k = 0; k < 8; k++) {
   const name = ["backend", "php_pool", "api_v2", "payments"][k % 4];
@@ -105,19 +393,29 @@ for (let k = 0; k < 8; k++) {
   exp.push({ class: "no-live-upstreams", status: 502, peer: name });
 }
 for (let k = 0; k < 6; k++) {
-  lines.push(`${when()} [error] 1002#1002: *${5100 + k} api${k}.internal could not be resolved (3: Host not found), client: 198.51.100.9, server: api.example.com, request: "GET /v1 HTTP/1.1", host: "api.example.com"`);
+  lines.push(
+    `${when()} [error] 1002#1002: *${5100 + k} api${k}.internal could not be resolved (3: Host not found), client: 198.51.100.9, server: api.example.com, request: "GET /v1 HTTP/1.1", host: "api.example.com"`,
+  );
   exp.push({ class: "dns-failure", status: 502, peer: null });
-  lines.push(`${when()} [error] 1002#1002: *${5200 + k} api${k}.internal could not be resolved (110: Operation timed out), client: 198.51.100.9, server: api.example.com, request: "GET /v1 HTTP/1.1", host: "api.example.com"`);
+  lines.push(
+    `${when()} [error] 1002#1002: *${5200 + k} api${k}.internal could not be resolved (110: Operation timed out), client: 198.51.100.9, server: api.example.com, request: "GET /v1 HTTP/1.1", host: "api.example.com"`,
+  );
   exp.push({ class: "dns-failure", status: 502, peer: null });
-  lines.push(`${when()} [error] 1002#1002: *${5300 + k} no resolver defined to resolve app${k}.svc.cluster.local, client: 198.51.100.9, server: api.example.com, request: "GET /v1 HTTP/1.1", host: "api.example.com"`);
+  lines.push(
+    `${when()} [error] 1002#1002: *${5300 + k} no resolver defined to resolve app${k}.svc.cluster.local, client: 198.51.100.9, server: api.example.com, request: "GET /v1 HTTP/1.1", host: "api.example.com"`,
+  );
   exp.push({ class: "no-resolver", status: 502, peer: null });
 }
 for (let k = 0; k < 5; k++) {
-  lines.push(`${when()} [alert] 1003#1003: *${5400 + k} 512 worker_connections are not enough while connecting to upstream, client: 198.51.100.20, server: shop.example.com, request: "GET / HTTP/1.1", upstream: "http://10.0.3.14:8080/", host: "shop.example.com"`);
+  lines.push(
+    `${when()} [alert] 1003#1003: *${5400 + k} 512 worker_connections are not enough while connecting to upstream, client: 198.51.100.20, server: shop.example.com, request: "GET / HTTP/1.1", upstream: "http://10.0.3.14:8080/", host: "shop.example.com"`,
+  );
   exp.push({ class: "worker-connections", status: 500, peer: "10.0.3.14:8080" });
   lines.push(`${when()} [alert] 1003#1003: 768 worker_connections are not enough`);
   exp.push({ class: "worker-connections", status: 500, peer: null });
-  lines.push(`${when()} [alert] 1003#1003: *${5500 + k} socket() failed (24: Too many open files) while connecting to upstream, client: 198.51.100.21, server: shop.example.com, request: "GET / HTTP/1.1", upstream: "http://10.0.3.14:8080/", host: "shop.example.com"`);
+  lines.push(
+    `${when()} [alert] 1003#1003: *${5500 + k} socket() failed (24: Too many open files) while connecting to upstream, client: 198.51.100.21, server: shop.example.com, request: "GET / HTTP/1.1", upstream: "http://10.0.3.14:8080/", host: "shop.example.com"`,
+  );
   exp.push({ class: "too-many-open-files", status: 500, peer: "10.0.3.14:8080" });
   lines.push(`${when()} [crit] 1003#1003: accept4() failed (24: Too many open files)`);
   exp.push({ class: "too-many-open-files", status: null, peer: null });
@@ -127,9 +425,13 @@ for (let k = 0; k < 5; k++) {
 // stream module
 for (let k = 0; k < 6; k++) {
   const up = `10.0.4.${k + 1}:5432`;
-  lines.push(`${when()} [error] 1004#1004: *${5600 + k} connect() failed (111: Connection refused) while connecting to upstream, client: 10.0.9.${k}, server: 0.0.0.0:6432, upstream: "${up}", bytes from/to client:0/0, bytes from/to upstream:0/0`);
+  lines.push(
+    `${when()} [error] 1004#1004: *${5600 + k} connect() failed (111: Connection refused) while connecting to upstream, client: 10.0.9.${k}, server: 0.0.0.0:6432, upstream: "${up}", bytes from/to client:0/0, bytes from/to upstream:0/0`,
+  );
   exp.push({ class: "connection-refused", status: 502, peer: up, stream: true });
-  lines.push(`${when()} [error] 1004#1004: *${5700 + k} upstream timed out (110: Connection timed out) while proxying connection, client: 10.0.9.${k}, server: 0.0.0.0:6432, upstream: "${up}", bytes from/to client:517/0, bytes from/to upstream:0/517`);
+  lines.push(
+    `${when()} [error] 1004#1004: *${5700 + k} upstream timed out (110: Connection timed out) while proxying connection, client: 10.0.9.${k}, server: 0.0.0.0:6432, upstream: "${up}", bytes from/to client:517/0, bytes from/to upstream:0/517`,
+  );
   exp.push({ class: "read-timeout", status: 504, peer: up, stream: true });
 }
 // prefixed lines (syslog, journald, docker json-file, kubectl --timestamps)
@@ -151,19 +453,23 @@ for (let k = 0; k < 4; k++) {
 }
 // configuration and start-up lines
 for (let k = 0; k < 3; k++) {
-  lines.push(`nginx: [emerg] host not found in upstream "backend${k}.internal:8080" in /etc/nginx/conf.d/app.conf:${12 + k}`);
+  lines.push(
+    `nginx: [emerg] host not found in upstream "backend${k}.internal:8080" in /etc/nginx/conf.d/app.conf:${12 + k}`,
+  );
   exp.push({ class: "dns-failure", status: null, peer: null, confLine: 12 + k });
-  lines.push(`${when()} [emerg] 1#1: host not found in upstream "backend${k}.internal" in /etc/nginx/conf.d/app.conf:${20 + k}`);
+  lines.push(
+    `${when()} [emerg] 1#1: host not found in upstream "backend${k}.internal" in /etc/nginx/conf.d/app.conf:${20 + k}`,
+  );
   exp.push({ class: "dns-failure", status: null, peer: null, confLine: 20 + k });
 }
 // unrelated lines (not-upstream negatives)
 const other = [
   '[error] 1006#1006: *7001 open() "/usr/share/nginx/html/favicon.ico" failed (2: No such file or directory), client: 10.2.2.2, server: shop.example.com, request: "GET /favicon.ico HTTP/1.1", host: "shop.example.com"',
   "[notice] 1#1: signal process started",
-  "[notice] 1#1: using the \"epoll\" event method",
+  '[notice] 1#1: using the "epoll" event method',
   "[info] 1006#1006: *7002 client closed connection while waiting for request, client: 10.2.2.3, server: 0.0.0.0:443",
   '[error] 1006#1006: *7003 client intended to send too large body: 10485761 bytes, client: 10.2.2.4, server: shop.example.com, request: "POST /upload HTTP/1.1", host: "shop.example.com"',
-  "[warn] 1006#1006: *7004 a client request body is buffered to a temporary file /var/cache/nginx/client_temp/0000000001, client: 10.2.2.5, server: shop.example.com, request: \"POST /upload HTTP/1.1\", host: \"shop.example.com\"",
+  '[warn] 1006#1006: *7004 a client request body is buffered to a temporary file /var/cache/nginx/client_temp/0000000001, client: 10.2.2.5, server: shop.example.com, request: "POST /upload HTTP/1.1", host: "shop.example.com"',
   '[error] 1006#1006: *7005 access forbidden by rule, client: 10.2.2.6, server: shop.example.com, request: "GET /.env HTTP/1.1", host: "shop.example.com"',
   "[info] 1006#1006: *7006 recv() failed (104: Connection reset by peer) while waiting for request, client: 10.2.2.7, server: 0.0.0.0:80",
   '[error] 1006#1006: *7007 limiting requests, excess: 20.500 by zone "api", client: 10.2.2.8, server: api.example.com, request: "GET /v1 HTTP/1.1", host: "api.example.com"',

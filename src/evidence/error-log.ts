@@ -3,9 +3,14 @@
  * per class, peer, server, host and minute, with sample lines. Streaming: memory is bounded by the number of
  * distinct keys (capped) and samples, not by the size of the input.
  */
+
+import { existsSync, statSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 import { type ErrorLine, errorTimeToMs, parseErrorLine } from "../nginx/errorlog/grammar.js";
 import { type Classification, classify, type ErrorClass } from "../nginx/errorlog/taxonomy.js";
-import { type InputWarning, lineBlocks, orderRotated } from "./input.js";
+import { type InputWarning, isGzipFile, isStdin, lineBlocks, orderRotated, splitRanges } from "./input.js";
 import type { ErrorGroup, ErrorLogEvidence } from "./types.js";
 
 export interface ErrorLogOptions {
@@ -19,6 +24,8 @@ export interface ErrorLogOptions {
   onWarning?: (w: InputWarning) => void;
   /** Raw bytes read so far, across files. */
   onProgress?: (bytes: number) => void;
+  /** Plain files at least this big are scanned in parallel (default ERRORLOG_PARALLEL_MIN_BYTES). */
+  parallelMinBytes?: number;
 }
 
 export interface Sample {
@@ -98,6 +105,22 @@ export function isFailure(c: Classification): boolean {
   );
 }
 
+export interface ErrorLogState {
+  lines: number;
+  unparsed: number;
+  outOfWindow: number;
+  upstreamErrors: number;
+  first: string | null;
+  last: string | null;
+  byClass: Map<string, number>;
+  peers: Map<string, PeerSummary>;
+  servers: Map<string, number>;
+  hosts: Map<string, number>;
+  minutes: Map<string, number>;
+  samples: Map<string, Sample[]>;
+  groups: Map<string, Map<string, GroupAcc>>;
+}
+
 interface GroupAcc extends ErrorGroup {
   uriSet: Set<string>;
   detailSet: Set<string>;
@@ -116,9 +139,14 @@ export class ErrorLogAccumulator {
   readonly hosts = new Map<string, number>();
   readonly minutes = new Map<string, number>();
   readonly samples = new Map<string, Sample[]>();
-  readonly groups = new Map<string, GroupAcc>();
+  /** class → peer → group */
+  readonly groups = new Map<string, Map<string, GroupAcc>>();
+  private groupCount = 0;
   private lastTimeRaw = "";
   private lastTimeMs = 0;
+  private lastIsoRaw = "";
+  private lastIso = "";
+  private lastMinute = "";
   private readonly maxSamples: number;
   private readonly maxKeys: number;
 
@@ -179,20 +207,26 @@ export class ErrorLogAccumulator {
 
   private record(line: ErrorLine, c: Classification, text: string, file: string, lineNo: number): void {
     this.upstreamErrors++;
-    const iso = line.time ? isoLocal(line.time) : null;
-    if (iso) {
+    let iso: string | null = null;
+    if (line.time) {
+      if (line.time !== this.lastIsoRaw) {
+        this.lastIsoRaw = line.time;
+        this.lastIso = isoLocal(line.time);
+        this.lastMinute = this.lastIso.slice(0, 16);
+      }
+      iso = this.lastIso;
       if (this.first === null || iso < this.first) this.first = iso;
       if (this.last === null || iso > this.last) this.last = iso;
-      this.bump(this.minutes, iso.slice(0, 16));
+      this.bump(this.minutes, this.lastMinute);
     }
-    const sample: Sample = {
-      text: text.length > 2000 ? `${text.slice(0, 2000)}…` : text,
-      file,
-      line: lineNo,
+    let sample: Sample | null = null;
+    const mk = (): Sample => {
+      sample ??= { text: text.length > 2000 ? `${text.slice(0, 2000)}…` : text, file, line: lineNo };
+      return sample;
     };
     const cs = this.samples.get(c.class);
-    if (!cs) this.samples.set(c.class, [sample]);
-    else if (cs.length < this.maxSamples) cs.push(sample);
+    if (!cs) this.samples.set(c.class, [mk()]);
+    else if (cs.length < this.maxSamples) cs.push(mk());
     if (line.server) this.bump(this.servers, line.server);
     if (line.host) this.bump(this.hosts, line.host);
     const noPeer = c.class === "no-live-upstreams" || c.class === "dns-failure" || c.class === "no-resolver";
@@ -219,12 +253,17 @@ export class ErrorLogAccumulator {
         if (p.first === null || iso < p.first) p.first = iso;
         if (p.last === null || iso > p.last) p.last = iso;
       }
-      if (p.samples.length < this.maxSamples) p.samples.push(sample);
+      if (p.samples.length < this.maxSamples) p.samples.push(mk());
     }
-    const gk = `${c.class}\0${peerKey}`;
-    let g = this.groups.get(gk);
+    let byPeer = this.groups.get(c.class);
+    if (!byPeer) {
+      byPeer = new Map();
+      this.groups.set(c.class, byPeer);
+    }
+    let g = byPeer.get(peerKey);
     if (!g) {
-      if (this.groups.size >= this.maxKeys) return;
+      if (this.groupCount >= this.maxKeys) return;
+      this.groupCount++;
       g = {
         class: c.class,
         peer,
@@ -241,14 +280,14 @@ export class ErrorLogAccumulator {
         uriSet: new Set(),
         detailSet: new Set(),
       };
-      this.groups.set(gk, g);
+      byPeer.set(peerKey, g);
     }
     g.count++;
     if (iso) {
       if (g.first === null || iso < g.first) g.first = iso;
       if (g.last === null || iso > g.last) g.last = iso;
     }
-    if (g.samples.length < this.maxSamples) g.samples.push(sample);
+    if (g.samples.length < this.maxSamples) g.samples.push(mk());
     const uri = line.request?.uri;
     if (uri && g.uriSet.size < 5 && !g.uriSet.has(uri)) g.uriSet.add(uri);
     const detail =
@@ -257,13 +296,105 @@ export class ErrorLogAccumulator {
     if (detail && g.detailSet.size < 5) g.detailSet.add(detail);
   }
 
+  /** Plain data for a worker thread to post back (Maps and Sets survive structured cloning). */
+  toState(): ErrorLogState {
+    return {
+      lines: this.lines,
+      unparsed: this.unparsed,
+      outOfWindow: this.outOfWindow,
+      upstreamErrors: this.upstreamErrors,
+      first: this.first,
+      last: this.last,
+      byClass: this.byClass,
+      peers: this.peers,
+      servers: this.servers,
+      hosts: this.hosts,
+      minutes: this.minutes,
+      samples: this.samples,
+      groups: this.groups,
+    };
+  }
+
+  /** Adds another accumulator's state; `lineOffset` shifts its sample line numbers (byte-range scans). */
+  merge(o: ErrorLogState, lineOffset = 0): void {
+    this.lines += o.lines;
+    this.unparsed += o.unparsed;
+    this.outOfWindow += o.outOfWindow;
+    this.upstreamErrors += o.upstreamErrors;
+    if (o.first !== null && (this.first === null || o.first < this.first)) this.first = o.first;
+    if (o.last !== null && (this.last === null || o.last > this.last)) this.last = o.last;
+    const add = (into: Map<string, number>, from: Map<string, number>) => {
+      for (const [k, v] of from) {
+        const cur = into.get(k);
+        if (cur !== undefined) into.set(k, cur + v);
+        else if (into.size < this.maxKeys) into.set(k, v);
+        else into.set("(other)", (into.get("(other)") ?? 0) + v);
+      }
+    };
+    add(this.byClass, o.byClass);
+    add(this.servers, o.servers);
+    add(this.hosts, o.hosts);
+    add(this.minutes, o.minutes);
+    const shift = <T extends { line?: number }>(xs: T[]): T[] =>
+      xs.map((x) => ({ ...x, line: (x.line ?? 0) + lineOffset }));
+    const takeSamples = <T extends { line?: number }>(into: T[], from: T[]) => {
+      for (const x of shift(from)) if (into.length < this.maxSamples) into.push(x);
+    };
+    for (const [k, xs] of o.samples) {
+      const cur = this.samples.get(k);
+      if (cur) takeSamples(cur, xs);
+      else this.samples.set(k, shift(xs).slice(0, this.maxSamples));
+    }
+    const span = (
+      a: { first: string | null; last: string | null },
+      b: { first: string | null; last: string | null },
+    ) => {
+      if (b.first !== null && (a.first === null || b.first < a.first)) a.first = b.first;
+      if (b.last !== null && (a.last === null || b.last > a.last)) a.last = b.last;
+    };
+    for (const [k, p] of o.peers) {
+      const cur = this.peers.get(k);
+      if (!cur) {
+        if (this.peers.size < this.maxKeys) this.peers.set(k, { ...p, samples: shift(p.samples) });
+        continue;
+      }
+      cur.total += p.total;
+      for (const [c, v] of Object.entries(p.byClass)) cur.byClass[c] = (cur.byClass[c] ?? 0) + v;
+      span(cur, p);
+      takeSamples(cur.samples, p.samples);
+    }
+    for (const [cls, m] of o.groups) {
+      let mine = this.groups.get(cls);
+      if (!mine) {
+        mine = new Map();
+        this.groups.set(cls, mine);
+      }
+      for (const [peer, g] of m) {
+        const cur = mine.get(peer);
+        if (!cur) {
+          if (this.groupCount >= this.maxKeys) continue;
+          this.groupCount++;
+          mine.set(peer, { ...g, samples: shift(g.samples) });
+          continue;
+        }
+        cur.count += g.count;
+        span(cur, g);
+        takeSamples(cur.samples, g.samples);
+        for (const u of g.uriSet) if (cur.uriSet.size < 5) cur.uriSet.add(u);
+        for (const d of g.detailSet) if (cur.detailSet.size < 5) cur.detailSet.add(d);
+      }
+    }
+  }
+
   result(files: string[], warnings: InputWarning[]): ErrorLogSummary {
     const obj = (m: Map<string, number>) => Object.fromEntries([...m].sort((a, b) => b[1] - a[1]));
-    const groups: ErrorGroup[] = [...this.groups.values()].map(({ uriSet, detailSet, ...g }) => ({
-      ...g,
-      uris: [...uriSet],
-      details: [...detailSet],
-    }));
+    const groups: ErrorGroup[] = [...this.groups.values()]
+      .flatMap((m) => [...m.values()])
+      .map(({ uriSet, detailSet, ...g }) => ({
+        ...g,
+        uris: [...uriSet],
+        details: [...detailSet],
+      }));
     return {
       files,
       lines: this.lines,
@@ -284,6 +415,87 @@ export class ErrorLogAccumulator {
   }
 }
 
+/** Feeds one block of whole lines; returns the number of lines it held. */
+export function addErrorBlock(
+  acc: ErrorLogAccumulator,
+  block: Buffer,
+  file: string,
+  firstLine: number,
+): number {
+  const text = block.toString("utf8");
+  let n = 0;
+  let i = 0;
+  while (i < text.length) {
+    let j = text.indexOf("\n", i);
+    if (j < 0) j = text.length;
+    let k = j;
+    if (k > i && text.charCodeAt(k - 1) === 0x0d) k--;
+    n++;
+    acc.addLine(k - i > 65536 ? text.slice(i, i + 65536) : text.slice(i, k), file, firstLine + n);
+    i = j + 1;
+  }
+  return n;
+}
+
+/** Plain files at least this big are scanned by worker threads over byte ranges. */
+export const ERRORLOG_PARALLEL_MIN_BYTES = 32 << 20;
+
+function sizeOf(f: string): number {
+  try {
+    const st = statSync(f);
+    return st.isFile() ? st.size : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Scans a big plain file over byte ranges: this thread takes the first range while worker threads take the
+ * others (one fewer worker to start and one fewer heap than giving every range to a worker).
+ */
+async function scanParallel(
+  file: string,
+  acc: ErrorLogAccumulator,
+  opts: ErrorLogOptions,
+  workerFile: string,
+): Promise<void> {
+  const [own, ...rest] = splitRanges(sizeOf(file), availableParallelism());
+  if (!own) return;
+  const workers = rest.map(
+    (r) =>
+      new Promise<ErrorLogState>((resolve, reject) => {
+        const w = new Worker(workerFile, {
+          workerData: {
+            file,
+            ...r,
+            since: opts.since,
+            until: opts.until,
+            samples: opts.samples,
+            maxKeys: opts.maxKeys,
+          },
+          resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 8 },
+        });
+        w.once("message", resolve);
+        w.once("error", reject);
+      }),
+  );
+  const mine = new ErrorLogAccumulator(opts);
+  let line = 0;
+  for await (const block of lineBlocks(file, {
+    start: own.start,
+    end: own.end,
+    maxLineBytes: 1 << 20,
+    chunkBytes: 128 << 10,
+  }))
+    line += addErrorBlock(mine, block, file, line);
+  const states = [mine.toState(), ...(await Promise.all(workers))];
+  let offset = 0;
+  for (const st of states) {
+    acc.merge(st, offset);
+    offset += st.lines;
+  }
+}
+
 /** Summarises error logs. Unreadable or damaged inputs become warnings; the rest is still read. */
 export async function summarizeErrorLogs(
   files: string[],
@@ -297,29 +509,34 @@ export async function summarizeErrorLogs(
     opts.onWarning?.(w);
   };
   let doneBytes = 0;
+  const workerFile = fileURLToPath(new URL("./error-worker.js", import.meta.url));
+  const parallel = availableParallelism() > 1 && existsSync(workerFile);
   for (const file of ordered) {
     const name = file === "-" ? "(stdin)" : file;
     let lineNo = 0;
     let fileBytes = 0;
+    if (
+      parallel &&
+      !isStdin(file) &&
+      sizeOf(file) >= (opts.parallelMinBytes ?? ERRORLOG_PARALLEL_MIN_BYTES) &&
+      !isGzipFile(file)
+    ) {
+      await scanParallel(file, acc, opts, workerFile);
+      fileBytes = sizeOf(file);
+      doneBytes += fileBytes;
+      opts.onProgress?.(doneBytes);
+      continue;
+    }
     for await (const block of lineBlocks(file, {
       onWarning,
       maxLineBytes: 1 << 20,
+      chunkBytes: 128 << 10,
       onProgress: (b) => {
         fileBytes = b;
         opts.onProgress?.(doneBytes + b);
       },
     })) {
-      const text = block.toString("utf8");
-      let i = 0;
-      while (i < text.length) {
-        let j = text.indexOf("\n", i);
-        if (j < 0) j = text.length;
-        let k = j;
-        if (k > i && text.charCodeAt(k - 1) === 0x0d) k--;
-        lineNo++;
-        acc.addLine(k - i > 65536 ? text.slice(i, i + 65536) : text.slice(i, k), name, lineNo);
-        i = j + 1;
-      }
+      lineNo += addErrorBlock(acc, block, name, lineNo);
     }
     doneBytes += fileBytes;
   }

@@ -82,7 +82,13 @@ const TS = /^(\d{4})\/(\d\d)\/(\d\d) (\d\d):(\d\d):(\d\d) \[([a-z]{4,6})\] /;
 
 /** Finds where an nginx timestamped line starts inside a possibly prefixed line. */
 function findStart(line: string): number {
-  if (TS.test(line)) return 0;
+  if (
+    line.charCodeAt(4) === 0x2f &&
+    line.charCodeAt(7) === 0x2f &&
+    line.charCodeAt(19) === 0x20 &&
+    TS.test(line)
+  )
+    return 0;
   // Look for "YYYY/MM/DD " after a prefix: scan for '/' pairs at fixed offsets.
   let i = line.indexOf("/");
   while (i >= 4 && i < 400) {
@@ -140,6 +146,7 @@ export function parseUpstream(raw: string, stream: boolean): UpstreamRef {
 
 const CONTEXT_KEYS = ["client", "server", "request", "subrequest", "upstream", "host", "referrer"] as const;
 type ContextKey = (typeof CONTEXT_KEYS)[number];
+const MARKERS = CONTEXT_KEYS.map((key) => ({ key, marker: `, ${key}: ` }));
 
 function unquote(v: string): { value: string; cut: boolean } {
   if (!v.startsWith('"')) return { value: v, cut: false };
@@ -162,13 +169,14 @@ export function parseErrorLine(input: string): ErrorLine | null {
     prefix ??= prefixKind(line.slice(0, start));
     line = line.slice(start);
   }
-  const m = TS.exec(line);
-  if (!m) return null;
-  const level = m[7] as string;
+  // "YYYY/MM/DD HH:MM:SS [level] " — checked by position (findStart already matched TS at 0).
+  const close = line.indexOf("] ", 21);
+  if (close < 0 || close > 28 || line.charCodeAt(20) !== 0x5b) return null;
+  const level = line.slice(21, close);
   if (!LEVELS.has(level)) return null;
-  let p = m[0].length;
+  let p = close + 2;
   const out: ErrorLine = {
-    time: `${m[1]}/${m[2]}/${m[3]} ${m[4]}:${m[5]}:${m[6]}`,
+    time: line.slice(0, 19),
     level: level as ErrorLevel,
     pid: null,
     tid: null,
@@ -215,8 +223,7 @@ export function parseErrorLine(input: string): ErrorLine | null {
   const at: Array<{ key: ContextKey; pos: number }> = [];
   let from = body.indexOf(", client: ");
   if (from >= 0) {
-    for (const key of CONTEXT_KEYS) {
-      const marker = `, ${key}: `;
+    for (const { key, marker } of MARKERS) {
       const pos = body.indexOf(marker, from);
       if (pos >= 0) {
         at.push({ key, pos });
@@ -259,7 +266,7 @@ export function parseErrorLine(input: string): ErrorLine | null {
   }
   if (at.length === 0 && (body.endsWith(", client:") || body.endsWith(", client") || body.endsWith(", cl")))
     out.truncated = true;
-  confLocation(out);
+  if (out.connection === null) confLocation(out);
   return out;
 }
 
@@ -308,8 +315,14 @@ function confLocation(out: ErrorLine): void {
 }
 
 function toInt(s: string): number | null {
-  if (!/^\d{1,12}$/.test(s)) return null;
-  return Number(s);
+  if (s.length === 0 || s.length > 12) return null;
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return null;
+    n = n * 10 + c;
+  }
+  return n;
 }
 
 /** nginx local time "2026/11/24 10:00:00" → epoch ms, read as UTC unless an offset (minutes east) is given. */
