@@ -61,11 +61,19 @@ export function classRule(spec: ClassRuleSpec): CauseRule {
       if (groups.length === 0) return [];
       claim(ctx, groups);
       const refs = mergeRefs(groups.map((g) => configRefs(ev.config?.model, g)));
+      const retried = retriedElsewhere(ev, groups);
+      let conf = confidence(spec.base, total(groups), failureTotal(ev));
+      let message = spec.message(groups, refs, ev);
+      const seen = clientsSaw(ev, spec.meta.status);
+      if (retried > 0 && seen !== null && seen < 0.2 * total(groups)) {
+        conf = Math.round(conf * 0.8 * 100) / 100;
+        message += ` The access log shows nginx retried ${retried} of these on another peer, so most clients did not see an error from them.`;
+      }
       return [
         finding(spec.meta, {
-          confidence: confidence(spec.base, total(groups), failureTotal(ev)),
+          confidence: conf,
           ...(spec.status ? { status: spec.status(groups) } : {}),
-          message: spec.message(groups, refs, ev),
+          message,
           evidence: [
             ...groups.slice(0, 5).map((g) => errorItem(g, spec.what)),
             ...refItems(refs),
@@ -82,6 +90,22 @@ export function classRule(spec: ClassRuleSpec): CauseRule {
       ];
     },
   };
+}
+
+/** How many responses with this status clients got, from the access log (null when unknown). */
+export function clientsSaw(ev: Evidence, status: 502 | 504 | 500 | null): number | null {
+  const t = ev.accessLog?.totals;
+  if (!t || !ev.accessLog?.fields.upstreamStatus) return null;
+  return status === 502 ? t.s502 : status === 504 ? t.s504 : null;
+}
+
+/** Tries at these groups' peers after which nginx moved on to another peer (from the access log). */
+export function retriedElsewhere(ev: Evidence, groups: ErrorGroup[]): number {
+  const byPeer = ev.accessLog?.byPeer;
+  if (!byPeer) return 0;
+  let n = 0;
+  for (const peer of new Set(groups.map((g) => g.peer))) if (peer) n += byPeer[peer]?.failedInChain ?? 0;
+  return n;
 }
 
 /** "127.0.0.1:8080 and 10.0.0.2:8080" */

@@ -20,7 +20,7 @@ export const upstreamDown: CauseRule = classRule({
   what: "connect() failed",
   message: (gs, refs) =>
     gs.every((g) => g.class === "connection-refused")
-      ? `Connections to ${peersText(gs)} are refused${atConfig(refs)}: the backend process is down, crashed, or not yet listening. Clients got 502 Bad Gateway for these requests.`
+      ? `Connections to ${peersText(gs)} are refused${atConfig(refs)}: the backend process is down, crashed, or not yet listening. Each refused try is a 502 unless nginx can retry it on another peer.`
       : `${peersText(gs)}${atConfig(refs)} cannot be reached (refused, or no route to the host/network): the backend host is down or the network path to it is broken. Clients got 502 Bad Gateway.`,
   fix: (gs) =>
     `Start or restart the backend behind ${peersText(gs)} (e.g. \`systemctl status <service>\` then \`systemctl restart <service>\`, or check its container), and look at its own logs for why it stopped. If it runs but listens elsewhere, point proxy_pass/upstream at the right address.`,

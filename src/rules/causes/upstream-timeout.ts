@@ -45,6 +45,21 @@ function backendP95(ev: Evidence, gs: ErrorGroup[]): number | null {
   return best;
 }
 
+/** Share of tries at these peers that ended in a timeout (upstream status 504 in the access log). */
+function timeoutShare(ev: Evidence, gs: ErrorGroup[]): number | null {
+  const peers = ev.accessLog?.byPeer;
+  if (!peers) return null;
+  let req = 0;
+  let to = 0;
+  for (const peer of new Set(gs.map((g) => g.peer))) {
+    const s = peer ? peers[peer] : undefined;
+    if (!s) continue;
+    req += s.requests;
+    to += s.s504;
+  }
+  return req > 0 ? to / req : null;
+}
+
 function verdict(gs: ErrorGroup[], refs: ConfigRefs, ev: Evidence): { text: string; timeoutTooLow: boolean } {
   const cls = mainPhase(gs);
   const conf = configured(refs, ev, cls);
@@ -53,6 +68,12 @@ function verdict(gs: ErrorGroup[], refs: ConfigRefs, ev: Evidence): { text: stri
     return {
       text: "The backend host did not complete the TCP handshake in time: it is down hard, overloaded (accept queue full), or a firewall drops the packets. A longer timeout would not help.",
       timeoutTooLow: conf.seconds !== null && conf.seconds < 1,
+    };
+  const share = timeoutShare(ev, gs);
+  if (share !== null && share >= 0.2)
+    return {
+      text: `${Math.round(share * 100)}% of the tries at this backend ended in a timeout: it hangs on a large part of its requests (stuck workers, exhausted pools, locks), so fix the backend rather than the timeout.`,
+      timeoutTooLow: false,
     };
   if (conf.seconds !== null && p95 !== null && p95 >= conf.seconds * 0.8)
     return {
