@@ -391,6 +391,9 @@ export function buildModel(input: ModelInput, opts: { version?: string } = {}): 
       if (n.directive === "include" && !n.block) {
         if (!n.includes || n.includes.length === 0) {
           if (!d.args.some((a) => a.includes("*"))) model.unresolvedIncludes.push(d);
+          // Kept as a directive so rules can still see what was meant to be included here.
+          scope.directives.push(d);
+          model.all.push({ directive: d, scope });
           continue;
         }
         for (const idx of n.includes) {

@@ -1,21 +1,9 @@
 import type { Evidence } from "../../evidence/types.js";
 import type { PassTarget } from "../../nginx/config/model.js";
+import { rewriteExample, uriJoinProblem } from "../../nginx/config/uri.js";
 import type { EvidenceItem, Finding } from "../types.js";
 import type { CauseRule } from "./types.js";
 import { configItem, finding, loc } from "./util.js";
-
-/** How nginx rewrites a request URI for `location L { proxy_pass …U; }`: the matched prefix L becomes U. */
-export function rewriteExample(locationPath: string, uri: string): { from: string; to: string } {
-  const from = `${locationPath}${locationPath.endsWith("/") ? "" : "/"}items`;
-  return { from, to: `${uri}${from.slice(locationPath.length)}` };
-}
-
-/** Structural mistakes visible in the config alone: doubled or missing slash at the join. */
-export function uriJoinProblem(locationPath: string, uri: string): string | null {
-  if (uri.endsWith("/") && !locationPath.endsWith("/")) return "doubled slash";
-  if (!uri.endsWith("/") && locationPath.endsWith("/") && uri !== "") return "missing slash";
-  return null;
-}
 
 function candidates(ev: Evidence): PassTarget[] {
   return (ev.config?.model.passes ?? []).filter(
