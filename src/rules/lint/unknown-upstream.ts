@@ -33,14 +33,7 @@ export const unknownUpstream: LintRule = {
     const out: LintReport[] = [];
     const names = [...model.upstreams.values()].map((u) => u.name);
     for (const p of httpPasses(model)) {
-      if (
-        p.upstream ||
-        p.hasVariables ||
-        p.unixPath ||
-        !p.host ||
-        (!p.portIsDefault && p.port !== null && p.module !== "proxy")
-      )
-        continue;
+      if (p.upstream || p.hasVariables || p.unixPath || !p.host) continue;
       if (
         p.host.includes(".") ||
         p.host.includes(":") ||
