@@ -1,7 +1,7 @@
-import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { type ConfNode, formatParseError, parseConfig } from "../../nginx/config/parser.js";
-import { EXIT, UserError } from "../exit.js";
+import type { ConfNode } from "../../nginx/config/parser.js";
+import { EXIT } from "../exit.js";
+import { loadConfigInput } from "./config-input.js";
 
 function toJson(n: ConfNode): Record<string, unknown> {
   const o: Record<string, unknown> = { directive: n.directive, line: n.line, args: n.args };
@@ -11,45 +11,60 @@ function toJson(n: ConfNode): Record<string, unknown> {
   return o;
 }
 
+interface ParseCliOptions {
+  includeComments?: boolean;
+  singleFile?: boolean;
+  nginxT?: string;
+  fromNginx?: boolean;
+  indent?: string;
+}
+
 export function registerConfig(program: Command): void {
   const config = program.command("config").description("Work with nginx configuration files.");
   config
-    .command("parse <file>")
-    .description("Parse one nginx configuration file ('-' for stdin) into crossplane-shaped JSON.")
+    .command("parse [file]")
+    .description("Parse a configuration (following includes) into crossplane-compatible JSON.")
     .option("--json", "print JSON (the default output)")
     .option("--include-comments", "keep comments as '#' entries")
+    .option("--single-file", "do not follow include directives")
+    .option("--nginx-t <file>", "parse saved `nginx -T` output ('-' for stdin)")
+    .option("--from-nginx", "run `nginx -T` on this host and parse its output")
+    .option("--indent <n>", "pretty-print with this many spaces")
     .addHelpText(
       "after",
-      "\nExamples:\n  $ badgateway config parse /etc/nginx/nginx.conf --json\n  $ cat site.conf | badgateway config parse -",
+      `
+Examples:
+  $ badgateway config parse /etc/nginx/nginx.conf --json
+  $ nginx -T 2>/dev/null | badgateway config parse --nginx-t -
+  $ cat site.conf | badgateway config parse -
+
+Output: {status, errors[], config[{file, status, errors[], parsed[]}]} as crossplane prints it; each directive
+has directive, line, args and, when present, includes (indices into config[]) and block.
+Exit codes: 0 parsed cleanly, 2 syntax errors or unreadable files (still printed as far as possible).`,
     )
-    .action((file: string, opts: { includeComments?: boolean }) => {
-      let text: string;
-      try {
-        text = readFileSync(file === "-" ? 0 : file, "utf8");
-      } catch (e) {
-        throw new UserError(`cannot read ${file}: ${(e as Error).message}`);
-      }
-      const name = file === "-" ? "(stdin)" : file;
-      const r = parseConfig(text, { file: name, comments: Boolean(opts.includeComments) });
-      const status = r.errors.length ? "failed" : "ok";
-      const payload = {
-        status,
-        errors: r.errors.map((e) => ({
-          file: e.file,
-          error: `${e.message} in ${e.file}:${e.line}`,
-          line: e.line,
+    .action(async (file: string | undefined, opts: ParseCliOptions) => {
+      const { payload } = await loadConfigInput(file, {
+        ...(opts.nginxT ? { nginxT: opts.nginxT } : {}),
+        fromNginx: Boolean(opts.fromNginx),
+        singleFile: Boolean(opts.singleFile),
+        comments: Boolean(opts.includeComments),
+      });
+      const out = {
+        status: payload.status,
+        errors: payload.errors.map((e) => ({ file: e.file, error: e.error, line: e.line })),
+        config: payload.config.map((c) => ({
+          file: c.file,
+          status: c.status,
+          errors: c.errors.map((e) => ({ error: e.error, line: e.line })),
+          parsed: c.parsed.map(toJson),
         })),
-        config: [
-          {
-            file: name,
-            status,
-            errors: r.errors.map((e) => ({ error: `${e.message} in ${e.file}:${e.line}`, line: e.line })),
-            parsed: r.parsed.map(toJson),
-          },
-        ],
       };
-      process.stdout.write(`${JSON.stringify(payload)}\n`);
-      for (const e of r.errors) process.stderr.write(`${formatParseError(e)}\n`);
-      if (r.errors.length) process.exitCode = EXIT.ERROR;
+      const indent = opts.indent ? Number.parseInt(opts.indent, 10) : undefined;
+      process.stdout.write(`${JSON.stringify(out, null, indent)}\n`);
+      for (const e of payload.errors)
+        process.stderr.write(
+          `${e.message !== undefined ? `${e.file}:${e.line ?? "?"}: ${e.message}` : e.error}\n`,
+        );
+      if (payload.errors.length) process.exitCode = EXIT.ERROR;
     });
 }

@@ -35,6 +35,14 @@ export const dnsStale: CauseRule = {
     description:
       "Hostnames in proxy_pass or upstream servers are resolved once, at start or reload. When the service moves to a new IP, nginx keeps connecting to the old one until it is reloaded.",
     nginxVersions: "all (upstream `server … resolve` re-resolves since 1.27.3)",
+    classes: [
+      "connection-refused",
+      "connect-timeout",
+      "host-unreachable",
+      "network-unreachable",
+      "read-timeout",
+    ],
+    uses: "Probe results: a DNS check that resolves the configured hostname now and finds the address nginx is using (seen in the logs) is no longer among the answers.",
   },
   diagnose(ev: Evidence, ctx): Finding[] {
     const stale = (ev.probes ?? []).filter((p) => p.problem === "dns-stale");

@@ -14,6 +14,7 @@ export const fastcgiScriptPath: CauseRule = classRule({
     description:
       'nginx passes the script path to PHP-FPM in the SCRIPT_FILENAME parameter. When it is missing or points at the wrong root (or the file is outside what FPM may read), FPM answers "Primary script unknown" / "File not found."; clients see 404, an empty page or 502 depending on setup.',
     nginxVersions: "all",
+    uses: "The effective fastcgi_param SCRIPT_FILENAME at the PHP location.",
   },
   classes: ["fastcgi-stderr"],
   accept: (g) => mentions(g, /Primary script unknown|No input file specified|Unable to open primary script/i),

@@ -25,6 +25,8 @@ export const noLiveUpstreams: CauseRule = {
     description:
       'After max_fails failures within fail_timeout nginx stops sending traffic to a peer for fail_timeout. When every peer (and backup) is in that state, requests fail at once with "no live upstreams" and 502, without even trying. The real cause is whatever made the peers fail.',
     nginxVersions: "all",
+    classes: ["no-live-upstreams"],
+    uses: "The upstream block (servers, max_fails, fail_timeout, backup) and the other findings about its peers, cited as the underlying cause.",
   },
   diagnose(ev: Evidence, ctx: CauseContext): Finding[] {
     const groups = groupsOf(ev, ctx, ["no-live-upstreams"]);

@@ -50,7 +50,7 @@ export function mergeRefs(list: ConfigRefs[]): ConfigRefs {
 
 export function classRule(spec: ClassRuleSpec): CauseRule {
   return {
-    meta: spec.meta,
+    meta: { ...spec.meta, classes: spec.classes },
     diagnose(ev: Evidence, ctx: CauseContext): Finding[] {
       if (!ev.errorLog) return [];
       const groups = ev.errorLog.groups

@@ -11,6 +11,10 @@ export interface CauseMeta extends RuleMeta {
   kind: "cause";
   /** What clients typically get for this cause. */
   status: 502 | 504 | 500 | null;
+  /** Error-log classes the rule reads (filled in by classRule). */
+  classes?: string[];
+  /** Other evidence it uses, in words (config, access log, probes). */
+  uses?: string;
 }
 
 export interface CauseContext {

@@ -14,6 +14,7 @@ export const unexplained: CauseRule = {
     kind: "cause",
     severity: "warning",
     status: null,
+    uses: "Whatever is left: upstream error lines no other rule claimed, or 502/504 in the access log with no error log.",
     description:
       "badgateway saw 502/504 responses or upstream errors but no rule could name the cause from the evidence given. Usually more evidence (the error log, the configuration, live probes) settles it.",
   },

@@ -102,6 +102,7 @@ export const upstreamTimeout: CauseRule = classRule({
     description:
       "nginx gave up waiting for the upstream: to accept the connection (proxy_connect_timeout), to take the request (proxy_send_timeout) or to answer (proxy_read_timeout). Clients get 504 unless another peer answers.",
     nginxVersions: "all",
+    uses: "The effective *_connect/read/send_timeout at the location, and per-peer latency and timeout share from the access log to tell a too-tight timeout from a hanging backend.",
   },
   classes: ["connect-timeout", "read-timeout", "send-timeout"],
   base: 0.9,

@@ -28,6 +28,7 @@ export const uriRewrite: CauseRule = {
     description:
       "When proxy_pass has a URI part (even a lone '/'), nginx replaces the matched location prefix with it. A trailing slash too many or too few strips the prefix the backend routes on or produces '//' and glued paths; the backend answers 404 (or errors), not the page.",
     nginxVersions: "all",
+    uses: "The configuration (a prefix location whose proxy_pass has a URI part) and the access log (the share of 404s under that location).",
   },
   diagnose(ev: Evidence): Finding[] {
     const out: Finding[] = [];

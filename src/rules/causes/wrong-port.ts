@@ -27,6 +27,7 @@ export const wrongPort: CauseRule = classRule({
     description:
       "The upstream host refuses connections on the configured port while a service listens on another port of the same host: the configuration (or the app's port) changed on one side only.",
     nginxVersions: "all",
+    uses: "Probe results: a TCP check of the refused peer that found another port listening on the same host (from /proc/net/tcp).",
   },
   classes: ["connection-refused"],
   accept: (g, ev) => nearbyListener(ev, g) !== null,

@@ -1,0 +1,55 @@
+/** How commands get a configuration: a file (includes followed), `-` (stdin), saved `nginx -T` text, or `nginx -T` run here. */
+import { readFileSync } from "node:fs";
+import { loadConfig, loadNginxT, runNginxT } from "../../evidence/config-loader.js";
+import type { ConfigPayload } from "../../nginx/config/payload.js";
+import { loadPayload } from "../../nginx/config/payload.js";
+import { UserError } from "../exit.js";
+
+export interface ConfigInputOptions {
+  nginxT?: string;
+  fromNginx?: boolean;
+  singleFile?: boolean;
+  comments?: boolean;
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file === "-" ? 0 : file, "utf8");
+  } catch (e) {
+    throw new UserError(`cannot read ${file === "-" ? "stdin" : file}: ${(e as Error).message}`);
+  }
+}
+
+export async function loadConfigInput(
+  file: string | undefined,
+  o: ConfigInputOptions,
+): Promise<{ payload: ConfigPayload; source: string }> {
+  const opts = { comments: Boolean(o.comments), singleFile: Boolean(o.singleFile) };
+  if (o.fromNginx) {
+    let text: string;
+    try {
+      text = await runNginxT();
+    } catch (e) {
+      throw new UserError((e as Error).message);
+    }
+    return { payload: loadNginxT(text, opts), source: "nginx -T" };
+  }
+  if (o.nginxT)
+    return {
+      payload: loadNginxT(readText(o.nginxT), opts),
+      source: o.nginxT === "-" ? "nginx -T (stdin)" : o.nginxT,
+    };
+  if (!file) throw new UserError("give a configuration file, '-' for stdin, --nginx-t FILE or --from-nginx");
+  if (file === "-") {
+    const text = readText("-");
+    const payload = loadPayload(
+      "(stdin)",
+      { read: () => ({ text }), glob: () => [] },
+      { ...opts, singleFile: true },
+    );
+    return { payload, source: "(stdin)" };
+  }
+  const payload = loadConfig(file, opts);
+  if (payload.config.length === 0) throw new UserError(payload.errors[0]?.error ?? `cannot read ${file}`);
+  return { payload, source: file };
+}
