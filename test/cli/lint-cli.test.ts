@@ -3,12 +3,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Ajv from "ajv-draft-04";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LINT_RULES } from "../../src/rules/lint/index.js";
 import { runCli } from "../helpers/cli.js";
 
 const require = createRequire(import.meta.url);
+type Validator = ((data: unknown) => boolean) & { errors?: unknown[] | null };
+// ajv-draft-04 is CommonJS with a default export; load it through require to keep the types simple.
+const { default: Ajv } = require("ajv-draft-04") as {
+  default: new (opts: Record<string, unknown>) => { compile(schema: object): Validator };
+};
 const fixtures = join(import.meta.dirname, "../fixtures/lint");
 
 let dir: string;
