@@ -6,8 +6,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { formatForAccessLog, logFormats } from "../nginx/config/logs.js";
 import { buildModel, type ConfigModel } from "../nginx/config/model.js";
-import { parseConfig } from "../nginx/config/parser.js";
 import { summarizeAccessLogs } from "./access-log.js";
+import { loadConfig, loadNginxT } from "./config-loader.js";
 import { errorEvidence, summarizeErrorLogs } from "./error-log.js";
 import { orderRotated } from "./input.js";
 import { type Evidence, emptyEvidence, type ProbeFact } from "./types.js";
@@ -72,18 +72,6 @@ export function readProbeFacts(file: string): ProbeFact[] {
   return arr as ProbeFact[];
 }
 
-export function modelFromFile(
-  file: string,
-  version?: string,
-): { model: ConfigModel; errors: Evidence["warnings"] } {
-  const text = readFileSync(file, "utf8");
-  const r = parseConfig(text, { file, comments: false });
-  return {
-    model: buildModel({ config: [{ file, parsed: r.parsed }] }, version ? { version } : {}),
-    errors: r.errors.map((e) => `${e.file}:${e.line ?? "?"}: ${e.message}`),
-  };
-}
-
 export async function gatherAccess(ev: Evidence, files: string[], opts: GatherOptions): Promise<void> {
   const present = files.filter((f) => f === "-" || existsSync(f));
   for (const f of files) if (!present.includes(f)) ev.missing.push(`access log ${f} does not exist`);
@@ -140,18 +128,27 @@ export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
     if (b.errorLogs.length === 0) ev.missing.push(`no error.log in ${opts.bundle}`);
     if (b.accessLogs.length === 0) ev.missing.push(`no access.log in ${opts.bundle}`);
   }
-  if (configFile) {
-    opts.onProgress?.(`reading configuration ${configFile}`);
+  if (nginxT || configFile) {
+    const what = nginxT ?? (configFile as string);
+    opts.onProgress?.(`reading configuration ${what}`);
     try {
-      const r = modelFromFile(configFile, ev.nginxVersion ?? undefined);
-      ev.config = { model: r.model, source: configFile, errors: [] };
-      ev.warnings.push(...r.errors);
+      const payload = nginxT
+        ? loadNginxT(readFileSync(nginxT === "-" ? 0 : nginxT, "utf8"))
+        : loadConfig(what);
+      if (payload.config.length === 0)
+        ev.missing.push(`configuration ${what}: ${payload.errors[0]?.error ?? "unreadable"}`);
+      else {
+        const model = buildModel(payload, ev.nginxVersion ? { version: ev.nginxVersion } : {});
+        ev.config = {
+          model,
+          source: nginxT ? `${nginxT} (nginx -T)` : what,
+          errors: payload.errors.map((e) => ({ file: e.file, line: e.line, message: e.message ?? e.error })),
+        };
+        ev.warnings.push(...payload.errors.map((e) => e.error));
+      }
     } catch (e) {
-      ev.missing.push(`configuration ${configFile}: ${(e as Error).message}`);
+      ev.missing.push(`configuration ${what}: ${(e as Error).message}`);
     }
-  }
-  if (nginxT && !ev.config) {
-    ev.missing.push(`nginx -T output ${nginxT}: reading it is not available in this build`);
   }
   if (!configFile && !nginxT) ev.missing.push("configuration (give --config or --nginx-t)");
   if (errorLogs.length) {
