@@ -1,0 +1,120 @@
+#!/usr/bin/env node
+// Configuration parser benchmark: generated configurations with 1k/10k/50k server blocks, parsed by
+// `badgateway config parse --single-file` and, in the same run, by crossplane (Python; found through the
+// CROSSPLANE environment variable — a command, e.g. "python3 -m crossplane" with PYTHONPATH set — or
+// `crossplane` on PATH). Prints times, the ratio and how time grows with size.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..");
+const out = join(here, "out");
+const sizes = (process.env.BENCH_SERVERS ?? "1000,10000,50000").split(",").map(Number);
+
+function generate(n) {
+  const path = join(out, `servers-${n}.conf`);
+  if (existsSync(path)) return path;
+  mkdirSync(out, { recursive: true });
+  const parts = [
+    "user www-data;\nworker_processes auto;\nevents { worker_connections 4096; }\nhttp {\n    include /etc/nginx/mime.types;\n",
+  ];
+  for (let i = 0; i < n; i++) {
+    parts.push(`    upstream app${i} {
+        server 10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}:8080 max_fails=3 fail_timeout=10s;
+        keepalive 8;
+    }
+    server {
+        listen 80;
+        server_name site${i}.example.com www.site${i}.example.com;
+        # generated site ${i}
+        location / {
+            proxy_pass http://app${i};
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        }
+        location ~* \\.(css|js|png)$ { root "/srv/site${i}/static"; expires 7d; }
+        if ($http_user_agent ~ "bot") { return 403; }
+    }
+`);
+  }
+  parts.push("}\n");
+  writeFileSync(path, parts.join(""));
+  return path;
+}
+
+function time(cmd, args, env) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 1 << 30, env: { ...process.env, ...env } });
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { secs, ok: r.status === 0, err: r.stderr?.slice(0, 300) };
+}
+
+const cp =
+  process.env.CROSSPLANE ??
+  (spawnSync("sh", ["-c", "command -v crossplane"]).status === 0 ? "crossplane" : null);
+console.log(`machine: ${cpus().length} × ${cpus()[0]?.model}`);
+if (!cp)
+  console.log(
+    "crossplane: not found (set CROSSPLANE='python3 -m crossplane' with PYTHONPATH) — its column is skipped",
+  );
+const OURS = `
+import { readFileSync } from "node:fs";
+import { parseConfig } from ${JSON.stringify(join(root, "dist", "index.js"))};
+const text = readFileSync(process.argv[1], "utf8");
+const times = [];
+for (let i = 0; i < 3; i++) { const t = performance.now(); parseConfig(text, { file: process.argv[1] }); times.push(performance.now() - t); }
+console.log(JSON.stringify(times));`;
+const THEIRS = `
+import sys, time, json, crossplane
+times = []
+for i in range(int(sys.argv[2])):
+    t = time.perf_counter(); crossplane.parse(sys.argv[1], single=True, catch_errors=True); times.append((time.perf_counter() - t) * 1000)
+print(json.dumps(times))`;
+
+function inProcess(cmd, args, env) {
+  const r = spawnSync(cmd, args, { encoding: "utf8", env: { ...process.env, ...env }, maxBuffer: 1 << 26 });
+  if (r.status !== 0) return null;
+  return JSON.parse(r.stdout.trim().split("\n").pop());
+}
+
+const rows = [];
+for (const n of sizes) {
+  const file = generate(n);
+  const mb = statSync(file).size / 1e6;
+  const ours = inProcess(process.execPath, ["--input-type=module", "-e", OURS, file]);
+  const theirs = cp ? inProcess("python3", ["-c", THEIRS, file, n >= 50000 ? "1" : "2"], {}) : null;
+  const cli = time(process.execPath, [
+    join(root, "dist", "cli.js"),
+    "config",
+    "parse",
+    "--single-file",
+    file,
+  ]);
+  let cpCli = null;
+  if (cp) {
+    const [bin, ...pre] = cp.split(" ");
+    cpCli = time(bin, [...pre, "parse", "--single-file", "--out", "/dev/null", file]);
+  }
+  const best = (xs) => Math.min(...xs) / 1000;
+  const o = best(ours);
+  const t = theirs ? best(theirs) : null;
+  rows.push({ n, ours: o, theirs: t });
+  console.log(
+    `${String(n).padStart(6)} servers (${mb.toFixed(1)} MB): parse ${o.toFixed(3)} s (first call ${(ours[0] / 1000).toFixed(3)} s)` +
+      (t !== null ? `, crossplane.parse ${t.toFixed(3)} s, ratio ${(t / o).toFixed(1)}×` : "") +
+      ` | whole CLI with JSON output: ${cli.secs.toFixed(3)} s` +
+      (cpCli?.ok
+        ? ` vs crossplane CLI ${cpCli.secs.toFixed(3)} s (${(cpCli.secs / cli.secs).toFixed(1)}×)`
+        : ""),
+  );
+}
+if (rows.length > 1) {
+  const a = rows[0];
+  const b = rows[rows.length - 1];
+  console.log(
+    `growth ${a.n} → ${b.n} servers (${(b.n / a.n).toFixed(0)}×): badgateway ${(b.ours / a.ours).toFixed(1)}×${a.theirs && b.theirs ? `, crossplane ${(b.theirs / a.theirs).toFixed(1)}×` : ""}`,
+  );
+}
