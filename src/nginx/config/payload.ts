@@ -83,30 +83,21 @@ function formatError(e: ParseError): string {
 export function loadPayload(main: string, source: FileSource, opts: LoadOptions = {}): ConfigPayload {
   const prefix = dirnameOf(main);
   const files: ConfigFile[] = [];
+  const texts: string[] = [];
   const index = new Map<string, number>();
   const payloadErrors: ConfigPayload["errors"] = [];
 
-  const load = (path: string): number | null => {
+  // Like crossplane: a file gets its index when first included and is parsed after the file that included
+  // it (breadth first), so `includes` indices match crossplane's output.
+  const enqueue = (path: string): number | { error: string } => {
     const known = index.get(path);
     if (known !== undefined) return known;
     const r = source.read(path);
+    if ("error" in r) return { error: r.error };
     const i = files.length;
     index.set(path, i);
-    if ("error" in r) {
-      index.delete(path);
-      return null;
-    }
-    const parsed = parseConfig(r.text, { file: path, comments: Boolean(opts.comments) });
-    const entry: ConfigFile = {
-      file: path,
-      status: parsed.errors.length ? "failed" : "ok",
-      errors: parsed.errors.map((e) => ({ error: formatError(e), line: e.line })),
-      parsed: parsed.parsed,
-    };
-    files.push(entry);
-    for (const e of parsed.errors)
-      payloadErrors.push({ file: path, error: formatError(e), line: e.line, message: e.message });
-    if (!opts.singleFile) walk(entry, entry.parsed);
+    files.push({ file: path, status: "ok", errors: [], parsed: [] });
+    texts.push(r.text);
     return i;
   };
 
@@ -117,12 +108,10 @@ export function loadPayload(main: string, source: FileSource, opts: LoadOptions 
         const targets = hasGlob(pattern) ? source.glob(pattern) : [pattern];
         const ids: number[] = [];
         for (const t of targets) {
-          const r = load(t);
-          if (r !== null) ids.push(r);
+          const r = enqueue(t);
+          if (typeof r === "number") ids.push(r);
           else {
-            const read = source.read(t);
-            const why = "error" in read ? read.error : "cannot be read";
-            const message = `open() "${t}" failed (${why})`;
+            const message = `open() "${t}" failed (${r.error})`;
             const error = `${message} in ${owner.file}:${n.line}`;
             owner.errors.push({ error, line: n.line });
             owner.status = "failed";
@@ -135,11 +124,27 @@ export function loadPayload(main: string, source: FileSource, opts: LoadOptions 
     }
   };
 
-  const first = load(main);
-  if (first === null) {
-    const read = source.read(main);
-    const why = "error" in read ? read.error : "cannot be read";
-    payloadErrors.push({ file: main, error: `open() "${main}" failed (${why})`, line: null });
+  const first = enqueue(main);
+  if (typeof first !== "number") {
+    payloadErrors.push({
+      file: main,
+      error: `open() "${main}" failed (${first.error})`,
+      line: null,
+      message: `open() failed (${first.error})`,
+    });
+    return { status: "failed", errors: payloadErrors, config: files };
+  }
+  for (let i = 0; i < files.length; i++) {
+    const entry = files[i] as ConfigFile;
+    const parsed = parseConfig(texts[i] as string, { file: entry.file, comments: Boolean(opts.comments) });
+    entry.parsed = parsed.parsed;
+    for (const e of parsed.errors) {
+      entry.errors.push({ error: formatError(e), line: e.line });
+      payloadErrors.push({ file: entry.file, error: formatError(e), line: e.line, message: e.message });
+    }
+    if (parsed.errors.length) entry.status = "failed";
+    if (!opts.singleFile) walk(entry, entry.parsed);
+    texts[i] = "";
   }
   return { status: payloadErrors.length ? "failed" : "ok", errors: payloadErrors, config: files };
 }
