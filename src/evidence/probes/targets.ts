@@ -1,0 +1,98 @@
+/** Probe targets: from the command line (`http://h:p/path`, `h:p`, `unix:/path`) or from the configuration model. */
+import { type ConfigModel, effective, globalValue, type PassTarget } from "../../nginx/config/model.js";
+import { parseDuration, parseSize } from "../../nginx/config/units.js";
+import { DEFAULT_SETTINGS, type ProbeSettings, type ProbeTarget, type TargetKind } from "./types.js";
+
+export function parseTargetSpec(spec: string, settings: Partial<ProbeSettings> = {}): ProbeTarget {
+  const base = { ...DEFAULT_SETTINGS, ...settings };
+  if (spec.startsWith("unix:")) return { id: spec, kind: "unix", unixPath: spec.slice(5), settings: base };
+  const m = /^([a-z]+):\/\/(\[[^\]]{1,64}\]|[^/:]{1,253})(?::(\d{1,5}))?(\/[^\s]*)?$/.exec(spec);
+  if (m) {
+    const scheme = m[1] as string;
+    const kind: TargetKind =
+      scheme === "https" ? "https" : scheme === "grpcs" ? "grpcs" : scheme === "grpc" ? "grpc" : "http";
+    const port = m[3] ? Number(m[3]) : scheme === "https" || scheme === "grpcs" ? 443 : 80;
+    const host = m[2] as string;
+    return { id: spec, kind, host, port, uriPath: m[4] ?? "/", hostHeader: host, settings: base };
+  }
+  const hp = /^(\[[^\]]{1,64}\]|[^/:]{1,253}):(\d{1,5})$/.exec(spec);
+  if (hp) return { id: spec, kind: "tcp", host: hp[1] as string, port: Number(hp[2]), settings: base };
+  throw new Error(
+    `cannot read probe target "${spec}" (use http://host:port/path, https://…, host:port or unix:/path)`,
+  );
+}
+
+function settingsFor(model: ConfigModel, p: PassTarget, capMs: number): ProbeSettings {
+  const mod = p.module === "stream-proxy" ? "proxy" : p.module;
+  const sec = (n: string) => {
+    const v = effective(model, p.scope, n).args?.[0];
+    return v ? parseDuration(v) : null;
+  };
+  const connect = sec(`${mod}_connect_timeout`) ?? 60;
+  const read = sec(`${mod}_read_timeout`) ?? 60;
+  const on = (n: string) => effective(model, p.scope, n).args?.[0] === "on";
+  const ca = effective(model, p.scope, `${mod}_ssl_trusted_certificate`).args?.[0];
+  const name = effective(model, p.scope, `${mod}_ssl_name`).directives[0]?.args[0];
+  const depth = Number(effective(model, p.scope, `${mod}_ssl_verify_depth`).args?.[0] ?? 1);
+  const buf = parseSize(effective(model, p.scope, `${mod}_buffer_size`).args?.[0] ?? "4k") ?? 4096;
+  return {
+    connectTimeoutMs: Math.min(connect * 1000, capMs),
+    readTimeoutMs: Math.min(read * 1000, capMs),
+    proxyBufferSize: buf,
+    sslVerify: on(`${mod}_ssl_verify`),
+    ...(ca ? { trustedCertificate: ca } : {}),
+    sslServerName: on(`${mod}_ssl_server_name`),
+    ...(name && !name.includes("$") ? { sslName: name } : {}),
+    verifyDepth: depth,
+    nginxConnectTimeout: connect,
+    nginxReadTimeout: read,
+  };
+}
+
+/** Every distinct upstream address the configuration points at (variables cannot be probed and are skipped). */
+export function targetsFromModel(model: ConfigModel, opts: { capMs?: number } = {}): ProbeTarget[] {
+  const cap = opts.capMs ?? 5000;
+  const out = new Map<string, ProbeTarget>();
+  const resolversAt = (p: PassTarget) =>
+    effective(model, p.scope, "resolver").directives[0]?.args.filter((a) => !a.includes("=")) ?? [];
+  for (const p of model.passes) {
+    if (p.hasVariables) continue;
+    const settings = settingsFor(model, p, cap);
+    const httpish = p.module === "proxy";
+    const kindOf = (): TargetKind =>
+      p.scheme === "https" ? "https" : p.scheme === "grpcs" ? "grpcs" : httpish ? "http" : "tcp";
+    const addrs = p.upstream
+      ? p.upstream.servers
+          .filter((s) => !s.down)
+          .map((s) => ({ host: s.host, port: s.port, unix: s.unixPath, d: s.directive }))
+      : [{ host: p.host, port: p.port, unix: p.unixPath, d: p.directive }];
+    for (const a of addrs) {
+      const kind: TargetKind = a.unix ? "unix" : kindOf();
+      const id = a.unix ? `unix:${a.unix}` : `${kind === "tcp" ? "" : `${kind}://`}${a.host}:${a.port ?? 80}`;
+      if (out.has(id)) continue;
+      const resolvers = resolversAt(p);
+      out.set(id, {
+        id,
+        kind,
+        ...(a.host ? { host: a.host } : {}),
+        ...(a.port ? { port: a.port } : {}),
+        ...(a.unix ? { unixPath: a.unix } : {}),
+        ...(httpish
+          ? {
+              uriPath: p.uri && !p.uri.includes("$") ? p.uri : "/",
+              hostHeader: p.upstream ? p.upstream.name : (a.host ?? "localhost"),
+            }
+          : {}),
+        settings,
+        ...(resolvers.length ? { resolvers } : {}),
+        source: { file: a.d.file, line: a.d.line },
+      });
+    }
+  }
+  return [...out.values()];
+}
+
+/** The worker user from the `user` directive (else the build default, nobody). */
+export function workerUserOf(model: ConfigModel): string {
+  return globalValue(model, "user").args?.[0] ?? "nobody";
+}
