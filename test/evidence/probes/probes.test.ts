@@ -258,7 +258,7 @@ describe("DNS", () => {
       ans.writeUInt16BE(1, 4);
       ans.writeUInt32BE(30, 6);
       ans.writeUInt16BE(4, 10);
-      answer.split(".").forEach((o, i) => ans.writeUInt8(Number(o), 12 + i));
+      for (const [i, o] of answer.split(".").entries()) ans.writeUInt8(Number(o), 12 + i);
       sock.send(Buffer.concat([header, q.subarray(12, qdEnd), ans]), rinfo.port, rinfo.address);
     });
     await new Promise<void>((r) => sock.bind(0, "127.0.0.1", () => r()));
