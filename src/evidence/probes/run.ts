@@ -65,6 +65,13 @@ const NEXT: Record<string, string> = {
     "Connecting takes longer than nginx's connect timeout: requests will end with 504.",
 };
 
+let cached: { at: number; list: ReturnType<typeof listTcpListeners> } | null = null;
+/** Listeners, read from /proc at most once a few seconds (a run may have many refused targets). */
+function listeners(): ReturnType<typeof listTcpListeners> {
+  if (!cached || Date.now() - cached.at > 3000) cached = { at: Date.now(), list: listTcpListeners() };
+  return cached.list;
+}
+
 function isIp(h: string): boolean {
   return net.isIP(h.replace(/^\[|\]$/g, "")) !== 0;
 }
@@ -106,7 +113,7 @@ export async function probeTarget(
   if ("step" in c) {
     steps.push(c.step);
     if (c.step.problem === "connection-refused" && t.host && !opts.noListeners) {
-      const near = nearbyListeners(listTcpListeners(), connectHost ?? t.host, t.port ?? 0);
+      const near = nearbyListeners(listeners(), connectHost ?? t.host, t.port ?? 0);
       if (near.length)
         steps.push({
           check: "listeners",
