@@ -10,6 +10,9 @@ import { summarizeAccessLogs } from "./access-log.js";
 import { loadConfig, loadNginxT } from "./config-loader.js";
 import { errorEvidence, summarizeErrorLogs } from "./error-log.js";
 import { orderRotated } from "./input.js";
+import { probeFacts } from "./probes/facts.js";
+import { runProbes } from "./probes/run.js";
+import { targetsFromModel, workerUserOf } from "./probes/targets.js";
 import { type Evidence, emptyEvidence, type ProbeFact } from "./types.js";
 
 export interface GatherOptions {
@@ -24,6 +27,8 @@ export interface GatherOptions {
   since?: number;
   until?: number;
   probeFile?: string;
+  /** Run live probes against the configuration's upstreams (never for bundles). */
+  probe?: boolean;
   onProgress?: (msg: string) => void;
 }
 
@@ -163,6 +168,15 @@ export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
     else ev.errorLog = errorEvidence(s);
   } else ev.missing.push("error log (give --error-log)");
   if (accessLogs.length) await gatherAccess(ev, accessLogs, opts);
+  if (opts.probe && !opts.bundle && ev.config) {
+    const targets = targetsFromModel(ev.config.model, { capMs: 3000 });
+    if (targets.length) {
+      opts.onProgress?.(`probing ${targets.length} upstream(s)`);
+      const report = await runProbes(targets, { concurrency: 8, workerUser: workerUserOf(ev.config.model) });
+      ev.probes = probeFacts(report);
+      ev.mode = "host";
+    }
+  }
   if (probeFile) {
     try {
       ev.probes = readProbeFacts(probeFile);

@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 
 export const cliPath = new URL("../../dist/cli.js", import.meta.url).pathname;
 
@@ -12,4 +12,23 @@ export function runCli(args: string[], input?: string, env: Record<string, strin
     maxBuffer: 256 * 1024 * 1024,
   });
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
+}
+
+/** Like runCli but without blocking this process (servers started by the test keep answering). */
+export function runCliAsync(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [cliPath, ...args], { env: { ...process.env, NO_COLOR: "1", ...env } });
+    let stdout = "";
+    let stderr = "";
+    p.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+    });
+    p.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    p.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
 }

@@ -37,6 +37,8 @@ export interface NginxOptions {
   freePorts?: number;
   /** error_log level. Default "info". */
   logLevel?: string;
+  /** A log_format for the access log (named "lab"); default: combined. */
+  logFormat?: string;
 }
 
 export interface RunningNginx extends NginxPorts {
@@ -118,7 +120,7 @@ error_log ${errorLogPath} ${opts.logLevel ?? "info"};
 ${opts.main?.(ports) ?? ""}
 events { ${opts.events ?? "worker_connections 64;"} }
 http {
-  access_log ${accessLogPath};
+${opts.logFormat ? `  log_format lab '${opts.logFormat}';\n  access_log ${accessLogPath} lab;` : `  access_log ${accessLogPath};`}
   client_body_temp_path ${join(prefix, "client_body")};
   proxy_temp_path ${join(prefix, "proxy")};
   fastcgi_temp_path ${join(prefix, "fastcgi")};

@@ -62,13 +62,13 @@ describe("diagnose engine", () => {
         check: "tcp",
         ok: false,
         problem: "connection-refused",
-        summary: "refused; 127.0.0.1:8018 is listening",
-        data: { nearbyListeners: [{ port: 8018 }] },
+        summary: "refused; 127.0.0.1:8083 is listening",
+        data: { nearbyListeners: [{ port: 8083 }] },
       },
     ];
     const r = diagnose(evidence([group("connection-refused", "127.0.0.1:8081", 40)], probes));
     expect(r.findings.map((f) => f.id)).toEqual(["wrong-port"]);
-    expect(r.findings[0]?.fix).toContain("8018");
+    expect(r.findings[0]?.fix).toContain("8083");
   });
 
   it("tells scheme mismatch from other TLS failures", () => {

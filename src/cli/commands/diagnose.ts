@@ -42,7 +42,10 @@ export function registerDiagnose(program: Command): void {
     )
     .option("--since <when>", "only evidence after this time (2h, 30m, ISO time)")
     .option("--until <when>", "only evidence before this time")
-    .option("--no-probe", "do not run live checks against upstreams")
+    .option(
+      "--no-probe",
+      "do not run live checks against the configuration's upstreams (bundles are never probed)",
+    )
     .option("--json", "print the diagnosis as JSON (see docs/json.md)")
     .option("--markdown", "print the diagnosis as Markdown (for tickets)")
     .option("--out <file>", "write the report to this file instead of stdout")
@@ -83,6 +86,7 @@ Exit codes: 0 no upstream failures found, 1 causes found, 2 could not diagnose (
           ...(since !== undefined ? { since } : {}),
           ...(until !== undefined ? { until } : {}),
           ...(progress ? { onProgress: progress } : {}),
+          probe: opts.probe,
         });
       } catch (e) {
         throw new UserError((e as Error).message);

@@ -22,6 +22,7 @@ interface ProbeCliOptions {
   path?: string;
   head?: boolean;
   stubStatus?: string;
+  fpmPool: string[];
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -90,6 +91,12 @@ export function registerProbe(program: Command): void {
       [],
     )
     .option("--stub-status <url>", "also read this stub_status page (connections vs worker_connections)")
+    .option(
+      "--fpm-pool <dir>",
+      "directory with PHP-FPM pool files to compare unix sockets with (repeatable)",
+      collect,
+      [],
+    )
     .option("--path <path>", "request path for HTTP targets given with --target")
     .option("--head", "use HEAD instead of GET")
     .option("--json", "print the report as JSON (see docs/json.md)")
@@ -142,6 +149,7 @@ Exit codes: 0 every target fine, 1 problems found, 2 usage error.`,
       const report = await runProbes(targets, {
         concurrency: Math.max(1, Number.parseInt(opts.concurrency, 10) || 8),
         workerUser: worker ?? "nobody",
+        ...(opts.fpmPool.length ? { fpmPoolDirs: opts.fpmPool } : {}),
       });
       const states = tcpStates();
       const stub = opts.stubStatus ? await fetchStubStatus(opts.stubStatus, cap) : null;

@@ -1,6 +1,7 @@
 /** Runs probes with a concurrency cap; every step is bounded by a timeout and each target gets one request. */
 import net from "node:net";
 import { resolveName } from "./dns.js";
+import { readFpmPools } from "./fpm.js";
 import { httpRequest } from "./http.js";
 import { listTcpListeners, nearbyListeners } from "./listeners.js";
 import { connect } from "./tcp.js";
@@ -14,6 +15,8 @@ export interface RunOptions {
   workerUser?: string;
   /** Skip reading /proc for listeners (tests of remote-looking targets). */
   noListeners?: boolean;
+  /** Directories with PHP-FPM pool files (default: the distribution locations). */
+  fpmPoolDirs?: string[];
 }
 
 const NEXT: Record<string, string> = {
@@ -102,6 +105,21 @@ export async function probeTarget(
   if (t.kind === "unix") {
     const u = inspectSocket(t.unixPath ?? "", worker);
     steps.push(u);
+    if (u.problem === "socket-missing" || u.problem === "socket-permission") {
+      const pools = readFpmPools(opts.fpmPoolDirs);
+      if (pools.length) {
+        const same = pools.find((p) => p.listen === t.unixPath);
+        steps.push({
+          check: "unix",
+          ok: true,
+          problem: null,
+          summary: same
+            ? `PHP-FPM pool [${same.pool}] (${same.file}) is configured to listen here${u.problem === "socket-missing" ? " but the socket is missing: is php-fpm running?" : ` with listen.owner=${same.owner ?? "-"} listen.group=${same.group ?? "-"} listen.mode=${same.mode ?? "-"}`}`
+            : `PHP-FPM pools listen on: ${pools.map((p) => `${p.listen ?? "?"} [${p.pool}]`).join(", ")} — not on ${t.unixPath}`,
+          data: { fpmPools: pools },
+        });
+      }
+    }
     if (u.problem === "socket-missing" || u.problem === "not-a-socket") return done();
   }
   const c = await connect(

@@ -5,12 +5,17 @@ import { curlFor, probesFor, splitPeer } from "./util.js";
 
 /** A listener nearby (from probes: /proc/net/tcp) that the refused peer is probably meant to be. */
 export function nearbyListener(ev: Evidence, g: ErrorGroup): number | null {
+  const port = Number(g.peer?.split(":").pop());
   for (const p of probesFor(ev, g.peer)) {
     const near = p.data?.["nearbyListeners"];
-    if (Array.isArray(near) && near.length > 0) {
-      const first = near[0] as { port?: number } | number;
-      const port = typeof first === "number" ? first : first.port;
-      if (typeof port === "number") return port;
+    if (!Array.isArray(near)) continue;
+    for (const n of near as Array<{ port?: number } | number>) {
+      const candidate = typeof n === "number" ? n : n.port;
+      if (typeof candidate !== "number") continue;
+      // Only a listener that looks like the intended one: a few ports away, or a classic alternative port.
+      const close = Number.isFinite(port) && Math.abs(candidate - port) <= 10;
+      const classic = [80, 443, 3000, 5000, 8000, 8008, 8080, 8081, 8443, 8888, 9000].includes(candidate);
+      if (close || classic) return candidate;
     }
   }
   return null;

@@ -317,3 +317,23 @@ describe("targets from the configuration", () => {
     expect(ts[1]?.uriPath).toBe("/v1/");
   });
 });
+
+describe("PHP-FPM pools", () => {
+  it("reports where the pools listen when nginx's socket is missing", async () => {
+    const { mkdirSync, writeFileSync } = await import("node:fs");
+    const pools = join(dir, "pool.d");
+    mkdirSync(pools, { recursive: true });
+    writeFileSync(
+      join(pools, "www.conf"),
+      "; pool for the shop\n[www]\nuser = www-data\nlisten = /run/php/php8.3-fpm.sock\nlisten.owner = www-data\nlisten.group = www-data\nlisten.mode = 0660\n",
+    );
+    const r = await runProbes([parseTargetSpec(`unix:${dir}/php8.2-fpm.sock`)], { fpmPoolDirs: [pools] });
+    const s = r.results[0]?.steps.find((x) => x.data?.["fpmPools"]);
+    expect(s?.summary).toContain("/run/php/php8.3-fpm.sock [www]");
+    expect(r.results[0]?.steps[0]).toMatchObject({ problem: "socket-missing" });
+    const { parseFpmPools } = await import("../../../src/evidence/probes/fpm.js");
+    expect(parseFpmPools("[global]\npid = x\n[api]\nlisten = 127.0.0.1:9001\n", "f")).toEqual([
+      { file: "f", pool: "api", listen: "127.0.0.1:9001", owner: null, group: null, mode: null, user: null },
+    ]);
+  });
+});
