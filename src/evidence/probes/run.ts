@@ -69,9 +69,9 @@ const NEXT: Record<string, string> = {
 };
 
 let cached: { at: number; list: ReturnType<typeof listTcpListeners> } | null = null;
-/** Listeners, read from /proc at most once a few seconds (a run may have many refused targets). */
+/** Listeners, read from /proc once per run (a run may have many refused targets). */
 function listeners(): ReturnType<typeof listTcpListeners> {
-  if (!cached || Date.now() - cached.at > 3000) cached = { at: Date.now(), list: listTcpListeners() };
+  if (!cached || Date.now() - cached.at > 10_000) cached = { at: Date.now(), list: listTcpListeners() };
   return cached.list;
 }
 
@@ -195,6 +195,7 @@ export async function probeTarget(
 /** Runs every target, at most `concurrency` at a time (default 8). */
 export async function runProbes(targets: ProbeTarget[], opts: RunOptions = {}): Promise<ProbeReport> {
   const t0 = Date.now();
+  cached = null;
   const worker = opts.workerUser ? lookupUser(opts.workerUser) : null;
   const results: ProbeResult[] = new Array(targets.length);
   let next = 0;

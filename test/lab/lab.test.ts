@@ -1,0 +1,57 @@
+/**
+ * Every lab scenario reproduces a runbook cause with a real nginx and real upstreams; `diagnose` on the live
+ * state must rank the expected cause first (with evidence, a fix and a verify step), and `diagnose --bundle`
+ * on the saved evidence must agree.
+ */
+import { rmSync } from "node:fs";
+import { afterAll, expect, it } from "vitest";
+import { runCliAsync } from "../helpers/cli.js";
+import { systemDescribe } from "../helpers/system.js";
+import { type LabRun, runScenario } from "./harness.js";
+import { SCENARIOS } from "./scenarios.js";
+
+interface Report {
+  findings: Array<{
+    id: string;
+    evidence: Array<{ source: string }>;
+    fix: string;
+    verify?: string;
+    locations: unknown[];
+  }>;
+}
+
+systemDescribe(["nginx", "openssl"], "lab: real nginx, real failures, diagnose finds the cause", () => {
+  const runs: LabRun[] = [];
+  afterAll(async () => {
+    for (const r of runs) {
+      await r.cleanup();
+      rmSync(r.bundle, { recursive: true, force: true });
+    }
+  });
+  for (const s of SCENARIOS) {
+    it(`${s.id} → ${s.expected}`, async () => {
+      const run = await runScenario(s);
+      runs.push(run);
+      const live = await runCliAsync([
+        "diagnose",
+        "--config",
+        run.ngx.confPath,
+        "--error-log",
+        run.ngx.errorLogPath,
+        "--access-log",
+        run.ngx.accessLogPath,
+        "--json",
+      ]);
+      const report = JSON.parse(live.stdout) as Report;
+      const top = report.findings[0];
+      expect(top?.id, JSON.stringify(report.findings.map((f) => f.id))).toBe(s.expected);
+      expect(top?.evidence.length).toBeGreaterThan(0);
+      expect(top?.fix.length).toBeGreaterThan(20);
+      expect(top?.verify?.length ?? 0).toBeGreaterThan(10);
+      const fromBundle = JSON.parse(
+        (await runCliAsync(["diagnose", "--bundle", run.bundle, "--json"])).stdout,
+      ) as Report;
+      expect(fromBundle.findings[0]?.id).toBe(s.expected);
+    }, 30_000);
+  }
+});
