@@ -55,3 +55,11 @@ systemDescribe(["nginx", "openssl"], "lab: real nginx, real failures, diagnose f
     }, 30_000);
   }
 });
+
+it("dns-stale → dns-stale (built from recorded evidence: a static name is resolved by the system resolver at start-up, which a test cannot redirect)", async () => {
+  const dir = new URL("../fixtures/bundles/dns-stale-recorded", import.meta.url).pathname;
+  const r = JSON.parse((await runCliAsync(["diagnose", "--bundle", dir, "--json"])).stdout) as Report;
+  expect(r.findings[0]?.id).toBe("dns-stale");
+  expect(r.findings[0]?.fix).toContain("resolver");
+  expect(JSON.stringify(r.findings[0]?.evidence)).toContain("10.20.0.7");
+});

@@ -116,6 +116,13 @@ export const SCENARIOS: Scenario[] = [
     requests: N("/", 4),
   },
   {
+    id: "http-to-tls-port",
+    expected: "scheme-mismatch",
+    nginx: { http: (p) => server(p, `location / { proxy_pass http://127.0.0.1:${p.free[0]}; }`) },
+    upstreams: (p) => tlsServer(p.free[0] as number),
+    requests: N("/", 4),
+  },
+  {
     id: "read-timeout",
     expected: "upstream-timeout",
     nginx: {
@@ -243,5 +250,18 @@ export const SCENARIOS: Scenario[] = [
     upstreams: (p) => listen(p.free[0] as number, answer(OK, 700)),
     requests: N("/", 12),
     concurrency: 12,
+  },
+  {
+    id: "low-worker-rlimit-nofile",
+    expected: "fd-limit",
+    nginx: {
+      main: () => "worker_rlimit_nofile 14;",
+      events: "worker_connections 512;",
+      http: (p) =>
+        server(p, `location / { proxy_read_timeout 3s; proxy_pass http://127.0.0.1:${p.free[0]}; }`),
+    },
+    upstreams: (p) => listen(p.free[0] as number, answer(OK, 600)),
+    requests: N("/", 16),
+    concurrency: 16,
   },
 ];

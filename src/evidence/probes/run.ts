@@ -180,6 +180,21 @@ export async function probeTarget(
       timeoutMs: s.readTimeoutMs,
     });
     steps.push(h);
+    if (
+      t.kind === "http" &&
+      h.problem &&
+      ["empty-reply", "not-http", "connection-reset", "closed-early"].includes(h.problem)
+    ) {
+      const tlsHere = await speaksTls(t, connectHost);
+      if (tlsHere)
+        steps.push({
+          check: "tls",
+          ok: false,
+          problem: "scheme-mismatch-tls-on-plain-http",
+          summary: "this port completes a TLS handshake: it expects https://, but nginx sends plain HTTP",
+          data: { tls: true },
+        });
+    }
     const fb = h.data?.["firstByteMs"];
     if (h.ok && typeof fb === "number" && s.nginxReadTimeout !== undefined && fb > s.nginxReadTimeout * 1000)
       steps.push({
@@ -190,6 +205,25 @@ export async function probeTarget(
       });
   } else sock.destroy();
   return done();
+}
+
+/** One extra bounded connection: does this port complete a TLS handshake? */
+async function speaksTls(t: ProbeTarget, host: string | undefined): Promise<boolean> {
+  const c = await connect(
+    { host: (host ?? t.host ?? "127.0.0.1").replace(/^\[|\]$/g, ""), port: t.port ?? 80 },
+    t.settings.connectTimeoutMs,
+  );
+  if ("step" in c) return false;
+  const r = await tlsConnect(c.socket, {
+    ...t,
+    kind: "https",
+    settings: { ...t.settings, sslVerify: false },
+  });
+  if ("socket" in r) {
+    r.socket.destroy();
+    return true;
+  }
+  return false;
 }
 
 /** Runs every target, at most `concurrency` at a time (default 8). */
