@@ -1,7 +1,17 @@
 /** Lab scenarios: one per runbook cause that this machine can reproduce with a real nginx. */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import dgram from "node:dgram";
-import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -141,6 +151,40 @@ export const SCENARIOS: Scenario[] = [
     requests: N("/", 5),
   },
   {
+    id: "garbage-response",
+    expected: "invalid-response",
+    nginx: { http: (p) => server(p, `location / { proxy_pass http://127.0.0.1:${p.free[0]}; }`) },
+    upstreams: (p) =>
+      listen(p.free[0] as number, answer("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nBad Header\r\n\r\nhello")),
+    requests: N("/", 4),
+  },
+  {
+    id: "connect-timeout-accept-queue-full",
+    expected: "upstream-timeout",
+    nginx: {
+      http: (p) =>
+        server(
+          p,
+          `location / { proxy_connect_timeout 1s; proxy_read_timeout 1s; proxy_pass http://127.0.0.1:${p.free[0]}; }`,
+        ),
+    },
+    // a listener with a backlog of 0 that never accepts: after the queue fills, SYNs are dropped
+    upstreams: async (p) => {
+      const child = spawn(
+        "python3",
+        [
+          "-c",
+          `import socket,time\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\ns.bind(("127.0.0.1", ${p.free[0]}))\ns.listen(0)\nprint("ready", flush=True)\ntime.sleep(60)`,
+        ],
+        { stdio: ["ignore", "pipe", "ignore"] },
+      );
+      await new Promise<void>((r) => child.stdout.once("data", () => r()));
+      return () => child.kill();
+    },
+    requests: N("/", 6),
+    concurrency: 6,
+  },
+  {
     id: "oversized-headers",
     expected: "too-big-header",
     nginx: { http: (p) => server(p, `location / { proxy_pass http://127.0.0.1:${p.free[0]}; }`) },
@@ -265,3 +309,48 @@ export const SCENARIOS: Scenario[] = [
     concurrency: 16,
   },
 ];
+
+/** The PHP-FPM binary of this machine (Debian names it php-fpm<version>). */
+export function phpFpmBinary(): string | null {
+  for (const dir of ["/usr/sbin", "/usr/bin", "/usr/local/sbin"]) {
+    try {
+      const hit = readdirSync(dir)
+        .filter((n) => /^php-fpm[\d.]*$/.test(n))
+        .sort()
+        .pop();
+      if (hit) return `${dir}/${hit}`;
+    } catch {
+      /* no such dir */
+    }
+  }
+  return null;
+}
+
+/** PHP-FPM with the wrong SCRIPT_FILENAME: FPM answers "Primary script unknown". */
+export function phpScenario(bin: string): Scenario {
+  return {
+    id: "php-fpm-wrong-script-filename",
+    expected: "fastcgi-script-path",
+    nginx: {
+      http: (p) =>
+        server(
+          p,
+          `root ${p.prefix}/www; location ~ \\.php$ { include /etc/nginx/fastcgi_params; fastcgi_param SCRIPT_FILENAME /srv/old-release$fastcgi_script_name; fastcgi_pass unix:${p.prefix}/php.sock; }`,
+        ),
+    },
+    upstreams: async (p) => {
+      mkdirSync(`${p.prefix}/www`, { recursive: true });
+      writeFileSync(`${p.prefix}/www/index.php`, "<?php echo 'hello';\n");
+      const conf = `${p.prefix}/php-fpm.conf`;
+      writeFileSync(
+        conf,
+        `[global]\npid = ${p.prefix}/php-fpm.pid\nerror_log = ${p.prefix}/php-fpm.log\ndaemonize = no\n[www]\nuser = nobody\ngroup = nogroup\nlisten = ${p.prefix}/php.sock\nlisten.owner = nobody\nlisten.group = nogroup\nlisten.mode = 0666\npm = static\npm.max_children = 2\n`,
+      );
+      const child = spawn(bin, ["-F", "-R", "-y", conf], { stdio: "ignore" });
+      for (let i = 0; i < 100 && !existsSync(`${p.prefix}/php.sock`); i++)
+        await new Promise((r) => setTimeout(r, 50));
+      return () => child.kill();
+    },
+    requests: N("/index.php", 4),
+  };
+}
