@@ -162,13 +162,16 @@ export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
     if (b.errorLogs.length === 0) ev.missing.push(`no error.log in ${opts.bundle}`);
     if (b.accessLogs.length === 0) ev.missing.push(`no access.log in ${opts.bundle}`);
   }
-  if (nginxT || configFile) {
-    const what = nginxT ?? (configFile as string);
+  if (nginxT || configFile || hostText !== null) {
+    const what = hostText !== null ? "nginx -T (running nginx)" : (nginxT ?? (configFile as string));
     opts.onProgress?.(`reading configuration ${what}`);
     try {
-      const payload = nginxT
-        ? loadNginxT(readFileSync(nginxT === "-" ? 0 : nginxT, "utf8"))
-        : loadConfig(what);
+      const payload =
+        hostText !== null
+          ? loadNginxT(hostText)
+          : nginxT
+            ? loadNginxT(readFileSync(nginxT === "-" ? 0 : nginxT, "utf8"))
+            : loadConfig(what);
       if (payload.config.length === 0)
         ev.missing.push(`configuration ${what}: ${payload.errors[0]?.error ?? "unreadable"}`);
       else {
