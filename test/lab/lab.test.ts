@@ -3,12 +3,22 @@
  * state must rank the expected cause first (with evidence, a fix and a verify step), and `diagnose --bundle`
  * on the saved evidence must agree.
  */
-import { rmSync } from "node:fs";
+import { cpSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { runCliAsync } from "../helpers/cli.js";
 import { systemDescribe } from "../helpers/system.js";
 import { type LabRun, runScenario } from "./harness.js";
 import { phpFpmBinary, phpScenario, SCENARIOS } from "./scenarios.js";
+
+/** Scenarios whose bundles are kept in examples/ (regenerate: BADGATEWAY_SAVE_EXAMPLES=$PWD/examples npx vitest run test/lab). */
+const EXAMPLES = [
+  "wrong-port",
+  "no-live-upstreams",
+  "tls-verify-self-signed",
+  "php-fpm-wrong-script-filename",
+  "prefix-stripped",
+];
 
 interface Report {
   findings: Array<{
@@ -58,6 +68,12 @@ systemDescribe(
         expect(top?.evidence.length).toBeGreaterThan(0);
         expect(top?.fix.length).toBeGreaterThan(20);
         expect(top?.verify?.length ?? 0).toBeGreaterThan(10);
+        const save = process.env["BADGATEWAY_SAVE_EXAMPLES"];
+        if (save && EXAMPLES.includes(s.id)) {
+          const dest = join(save, s.id);
+          rmSync(dest, { recursive: true, force: true });
+          cpSync(run.bundle, dest, { recursive: true });
+        }
         const fromBundle = JSON.parse(
           (await runCliAsync(["diagnose", "--bundle", run.bundle, "--json"])).stdout,
         ) as Report;
