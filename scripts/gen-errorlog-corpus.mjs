@@ -11,8 +11,8 @@ const peers = [
   { up: "http://[2001:db8::14]:8080", peer: "[2001:db8::14]:8080", mod: "proxy" },
   { up: "https://10.0.3.20:8443", peer: "10.0.3.20:8443", mod: "proxy" },
   {
-    up: "fastcgi://unix:/run/php/php8.2-fpm.sock:",
-    peer: "unix:/run/php/php8.2-fpm.sock",
+    up: "fastcgi://unix:/run/php/php8.3-fpm.sock:",
+    peer: "unix:/run/php/php8.3-fpm.sock",
     mod: "fastcgi",
     unix: true,
   },
