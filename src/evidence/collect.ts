@@ -18,6 +18,7 @@ import { createInterface } from "node:readline";
 import { createGunzip } from "node:zlib";
 import { accessLogs, errorLogs } from "../nginx/config/logs.js";
 import { buildModel, type ConfigModel } from "../nginx/config/model.js";
+import { parseTimeLocal } from "../nginx/logformat.js";
 import { loadNginxT, runNginxT } from "./config-loader.js";
 import { isGzipFile, orderRotated } from "./input.js";
 
@@ -162,30 +163,14 @@ export interface CollectResult {
   missing: string[];
 }
 
-const MONTHS: Record<string, number> = {
-  Jan: 0,
-  Feb: 1,
-  Mar: 2,
-  Apr: 3,
-  May: 4,
-  Jun: 5,
-  Jul: 6,
-  Aug: 7,
-  Sep: 8,
-  Oct: 9,
-  Nov: 10,
-  Dec: 11,
-};
+/** Time of an error-log line (nginx local time) or of the first `[time_local]` in an access-log line. */
 function lineTime(line: string): number | null {
   const e = /^(\d{4})\/(\d\d)\/(\d\d) (\d\d):(\d\d):(\d\d) /.exec(line);
   if (e) return new Date(+e[1]!, +e[2]! - 1, +e[3]!, +e[4]!, +e[5]!, +e[6]!).getTime();
-  const a = /\[(\d\d)\/(\w{3})\/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)\]/.exec(line);
-  if (a) {
-    const utc = Date.UTC(+a[3]!, MONTHS[a[2]!] ?? 0, +a[1]!, +a[4]!, +a[5]!, +a[6]!);
-    const off = (+a[8]! * 60 + +a[9]!) * (a[7] === "-" ? -1 : 1);
-    return utc - off * 60000;
-  }
-  return null;
+  const open = line.indexOf("[");
+  if (open < 0 || line[open + 27] !== "]") return null;
+  const t = parseTimeLocal(line.slice(open + 1, open + 27));
+  return Number.isNaN(t) ? null : t;
 }
 
 async function copyLog(

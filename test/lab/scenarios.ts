@@ -1,6 +1,5 @@
 /** Lab scenarios: one per runbook cause that this machine can reproduce with a real nginx. */
 import { execFileSync, spawn } from "node:child_process";
-import dgram from "node:dgram";
 import {
   chmodSync,
   chownSync,
@@ -16,6 +15,7 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import tls from "node:tls";
+import { startDnsServer } from "../helpers/dns-server.js";
 import type { Scenario } from "./harness.js";
 
 function listen(port: number, handler: (s: net.Socket) => void, host = "127.0.0.1"): Promise<() => void> {
@@ -85,19 +85,6 @@ function tlsServer(port: number): Promise<() => void> {
       }),
     ),
   );
-}
-
-/** A DNS server on 127.0.0.1 that answers NXDOMAIN for every name. */
-function nxdomainServer(port: number): Promise<() => void> {
-  const sock = dgram.createSocket("udp4");
-  sock.on("message", (q, rinfo) => {
-    const qdEnd = q.indexOf(0, 12) + 5;
-    const h = Buffer.from(q.subarray(0, 12));
-    h.writeUInt16BE(0x8183, 2); // response, recursion available, NXDOMAIN
-    h.writeUInt16BE(0, 6);
-    sock.send(Buffer.concat([h, q.subarray(12, qdEnd)]), rinfo.port, rinfo.address);
-  });
-  return new Promise((r) => sock.bind(port, "127.0.0.1", () => r(() => sock.close())));
 }
 
 const N = (path: string, n: number) => Array.from({ length: n }, () => path);
@@ -264,7 +251,7 @@ export const SCENARIOS: Scenario[] = [
           `resolver 127.0.0.1:${p.free[0]} valid=1s; resolver_timeout 2s; location / { set $backend "gone.lab.test"; proxy_pass http://$backend:8080; }`,
         ),
     },
-    upstreams: (p) => nxdomainServer(p.free[0] as number),
+    upstreams: async (p) => (await startDnsServer(() => null, p.free[0])).stop,
     requests: N("/", 3),
   },
   {

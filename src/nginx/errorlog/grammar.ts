@@ -78,6 +78,30 @@ const MODULE_OF_SCHEME: Record<string, UpstreamRef["module"]> = {
   memcached: "memcached",
 };
 
+function blank(message: string, prefix: ErrorLine["prefix"]): ErrorLine {
+  return {
+    time: null,
+    level: null,
+    pid: null,
+    tid: null,
+    connection: null,
+    message,
+    client: null,
+    server: null,
+    request: null,
+    requestRaw: null,
+    subrequest: null,
+    upstream: null,
+    host: null,
+    referrer: null,
+    stream: false,
+    confFile: null,
+    confLine: null,
+    prefix,
+    truncated: false,
+  };
+}
+
 const TS = /^(\d{4})\/(\d\d)\/(\d\d) (\d\d):(\d\d):(\d\d) \[([a-z]{4,6})\] /;
 
 /** Finds where an nginx timestamped line starts inside a possibly prefixed line. */
@@ -175,27 +199,9 @@ export function parseErrorLine(input: string): ErrorLine | null {
   const level = line.slice(21, close);
   if (!LEVELS.has(level)) return null;
   let p = close + 2;
-  const out: ErrorLine = {
-    time: line.slice(0, 19),
-    level: level as ErrorLevel,
-    pid: null,
-    tid: null,
-    connection: null,
-    message: "",
-    client: null,
-    server: null,
-    request: null,
-    requestRaw: null,
-    subrequest: null,
-    upstream: null,
-    host: null,
-    referrer: null,
-    stream: false,
-    confFile: null,
-    confLine: null,
-    prefix,
-    truncated: false,
-  };
+  const out = blank("", prefix);
+  out.time = line.slice(0, 19);
+  out.level = level as ErrorLevel;
   // PID#TID:
   const hash = line.indexOf("#", p);
   const colon = line.indexOf(": ", p);
@@ -278,27 +284,8 @@ function parseStartupLine(line: string, prefix: ErrorLine["prefix"]): ErrorLine 
   if (close < 0) return null;
   const level = line.slice(i + 8, close);
   if (!LEVELS.has(level)) return null;
-  const out: ErrorLine = {
-    time: null,
-    level: level as ErrorLevel,
-    pid: null,
-    tid: null,
-    connection: null,
-    message: line.slice(close + 2),
-    client: null,
-    server: null,
-    request: null,
-    requestRaw: null,
-    subrequest: null,
-    upstream: null,
-    host: null,
-    referrer: null,
-    stream: false,
-    confFile: null,
-    confLine: null,
-    prefix: prefix ?? (i > 0 ? prefixKind(line.slice(0, i)) : null),
-    truncated: false,
-  };
+  const out = blank(line.slice(close + 2), prefix ?? (i > 0 ? prefixKind(line.slice(0, i)) : null));
+  out.level = level as ErrorLevel;
   confLocation(out);
   return out;
 }

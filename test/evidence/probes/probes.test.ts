@@ -1,6 +1,5 @@
 /** Probes against real misbehaving servers on 127.0.0.1 (and a unix socket, a TLS server, a tiny DNS server). */
 import { execFileSync, spawnSync } from "node:child_process";
-import dgram from "node:dgram";
 import { chmodSync, chownSync, mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
@@ -14,6 +13,7 @@ import { probeTarget, runProbes } from "../../../src/evidence/probes/run.js";
 import { parseTargetSpec, targetsFromModel } from "../../../src/evidence/probes/targets.js";
 import { lookupUser, mayConnect } from "../../../src/evidence/probes/unix.js";
 import { modelFromText } from "../../../src/nginx/config/model.js";
+import { startDnsServer } from "../../helpers/dns-server.js";
 import { systemDescribe } from "../../helpers/system.js";
 
 const servers: Array<net.Server | tls.Server> = [];
@@ -243,28 +243,14 @@ describe("unix sockets", () => {
 
 describe("DNS", () => {
   let dnsPort: number;
+  let stopDns: () => void = () => undefined;
   let answer = "10.0.0.2";
   beforeAll(async () => {
-    // A tiny DNS server on 127.0.0.1 answering every A query with `answer`.
-    const sock = dgram.createSocket("udp4");
-    sock.on("message", (q, rinfo) => {
-      const qdEnd = q.indexOf(0, 12) + 5;
-      const header = Buffer.from(q.subarray(0, 12));
-      header.writeUInt16BE(0x8180, 2);
-      header.writeUInt16BE(1, 6);
-      const ans = Buffer.alloc(16);
-      ans.writeUInt16BE(0xc00c, 0);
-      ans.writeUInt16BE(1, 2);
-      ans.writeUInt16BE(1, 4);
-      ans.writeUInt32BE(30, 6);
-      ans.writeUInt16BE(4, 10);
-      for (const [i, o] of answer.split(".").entries()) ans.writeUInt8(Number(o), 12 + i);
-      sock.send(Buffer.concat([header, q.subarray(12, qdEnd), ans]), rinfo.port, rinfo.address);
-    });
-    await new Promise<void>((r) => sock.bind(0, "127.0.0.1", () => r()));
-    dnsPort = sock.address().port;
-    servers.push(sock as unknown as net.Server);
+    const dns = await startDnsServer(() => answer);
+    dnsPort = dns.port;
+    stopDns = dns.stop;
   });
+  afterAll(() => stopDns());
   it("resolves through nginx's resolver and flags the address nginx still uses as stale", async () => {
     const ok = await resolveName("api.internal", {
       resolvers: [`127.0.0.1:${dnsPort}`],
