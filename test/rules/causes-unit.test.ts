@@ -124,11 +124,26 @@ describe("registry", () => {
         "ephemeral-ports",
         "no-live-upstreams",
         "fastcgi-script-path",
+        "uri-rewrite",
         "upstream-errors-unexplained",
       ]),
     );
-    for (const id of ids)
-      expect(readFileSync(resolve(FIX, "../../../docs/rules", `${id}.md`), "utf8")).toMatch(/^# /);
+    const index = readFileSync(resolve(FIX, "../../../docs/rules/causes.md"), "utf8");
+    for (const r of CAUSE_RULES) {
+      const page = readFileSync(resolve(FIX, "../../../docs/rules", `${r.meta.id}.md`), "utf8");
+      // a hand-written page with the sections every cause page has, and a row in the index
+      expect(page, r.meta.id).toContain(`\n# ${r.meta.id} — `);
+      for (const h of [
+        "## What it means",
+        "## 502, 504 or 500?",
+        "## How badgateway decides",
+        "## Fix",
+        "## Verify",
+      ])
+        expect(page, `${r.meta.id}: ${h}`).toContain(h);
+      if (r.meta.status) expect(page, r.meta.id).toContain(String(r.meta.status));
+      expect(index).toContain(`[\`${r.meta.id}\`](${r.meta.id}.md)`);
+    }
   });
 });
 
@@ -390,9 +405,9 @@ describe("one class → one rule", () => {
     [
       "unix-socket-missing",
       "unix-socket-missing",
-      "connect() to unix:/run/php/php8.2-fpm.sock failed (2: No such file or directory)",
-      "fastcgi://unix:/run/php/php8.2-fpm.sock:",
-      ["fastcgi_pass unix:/run/php/php8.2-fpm.sock;"],
+      "connect() to unix:/run/uwsgi/app/blog/socket failed (2: No such file or directory)",
+      "uwsgi://unix:/run/uwsgi/app/blog/socket:",
+      ["uwsgi_pass unix:/run/uwsgi/app/blog/socket;"],
     ],
     [
       "unix-socket-permission",
