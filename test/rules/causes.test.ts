@@ -8,6 +8,7 @@ import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { gatherEvidence } from "../../src/evidence/gather.js";
 import { diagnose } from "../../src/rules/diagnose.js";
+import { runCli } from "../helpers/cli.js";
 
 interface Expect {
   top: string | null;
@@ -57,6 +58,26 @@ describe("cause bundles (gatherEvidence + diagnose)", () => {
       expect(top.verify ?? "").not.toBe("");
       const conf = join(dir, "nginx.conf");
       for (const line of want.lines ?? []) expect(top.locations).toContainEqual({ file: conf, line });
+    });
+  }
+});
+
+describe("cause bundles through the built CLI (diagnose --bundle --json)", () => {
+  for (const name of ["upstream-timeout", "multi-no-live-refused", "unix-socket-missing", "healthy"]) {
+    it(name, () => {
+      const dir = join(ROOT, name);
+      const want = JSON.parse(readFileSync(join(dir, "expect.json"), "utf8")) as Expect;
+      const r = runCli(["diagnose", "--bundle", dir, "--json"]);
+      expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+      const out = JSON.parse(r.stdout) as {
+        findings: Array<{ id: string; status: number | null; fix: string; verify?: string }>;
+      };
+      expect(r.code).toBe(want.top === null ? 0 : 1);
+      expect(out.findings[0]?.id ?? null).toBe(want.top);
+      if (want.top) {
+        expect(out.findings[0]?.status ?? null).toBe(want.status);
+        for (const s of want.fixIncludes ?? []) expect(out.findings[0]?.fix).toContain(s);
+      }
     });
   }
 });
