@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { registerAccess } from "./commands/access.js";
+import { registerCollect } from "./commands/collect.js";
 import { registerConfig } from "./commands/config.js";
 import { registerDiagnose } from "./commands/diagnose.js";
 import { registerExplain } from "./commands/explain.js";
@@ -27,6 +28,7 @@ Colours follow NO_COLOR / FORCE_COLOR; every command takes --json.`,
     );
   program.exitOverride();
   registerDiagnose(program);
+  registerCollect(program);
   registerExplain(program);
   registerLogs(program);
   registerConfig(program);

@@ -80,12 +80,15 @@ export function loadNginxT(text: string, opts: LoadOptions = {}): ConfigPayload 
 }
 
 /** Runs `nginx -T` (binary from PATH or /usr/sbin) and returns its output. Never runs anything else. */
-export function runNginxT(opts: { binary?: string; timeoutMs?: number } = {}): Promise<string> {
+export function runNginxT(
+  opts: { binary?: string; timeoutMs?: number; conf?: string; prefix?: string } = {},
+): Promise<string> {
   const bin = opts.binary ?? "nginx";
+  const args = ["-T", ...(opts.prefix ? ["-p", opts.prefix] : []), ...(opts.conf ? ["-c", opts.conf] : [])];
   return new Promise((resolve, reject) => {
     execFile(
       bin,
-      ["-T"],
+      args,
       {
         timeout: opts.timeoutMs ?? 15_000,
         maxBuffer: 256 << 20,

@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { formatForAccessLog, logFormats } from "../nginx/config/logs.js";
 import { buildModel, type ConfigModel } from "../nginx/config/model.js";
 import { summarizeAccessLogs } from "./access-log.js";
-import { loadConfig, loadNginxT } from "./config-loader.js";
+import { discoverNginx, logFilesOf } from "./collect.js";
+import { loadConfig, loadNginxT, runNginxT } from "./config-loader.js";
 import { errorEvidence, summarizeErrorLogs } from "./error-log.js";
 import { orderRotated } from "./input.js";
 import { probeFacts } from "./probes/facts.js";
@@ -27,6 +28,9 @@ export interface GatherOptions {
   since?: number;
   until?: number;
   probeFile?: string;
+  /** Discover the running nginx on this host (nginx -T, its logs) when no inputs are given. */
+  host?: boolean;
+  pid?: number;
   /** Run live probes against the configuration's upstreams (never for bundles). */
   probe?: boolean;
   onProgress?: (msg: string) => void;
@@ -114,12 +118,37 @@ export { emptyEvidence };
 
 /** Collects everything the options point at into one Evidence object. Missing pieces are listed, not fatal. */
 export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
-  const ev = emptyEvidence(opts.bundle ? "bundle" : "files");
+  const ev = emptyEvidence(opts.bundle ? "bundle" : opts.host ? "host" : "files");
   let errorLogs = [...(opts.errorLogs ?? [])];
   let accessLogs = [...(opts.accessLogs ?? [])];
   let configFile = opts.config ?? null;
   let nginxT = opts.nginxT ?? null;
   let probeFile = opts.probeFile ?? null;
+  let hostText: string | null = null;
+  if (opts.host) {
+    opts.onProgress?.("looking for a running nginx");
+    const inst = discoverNginx(opts.pid);
+    if (!inst) {
+      ev.missing.push(
+        "no running nginx master process found on this host (give --bundle DIR or --config/--error-log/--access-log)",
+      );
+      return ev;
+    }
+    ev.nginxVersion = inst.version;
+    try {
+      hostText = await runNginxT({
+        binary: inst.binary,
+        ...(inst.conf ? { conf: inst.conf } : {}),
+        ...(inst.prefix ? { prefix: inst.prefix } : {}),
+      });
+    } catch (e) {
+      ev.missing.push(`nginx -T: ${(e as Error).message}`);
+      return ev;
+    }
+    const logs = logFilesOf(buildModel(loadNginxT(hostText)), inst);
+    if (errorLogs.length === 0) errorLogs = logs.error;
+    if (accessLogs.length === 0) accessLogs = logs.access;
+  }
   if (opts.bundle) {
     const b = readBundleDir(opts.bundle);
     if (errorLogs.length === 0) errorLogs = b.errorLogs;
@@ -133,20 +162,23 @@ export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
     if (b.errorLogs.length === 0) ev.missing.push(`no error.log in ${opts.bundle}`);
     if (b.accessLogs.length === 0) ev.missing.push(`no access.log in ${opts.bundle}`);
   }
-  if (nginxT || configFile) {
-    const what = nginxT ?? (configFile as string);
+  if (nginxT || configFile || hostText !== null) {
+    const what = hostText !== null ? "nginx -T (running nginx)" : (nginxT ?? (configFile as string));
     opts.onProgress?.(`reading configuration ${what}`);
     try {
-      const payload = nginxT
-        ? loadNginxT(readFileSync(nginxT === "-" ? 0 : nginxT, "utf8"))
-        : loadConfig(what);
+      const payload =
+        hostText !== null
+          ? loadNginxT(hostText)
+          : nginxT
+            ? loadNginxT(readFileSync(nginxT === "-" ? 0 : nginxT, "utf8"))
+            : loadConfig(what);
       if (payload.config.length === 0)
         ev.missing.push(`configuration ${what}: ${payload.errors[0]?.error ?? "unreadable"}`);
       else {
         const model = buildModel(payload, ev.nginxVersion ? { version: ev.nginxVersion } : {});
         ev.config = {
           model,
-          source: nginxT ? `${nginxT} (nginx -T)` : what,
+          source: hostText !== null ? what : nginxT ? `${nginxT} (nginx -T)` : what,
           errors: payload.errors.map((e) => ({ file: e.file, line: e.line, message: e.message ?? e.error })),
         };
         ev.warnings.push(...payload.errors.map((e) => e.error));
@@ -155,7 +187,8 @@ export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
       ev.missing.push(`configuration ${what}: ${(e as Error).message}`);
     }
   }
-  if (!configFile && !nginxT) ev.missing.push("configuration (give --config or --nginx-t)");
+  if (!configFile && !nginxT && hostText === null)
+    ev.missing.push("configuration (give --config or --nginx-t)");
   if (errorLogs.length) {
     opts.onProgress?.(`reading error log ${errorLogs.join(", ")}`);
     const s = await summarizeErrorLogs(errorLogs, {

@@ -20,6 +20,7 @@ interface DiagnoseCliOptions {
   markdown?: boolean;
   out?: string;
   verbose?: boolean;
+  pid?: string;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -46,6 +47,7 @@ export function registerDiagnose(program: Command): void {
       "--no-probe",
       "do not run live checks against the configuration's upstreams (bundles are never probed)",
     )
+    .option("--pid <pid>", "nginx master pid to diagnose (host mode; default: the first one found)")
     .option("--json", "print the diagnosis as JSON (see docs/json.md)")
     .option("--markdown", "print the diagnosis as Markdown (for tickets)")
     .option("--out <file>", "write the report to this file instead of stdout")
@@ -54,6 +56,7 @@ export function registerDiagnose(program: Command): void {
       "after",
       `
 Examples:
+  $ sudo badgateway diagnose --since 1h        # on the nginx host: nginx -T, its logs, live probes
   $ badgateway diagnose --bundle examples/checkout-outage
   $ badgateway diagnose --nginx-t nginx-T.txt --error-log error.log --access-log access.log.1 --access-log access.log
   $ badgateway diagnose --config /etc/nginx/nginx.conf --error-log /var/log/nginx/error.log --since 2h --json
@@ -63,16 +66,12 @@ Exit codes: 0 no upstream failures found, 1 causes found, 2 could not diagnose (
     .action(async (opts: DiagnoseCliOptions) => {
       const since = opts.since ? parseWhen(opts.since) : undefined;
       const until = opts.until ? parseWhen(opts.until) : undefined;
-      if (
+      const host =
         !opts.bundle &&
         !opts.config &&
         !opts.nginxT &&
         opts.errorLog.length === 0 &&
-        opts.accessLog.length === 0
-      )
-        throw new UserError(
-          "nothing to diagnose: give --bundle DIR, or --error-log/--access-log/--config/--nginx-t (live host discovery is not available yet)",
-        );
+        opts.accessLog.length === 0;
       const progress = process.stderr.isTTY ? (m: string) => process.stderr.write(`\r\x1b[K${m}`) : undefined;
       let ev: Awaited<ReturnType<typeof gatherEvidence>>;
       try {
@@ -81,6 +80,8 @@ Exit codes: 0 no upstream failures found, 1 causes found, 2 could not diagnose (
           ...(opts.config ? { config: opts.config } : {}),
           ...(opts.nginxT ? { nginxT: opts.nginxT } : {}),
           errorLogs: opts.errorLog,
+          host,
+          ...(opts.pid ? { pid: Number(opts.pid) } : {}),
           accessLogs: opts.accessLog,
           ...(opts.logFormat ? { logFormat: opts.logFormat } : {}),
           ...(since !== undefined ? { since } : {}),

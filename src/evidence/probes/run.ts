@@ -69,9 +69,9 @@ const NEXT: Record<string, string> = {
 };
 
 let cached: { at: number; list: ReturnType<typeof listTcpListeners> } | null = null;
-/** Listeners, read from /proc at most once a few seconds (a run may have many refused targets). */
+/** Listeners, read from /proc once per run (a run may have many refused targets). */
 function listeners(): ReturnType<typeof listTcpListeners> {
-  if (!cached || Date.now() - cached.at > 3000) cached = { at: Date.now(), list: listTcpListeners() };
+  if (!cached || Date.now() - cached.at > 10_000) cached = { at: Date.now(), list: listTcpListeners() };
   return cached.list;
 }
 
@@ -180,6 +180,21 @@ export async function probeTarget(
       timeoutMs: s.readTimeoutMs,
     });
     steps.push(h);
+    if (
+      t.kind === "http" &&
+      h.problem &&
+      ["empty-reply", "not-http", "connection-reset", "closed-early"].includes(h.problem)
+    ) {
+      const tlsHere = await speaksTls(t, connectHost);
+      if (tlsHere)
+        steps.push({
+          check: "tls",
+          ok: false,
+          problem: "scheme-mismatch-tls-on-plain-http",
+          summary: "this port completes a TLS handshake: it expects https://, but nginx sends plain HTTP",
+          data: { tls: true },
+        });
+    }
     const fb = h.data?.["firstByteMs"];
     if (h.ok && typeof fb === "number" && s.nginxReadTimeout !== undefined && fb > s.nginxReadTimeout * 1000)
       steps.push({
@@ -192,9 +207,29 @@ export async function probeTarget(
   return done();
 }
 
+/** One extra bounded connection: does this port complete a TLS handshake? */
+async function speaksTls(t: ProbeTarget, host: string | undefined): Promise<boolean> {
+  const c = await connect(
+    { host: (host ?? t.host ?? "127.0.0.1").replace(/^\[|\]$/g, ""), port: t.port ?? 80 },
+    t.settings.connectTimeoutMs,
+  );
+  if ("step" in c) return false;
+  const r = await tlsConnect(c.socket, {
+    ...t,
+    kind: "https",
+    settings: { ...t.settings, sslVerify: false },
+  });
+  if ("socket" in r) {
+    r.socket.destroy();
+    return true;
+  }
+  return false;
+}
+
 /** Runs every target, at most `concurrency` at a time (default 8). */
 export async function runProbes(targets: ProbeTarget[], opts: RunOptions = {}): Promise<ProbeReport> {
   const t0 = Date.now();
+  cached = null;
   const worker = opts.workerUser ? lookupUser(opts.workerUser) : null;
   const results: ProbeResult[] = new Array(targets.length);
   let next = 0;

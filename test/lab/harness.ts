@@ -1,0 +1,104 @@
+/**
+ * The lab: a real nginx (unprivileged prefix, loopback ports) in front of real misbehaving upstreams, real
+ * traffic through it, then the evidence saved as a bundle (nginx-T.txt, error.log, access.log, probe.json,
+ * bundle.json) exactly as `badgateway collect` would.
+ */
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig } from "../../src/evidence/config-loader.js";
+import { probeFacts } from "../../src/evidence/probes/facts.js";
+import { runProbes } from "../../src/evidence/probes/run.js";
+import { targetsFromModel, workerUserOf } from "../../src/evidence/probes/targets.js";
+import { buildModel } from "../../src/nginx/config/model.js";
+import {
+  type NginxOptions,
+  type NginxPorts,
+  nginxBinary,
+  type RunningNginx,
+  startNginx,
+} from "../helpers/nginx.js";
+
+export const LAB_LOG_FORMAT =
+  '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" ua="$upstream_addr" us="$upstream_status" urt="$upstream_response_time" uct="$upstream_connect_time" uht="$upstream_header_time" rt=$request_time';
+
+export interface Scenario {
+  id: string;
+  /** The cause id diagnose must rank first. */
+  expected: string;
+  nginx: Omit<NginxOptions, "logFormat">;
+  /** Start misbehaving upstreams on the reserved free ports (before traffic). Returns a cleanup. */
+  upstreams?: (p: NginxPorts) => Promise<() => void>;
+  /** Requests to send through nginx. */
+  requests: string[];
+  /** Requests sent at once (default 1). */
+  concurrency?: number;
+}
+
+export interface LabRun {
+  ngx: RunningNginx;
+  bundle: string;
+  cleanup: () => Promise<void>;
+}
+
+function get(port: number, path: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = http.get({ host: "127.0.0.1", port, path, agent: false, timeout: 10_000 }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+      res.on("error", () => resolve(res.statusCode ?? 0));
+    });
+    req.on("timeout", () => req.destroy());
+    req.on("error", () => resolve(0));
+  });
+}
+
+export async function runScenario(s: Scenario): Promise<LabRun> {
+  const ngx = await startNginx({ freePorts: 6, ...s.nginx, logFormat: LAB_LOG_FORMAT });
+  const stopUpstreams = s.upstreams ? await s.upstreams(ngx) : () => undefined;
+  const queue = [...s.requests];
+  const lanes = Array.from({ length: s.concurrency ?? 1 }, async () => {
+    for (let path = queue.shift(); path !== undefined; path = queue.shift()) await get(ngx.port, path);
+  });
+  await Promise.all(lanes);
+  await new Promise((r) => setTimeout(r, 150)); // let nginx flush its logs
+  const bundle = mkdtempSync(join(tmpdir(), `bg-lab-${s.id}-`));
+  mkdirSync(bundle, { recursive: true });
+  const t = spawnSync(
+    nginxBinary(),
+    ["-T", "-p", `${ngx.prefix}/`, "-c", ngx.confPath, "-e", join(ngx.prefix, "logs", "t.log")],
+    { encoding: "utf8" },
+  );
+  writeFileSync(join(bundle, "nginx-T.txt"), t.stdout);
+  copyFileSync(ngx.errorLogPath, join(bundle, "error.log"));
+  copyFileSync(ngx.accessLogPath, join(bundle, "access.log"));
+  const model = buildModel(loadConfig(ngx.confPath));
+  const report = await runProbes(targetsFromModel(model, { capMs: 1500 }), {
+    workerUser: workerUserOf(model),
+  });
+  writeFileSync(join(bundle, "probe.json"), JSON.stringify(probeFacts(report), null, 2));
+  const v = spawnSync(nginxBinary(), ["-v"], { encoding: "utf8" }).stderr.trim();
+  writeFileSync(
+    join(bundle, "bundle.json"),
+    JSON.stringify(
+      {
+        scenario: s.id,
+        expected: s.expected,
+        nginxVersion: v.replace(/^nginx version: /, ""),
+        createdAt: new Date().toISOString(),
+      },
+      null,
+      2,
+    ),
+  );
+  return {
+    ngx,
+    bundle,
+    cleanup: async () => {
+      stopUpstreams();
+      await ngx.stop();
+    },
+  };
+}

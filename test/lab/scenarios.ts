@@ -1,0 +1,356 @@
+/** Lab scenarios: one per runbook cause that this machine can reproduce with a real nginx. */
+import { execFileSync, spawn } from "node:child_process";
+import dgram from "node:dgram";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import tls from "node:tls";
+import type { Scenario } from "./harness.js";
+
+function listen(port: number, handler: (s: net.Socket) => void, host = "127.0.0.1"): Promise<() => void> {
+  const sockets: net.Socket[] = [];
+  const srv = net.createServer((s) => {
+    sockets.push(s);
+    s.on("error", () => undefined);
+    handler(s);
+  });
+  return new Promise((r) =>
+    srv.listen(port, host, () =>
+      r(() => {
+        for (const s of sockets) s.destroy();
+        srv.close();
+      }),
+    ),
+  );
+}
+const answer =
+  (text: string, delayMs = 0) =>
+  (s: net.Socket) =>
+    s.once("data", () => setTimeout(() => s.end(text), delayMs));
+const OK = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
+const server = (p: { port: number }, body: string) =>
+  `server { listen 127.0.0.1:${p.port}; server_name lab.test; ${body} }`;
+
+function selfSigned(): { dir: string; key: Buffer; cert: Buffer } {
+  const dir = mkdtempSync(join(tmpdir(), "bg-lab-tls-"));
+  chmodSync(dir, 0o755);
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "2",
+      "-subj",
+      "/CN=backend.lab",
+      "-addext",
+      "subjectAltName=DNS:backend.lab",
+      "-keyout",
+      join(dir, "key.pem"),
+      "-out",
+      join(dir, "cert.pem"),
+    ],
+    { stdio: "ignore" },
+  );
+  chmodSync(join(dir, "cert.pem"), 0o644);
+  return { dir, key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "cert.pem")) };
+}
+
+function tlsServer(port: number): Promise<() => void> {
+  const c = selfSigned();
+  const srv = tls.createServer({ key: c.key, cert: c.cert }, (s) => {
+    s.on("error", () => undefined);
+    s.once("data", () => s.end(OK));
+  });
+  srv.on("tlsClientError", () => undefined);
+  return new Promise((r) =>
+    srv.listen(port, "127.0.0.1", () =>
+      r(() => {
+        srv.close();
+        rmSync(c.dir, { recursive: true, force: true });
+      }),
+    ),
+  );
+}
+
+/** A DNS server on 127.0.0.1 that answers NXDOMAIN for every name. */
+function nxdomainServer(port: number): Promise<() => void> {
+  const sock = dgram.createSocket("udp4");
+  sock.on("message", (q, rinfo) => {
+    const qdEnd = q.indexOf(0, 12) + 5;
+    const h = Buffer.from(q.subarray(0, 12));
+    h.writeUInt16BE(0x8183, 2); // response, recursion available, NXDOMAIN
+    h.writeUInt16BE(0, 6);
+    sock.send(Buffer.concat([h, q.subarray(12, qdEnd)]), rinfo.port, rinfo.address);
+  });
+  return new Promise((r) => sock.bind(port, "127.0.0.1", () => r(() => sock.close())));
+}
+
+const N = (path: string, n: number) => Array.from({ length: n }, () => path);
+
+export const SCENARIOS: Scenario[] = [
+  {
+    id: "backend-down",
+    expected: "upstream-down",
+    nginx: { http: (p) => server(p, `location / { proxy_pass http://127.0.0.1:${p.free[0]}; }`) },
+    requests: N("/", 5),
+  },
+  {
+    id: "wrong-port",
+    expected: "wrong-port",
+    nginx: { http: (p) => server(p, `location / { proxy_pass http://127.0.0.1:${p.free[0]}; }`) },
+    // the app listens one port above the configured one
+    upstreams: (p) => listen((p.free[0] as number) + 1, answer(OK)),
+    requests: N("/", 5),
+  },
+  {
+    id: "https-to-plain-port",
+    expected: "scheme-mismatch",
+    nginx: { http: (p) => server(p, `location / { proxy_pass https://127.0.0.1:${p.free[0]}; }`) },
+    upstreams: (p) =>
+      listen(p.free[0] as number, answer("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")),
+    requests: N("/", 4),
+  },
+  {
+    id: "http-to-tls-port",
+    expected: "scheme-mismatch",
+    nginx: { http: (p) => server(p, `location / { proxy_pass http://127.0.0.1:${p.free[0]}; }`) },
+    upstreams: (p) => tlsServer(p.free[0] as number),
+    requests: N("/", 4),
+  },
+  {
+    id: "read-timeout",
+    expected: "upstream-timeout",
+    nginx: {
+      http: (p) =>
+        server(p, `location / { proxy_read_timeout 1s; proxy_pass http://127.0.0.1:${p.free[0]}; }`),
+    },
+    upstreams: (p) => listen(p.free[0] as number, () => undefined),
+    requests: N("/slow", 3),
+    concurrency: 3,
+  },
+  {
+    id: "empty-reply",
+    expected: "invalid-response",
+    nginx: { http: (p) => server(p, `location / { proxy_pass http://127.0.0.1:${p.free[0]}; }`) },
+    upstreams: (p) => listen(p.free[0] as number, (s) => s.once("data", () => s.end())),
+    requests: N("/", 5),
+  },
+  {
+    id: "garbage-response",
+    expected: "invalid-response",
+    nginx: { http: (p) => server(p, `location / { proxy_pass http://127.0.0.1:${p.free[0]}; }`) },
+    upstreams: (p) =>
+      listen(p.free[0] as number, answer("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nBad Header\r\n\r\nhello")),
+    requests: N("/", 4),
+  },
+  {
+    id: "connect-timeout-accept-queue-full",
+    expected: "upstream-timeout",
+    nginx: {
+      http: (p) =>
+        server(
+          p,
+          `location / { proxy_connect_timeout 1s; proxy_read_timeout 1s; proxy_pass http://127.0.0.1:${p.free[0]}; }`,
+        ),
+    },
+    // a listener with a backlog of 0 that never accepts: after the queue fills, SYNs are dropped
+    upstreams: async (p) => {
+      const child = spawn(
+        "python3",
+        [
+          "-c",
+          `import socket,time\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\ns.bind(("127.0.0.1", ${p.free[0]}))\ns.listen(0)\nprint("ready", flush=True)\ntime.sleep(60)`,
+        ],
+        { stdio: ["ignore", "pipe", "ignore"] },
+      );
+      await new Promise<void>((r) => child.stdout.once("data", () => r()));
+      return () => child.kill();
+    },
+    requests: N("/", 6),
+    concurrency: 6,
+  },
+  {
+    id: "oversized-headers",
+    expected: "too-big-header",
+    nginx: { http: (p) => server(p, `location / { proxy_pass http://127.0.0.1:${p.free[0]}; }`) },
+    upstreams: (p) =>
+      listen(
+        p.free[0] as number,
+        answer(`HTTP/1.1 200 OK\r\nSet-Cookie: session=${"x".repeat(9000)}\r\nContent-Length: 2\r\n\r\nok`),
+      ),
+    requests: N("/login", 4),
+  },
+  {
+    id: "closing-mid-header",
+    expected: "invalid-response",
+    nginx: { http: (p) => server(p, `location / { proxy_pass http://127.0.0.1:${p.free[0]}; }`) },
+    upstreams: (p) => listen(p.free[0] as number, answer("HTTP/1.1 200 OK\r\nContent-Type: text/ht")),
+    requests: N("/", 4),
+  },
+  {
+    id: "tls-verify-self-signed",
+    expected: "tls-upstream",
+    nginx: {
+      http: (p) =>
+        server(
+          p,
+          `location / { proxy_ssl_verify on; proxy_ssl_trusted_certificate /etc/ssl/certs/ca-certificates.crt; proxy_ssl_name backend.lab; proxy_ssl_server_name on; proxy_pass https://127.0.0.1:${p.free[0]}; }`,
+        ),
+    },
+    upstreams: (p) => tlsServer(p.free[0] as number),
+    requests: N("/", 4),
+  },
+  {
+    id: "unix-socket-missing",
+    expected: "unix-socket-missing",
+    nginx: { http: (p) => server(p, `location / { proxy_pass http://unix:${p.prefix}/app.sock:/; }`) },
+    requests: N("/", 4),
+  },
+  {
+    id: "unix-socket-permission",
+    expected: "unix-socket-permission",
+    nginx: { http: (p) => server(p, `location / { proxy_pass http://unix:${p.prefix}/private.sock:/; }`) },
+    upstreams: async (p) => {
+      const path = `${p.prefix}/private.sock`;
+      const srv = net.createServer((s) => s.end(OK));
+      await new Promise<void>((r) => srv.listen(path, () => r()));
+      chmodSync(path, 0o600);
+      if (process.getuid?.() === 0) chownSync(path, 0, 0);
+      return () => srv.close();
+    },
+    requests: N("/", 4),
+  },
+  {
+    id: "no-live-upstreams",
+    expected: "no-live-upstreams",
+    nginx: {
+      http: (p) =>
+        `upstream pool { server 127.0.0.1:${p.free[0]} max_fails=1 fail_timeout=30s; server 127.0.0.1:${p.free[1]} max_fails=1 fail_timeout=30s; }\n` +
+        server(p, "location / { proxy_pass http://pool; }"),
+    },
+    requests: N("/", 8),
+  },
+  {
+    id: "variable-proxy-pass-no-resolver",
+    expected: "no-resolver",
+    nginx: {
+      http: (p) =>
+        server(p, 'location / { set $backend "app.lab.invalid"; proxy_pass http://$backend:8080; }'),
+    },
+    requests: N("/", 4),
+  },
+  {
+    id: "hostname-does-not-resolve",
+    expected: "dns-unresolvable",
+    nginx: {
+      http: (p) =>
+        server(
+          p,
+          `resolver 127.0.0.1:${p.free[0]} valid=1s; resolver_timeout 2s; location / { set $backend "gone.lab.test"; proxy_pass http://$backend:8080; }`,
+        ),
+    },
+    upstreams: (p) => nxdomainServer(p.free[0] as number),
+    requests: N("/", 3),
+  },
+  {
+    id: "prefix-stripped",
+    expected: "uri-rewrite",
+    nginx: { http: (p) => server(p, `location /api/ { proxy_pass http://127.0.0.1:${p.free[0]}/; }`) },
+    // the app serves /api/… only; the stripped paths get 404
+    upstreams: (p) =>
+      listen(p.free[0] as number, (s) =>
+        s.once("data", (d: Buffer) => {
+          const path = d.toString().split(" ")[1] ?? "/";
+          s.end(
+            path.startsWith("/api/") ? OK : "HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\nnot found",
+          );
+        }),
+      ),
+    requests: [...N("/api/users", 4), ...N("/api/orders", 4)],
+  },
+  {
+    id: "tiny-worker-connections",
+    expected: "connection-limit",
+    nginx: {
+      events: "worker_connections 6;",
+      http: (p) =>
+        server(p, `location / { proxy_read_timeout 2s; proxy_pass http://127.0.0.1:${p.free[0]}; }`),
+    },
+    upstreams: (p) => listen(p.free[0] as number, answer(OK, 700)),
+    requests: N("/", 12),
+    concurrency: 12,
+  },
+  {
+    id: "low-worker-rlimit-nofile",
+    expected: "fd-limit",
+    nginx: {
+      main: () => "worker_rlimit_nofile 14;",
+      events: "worker_connections 512;",
+      http: (p) =>
+        server(p, `location / { proxy_read_timeout 3s; proxy_pass http://127.0.0.1:${p.free[0]}; }`),
+    },
+    upstreams: (p) => listen(p.free[0] as number, answer(OK, 600)),
+    requests: N("/", 16),
+    concurrency: 16,
+  },
+];
+
+/** The PHP-FPM binary of this machine (Debian names it php-fpm<version>). */
+export function phpFpmBinary(): string | null {
+  for (const dir of ["/usr/sbin", "/usr/bin", "/usr/local/sbin"]) {
+    try {
+      const hit = readdirSync(dir)
+        .filter((n) => /^php-fpm[\d.]*$/.test(n))
+        .sort()
+        .pop();
+      if (hit) return `${dir}/${hit}`;
+    } catch {
+      /* no such dir */
+    }
+  }
+  return null;
+}
+
+/** PHP-FPM with the wrong SCRIPT_FILENAME: FPM answers "Primary script unknown". */
+export function phpScenario(bin: string): Scenario {
+  return {
+    id: "php-fpm-wrong-script-filename",
+    expected: "fastcgi-script-path",
+    nginx: {
+      http: (p) =>
+        server(
+          p,
+          `root ${p.prefix}/www; location ~ \\.php$ { include /etc/nginx/fastcgi_params; fastcgi_param SCRIPT_FILENAME /srv/old-release$fastcgi_script_name; fastcgi_pass unix:${p.prefix}/php.sock; }`,
+        ),
+    },
+    upstreams: async (p) => {
+      mkdirSync(`${p.prefix}/www`, { recursive: true });
+      writeFileSync(`${p.prefix}/www/index.php`, "<?php echo 'hello';\n");
+      const conf = `${p.prefix}/php-fpm.conf`;
+      writeFileSync(
+        conf,
+        `[global]\npid = ${p.prefix}/php-fpm.pid\nerror_log = ${p.prefix}/php-fpm.log\ndaemonize = no\n[www]\nuser = nobody\ngroup = nogroup\nlisten = ${p.prefix}/php.sock\nlisten.owner = nobody\nlisten.group = nogroup\nlisten.mode = 0666\npm = static\npm.max_children = 2\n`,
+      );
+      const child = spawn(bin, ["-F", "-R", "-y", conf], { stdio: "ignore" });
+      for (let i = 0; i < 100 && !existsSync(`${p.prefix}/php.sock`); i++)
+        await new Promise((r) => setTimeout(r, 50));
+      return () => child.kill();
+    },
+    requests: N("/index.php", 4),
+  };
+}
