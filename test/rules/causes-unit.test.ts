@@ -215,6 +215,16 @@ describe("scheme-mismatch vs tls-upstream vs invalid-response", () => {
     expect(f.fix).toContain(`nginx.conf:${lineOf("scheme-mismatch", "proxy_pass https://")}`);
   });
 
+  it("nginx 1.29.5's 'upstream prematurely sent response' on an https upstream is scheme-mismatch too", () => {
+    const l = line("upstream prematurely sent response", {
+      action: "reading response header from upstream",
+      upstream: "https://127.0.0.1:8080/",
+    });
+    const f = top(evidence("scheme-mismatch", [group("tls-handshake", l, 6, ["plain-response-on-tls"])]));
+    expect(f.id).toBe("scheme-mismatch");
+    expect(f.fix).toContain("Change `https://` to `http://`");
+  });
+
   it("a handshake failure that is not a plain-text port is tls-upstream", () => {
     const l = handshake("sslv3 alert handshake failure:SSL alert number 40");
     const f = top(
