@@ -7,7 +7,9 @@ import { runCli } from "./helpers/cli.js";
 const root = join(import.meta.dirname, "..", "examples");
 
 describe("examples/", () => {
-  for (const name of readdirSync(root)) {
+  for (const name of readdirSync(root, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)) {
     const meta = JSON.parse(readFileSync(join(root, name, "bundle.json"), "utf8")) as { expected?: string };
     it(`${name} → ${meta.expected}`, () => {
       const r = runCli(["diagnose", "--bundle", join(root, name), "--json"]);

@@ -10,6 +10,8 @@ export default class SummaryReporter implements Reporter {
     let failed = 0;
     let skipped = 0;
     for (const mod of testModules) {
+      // A file that fails to load (syntax error, throwing at collection) has no tests but must count.
+      if (mod.state() === "failed" && mod.children.size === 0) failed++;
       for (const test of mod.children.allTests()) {
         const state = test.result().state;
         if (state === "passed") passed++;
