@@ -68,8 +68,16 @@ Disable for one line with \`# badgateway-disable-next-line ${m.id}\`, or for a r
   );
 }
 
+// Cause pages written by hand (first line HAND_WRITTEN) are kept as they are.
+const HAND_WRITTEN = "<!-- hand-written page: scripts/gen-rule-docs.mjs keeps it -->";
+const handWritten = (name) => {
+  const path = join(dir, name);
+  return existsSync(path) && readFileSync(path, "utf8").startsWith(HAND_WRITTEN);
+};
+
 for (const r of CAUSE_RULES) {
   const m = r.meta;
+  if (handWritten(`${m.id}.md`)) continue;
   const classes = m.classes ?? [];
   const lines = classes.map((c) => `- \`${c}\` — ${CLASS_INFO[c]?.title ?? ""}`).join("\n");
   const checks = [...new Set(classes.flatMap((c) => CLASS_INFO[c]?.checks ?? []))]

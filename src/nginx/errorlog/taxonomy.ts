@@ -298,6 +298,10 @@ function match(line: ErrorLine, msg: string, phase: Phase, errno: Errno | null):
       return { class: c, status: msg.startsWith("socket() failed") ? 500 : null, next: false };
     if (c && upstreamish) return { class: c };
   }
+  // Notes about normal upstream traffic ("an upstream response is buffered to a temporary file … while reading
+  // upstream" is [warn]): only messages at [error] or worse are guessed to be failures from their phase.
+  if (upstreamish && (line.level === "warn" || line.level === "notice" || line.level === "info"))
+    return { class: fallbackByPhase(phase), detail: "non-fatal", status: null, next: null };
   if (upstreamish) return { class: fallbackByPhase(phase), detail: "unknown-message" };
   return { class: "not-upstream", status: null, next: null };
 }

@@ -1,7 +1,7 @@
 import { globalValue } from "../../nginx/config/model.js";
 import { classRule } from "./simple.js";
 import type { CauseRule } from "./types.js";
-import { configItem } from "./util.js";
+import { configItem, loc } from "./util.js";
 
 /** worker_connections exhausted: nginx cannot open the upstream connection (or accept clients). */
 export const connectionLimit: CauseRule = classRule({
@@ -30,6 +30,10 @@ export const connectionLimit: CauseRule = classRule({
   },
   verify: () =>
     "`nginx -T | grep -E 'worker_(connections|processes|rlimit_nofile)'` shows the new values; under the same load stub_status 'Active connections' stays below worker_processes × worker_connections and the alert disappears.",
+  locations: (_gs, _r, ev) => {
+    const d = ev.config ? globalValue(ev.config.model, "worker_connections").directives[0] : undefined;
+    return d ? [loc(d)] : [];
+  },
   extra: (_gs, _r, ev) => {
     const d = ev.config ? globalValue(ev.config.model, "worker_connections").directives[0] : undefined;
     return d ? [configItem(d)] : [];

@@ -1,7 +1,7 @@
 import { globalValue } from "../../nginx/config/model.js";
 import { classRule } from "./simple.js";
 import type { CauseRule } from "./types.js";
-import { configItem } from "./util.js";
+import { configItem, loc } from "./util.js";
 
 /** EMFILE/ENFILE: the worker's file-descriptor limit is exhausted. */
 export const fdLimit: CauseRule = classRule({
@@ -10,9 +10,9 @@ export const fdLimit: CauseRule = classRule({
     title: "nginx workers ran out of file descriptors",
     kind: "cause",
     severity: "error",
-    status: 502,
+    status: 500,
     description:
-      'Every client connection, upstream connection and open file costs a descriptor. When a worker reaches its RLIMIT_NOFILE (worker_rlimit_nofile, or the service\'s LimitNOFILE), socket() and accept() fail with "Too many open files" and upstream requests fail with 502.',
+      'Every client connection, upstream connection and open file costs a descriptor. When a worker reaches its RLIMIT_NOFILE (worker_rlimit_nofile, or the service\'s LimitNOFILE), socket() and accept() fail with "Too many open files". A failed socket() for the upstream makes nginx answer 500 (ngx_event_connect_peer returns NGX_ERROR, not a retryable failure); a failed accept() leaves clients with no answer at all.',
     nginxVersions: "all",
   },
   classes: ["too-many-open-files"],
@@ -22,7 +22,7 @@ export const fdLimit: CauseRule = classRule({
     const m = ev.config?.model;
     const n = m ? globalValue(m, "worker_rlimit_nofile") : null;
     const wc = m ? globalValue(m, "worker_connections") : null;
-    return `Workers hit their open-file limit (worker_rlimit_nofile ${n?.args?.[0] ?? "not set — the service's LimitNOFILE applies"}, worker_connections ${wc?.args?.[0] ?? "?"}). New upstream connections cannot be created; clients got 502 or were refused.`;
+    return `Workers hit their open-file limit (worker_rlimit_nofile ${n?.args?.[0] ?? "not set — the service's LimitNOFILE applies"}, worker_connections ${wc?.args?.[0] ?? "?"}). New upstream connections cannot be created: those requests got 500 Internal Server Error (not 502), and clients arriving while accept() failed got no answer at all.`;
   },
   fix: (_gs, _r, ev) => {
     const d = ev.config ? globalValue(ev.config.model, "worker_rlimit_nofile").directives[0] : undefined;
@@ -30,6 +30,10 @@ export const fdLimit: CauseRule = classRule({
   },
   verify: () =>
     "`grep 'Max open files' /proc/$(pgrep -f 'nginx: worker' | head -1)/limits` shows the new limit and \"Too many open files\" lines stop.",
+  locations: (_gs, _r, ev) => {
+    const d = ev.config ? globalValue(ev.config.model, "worker_rlimit_nofile").directives[0] : undefined;
+    return d ? [loc(d)] : [];
+  },
   extra: (_gs, _r, ev) => {
     const d = ev.config ? globalValue(ev.config.model, "worker_rlimit_nofile").directives[0] : undefined;
     return d ? [configItem(d)] : [];

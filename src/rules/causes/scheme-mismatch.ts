@@ -3,9 +3,12 @@ import { atConfig, classRule, peersText } from "./simple.js";
 import type { CauseRule } from "./types.js";
 import { configRefs, mentions, probesFor } from "./util.js";
 
-/** OpenSSL's words for "the other side does not speak TLS" (1.1.x and 3.x). */
+/**
+ * OpenSSL's words for "the other side does not speak TLS" (1.1.x and 3.x), and nginx ≥ 1.29.5's own
+ * "upstream prematurely sent response" (plain bytes before the handshake; classifier detail plain-response-on-tls).
+ */
 const PLAIN_ON_TLS =
-  /wrong version number|unknown protocol|packet length too long|http request|record layer failure/i;
+  /wrong version number|unknown protocol|packet length too long|http request|record layer failure|prematurely sent response|plain-response-on-tls/i;
 
 function httpToTls(g: ErrorGroup, ev: Evidence): boolean {
   if (probesFor(ev, g.peer).some((p) => p.data?.["tls"] === true || /tls/i.test(p.problem ?? "")))

@@ -3,7 +3,7 @@
  * each rule file only states what is specific to it: classes, wording, fix and verify step.
  */
 import type { ErrorGroup, Evidence } from "../../evidence/types.js";
-import type { EvidenceItem, Finding } from "../types.js";
+import type { EvidenceItem, Finding, SourceLocation } from "../types.js";
 import type { CauseContext, CauseMeta, CauseRule } from "./types.js";
 import {
   type ConfigRefs,
@@ -34,6 +34,8 @@ export interface ClassRuleSpec {
   verify: (groups: ErrorGroup[], refs: ConfigRefs, ev: Evidence) => string;
   extra?: (groups: ErrorGroup[], refs: ConfigRefs, ev: Evidence) => EvidenceItem[];
   status?: (groups: ErrorGroup[]) => Finding["status"];
+  /** Config lines to list before the proxy_pass/upstream lines (e.g. worker_connections for connection-limit). */
+  locations?: (groups: ErrorGroup[], refs: ConfigRefs, ev: Evidence) => SourceLocation[];
 }
 
 export function mergeRefs(list: ConfigRefs[]): ConfigRefs {
@@ -85,7 +87,7 @@ export function classRule(spec: ClassRuleSpec): CauseRule {
           ],
           fix: spec.fix(groups, refs, ev),
           verify: spec.verify(groups, refs, ev),
-          locations: refLocations(refs),
+          locations: [...(spec.locations?.(groups, refs, ev) ?? []), ...refLocations(refs)],
         }),
       ];
     },

@@ -23,8 +23,16 @@ export const unixSocketMissing: CauseRule = classRule({
       ? `The socket ${peersText(gs)}${atConfig(refs)} exists but no process accepts on it (a stale file from a stopped service). Clients got 502.`
       : `nginx connects to ${peersText(gs)}${atConfig(refs)}, but that file does not exist: the backend (often PHP-FPM, gunicorn or uWSGI) is stopped or listens on another path. Clients got 502.`;
   },
-  fix: (gs) =>
-    `Start the backend (e.g. \`systemctl start php8.2-fpm\`) and make the path in nginx match the one it creates — for PHP-FPM the pool's \`listen =\` line (\`grep -R '^listen' /etc/php/*/fpm/pool.d/\`). Avoid /tmp for sockets (systemd PrivateTmp hides them). Current path: ${peersText(gs)}.`,
+  fix: (gs, refs) => {
+    const mod = refs.passes[0]?.module;
+    const how =
+      mod === "fastcgi"
+        ? "for PHP-FPM the pool's `listen =` line (`grep -R '^listen' /etc/php/*/fpm/pool.d/`)"
+        : mod === "uwsgi"
+          ? "for uWSGI the app's `socket =` option (Debian: /run/uwsgi/app/<name>/socket, present only while the app in apps-enabled runs)"
+          : "the app's own bind/listen setting (e.g. gunicorn `--bind unix:…`)";
+    return `Start the backend (e.g. \`systemctl start <service>\`) and make the path in nginx match the one it creates — ${how}. Avoid /tmp for sockets (systemd PrivateTmp hides them). Current path: ${peersText(gs)}.`;
+  },
   verify: (gs) => {
     const path = (gs[0]?.peer ?? "unix:/run/app.sock").replace(/^unix:/, "");
     return `\`ls -l ${path}\` shows a socket (type "s") and \`curl -sS --unix-socket ${path} http://localhost/ -o /dev/null -w '%{http_code}\\n'\` (HTTP backends) or \`cgi-fcgi -bind -connect ${path}\` (FastCGI) gets an answer.`;
