@@ -639,27 +639,29 @@ export async function summarizeAccessLogs(files: string[], opts: AccessOptions =
       sizeOf(f) >= (opts.parallelMinBytes ?? PARALLEL_MIN_BYTES) &&
       !isGzipFile(f)
     ) {
-      const ranges = splitRanges(sizeOf(f), availableParallelism());
-      const states = await Promise.all(
-        ranges.map(
-          (r) =>
-            new Promise<AccumulatorState>((resolve, reject) => {
-              const w = new Worker(workerFile, {
-                workerData: {
-                  file: f,
-                  ...r,
-                  format: text,
-                  escape: acc.escapeMode,
-                  since: opts.since,
-                  until: opts.until,
-                  maxKeys: opts.maxKeys,
-                },
-              });
-              w.once("message", resolve);
-              w.once("error", reject);
-            }),
-        ),
+      // This thread scans the first range while worker threads scan the others.
+      const [own, ...rest] = splitRanges(sizeOf(f), availableParallelism());
+      const workers = rest.map(
+        (r) =>
+          new Promise<AccumulatorState>((resolve, reject) => {
+            const w = new Worker(workerFile, {
+              workerData: {
+                file: f,
+                ...r,
+                format: text,
+                escape: acc.escapeMode,
+                since: opts.since,
+                until: opts.until,
+                maxKeys: opts.maxKeys,
+              },
+            });
+            w.once("message", resolve);
+            w.once("error", reject);
+          }),
       );
+      if (own)
+        for await (const block of lineBlocks(f, { start: own.start, end: own.end })) addBlock(acc, block);
+      const states = await Promise.all(workers);
       for (const st of states) acc.merge(AccessAccumulator.fromState(text, acc.escapeMode, st));
       continue;
     }
