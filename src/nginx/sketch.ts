@@ -32,7 +32,10 @@ export class QuantileSketch {
   private readonly lnGamma: number;
   private readonly maxBuckets: number;
   private readonly cache: Int16Array;
-  private readonly counts = new Map<number, number>();
+  /** Bucket counts in a dense window: buf[k] counts bucket lo + k (typed array: no per-insert hashing). */
+  private buf = new Float64Array(0);
+  private lo = 0;
+  private nonzero = 0;
   count = 0;
   zeros = 0;
   min = Number.POSITIVE_INFINITY;
@@ -72,20 +75,63 @@ export class QuantileSketch {
         cache[ms] = i;
       }
     } else i = Math.ceil(Math.log(v) / this.lnGamma);
-    this.counts.set(i, (this.counts.get(i) ?? 0) + n);
-    if (this.counts.size > this.maxBuckets) this.collapse();
+    // Buckets beyond γ^±4096 (about 1e±35) are clamped: such values are garbage in a log, and the clamp keeps the
+    // dense window small.
+    this.bump(i < -4096 ? -4096 : i > 4096 ? 4096 : i, n);
+    if (this.nonzero > this.maxBuckets) this.collapse();
   }
 
-  private collapse(): void {
-    const keys = [...this.counts.keys()].sort((a, b) => a - b);
-    const excess = keys.length - this.maxBuckets;
-    const target = keys[excess] as number;
-    let moved = 0;
-    for (let k = 0; k < excess; k++) {
-      moved += this.counts.get(keys[k] as number) as number;
-      this.counts.delete(keys[k] as number);
+  private bump(i: number, n: number): void {
+    let k = i - this.lo;
+    if (k < 0 || k >= this.buf.length) {
+      this.grow(i);
+      k = i - this.lo;
     }
-    this.counts.set(target, (this.counts.get(target) ?? 0) + moved);
+    if (this.buf[k] === 0) this.nonzero++;
+    this.buf[k] = (this.buf[k] as number) + n;
+  }
+
+  private grow(i: number): void {
+    if (this.buf.length === 0) {
+      this.buf = new Float64Array(64);
+      this.lo = i - 32;
+      return;
+    }
+    const lo = Math.min(this.lo, i - 16);
+    const hi = Math.max(this.lo + this.buf.length, i + 17);
+    const size = Math.max(hi - lo, this.buf.length * 2);
+    const next = new Float64Array(size);
+    const newLo = i < this.lo ? hi - size : lo;
+    next.set(this.buf, this.lo - newLo);
+    this.buf = next;
+    this.lo = newLo;
+  }
+
+  /** Non-empty buckets in ascending order. */
+  private *entries(): Generator<[number, number]> {
+    for (let k = 0; k < this.buf.length; k++) {
+      const c = this.buf[k] as number;
+      if (c !== 0) yield [this.lo + k, c];
+    }
+  }
+
+  /** Folds the lowest buckets into the next one until at most maxBuckets are non-empty. */
+  private collapse(): void {
+    let excess = this.nonzero - this.maxBuckets;
+    let moved = 0;
+    for (let k = 0; k < this.buf.length && excess > 0; k++) {
+      const c = this.buf[k] as number;
+      if (c === 0) continue;
+      moved += c;
+      this.buf[k] = 0;
+      this.nonzero--;
+      excess--;
+    }
+    for (let k = 0; k < this.buf.length; k++)
+      if ((this.buf[k] as number) !== 0) {
+        this.buf[k] = (this.buf[k] as number) + moved;
+        return;
+      }
   }
 
   merge(o: QuantileSketch): void {
@@ -95,8 +141,8 @@ export class QuantileSketch {
     this.sum += o.sum;
     this.min = Math.min(this.min, o.min);
     this.max = Math.max(this.max, o.max);
-    for (const [i, c] of o.counts) this.counts.set(i, (this.counts.get(i) ?? 0) + c);
-    while (this.counts.size > this.maxBuckets) this.collapse();
+    for (const [i, c] of o.entries()) this.bump(i, c);
+    if (this.nonzero > this.maxBuckets) this.collapse();
   }
 
   /** The q-quantile (0 ≤ q ≤ 1), or null when empty. */
@@ -106,9 +152,8 @@ export class QuantileSketch {
     const rank = Math.max(0, Math.min(this.count - 1, Math.ceil(q * this.count) - 1));
     if (rank < this.zeros) return 0;
     let seen = this.zeros;
-    const keys = [...this.counts.keys()].sort((a, b) => a - b);
-    for (const k of keys) {
-      seen += this.counts.get(k) as number;
+    for (const [k, c] of this.entries()) {
+      seen += c;
       if (seen > rank) {
         // bucket midpoint in the relative sense: 2γ^i/(γ+1)
         const v = (2 * this.gamma ** k) / (this.gamma + 1);
@@ -126,7 +171,7 @@ export class QuantileSketch {
       min: this.min,
       max: this.max,
       sum: this.sum,
-      buckets: [...this.counts.entries()],
+      buckets: [...this.entries()],
     };
   }
 
@@ -137,7 +182,7 @@ export class QuantileSketch {
     s.min = j.min ?? Number.POSITIVE_INFINITY;
     s.max = j.max ?? Number.NEGATIVE_INFINITY;
     s.sum = j.sum;
-    for (const [i, c] of j.buckets) s.counts.set(i, c);
+    for (const [i, c] of j.buckets) s.bump(i, c);
     return s;
   }
 }
