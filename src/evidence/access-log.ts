@@ -177,6 +177,9 @@ function pct(s: QuantileSketch): Percentiles {
   };
 }
 
+const newGroup = () => new GroupAcc();
+const newPeer = () => new PeerAcc();
+
 /** Mergeable accumulator: feed lines with `addLine`, combine with `merge`, finish with `result`. */
 export class AccessAccumulator {
   readonly fmt: CompiledLogFormat;
@@ -225,6 +228,21 @@ export class AccessAccumulator {
     this.ix = Object.fromEntries(names.map((n) => [n, this.fmt.indexOf(n)]));
     this.maxKeys = opts.maxKeys ?? 5000;
     this.locationOf = opts.locationOf ?? firstSegment;
+  }
+
+  private hostIx: number | undefined;
+  /** Which variable names the virtual host: $host, else $server_name, else $http_host (-1: none). */
+  private hostIndex(): number {
+    if (this.hostIx === undefined) {
+      const ix = this.ix;
+      this.hostIx =
+        (ix["host"] as number) >= 0
+          ? (ix["host"] as number)
+          : (ix["server_name"] as number) >= 0
+            ? (ix["server_name"] as number)
+            : (ix["http_host"] as number);
+    }
+    return this.hostIx;
   }
 
   private key<T>(m: Map<string, T>, k: string, make: () => T): T {
@@ -299,27 +317,20 @@ export class AccessAccumulator {
         upTotal = this.addPeers(addr);
       }
     }
-    const groups: GroupAcc[] = [this.totals];
-    const hi =
-      (ix["host"] as number) >= 0
-        ? (ix["host"] as number)
-        : (ix["server_name"] as number) >= 0
-          ? (ix["server_name"] as number)
-          : (ix["http_host"] as number);
-    if (hi >= 0) groups.push(this.key(this.hosts, this.fmt.unescape(v[hi] as string), () => new GroupAcc()));
-    const qi = ix["request"] as number;
-    if (qi >= 0) {
-      const raw = v[qi] as string;
-      const r = parseRequestLine(raw.indexOf("\\") < 0 ? raw : this.fmt.unescape(raw));
-      groups.push(
-        this.key(this.locations, r ? this.locationOf(r.uri) : "(bad request)", () => new GroupAcc()),
-      );
-    }
-    for (const g of groups) {
+    const feed = (g: GroupAcc) => {
       g.add(status);
       if (reached) g.upstreamed++;
       if (!Number.isNaN(rt)) g.request.add(rt);
       if (!Number.isNaN(upTotal)) g.upstream.add(upTotal);
+    };
+    feed(this.totals);
+    const hi = this.hostIndex();
+    if (hi >= 0) feed(this.key(this.hosts, this.fmt.unescape(v[hi] as string), newGroup));
+    const qi = ix["request"] as number;
+    if (qi >= 0) {
+      const raw = v[qi] as string;
+      const r = parseRequestLine(raw.indexOf("\\") < 0 ? raw : this.fmt.unescape(raw));
+      feed(this.key(this.locations, r ? this.locationOf(r.uri) : "(bad request)", newGroup));
     }
     if (!Number.isNaN(t)) {
       const m = Math.floor(t / 60000);
@@ -356,7 +367,7 @@ export class AccessAccumulator {
       for (let p = 0; p < peers.length; p++, k++) {
         const name = peers[p] as string;
         if (name === "-" || name === "") continue;
-        const acc = this.key(this.peers, name, () => new PeerAcc());
+        const acc = this.key(this.peers, name, newPeer);
         const s = st ? toInt(st[k] ?? "-") : 0;
         acc.add(s);
         if (p < peers.length - 1) acc.failedInChain++;
@@ -455,7 +466,7 @@ export class AccessAccumulator {
   private addOnePeer(addr: string): number {
     const v = this.vals;
     const ix = this.ix;
-    const acc = this.key(this.peers, addr, () => new PeerAcc());
+    const acc = this.key(this.peers, addr, newPeer);
     const si = ix["upstream_status"] as number;
     acc.add(si >= 0 ? toInt(v[si] as string) : 0);
     const ri = ix["upstream_response_time"] as number;
@@ -478,7 +489,7 @@ export class AccessAccumulator {
     this.last = Math.max(this.last, o.last);
     mergeGroup(this.totals, o.totals);
     for (const [k, p] of o.peers) {
-      const a = this.key(this.peers, k, () => new PeerAcc());
+      const a = this.key(this.peers, k, newPeer);
       a.mergeCounts(p);
       a.failedInChain += p.failedInChain;
       a.servedAfterRetry += p.servedAfterRetry;
@@ -486,16 +497,8 @@ export class AccessAccumulator {
       a.header.merge(p.header);
       a.connect.merge(p.connect);
     }
-    for (const [k, g] of o.hosts)
-      mergeGroup(
-        this.key(this.hosts, k, () => new GroupAcc()),
-        g,
-      );
-    for (const [k, g] of o.locations)
-      mergeGroup(
-        this.key(this.locations, k, () => new GroupAcc()),
-        g,
-      );
+    for (const [k, g] of o.hosts) mergeGroup(this.key(this.hosts, k, newGroup), g);
+    for (const [k, g] of o.locations) mergeGroup(this.key(this.locations, k, newGroup), g);
     for (const [k, c] of o.minutes) {
       let a = this.minutes.get(k);
       if (!a) {
