@@ -663,7 +663,8 @@ export async function summarizeAccessLogs(files: string[], opts: AccessOptions =
           }),
       );
       if (own)
-        for await (const block of lineBlocks(f, { start: own.start, end: own.end, chunkBytes: 256 << 10 })) addBlock(acc, block);
+        for await (const block of lineBlocks(f, { start: own.start, end: own.end, chunkBytes: 256 << 10 }))
+          addBlock(acc, block);
       const states = await Promise.all(workers);
       for (const st of states) acc.merge(AccessAccumulator.fromState(text, acc.escapeMode, st));
       continue;

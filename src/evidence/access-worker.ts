@@ -20,5 +20,6 @@ const opts = {
   ...(d.maxKeys !== undefined ? { maxKeys: d.maxKeys } : {}),
 };
 const acc = new AccessAccumulator(d.format, d.escape, opts);
-for await (const block of lineBlocks(d.file, { start: d.start, end: d.end, chunkBytes: 256 << 10 })) addBlock(acc, block);
+for await (const block of lineBlocks(d.file, { start: d.start, end: d.end, chunkBytes: 256 << 10 }))
+  addBlock(acc, block);
 parentPort?.postMessage(acc.toState());
