@@ -13,6 +13,7 @@ import http from "node:http";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { listTcpListeners } from "../../src/evidence/probes/listeners.js";
 import { findProgram } from "./system.js";
 
 export interface NginxPorts {
@@ -203,4 +204,19 @@ ${opts.stream ? `stream {\n${opts.stream(ports)}\n}` : ""}
     },
   };
   return running;
+}
+
+/**
+ * A closed port below the ephemeral range with no listener within ±10 ports, so that "a service listens on a
+ * neighbouring port" (the wrong-port signal) cannot come from unrelated test servers on random ports.
+ */
+export function quietPort(): number {
+  const listening = new Set(listTcpListeners().map((l) => l.port));
+  for (let tries = 0; tries < 1000; tries++) {
+    const p = 20_000 + Math.floor(Math.random() * 10_000);
+    let busy = false;
+    for (let d = -10; d <= 10 && !busy; d++) busy = listening.has(p + d);
+    if (!busy) return p;
+  }
+  throw new Error("no quiet port found");
 }

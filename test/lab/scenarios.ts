@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import tls from "node:tls";
 import { startDnsServer } from "../helpers/dns-server.js";
+import { quietPort } from "../helpers/nginx.js";
 import type { Scenario } from "./harness.js";
 
 function listen(port: number, handler: (s: net.Socket) => void, host = "127.0.0.1"): Promise<() => void> {
@@ -87,13 +88,15 @@ function tlsServer(port: number): Promise<() => void> {
   );
 }
 
+/** Closed port for backend-down, away from every random test listener (see quietPort). */
+const DOWN_PORT = quietPort();
 const N = (path: string, n: number) => Array.from({ length: n }, () => path);
 
 export const SCENARIOS: Scenario[] = [
   {
     id: "backend-down",
     expected: "upstream-down",
-    nginx: { http: (p) => server(p, `location / { proxy_pass http://127.0.0.1:${p.free[0]}; }`) },
+    nginx: { http: (p) => server(p, `location / { proxy_pass http://127.0.0.1:${DOWN_PORT}; }`) },
     requests: N("/", 5),
   },
   {
