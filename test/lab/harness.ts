@@ -28,6 +28,10 @@ export interface Scenario {
   id: string;
   /** The cause id diagnose must rank first. */
   expected: string;
+  /** Text the top finding's fix must contain. */
+  fixIncludes: string;
+  /** An evidence source the top finding must cite ("error-log", "access-log", "probe", "config"). */
+  evidenceFrom: string;
   nginx: Omit<NginxOptions, "logFormat">;
   /** Start misbehaving upstreams on the reserved free ports (before traffic). Returns a cleanup. */
   upstreams?: (p: NginxPorts) => Promise<() => void>;

@@ -96,12 +96,16 @@ export const SCENARIOS: Scenario[] = [
   {
     id: "backend-down",
     expected: "upstream-down",
+    fixIncludes: "Start or restart the backend",
+    evidenceFrom: "error-log",
     nginx: { http: (p) => server(p, `location / { proxy_pass http://127.0.0.1:${DOWN_PORT}; }`) },
     requests: N("/", 5),
   },
   {
     id: "wrong-port",
     expected: "wrong-port",
+    fixIncludes: "Change the port",
+    evidenceFrom: "probe",
     nginx: { http: (p) => server(p, `location / { proxy_pass http://127.0.0.1:${p.free[0]}; }`) },
     // the app listens one port above the configured one
     upstreams: (p) => listen((p.free[0] as number) + 1, answer(OK)),
@@ -110,6 +114,8 @@ export const SCENARIOS: Scenario[] = [
   {
     id: "https-to-plain-port",
     expected: "scheme-mismatch",
+    fixIncludes: "http://",
+    evidenceFrom: "error-log",
     nginx: { http: (p) => server(p, `location / { proxy_pass https://127.0.0.1:${p.free[0]}; }`) },
     upstreams: (p) =>
       listen(p.free[0] as number, answer("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")),
@@ -118,6 +124,8 @@ export const SCENARIOS: Scenario[] = [
   {
     id: "http-to-tls-port",
     expected: "scheme-mismatch",
+    fixIncludes: "https://",
+    evidenceFrom: "probe",
     nginx: { http: (p) => server(p, `location / { proxy_pass http://127.0.0.1:${p.free[0]}; }`) },
     upstreams: (p) => tlsServer(p.free[0] as number),
     requests: N("/", 4),
@@ -125,6 +133,8 @@ export const SCENARIOS: Scenario[] = [
   {
     id: "read-timeout",
     expected: "upstream-timeout",
+    fixIncludes: "proxy_read_timeout",
+    evidenceFrom: "error-log",
     nginx: {
       http: (p) =>
         server(p, `location / { proxy_read_timeout 1s; proxy_pass http://127.0.0.1:${p.free[0]}; }`),
@@ -136,6 +146,8 @@ export const SCENARIOS: Scenario[] = [
   {
     id: "empty-reply",
     expected: "invalid-response",
+    fixIncludes: "backend",
+    evidenceFrom: "error-log",
     nginx: { http: (p) => server(p, `location / { proxy_pass http://127.0.0.1:${p.free[0]}; }`) },
     upstreams: (p) => listen(p.free[0] as number, (s) => s.once("data", () => s.end())),
     requests: N("/", 5),
@@ -143,6 +155,8 @@ export const SCENARIOS: Scenario[] = [
   {
     id: "garbage-response",
     expected: "invalid-response",
+    fixIncludes: "backend",
+    evidenceFrom: "error-log",
     nginx: { http: (p) => server(p, `location / { proxy_pass http://127.0.0.1:${p.free[0]}; }`) },
     upstreams: (p) =>
       listen(p.free[0] as number, answer("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nBad Header\r\n\r\nhello")),
@@ -151,6 +165,8 @@ export const SCENARIOS: Scenario[] = [
   {
     id: "connect-timeout-accept-queue-full",
     expected: "upstream-timeout",
+    fixIncludes: "proxy_connect_timeout",
+    evidenceFrom: "error-log",
     nginx: {
       http: (p) =>
         server(
@@ -177,6 +193,8 @@ export const SCENARIOS: Scenario[] = [
   {
     id: "oversized-headers",
     expected: "too-big-header",
+    fixIncludes: "proxy_buffer_size",
+    evidenceFrom: "error-log",
     nginx: { http: (p) => server(p, `location / { proxy_pass http://127.0.0.1:${p.free[0]}; }`) },
     upstreams: (p) =>
       listen(
@@ -188,6 +206,8 @@ export const SCENARIOS: Scenario[] = [
   {
     id: "closing-mid-header",
     expected: "invalid-response",
+    fixIncludes: "backend",
+    evidenceFrom: "error-log",
     nginx: { http: (p) => server(p, `location / { proxy_pass http://127.0.0.1:${p.free[0]}; }`) },
     upstreams: (p) => listen(p.free[0] as number, answer("HTTP/1.1 200 OK\r\nContent-Type: text/ht")),
     requests: N("/", 4),
@@ -195,6 +215,8 @@ export const SCENARIOS: Scenario[] = [
   {
     id: "tls-verify-self-signed",
     expected: "tls-upstream",
+    fixIncludes: "proxy_ssl_trusted_certificate",
+    evidenceFrom: "error-log",
     nginx: {
       http: (p) =>
         server(
@@ -208,12 +230,16 @@ export const SCENARIOS: Scenario[] = [
   {
     id: "unix-socket-missing",
     expected: "unix-socket-missing",
+    fixIncludes: "socket",
+    evidenceFrom: "error-log",
     nginx: { http: (p) => server(p, `location / { proxy_pass http://unix:${p.prefix}/app.sock:/; }`) },
     requests: N("/", 4),
   },
   {
     id: "unix-socket-permission",
     expected: "unix-socket-permission",
+    fixIncludes: "0660",
+    evidenceFrom: "error-log",
     nginx: { http: (p) => server(p, `location / { proxy_pass http://unix:${p.prefix}/private.sock:/; }`) },
     upstreams: async (p) => {
       const path = `${p.prefix}/private.sock`;
@@ -228,6 +254,8 @@ export const SCENARIOS: Scenario[] = [
   {
     id: "no-live-upstreams",
     expected: "no-live-upstreams",
+    fixIncludes: "max_fails",
+    evidenceFrom: "error-log",
     nginx: {
       http: (p) =>
         `upstream pool { server 127.0.0.1:${p.free[0]} max_fails=1 fail_timeout=30s; server 127.0.0.1:${p.free[1]} max_fails=1 fail_timeout=30s; }\n` +
@@ -238,6 +266,8 @@ export const SCENARIOS: Scenario[] = [
   {
     id: "variable-proxy-pass-no-resolver",
     expected: "no-resolver",
+    fixIncludes: "resolver",
+    evidenceFrom: "error-log",
     nginx: {
       http: (p) =>
         server(p, 'location / { set $backend "app.lab.invalid"; proxy_pass http://$backend:8080; }'),
@@ -247,6 +277,8 @@ export const SCENARIOS: Scenario[] = [
   {
     id: "hostname-does-not-resolve",
     expected: "dns-unresolvable",
+    fixIncludes: "DNS",
+    evidenceFrom: "error-log",
     nginx: {
       http: (p) =>
         server(
@@ -260,6 +292,8 @@ export const SCENARIOS: Scenario[] = [
   {
     id: "prefix-stripped",
     expected: "uri-rewrite",
+    fixIncludes: "proxy_pass",
+    evidenceFrom: "access-log",
     nginx: { http: (p) => server(p, `location /api/ { proxy_pass http://127.0.0.1:${p.free[0]}/; }`) },
     // the app serves /api/… only; the stripped paths get 404
     upstreams: (p) =>
@@ -276,6 +310,8 @@ export const SCENARIOS: Scenario[] = [
   {
     id: "tiny-worker-connections",
     expected: "connection-limit",
+    fixIncludes: "worker_connections",
+    evidenceFrom: "error-log",
     nginx: {
       events: "worker_connections 6;",
       http: (p) =>
@@ -288,6 +324,8 @@ export const SCENARIOS: Scenario[] = [
   {
     id: "low-worker-rlimit-nofile",
     expected: "fd-limit",
+    fixIncludes: "worker_rlimit_nofile",
+    evidenceFrom: "error-log",
     nginx: {
       main: () => "worker_rlimit_nofile 14;",
       events: "worker_connections 512;",
@@ -321,6 +359,8 @@ export function phpScenario(bin: string): Scenario {
   return {
     id: "php-fpm-wrong-script-filename",
     expected: "fastcgi-script-path",
+    fixIncludes: "SCRIPT_FILENAME",
+    evidenceFrom: "error-log",
     nginx: {
       http: (p) =>
         server(
