@@ -77,7 +77,7 @@ export class QuantileSketch {
     } else i = Math.ceil(Math.log(v) / this.lnGamma);
     // Buckets beyond γ^±4096 (about 1e±35) are clamped: such values are garbage in a log, and the clamp keeps the
     // dense window small.
-    this.bump(i < -4096 ? -4096 : i > 4096 ? 4096 : i, n);
+    this.bump(i < -4096 ? -4096 : Math.min(i, 4096), n);
     if (this.nonzero > this.maxBuckets) this.collapse();
   }
 

@@ -14,6 +14,8 @@ interface AccessCliOptions {
   escape?: string;
   since?: string;
   until?: string;
+  from?: string;
+  to?: string;
   timeout?: string;
   json?: boolean;
 }
@@ -113,6 +115,8 @@ export function registerAccess(program: Command): void {
     .option("--escape <mode>", "escape= of the format: default, json or none")
     .option("--since <when>", "only lines at or after this time (2h, 30m, ISO time)")
     .option("--until <when>", "only lines before this time")
+    .option("--from <when>", "same as --since")
+    .option("--to <when>", "same as --until")
     .option("--timeout <seconds>", "highlight latencies near this timeout (e.g. your proxy_read_timeout)")
     .option("--json", "print the summary as JSON (see docs/json.md#access)")
     .addHelpText(
@@ -163,8 +167,8 @@ Exit codes: 0 no upstream 502/504 found, 1 502/504 found, 2 could not read the i
       const s = await summarizeAccessLogs(files, {
         format,
         escape: mode,
-        ...(o.since ? { since: parseWhen(o.since) } : {}),
-        ...(o.until ? { until: parseWhen(o.until) } : {}),
+        ...((o.since ?? o.from) ? { since: parseWhen((o.since ?? o.from) as string) } : {}),
+        ...((o.until ?? o.to) ? { until: parseWhen((o.until ?? o.to) as string) } : {}),
         ...(process.env["BADGATEWAY_PARALLEL_MIN_BYTES"]
           ? { parallelMinBytes: Number(process.env["BADGATEWAY_PARALLEL_MIN_BYTES"]) }
           : {}),

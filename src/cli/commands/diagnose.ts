@@ -15,6 +15,8 @@ interface DiagnoseCliOptions {
   logFormat?: string;
   since?: string;
   until?: string;
+  from?: string;
+  to?: string;
   probe: boolean;
   json?: boolean;
   markdown?: boolean;
@@ -43,6 +45,8 @@ export function registerDiagnose(program: Command): void {
     )
     .option("--since <when>", "only evidence after this time (2h, 30m, ISO time)")
     .option("--until <when>", "only evidence before this time")
+    .option("--from <when>", "same as --since")
+    .option("--to <when>", "same as --until")
     .option(
       "--no-probe",
       "do not run live checks against the configuration's upstreams (bundles are never probed)",
@@ -64,8 +68,8 @@ Examples:
 Exit codes: 0 no upstream failures found, 1 causes found, 2 could not diagnose (what is missing is printed).`,
     )
     .action(async (opts: DiagnoseCliOptions) => {
-      const since = opts.since ? parseWhen(opts.since) : undefined;
-      const until = opts.until ? parseWhen(opts.until) : undefined;
+      const since = (opts.since ?? opts.from) ? parseWhen((opts.since ?? opts.from) as string) : undefined;
+      const until = (opts.until ?? opts.to) ? parseWhen((opts.until ?? opts.to) as string) : undefined;
       const host =
         !opts.bundle &&
         !opts.config &&

@@ -92,6 +92,8 @@ export function registerLogs(program: Command): void {
     )
     .option("--since <when>", "only lines after this time (2h, 30m, 1d, or an ISO time; nginx's local time)")
     .option("--until <when>", "only lines before this time")
+    .option("--from <when>", "same as --since")
+    .option("--to <when>", "same as --until")
     .option("--json", "print the summary as JSON (see docs/json.md)")
     .option("--top <n>", "rows per table in text output", "10")
     .addHelpText(
@@ -106,14 +108,17 @@ Rotated sets are read oldest first whatever the order given. Exit codes: 0 no up
 1 upstream failures found, 2 an input could not be read (everything readable is still summarised).`,
     )
     .action(
-      async (files: string[], opts: { since?: string; until?: string; json?: boolean; top: string }) => {
+      async (
+        files: string[],
+        opts: { since?: string; until?: string; from?: string; to?: string; json?: boolean; top: string },
+      ) => {
         const inputs = files.length ? files : ["-"];
         if (inputs.includes("-") && process.stdin.isTTY)
           throw new UserError(
             "no files given and stdin is a terminal: pass error log paths, or pipe lines into `badgateway logs -`",
           );
-        const since = opts.since ? parseWhen(opts.since) : undefined;
-        const until = opts.until ? parseWhen(opts.until) : undefined;
+        const since = (opts.since ?? opts.from) ? parseWhen((opts.since ?? opts.from) as string) : undefined;
+        const until = (opts.until ?? opts.to) ? parseWhen((opts.until ?? opts.to) as string) : undefined;
         const tty = Boolean(process.stderr.isTTY);
         let lastTick = 0;
         const s = await summarizeErrorLogs(inputs, {
