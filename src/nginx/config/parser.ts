@@ -73,14 +73,16 @@ export function parseConfig(src: string, opts: ParseOptions): { parsed: ConfNode
         continue;
       }
       const node: ConfNode = { directive: lx.value, line: lx.line, args: [], file };
-      const argComments: ConfNode[] = [];
+      let argComments: ConfNode[] | null = null;
       let term: number;
       for (;;) {
         const t = lx.next();
         if (t === WORD) node.args.push(lx.value);
         else if (t === COMMENT) {
-          if (opts.comments)
+          if (opts.comments) {
+            argComments ??= [];
             argComments.push({ directive: "#", line: node.line, args: [], file, comment: lx.value });
+          }
         } else {
           term = t;
           break;
@@ -89,7 +91,7 @@ export function parseConfig(src: string, opts: ParseOptions): { parsed: ConfNode
       if (node.directive === "if") prepareIf(node.args);
       out.push(node);
       if (term === OPEN) node.block = block(depth + 1);
-      out.push(...argComments);
+      if (argComments) out.push(...argComments);
       if (term === CLOSE) {
         err(lx.line, 'unexpected "}"');
         if (depth > 0) return out;
