@@ -101,6 +101,26 @@ export interface AccessSummary {
 }
 
 /** The default location key: the first path segment. */
+/**
+ * firstSegment of the URI inside a request line ("GET /api/users?x HTTP/1.1" → "/api/"), without building the
+ * parsed request; null when the line is not the simple "METHOD /path PROTOCOL" shape (the caller then parses it).
+ */
+export function segmentOfRequest(raw: string): string | null {
+  const sp = raw.indexOf(" ");
+  const last = raw.lastIndexOf(" ");
+  // exactly "METHOD /uri HTTP/x.y": one space on each side of the URI
+  if (sp <= 0 || last <= sp || raw.charCodeAt(sp + 1) !== 0x2f || !raw.startsWith("HTTP/", last + 1))
+    return null;
+  if (raw.indexOf(" ", sp + 1) !== last) return null;
+  const start = sp + 1;
+  for (let i = start + 1; i <= last; i++) {
+    const c = raw.charCodeAt(i);
+    if (c === 0x2f) return raw.slice(start, i + 1);
+    if (c === 0x3f || c === 0x23 || c === 0x20) return i === start + 1 ? "/" : raw.slice(start, i);
+  }
+  return null;
+}
+
 export function firstSegment(uri: string): string {
   if (uri[0] !== "/") return uri === "" ? "/" : "(other)";
   let end = uri.length;
@@ -329,8 +349,13 @@ export class AccessAccumulator {
     const qi = ix["request"] as number;
     if (qi >= 0) {
       const raw = v[qi] as string;
-      const r = parseRequestLine(raw.indexOf("\\") < 0 ? raw : this.fmt.unescape(raw));
-      feed(this.key(this.locations, r ? this.locationOf(r.uri) : "(bad request)", newGroup));
+      let loc: string | null = null;
+      if (this.locationOf === firstSegment && raw.indexOf("\\") < 0) loc = segmentOfRequest(raw);
+      if (loc === null) {
+        const r = parseRequestLine(raw.indexOf("\\") < 0 ? raw : this.fmt.unescape(raw));
+        loc = r ? this.locationOf(r.uri) : "(bad request)";
+      }
+      feed(this.key(this.locations, loc, newGroup));
     }
     if (!Number.isNaN(t)) {
       const m = Math.floor(t / 60000);

@@ -143,3 +143,27 @@ describe("summarizeAccessLogs on fixture lines", () => {
     expect(runCli(["access", "--help"]).stdout).toContain("Examples:");
   });
 });
+
+describe("segmentOfRequest", () => {
+  it("gives the same location key as parsing the request line first", async () => {
+    const { segmentOfRequest, firstSegment } = await import("../../src/evidence/access-log.js");
+    const { parseRequestLine } = await import("../../src/nginx/logformat.js");
+    const fc = (await import("fast-check")).default;
+    const seg = fc.constantFrom("api", "v1", "", "static", "a b", "?", "#", "x?y");
+    fc.assert(
+      fc.property(
+        fc.array(seg, { maxLength: 4 }),
+        fc.constantFrom("", "?q=1", "#f"),
+        fc.constantFrom(" HTTP/1.1", ""),
+        (parts, tail, proto) => {
+          const raw = `GET /${parts.join("/")}${tail}${proto}`;
+          const fast = segmentOfRequest(raw);
+          if (fast === null) return;
+          const r = parseRequestLine(raw);
+          expect(fast).toBe(r ? firstSegment(r.uri) : null);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
