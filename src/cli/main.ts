@@ -18,10 +18,13 @@ export function buildProgram(): Command {
       "after",
       `
 Examples:
+  $ sudo badgateway diagnose --since 1h          # on the nginx host
+  $ badgateway diagnose --bundle examples/checkout-outage
   $ badgateway explain '2026/11/20 03:12:07 [error] 4117#4117: *9031 connect() failed (111: Connection refused) while connecting to upstream, ...'
   $ badgateway logs /var/log/nginx/error.log /var/log/nginx/error.log.1 /var/log/nginx/error.log.2.gz
   $ badgateway lint /etc/nginx/nginx.conf
   $ badgateway probe --config /etc/nginx/nginx.conf
+  $ sudo badgateway collect --out /tmp/incident --since 2h
 
 Exit codes: 0 nothing wrong found, 1 problems found, 2 could not do the job (message on stderr).
 Colours follow NO_COLOR / FORCE_COLOR; every command takes --json.`,
