@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { formatForAccessLog, logFormats } from "../nginx/config/logs.js";
-import { buildModel, type ConfigModel } from "../nginx/config/model.js";
+import { buildModel, type ConfigModel, matchLocation, matchServer } from "../nginx/config/model.js";
 import { summarizeAccessLogs } from "./access-log.js";
 import { discoverNginx, logFilesOf } from "./collect.js";
 import { loadConfig, loadNginxT, runNginxT } from "./config-loader.js";
@@ -116,6 +116,31 @@ function formatForAccessLogNamed(model: ConfigModel, name: string) {
 
 export { emptyEvidence };
 
+/**
+ * For every literal hostname in a *_pass, the peer addresses the error log shows for requests that location
+ * handled (nginx logs the address it connected to, not the name).
+ */
+export function seenAddresses(ev: Evidence): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  const model = ev.config?.model;
+  if (!model || !ev.errorLog) return out;
+  for (const g of ev.errorLog.groups) {
+    if (!g.peer || g.peer.startsWith("unix:") || !g.uris[0]) continue;
+    const srv = matchServer(model, g.host ?? g.server ?? "");
+    const loc = srv ? matchLocation(srv, g.uris[0]) : null;
+    if (!loc) continue;
+    const ip = g.peer.replace(/:\d+$/, "").replace(/^\[|\]$/g, "");
+    for (const p of model.passes)
+      if (p.location === loc && p.isHostname && p.host) {
+        const key = `${p.host.toLowerCase()}:${p.port}`;
+        const set = out.get(key) ?? new Set<string>();
+        set.add(ip);
+        out.set(key, set);
+      }
+  }
+  return out;
+}
+
 /** Collects everything the options point at into one Evidence object. Missing pieces are listed, not fatal. */
 export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
   const ev = emptyEvidence(opts.bundle ? "bundle" : opts.host ? "host" : "files");
@@ -203,6 +228,12 @@ export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
   if (accessLogs.length) await gatherAccess(ev, accessLogs, opts);
   if (opts.probe && !opts.bundle && ev.config) {
     const targets = targetsFromModel(ev.config.model, { capMs: 3000 });
+    // Addresses nginx was seen using for hostname targets (from the error log), for the stale-DNS check.
+    const seen = seenAddresses(ev);
+    for (const t of targets) {
+      const ips = t.host ? seen.get(`${t.host.toLowerCase()}:${t.port}`) : undefined;
+      if (ips) t.seenAddresses = [...ips];
+    }
     if (targets.length) {
       opts.onProgress?.(`probing ${targets.length} upstream(s)`);
       const report = await runProbes(targets, { concurrency: 8, workerUser: workerUserOf(ev.config.model) });
