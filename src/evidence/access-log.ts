@@ -217,6 +217,7 @@ export class AccessAccumulator {
   minutes = new Map<number, CountsAcc>();
   private readonly vals: string[];
   private readonly ix: Record<string, number>;
+  private readonly want: boolean[];
   private readonly maxKeys: number;
   private readonly locationOf: (uri: string) => string;
   private lastTimeRaw = "";
@@ -229,6 +230,24 @@ export class AccessAccumulator {
   ) {
     this.fmt = compileLogFormat({ format: formatText, escape: escapeMode });
     this.vals = new Array(this.fmt.vars.length).fill("");
+    // Only the variables the summary reads are cut out of each line.
+    const used = new Set([
+      "time_local",
+      "time_iso8601",
+      "msec",
+      "status",
+      "request_time",
+      "request",
+      "host",
+      "server_name",
+      "http_host",
+      "upstream_addr",
+      "upstream_status",
+      "upstream_response_time",
+      "upstream_header_time",
+      "upstream_connect_time",
+    ]);
+    this.want = this.fmt.vars.map((n) => used.has(n));
     const names = [
       "status",
       "request",
@@ -302,7 +321,7 @@ export class AccessAccumulator {
   addLine(line: string): void {
     this.lines++;
     const v = this.vals;
-    if (!this.fmt.split(line, v)) {
+    if (!this.fmt.split(line, v, this.want)) {
       this.unmatched++;
       if (this.unmatchedSamples.length < 10) this.unmatchedSamples.push(line.slice(0, 300));
       return;

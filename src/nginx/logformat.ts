@@ -29,7 +29,11 @@ export interface CompiledLogFormat {
    * Splits one line (without its newline) into raw (still escaped) values, written into `out` (reused between
    * calls for speed). Returns false when the line does not match the format.
    */
-  split(line: string, out: string[]): boolean;
+  /**
+   * Cuts a line into its variables (into `out`, by position); false when the line does not match. With `want`,
+   * only the positions marked true are sliced (the others are still checked for their separators).
+   */
+  split(line: string, out: string[], want?: boolean[]): boolean;
   /** Convenience: name → unescaped value, or null when the line does not match. */
   parse(line: string): Record<string, string> | null;
   /** Undoes nginx's escaping of one value (result is a JS string decoded as UTF-8 where it was valid). */
@@ -123,7 +127,7 @@ export function compileLogFormat(spec: LogFormatSpec | string): CompiledLogForma
     return -1;
   }
 
-  function split(line: string, out: string[]): boolean {
+  function split(line: string, out: string[], want?: boolean[]): boolean {
     if (!line.startsWith(lead)) return false;
     let pos = lead.length;
     for (let k = 0; k < n; k++) {
@@ -144,7 +148,7 @@ export function compileLogFormat(spec: LogFormatSpec | string): CompiledLogForma
         end = findSep(line, sep, pos, k);
         if (end < 0) return false;
       }
-      out[k] = line.slice(pos, end);
+      if (want === undefined || want[k]) out[k] = line.slice(pos, end);
       pos = end + sep.length;
     }
     return n > 0 ? pos === line.length : line === lead;
