@@ -17,7 +17,10 @@ export function probeFacts(report: ProbeReport): ProbeFact[] {
         check: s.check,
         ok: s.ok,
         problem: s.problem,
-        summary: s.summary,
+        summary:
+          Array.isArray(near) && near.length && s.problem === "connection-refused"
+            ? `${s.summary}; listening nearby: ${(near as Array<{ address: string; port: number }>).map((l) => `${l.address}:${l.port}`).join(", ")}`
+            : s.summary,
         data: {
           ...(s.data ?? {}),
           ...(near && s.problem === "connection-refused" ? { nearbyListeners: near } : {}),
