@@ -56,6 +56,8 @@ export interface ErrorLogSummary {
   first: string | null;
   last: string | null;
   byClass: Record<string, number>;
+  /** Upstream lines that are not failures, by detail: "peer-disabled", "non-fatal", "config". */
+  notes: Record<string, number>;
   byPeer: PeerSummary[];
   byServer: Record<string, number>;
   byHost: Record<string, number>;
@@ -113,6 +115,7 @@ export interface ErrorLogState {
   first: string | null;
   last: string | null;
   byClass: Map<string, number>;
+  notes: Map<string, number>;
   peers: Map<string, PeerSummary>;
   servers: Map<string, number>;
   hosts: Map<string, number>;
@@ -134,6 +137,7 @@ export class ErrorLogAccumulator {
   first: string | null = null;
   last: string | null = null;
   readonly byClass = new Map<string, number>();
+  readonly notes = new Map<string, number>();
   readonly peers = new Map<string, PeerSummary>();
   readonly servers = new Map<string, number>();
   readonly hosts = new Map<string, number>();
@@ -200,6 +204,11 @@ export class ErrorLogAccumulator {
       }
     }
     const c = classify(line);
+    if (!isFailure(c) && c.class !== "not-upstream") {
+      // Notes about upstreams that are not failures themselves (a peer marked down, extra body bytes dropped).
+      this.bump(this.notes, c.detail ?? c.class);
+      return;
+    }
     this.bump(this.byClass, c.class);
     if (!isFailure(c)) return;
     this.record(line, c, text, file, lineNo);
@@ -306,6 +315,7 @@ export class ErrorLogAccumulator {
       first: this.first,
       last: this.last,
       byClass: this.byClass,
+      notes: this.notes,
       peers: this.peers,
       servers: this.servers,
       hosts: this.hosts,
@@ -332,6 +342,7 @@ export class ErrorLogAccumulator {
       }
     };
     add(this.byClass, o.byClass);
+    add(this.notes, o.notes);
     add(this.servers, o.servers);
     add(this.hosts, o.hosts);
     add(this.minutes, o.minutes);
@@ -404,6 +415,7 @@ export class ErrorLogAccumulator {
       first: this.first,
       last: this.last,
       byClass: obj(this.byClass),
+      notes: obj(this.notes),
       byPeer: [...this.peers.values()].sort((a, b) => b.total - a.total),
       byServer: obj(this.servers),
       byHost: obj(this.hosts),

@@ -43,6 +43,13 @@ function render(s: ErrorLogSummary, top: number, color: boolean): string {
       o.push(`  ${String(v).padStart(8)}  ${k.padEnd(24)} ${c.dim(info?.title ?? "")}`);
     }
   }
+  const notes = Object.entries(s.notes);
+  if (notes.length)
+    o.push(
+      c.dim(
+        `  also ${notes.map(([k, v]) => `${v} × ${k === "peer-disabled" ? "upstream server temporarily disabled" : k}`).join(", ")} (not failures by themselves)`,
+      ),
+    );
   if (s.byPeer.length) {
     o.push("", c.bold("By peer"));
     for (const p of s.byPeer.slice(0, top)) {
