@@ -174,6 +174,19 @@ export class ErrorLogAccumulator {
     return this.lastTimeMs;
   }
 
+  private readonly classCache = new Map<string, Classification>();
+  /** Classification depends only on level, message and a few flags: cache it per distinct message. */
+  private classifyCached(line: ErrorLine): Classification {
+    if (line.message.length > 300) return classify(line);
+    const key = `${line.level ?? ""}${line.upstream?.peer.startsWith("unix:") ? "u" : "t"}${line.confFile !== null ? "c" : ""}${line.connection === null ? "n" : ""}|${line.message}`;
+    let c = this.classCache.get(key);
+    if (c === undefined) {
+      c = classify(line);
+      if (this.classCache.size < 4096) this.classCache.set(key, c);
+    }
+    return c;
+  }
+
   /** Feeds one line (without its newline). */
   addLine(text: string, file: string, lineNo: number): void {
     this.lines++;
@@ -203,7 +216,7 @@ export class ErrorLogAccumulator {
         return;
       }
     }
-    const c = classify(line);
+    const c = this.classifyCached(line);
     if (!isFailure(c) && c.class !== "not-upstream") {
       // Notes about upstreams that are not failures themselves (a peer marked down, extra body bytes dropped).
       this.bump(this.notes, c.detail ?? c.class);
