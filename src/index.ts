@@ -4,6 +4,7 @@
  */
 export const VERSION: string = __BADGATEWAY_VERSION__;
 export * from "./evidence/access-log.js";
+export * from "./evidence/config-loader.js";
 export * from "./evidence/error-log.js";
 export * from "./evidence/gather.js";
 export * from "./evidence/input.js";
@@ -13,6 +14,7 @@ export * from "./nginx/config/lexer.js";
 export * from "./nginx/config/logs.js";
 export * from "./nginx/config/model.js";
 export * from "./nginx/config/parser.js";
+export * from "./nginx/config/payload.js";
 export * from "./nginx/config/units.js";
 export * from "./nginx/errorlog/catalogue.js";
 export * from "./nginx/errorlog/explain.js";
