@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 // Configuration parser benchmark: generated configurations with 1k/10k/50k server blocks, parsed by
-// `badgateway config parse --single-file` and, in the same run, by crossplane (Python; found through the
-// CROSSPLANE environment variable — a command, e.g. "python3 -m crossplane" with PYTHONPATH set — or
-// `crossplane` on PATH). Prints times, the ratio and how time grows with size.
+// `badgateway config parse --single-file` and, in the same run, by crossplane (Python; see findCrossplane).
+// Prints times, the ratio and how time grows with size.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
@@ -52,20 +51,66 @@ function time(cmd, args, env) {
   return { secs, ok: r.status === 0, err: r.stderr?.slice(0, 300) };
 }
 
-const cp =
-  process.env.CROSSPLANE ??
-  (spawnSync("sh", ["-c", "command -v crossplane"]).status === 0 ? "crossplane" : null);
+/**
+ * crossplane, in this order: $CROSSPLANE (a command; PYTHONPATH passed through), an importable `crossplane`
+ * module, a copy under bench/out/crossplane, or one installed there now with pip if the index is reachable.
+ * Returns null (its columns are skipped, with a note) when none works.
+ */
+function findCrossplane() {
+  if (process.env.CROSSPLANE) return { cmd: process.env.CROSSPLANE, env: {} };
+  if (spawnSync("python3", ["-c", "import crossplane.__main__"]).status === 0)
+    return { cmd: "python3 -m crossplane", env: {} };
+  const local = join(out, "crossplane");
+  const env = { PYTHONPATH: local };
+  if (!existsSync(join(local, "crossplane", "__main__.py"))) {
+    console.log(
+      "crossplane: not found; trying `pip install --target bench/out/crossplane crossplane==0.5.7` …",
+    );
+    const r = spawnSync(
+      "python3",
+      [
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-input",
+        "--retries",
+        "0",
+        "--timeout",
+        "10",
+        "--target",
+        local,
+        "crossplane==0.5.7",
+      ],
+      { encoding: "utf8", timeout: 120_000 },
+    );
+    if (r.status !== 0) {
+      const why = `${r.stderr ?? ""}`.trim().split("\n").pop() || r.error?.message || "pip failed";
+      console.log(
+        `crossplane: NOT MEASURED — pip could not install it (${why}). Set CROSSPLANE='python3 -m crossplane' ` +
+          "and PYTHONPATH=<a crossplane checkout> to compare; only badgateway's times are printed.",
+      );
+      return null;
+    }
+  }
+  return { cmd: "python3 -m crossplane", env };
+}
+
+mkdirSync(out, { recursive: true });
+const crossplane = findCrossplane();
+const cp = crossplane?.cmd ?? null;
 console.log(`machine: ${cpus().length} × ${cpus()[0]?.model}`);
-if (!cp)
+if (cp)
   console.log(
-    "crossplane: not found (set CROSSPLANE='python3 -m crossplane' with PYTHONPATH) — its column is skipped",
+    `crossplane: ${cp}${crossplane?.env.PYTHONPATH ? ` (PYTHONPATH=${crossplane.env.PYTHONPATH})` : ""}`,
   );
 const OURS = `
 import { readFileSync } from "node:fs";
 import { parseConfig } from ${JSON.stringify(join(root, "dist", "index.js"))};
 const text = readFileSync(process.argv[1], "utf8");
 const times = [];
-for (let i = 0; i < 3; i++) { const t = performance.now(); parseConfig(text, { file: process.argv[1] }); times.push(performance.now() - t); }
+for (let i = 0; i < 5; i++) { const t = performance.now(); parseConfig(text, { file: process.argv[1] }); times.push(performance.now() - t); }
 console.log(JSON.stringify(times));`;
 const THEIRS = `
 import sys, time, json, crossplane
@@ -85,7 +130,9 @@ for (const n of sizes) {
   const file = generate(n);
   const mb = statSync(file).size / 1e6;
   const ours = inProcess(process.execPath, ["--input-type=module", "-e", OURS, file]);
-  const theirs = cp ? inProcess("python3", ["-c", THEIRS, file, n >= 50000 ? "1" : "2"], {}) : null;
+  const theirs = cp
+    ? inProcess("python3", ["-c", THEIRS, file, n >= 50000 ? "1" : "2"], crossplane.env)
+    : null;
   const cli = time(process.execPath, [
     join(root, "dist", "cli.js"),
     "config",
@@ -96,12 +143,12 @@ for (const n of sizes) {
   let cpCli = null;
   if (cp) {
     const [bin, ...pre] = cp.split(" ");
-    cpCli = time(bin, [...pre, "parse", "--single-file", "--out", "/dev/null", file]);
+    cpCli = time(bin, [...pre, "parse", "--single-file", "--out", "/dev/null", file], crossplane.env);
   }
   const best = (xs) => Math.min(...xs) / 1000;
   const o = best(ours);
   const t = theirs ? best(theirs) : null;
-  rows.push({ n, ours: o, theirs: t });
+  rows.push({ n, mb, ours: o, theirs: t });
   console.log(
     `${String(n).padStart(6)} servers (${mb.toFixed(1)} MB): parse ${o.toFixed(3)} s (first call ${(ours[0] / 1000).toFixed(3)} s)` +
       (t !== null ? `, crossplane.parse ${t.toFixed(3)} s, ratio ${(t / o).toFixed(1)}×` : "") +
@@ -111,10 +158,14 @@ for (const n of sizes) {
         : ""),
   );
 }
-if (rows.length > 1) {
-  const a = rows[0];
-  const b = rows[rows.length - 1];
+// Linear growth shows as a steady time per MB; consecutive sizes are compared (the smallest size is mostly
+// JIT warm-up and rarely triggers a garbage collection, so first-to-last would overstate the growth).
+for (let i = 1; i < rows.length; i++) {
+  const a = rows[i - 1];
+  const b = rows[i];
   console.log(
-    `growth ${a.n} → ${b.n} servers (${(b.n / a.n).toFixed(0)}×): badgateway ${(b.ours / a.ours).toFixed(1)}×${a.theirs && b.theirs ? `, crossplane ${(b.theirs / a.theirs).toFixed(1)}×` : ""}`,
+    `growth ${a.n} → ${b.n} servers (${(b.mb / a.mb).toFixed(1)}× the bytes): badgateway ${(b.ours / a.ours).toFixed(1)}×` +
+      `${a.theirs && b.theirs ? `, crossplane ${(b.theirs / a.theirs).toFixed(1)}×` : ""}` +
+      ` | badgateway ${((b.ours * 1000) / b.mb).toFixed(1)} ms/MB at ${b.n}`,
   );
 }

@@ -3,11 +3,11 @@
  * `nginx -T` on this host (the only program badgateway ever executes for configuration).
  */
 import { execFile } from "node:child_process";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import {
   type ConfigPayload,
   type FileSource,
-  globToRegExp,
+  globSegmentMatcher,
   hasGlob,
   type LoadOptions,
   loadPayload,
@@ -24,7 +24,11 @@ function errnoText(e: unknown): string {
   return (err.code && map[err.code]) ?? err.message ?? String(e);
 }
 
-/** Expands a glob on disk one path segment at a time, sorted like nginx (ngx_read_glob uses sorted glob()). */
+/**
+ * Expands a glob on disk one path segment at a time, sorted like nginx's glob() (byte order in the C locale).
+ * Hidden names only match a pattern segment that starts with a dot. Directories matched by the last segment
+ * are kept: nginx fails on them, and reading them gives the error entry.
+ */
 export function globFiles(pattern: string): string[] {
   const segs = pattern.split("/");
   let current = [segs[0] === "" ? "/" : (segs[0] as string)];
@@ -38,24 +42,22 @@ export function globFiles(pattern: string): string[] {
         next.push(join(seg));
         continue;
       }
-      const re = globToRegExp(seg);
+      const match = globSegmentMatcher(seg);
       let names: string[] = [];
       try {
         names = readdirSync(base);
       } catch {
         names = [];
       }
-      for (const n of names.sort()) if (!n.startsWith(".") && re.test(n)) next.push(join(n));
+      for (const n of names.sort(byteOrder)) if (match(n)) next.push(join(n));
     }
     current = next;
   }
-  return current.filter((p) => {
-    try {
-      return statSync(p).isFile();
-    } catch {
-      return false;
-    }
-  });
+  return current.filter((p) => existsSync(p));
+}
+
+function byteOrder(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
 export const diskSource: FileSource = {
@@ -79,31 +81,55 @@ export function loadNginxT(text: string, opts: LoadOptions = {}): ConfigPayload 
   return payloadFromNginxT(text, opts);
 }
 
-/** Runs `nginx -T` (binary from PATH or /usr/sbin) and returns its output. Never runs anything else. */
-export function runNginxT(
-  opts: { binary?: string; timeoutMs?: number; conf?: string; prefix?: string } = {},
-): Promise<string> {
+export interface RunNginxTOptions {
+  /** nginx binary (default: `nginx` from PATH, then /usr/sbin, /usr/local/sbin, /sbin). */
+  binary?: string;
+  /** Main configuration file (`-c`); default: the one nginx was built with. */
+  conf?: string;
+  /** Prefix (`-p`). */
+  prefix?: string;
+  /** Error log used while testing (`-e`, nginx ≥ 1.19.5). */
+  errorLog?: string;
+  timeoutMs?: number;
+}
+
+/** The line of nginx's stderr that says why `nginx -T` failed (its `[emerg]` line when there is one). */
+export function nginxFailureLine(stderr: string): string | undefined {
+  const lines = stderr.split("\n").filter((l) => l.trim() !== "");
+  return lines.find((l) => l.includes("[emerg]")) ?? lines[lines.length - 1];
+}
+
+/**
+ * Runs `nginx -T` (no shell, with a timeout) and returns what it printed on stdout. This is the only program
+ * badgateway runs for configuration. Rejects with a one-line reason when nginx is missing, times out or fails.
+ */
+export function runNginxT(opts: RunNginxTOptions = {}): Promise<string> {
   const bin = opts.binary ?? "nginx";
-  const args = ["-T", ...(opts.prefix ? ["-p", opts.prefix] : []), ...(opts.conf ? ["-c", opts.conf] : [])];
+  const args = [
+    "-T",
+    ...(opts.prefix ? ["-p", opts.prefix] : []),
+    ...(opts.conf ? ["-c", opts.conf] : []),
+    ...(opts.errorLog ? ["-e", opts.errorLog] : []),
+  ];
+  const timeout = opts.timeoutMs ?? 15_000;
   return new Promise((resolve, reject) => {
     execFile(
       bin,
       args,
       {
-        timeout: opts.timeoutMs ?? 15_000,
+        timeout,
         maxBuffer: 256 << 20,
         env: { ...process.env, PATH: `${process.env["PATH"] ?? ""}:/usr/sbin:/usr/local/sbin:/sbin` },
       },
       (err, stdout, stderr) => {
         if (err) {
-          const e = err as NodeJS.ErrnoException;
-          reject(
-            new Error(
-              e.code === "ENOENT"
-                ? `cannot run ${bin} -T: nginx is not installed or not on PATH`
-                : `${bin} -T failed: ${String(stderr).trim().split("\n").pop() ?? e.message}`,
-            ),
-          );
+          const e = err as NodeJS.ErrnoException & { killed?: boolean };
+          let why: string;
+          if (e.code === "ENOENT") why = `cannot run ${bin} -T: nginx is not installed or not on PATH`;
+          else if (e.code === "EACCES") why = `cannot run ${bin} -T: permission denied`;
+          else if (e.killed) why = `${bin} -T did not finish within ${timeout} ms`;
+          else why = `${bin} -T failed: ${nginxFailureLine(String(stderr)) ?? e.message}`;
+          reject(new Error(why));
           return;
         }
         resolve(stdout);

@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig, loadNginxT } from "../../src/evidence/config-loader.js";
+import { loadConfig, loadNginxT, runNginxT } from "../../src/evidence/config-loader.js";
 import { buildModel } from "../../src/nginx/config/model.js";
 import type { ConfNode } from "../../src/nginx/config/parser.js";
 import { runCli } from "../helpers/cli.js";
@@ -87,6 +87,37 @@ describe("config loader", () => {
     expect(model.problems.some((x) => x.message.includes("include cycle"))).toBe(true);
   });
 
+  it("reports a directory matched by an include glob as an error, like nginx", () => {
+    mkdirSync(join(dir, "globdir", "sub.conf"), { recursive: true });
+    writeFileSync(join(dir, "globdir", "a.conf"), "worker_processes 1;\n");
+    writeFileSync(join(dir, "globdir.conf"), "include globdir/*.conf;\n");
+    const p = loadConfig(join(dir, "globdir.conf"));
+    expect(p.config.map((c) => c.file.slice(dir.length + 1))).toEqual(["globdir.conf", "globdir/a.conf"]);
+    expect(p.errors).toHaveLength(1);
+    expect(p.errors[0]?.error).toContain("21: Is a directory");
+    expect(p.errors[0]?.line).toBe(1);
+  });
+
+  it("config files lists every file with where it is included from", () => {
+    const r = runCli(["config", "files", join(dir, "nginx.conf"), "--json"]);
+    expect(r.code).toBe(0);
+    const files = JSON.parse(r.stdout);
+    expect(files[3]).toEqual({
+      index: 3,
+      file: join(dir, "snippets", "proxy.conf"),
+      status: "ok",
+      directives: 2,
+      includedFrom: [{ file: join(dir, "conf.d", "b-shop.conf"), line: 3 }],
+      errors: [],
+    });
+    const text = runCli(["config", "files", join(dir, "broken.conf")]);
+    expect(text.code).toBe(2);
+    expect(text.stdout).toContain("failed");
+    expect(text.stderr).toContain(
+      `${join(dir, "broken.conf")}:3: open() "${join(dir, "missing.conf")}" failed`,
+    );
+  });
+
   it("config parse follows includes by default and not with --single-file", () => {
     const all = JSON.parse(runCli(["config", "parse", join(dir, "nginx.conf")]).stdout);
     expect(all.config).toHaveLength(4);
@@ -109,6 +140,51 @@ systemDescribe(["nginx"], "nginx -T output", () => {
     expect(fromT.config.map((c) => strip(c.parsed))).toEqual(fromDisk.config.map((c) => strip(c.parsed)));
     const cli = runCli(["config", "parse", "--nginx-t", "-"], r.stdout);
     expect(JSON.parse(cli.stdout).config).toHaveLength(4);
+  });
+
+  it("runNginxT runs nginx -T and returns its dump; failures and a missing binary are one-line errors", async () => {
+    const text = await runNginxT({
+      binary: nginxBinary(),
+      prefix: `${dir}/`,
+      conf: join(dir, "nginx.conf"),
+      errorLog: join(dir, "error.log"),
+    });
+    expect(loadNginxT(text).config).toHaveLength(4);
+    writeFileSync(join(dir, "bad.conf"), "events {}\nhttp { proxy_pass; }\n");
+    await expect(
+      runNginxT({ binary: nginxBinary(), conf: join(dir, "bad.conf"), errorLog: join(dir, "error.log") }),
+    ).rejects.toThrow(/-T failed: .*\[emerg\].*bad\.conf:2/);
+    await expect(runNginxT({ binary: join(dir, "no-such-nginx") })).rejects.toThrow(
+      "nginx is not installed or not on PATH",
+    );
+  });
+
+  it("reports the first syntax error with the same message and line as nginx -t", () => {
+    const cases = [
+      "events {}\nhttp {\n  server { listen 127.0.0.1:1 }\n}\n",
+      "events {}\nhttp {\n",
+      "events {}\n}\nhttp {}\n",
+      'events {}\nhttp { add_header X "unterminated;\n}\n',
+      "events {}\n;\n",
+      "events {}\nhttp {\n  server {\n    listen 127.0.0.1:1;\n  }\n}\n}\n",
+      "events {}\nhttp {\n  server {\n    listen 127.0.0.1:1; {}\n  }\n}\n",
+      "events {}\r\nhttp {\r\n  server {\r\n",
+      "events {}\nhttp { default_type text/plain }",
+    ];
+    for (const [i, text] of cases.entries()) {
+      const file = join(dir, `syntax-${i}.conf`);
+      writeFileSync(file, text);
+      const r = spawnSync(nginxBinary(), ["-t", "-p", `${dir}/`, "-c", file, "-e", join(dir, "error.log")], {
+        encoding: "utf8",
+      });
+      const emerg = /\[emerg\] (.*) in (\S+):(\d+)$/m.exec(r.stderr);
+      expect(emerg, r.stderr).not.toBeNull();
+      const ours = loadConfig(file).errors[0];
+      expect({ message: ours?.message, line: ours?.line }, text).toEqual({
+        message: emerg?.[1],
+        line: Number(emerg?.[3]),
+      });
+    }
   });
 
   it("says clearly when the text is not nginx -T output", () => {

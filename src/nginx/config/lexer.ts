@@ -132,18 +132,13 @@ export class Lexer {
 
   private readQuoted(q: number): string {
     const s = this.src;
-    const startLine = this.ln;
     this.pos++;
     let seg = this.pos;
     let out = "";
     for (;;) {
-      if (this.pos >= s.length) {
-        this.errors.push({
-          line: startLine,
-          message: 'unexpected end of file, expecting ";" or "}"',
-        });
-        return out + s.slice(seg);
-      }
+      // An unclosed quote runs to the end of the file; the parser then reports the end of file where nginx
+      // does (one error, nginx's wording and line).
+      if (this.pos >= s.length) return out + s.slice(seg);
       const c = s.charCodeAt(this.pos);
       if (c === 92) {
         const n = s.charCodeAt(this.pos + 1);

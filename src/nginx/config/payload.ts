@@ -49,7 +49,7 @@ export function dirnameOf(p: string): string {
 
 /** nginx resolves relative include paths against the directory of the main configuration file (conf prefix). */
 export function resolveIncludePath(pattern: string, prefix: string): string {
-  if (pattern.startsWith("/")) return pattern;
+  if (pattern.startsWith("/") || prefix === "") return pattern;
   return `${prefix.endsWith("/") ? prefix : `${prefix}/`}${pattern}`;
 }
 
@@ -63,12 +63,23 @@ export function globToRegExp(segment: string): RegExp {
     else if (c === "[") {
       const close = segment.indexOf("]", i + 1);
       if (close > i + 1) {
-        re += `[${segment.slice(i + 1, close).replace(/\\/g, "\\\\")}]`;
+        const cls = segment.slice(i + 1, close).replace(/\\/g, "\\\\");
+        re += `[${cls.startsWith("!") ? `^${cls.slice(1)}` : cls}]`;
         i = close;
       } else re += "\\[";
     } else re += c.replace(/[.+^${}()|\\]/g, "\\$&");
   }
   return new RegExp(`${re}$`);
+}
+
+/**
+ * Matches one path segment like glob(3) does for nginx's `include`: a leading dot must be matched by a dot in
+ * the pattern (`*` skips hidden files).
+ */
+export function globSegmentMatcher(segment: string): (name: string) => boolean {
+  const re = globToRegExp(segment);
+  const dotOk = segment.startsWith(".");
+  return (name) => (dotOk || !name.startsWith(".")) && re.test(name);
 }
 
 export function hasGlob(p: string): boolean {
@@ -79,9 +90,65 @@ function formatError(e: ParseError): string {
   return `${e.message} in ${e.file}:${e.line ?? "?"}`;
 }
 
+/** One directive as crossplane prints it (key order matters for byte-identical output). */
+export interface CrossplaneDirective {
+  directive: string;
+  line: number;
+  args: string[];
+  includes?: number[];
+  block?: CrossplaneDirective[];
+  comment?: string;
+}
+
+export interface CrossplaneJson {
+  status: "ok" | "failed";
+  errors: Array<{ file: string; error: string; line: number | null }>;
+  config: Array<{
+    file: string;
+    status: "ok" | "failed";
+    errors: Array<{ error: string; line: number | null }>;
+    parsed: CrossplaneDirective[];
+  }>;
+}
+
+function directiveJson(nodes: ConfNode[], comments: boolean): CrossplaneDirective[] {
+  const out: CrossplaneDirective[] = [];
+  for (const n of nodes) {
+    if (n.directive === "#" && n.comment !== undefined) {
+      if (comments) out.push({ directive: "#", line: n.line, args: [], comment: n.comment });
+      continue;
+    }
+    const o: CrossplaneDirective = { directive: n.directive, line: n.line, args: n.args };
+    if (n.includes) o.includes = n.includes;
+    if (n.block) o.block = directiveJson(n.block, comments);
+    out.push(o);
+  }
+  return out;
+}
+
+/**
+ * The payload exactly as `crossplane parse` prints it: same keys in the same order, `includes` as indices into
+ * `config`, comment entries only when `comments` is true (and the payload was loaded with comments).
+ */
+export function toCrossplaneJson(payload: ConfigPayload, opts: { comments?: boolean } = {}): CrossplaneJson {
+  const comments = opts.comments ?? true;
+  return {
+    status: payload.status,
+    errors: payload.errors.map((e) => ({ file: e.file, error: e.error, line: e.line })),
+    config: payload.config.map((c) => ({
+      file: c.file,
+      status: c.status,
+      errors: c.errors.map((e) => ({ error: e.error, line: e.line })),
+      parsed: directiveJson(c.parsed, comments),
+    })),
+  };
+}
+
 /** Parses `main` and every file it includes (each once), wiring `includes` indices like crossplane. */
 export function loadPayload(main: string, source: FileSource, opts: LoadOptions = {}): ConfigPayload {
-  const prefix = dirnameOf(main);
+  // A main file named without a directory keeps its includes relative to the working directory, named as
+  // written (crossplane joins them with an empty dirname).
+  const prefix = main.includes("/") ? dirnameOf(main) : "";
   const files: ConfigFile[] = [];
   const texts: string[] = [];
   const index = new Map<string, number>();
@@ -149,22 +216,42 @@ export function loadPayload(main: string, source: FileSource, opts: LoadOptions 
   return { status: payloadErrors.length ? "failed" : "ok", errors: payloadErrors, config: files };
 }
 
-/** Splits the output of `nginx -T` into files (on its `# configuration file PATH:` markers). */
+/**
+ * Splits the output of `nginx -T` into files. nginx (src/core/nginx.c) prints, for every file it read (each once,
+ * in the order it opened them): `# configuration file PATH:` and a newline, the file's bytes, then one newline.
+ * A marker line must end with `:`; the newline nginx adds after each file is removed again.
+ */
 export function splitNginxT(text: string): Map<string, string> {
   const out = new Map<string, string>();
   const marker = "# configuration file ";
-  let pos = text.startsWith(marker) ? 0 : text.indexOf(`\n${marker}`);
-  if (pos > 0) pos += 1;
-  while (pos >= 0 && pos < text.length) {
+  const headerAt = (start: number): string | null => {
+    if (!text.startsWith(marker, start)) return null;
+    const eol = text.indexOf("\n", start);
+    const line = text.slice(start + marker.length, eol < 0 ? text.length : eol);
+    const header = line.endsWith("\r") ? line.slice(0, -1) : line;
+    return header.endsWith(":") ? header.slice(0, -1) : null;
+  };
+  // `from` is always the start of a line.
+  const findMarker = (from: number): number => {
+    let at = from;
+    while (at >= 0 && at < text.length) {
+      if (headerAt(at) !== null) return at;
+      const n = text.indexOf(`\n${marker}`, at);
+      at = n < 0 ? -1 : n + 1;
+    }
+    return -1;
+  };
+  let pos = findMarker(0);
+  while (pos >= 0) {
+    const path = headerAt(pos) as string;
     const eol = text.indexOf("\n", pos);
-    const header = text.slice(pos + marker.length, eol < 0 ? text.length : eol);
-    const path = header.endsWith(":") ? header.slice(0, -1) : header;
     const start = eol < 0 ? text.length : eol + 1;
-    let next = text.indexOf(`\n${marker}`, start - 1);
-    if (next >= 0) next += 1;
-    const body = text.slice(start, next < 0 ? text.length : next);
-    // nginx -T prints an empty line after each file.
-    out.set(path, body.endsWith("\n\n") ? body.slice(0, -1) : body);
+    const next = findMarker(start);
+    let body = text.slice(start, next < 0 ? text.length : next);
+    // NGX_LINEFEED is CRLF on Windows builds: the marker line tells which one nginx wrote.
+    const lf = text.charCodeAt(start - 2) === 13 ? "\r\n" : "\n";
+    if (body.endsWith(lf)) body = body.slice(0, -lf.length);
+    if (!out.has(path)) out.set(path, body);
     pos = next;
   }
   return out;
@@ -181,12 +268,13 @@ export function nginxTSource(files: Map<string, string>): FileSource {
     },
     glob: (pattern) => {
       const segs = pattern.split("/");
-      const res = segs.map((s) => (hasGlob(s) ? globToRegExp(s) : null));
+      const match = segs.map((s) => (hasGlob(s) ? globSegmentMatcher(s) : (p: string) => p === s));
       return [...files.keys()]
         .filter((f) => {
           const parts = f.split("/");
-          if (parts.length !== segs.length) return false;
-          return parts.every((p, i) => (res[i] ? (res[i] as RegExp).test(p) : p === segs[i]));
+          return (
+            parts.length === segs.length && parts.every((p, i) => (match[i] as (n: string) => boolean)(p))
+          );
         })
         .sort();
     },

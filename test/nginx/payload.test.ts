@@ -1,0 +1,142 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  globSegmentMatcher,
+  loadPayload,
+  nginxTSource,
+  payloadFromNginxT,
+  splitNginxT,
+  toCrossplaneJson,
+} from "../../src/nginx/config/payload.js";
+
+/** What nginx -T prints (src/core/nginx.c): marker line, the file's bytes, one more newline. */
+const dump = (files: Array<[string, string]>, lf = "\n") =>
+  files.map(([path, text]) => `# configuration file ${path}:${lf}${text}${lf}`).join("");
+
+describe("splitNginxT", () => {
+  it("gives back every file's exact text, with or without a final newline", () => {
+    const files: Array<[string, string]> = [
+      ["/etc/nginx/nginx.conf", "events {}\nhttp { include conf.d/*.conf; }\n"],
+      ["/etc/nginx/conf.d/a.conf", "server { listen 80; }"],
+      ["/etc/nginx/conf.d/empty.conf", ""],
+      ["/etc/nginx/conf.d/b.conf", "\n\nserver { listen 81; }\n\n"],
+    ];
+    expect([...splitNginxT(dump(files))]).toEqual(files);
+  });
+
+  it("ignores what comes before the first marker and marker-like comments without the colon", () => {
+    const text = `nginx: the configuration file /etc/nginx/nginx.conf syntax is ok\n${dump([
+      ["/etc/nginx/nginx.conf", "# configuration file written by hand\nworker_processes 1;\n"],
+    ])}`;
+    const files = splitNginxT(text);
+    expect([...files.keys()]).toEqual(["/etc/nginx/nginx.conf"]);
+    expect(files.get("/etc/nginx/nginx.conf")).toBe(
+      "# configuration file written by hand\nworker_processes 1;\n",
+    );
+  });
+
+  it("handles the CRLF line feeds of Windows builds", () => {
+    const files: Array<[string, string]> = [
+      ["C:/nginx/conf/nginx.conf", "events {}\r\n"],
+      ["C:/nginx/conf/x.conf", "a 1;"],
+    ];
+    expect([...splitNginxT(dump(files, "\r\n"))]).toEqual(files);
+  });
+
+  it("round-trips arbitrary file texts that hold no marker line", () => {
+    const body = fc.string({ maxLength: 80 }).filter((s) => !s.includes("# configuration file "));
+    const path = fc.stringMatching(/^\/[a-z]{1,8}(\/[a-z]{1,8}){0,2}\.conf$/);
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.tuple(path, body), { selector: (t) => t[0], maxLength: 5 }), (files) => {
+        expect([...splitNginxT(dump(files))]).toEqual(files);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe("payload from nginx -T", () => {
+  it("resolves includes (globs sorted, relative to the main file) against the dumped files only", () => {
+    const p = payloadFromNginxT(
+      dump([
+        ["/etc/nginx/nginx.conf", "http {\n  include sites/*.conf;\n  include missing.conf;\n}\n"],
+        ["/etc/nginx/sites/b.conf", "server { listen 2; }\n"],
+        ["/etc/nginx/sites/a.conf", "server { listen 1; }\n"],
+        ["/etc/nginx/sites/.hidden.conf", "server { listen 3; }\n"],
+      ]),
+    );
+    expect(p.config.map((c) => c.file)).toEqual([
+      "/etc/nginx/nginx.conf",
+      "/etc/nginx/sites/a.conf",
+      "/etc/nginx/sites/b.conf",
+    ]);
+    expect(p.config[0]?.parsed[0]?.block?.[0]?.includes).toEqual([1, 2]);
+    expect(p.errors).toHaveLength(1);
+    expect(p.errors[0]).toMatchObject({ file: "/etc/nginx/nginx.conf", line: 3 });
+    expect(p.errors[0]?.error).toContain('open() "/etc/nginx/missing.conf" failed');
+  });
+});
+
+describe("toCrossplaneJson", () => {
+  const source = nginxTSource(
+    new Map([
+      ["/c/main.conf", "# top\nhttp { # open\n  include inc.conf;\n}\n"],
+      ["/c/inc.conf", "server {}\n"],
+    ]),
+  );
+
+  it("prints crossplane's keys in crossplane's order", () => {
+    const json = JSON.stringify(toCrossplaneJson(loadPayload("/c/main.conf", source, { comments: true })));
+    expect(json).toBe(
+      JSON.stringify({
+        status: "ok",
+        errors: [],
+        config: [
+          {
+            file: "/c/main.conf",
+            status: "ok",
+            errors: [],
+            parsed: [
+              { directive: "#", line: 1, args: [], comment: " top" },
+              {
+                directive: "http",
+                line: 2,
+                args: [],
+                block: [
+                  { directive: "#", line: 2, args: [], comment: " open" },
+                  { directive: "include", line: 3, args: ["inc.conf"], includes: [1] },
+                ],
+              },
+            ],
+          },
+          {
+            file: "/c/inc.conf",
+            status: "ok",
+            errors: [],
+            parsed: [{ directive: "server", line: 1, args: [], block: [] }],
+          },
+        ],
+      }),
+    );
+  });
+
+  it("drops comment entries when asked", () => {
+    const j = toCrossplaneJson(loadPayload("/c/main.conf", source, { comments: true }), { comments: false });
+    expect(JSON.stringify(j)).not.toContain('"#"');
+  });
+});
+
+describe("glob segments", () => {
+  it("match like glob(3): *, ?, classes with ! negation, hidden names only with a leading dot", () => {
+    const m = (pat: string, name: string) => globSegmentMatcher(pat)(name);
+    expect(m("*.conf", "a.conf")).toBe(true);
+    expect(m("*.conf", ".a.conf")).toBe(false);
+    expect(m(".*.conf", ".a.conf")).toBe(true);
+    expect(m("site?.conf", "site1.conf")).toBe(true);
+    expect(m("site?.conf", "site10.conf")).toBe(false);
+    expect(m("[0-4]*", "3x")).toBe(true);
+    expect(m("[!0-4]*", "3x")).toBe(false);
+    expect(m("[!0-4]*", "7x")).toBe(true);
+    expect(m("a+b(c).conf", "a+b(c).conf")).toBe(true);
+  });
+});
