@@ -1,0 +1,182 @@
+// The summariser's offset scanner (src/nginx/errorlog/scan.ts) against parseErrorLine: for every input the two
+// paths must produce the same summary, and for every line the scanner accepts it must find the same fields.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { ErrorLogAccumulator } from "../../src/evidence/error-log.js";
+import { parseErrorLine } from "../../src/nginx/errorlog/grammar.js";
+import {
+  BlockScanner,
+  K_HOST,
+  K_REQUEST,
+  K_SERVER,
+  K_UPSTREAM,
+  LineSpans,
+  SCAN_KEYS,
+} from "../../src/nginx/errorlog/scan.js";
+
+const corpus = readFileSync(join(import.meta.dirname, "../fixtures/errorlog/corpus.log"), "utf8")
+  .trimEnd()
+  .split("\n");
+
+function summarise(text: string, scanner: boolean, opts: { since?: number; until?: number } = {}) {
+  const acc = new ErrorLogAccumulator({ scanner, samples: 2, maxKeys: 8, ...opts });
+  // Feed in blocks of a few lines, as the readers do, so that block boundaries are exercised too.
+  const lines = text.split("\n");
+  let n = 0;
+  for (let i = 0; i < lines.length; i += 7) n += acc.addText(lines.slice(i, i + 7).join("\n"), "f.log", n);
+  return acc.result(["f.log"], []);
+}
+
+function expectSame(text: string, opts: { since?: number; until?: number } = {}): void {
+  const fast = summarise(text, true, opts);
+  const slow = summarise(text, false, opts);
+  expect(fast).toEqual(slow);
+  // Order matters too (ties in sorted output, the maxKeys cap).
+  expect(Object.keys(fast.byClass)).toEqual(Object.keys(slow.byClass));
+  expect(Object.keys(fast.byServer)).toEqual(Object.keys(slow.byServer));
+  expect(fast.byPeer.map((p) => p.peer)).toEqual(slow.byPeer.map((p) => p.peer));
+}
+
+const SERVERS = ["shop.example.com", "api.example.com", "_", "xn--bcher-kva.example"];
+const MESSAGES = [
+  "connect() failed (111: Connection refused) while connecting to upstream",
+  "upstream timed out (110: Connection timed out) while reading response header from upstream",
+  "upstream prematurely closed connection while reading response header from upstream",
+  "no live upstreams while connecting to upstream",
+  'FastCGI sent in stderr: "Primary script unknown" while reading response header from upstream',
+  "upstream sent too big header while reading response header from upstream",
+  "client closed connection while waiting for request",
+  'open() "/srv/www/favicon.ico" failed (2: No such file or directory)',
+  "an upstream response is buffered to a temporary file /var/cache/nginx/proxy_temp/1/00/0000000001 while reading upstream",
+  "connect() to unix:/run/php/php8.2-fpm.sock failed (2: No such file or directory) while connecting to upstream",
+  "upstream server temporarily disabled while connecting to upstream",
+];
+const UPSTREAMS = [
+  "http://10.0.0.1:8080/api/v1/orders/1",
+  "https://[fd00::3]:8443/",
+  "fastcgi://unix:/run/php/php8.2-fpm.sock:",
+  "http://backend",
+  "grpc://127.0.0.1:50051",
+  "unix:/tmp/x",
+];
+const LEVELS = ["error", "warn", "crit", "info", "notice", "alert", "emerg", "debug"];
+
+/** A line in nginx's layout built from parts, with optional context keys. */
+const nginxLine = fc
+  .record({
+    sec: fc.integer({ min: 0, max: 400 }),
+    level: fc.constantFrom(...LEVELS),
+    cid: fc.integer({ min: 1, max: 99999 }),
+    message: fc.constantFrom(...MESSAGES),
+    server: fc.option(fc.constantFrom(...SERVERS), { nil: undefined }),
+    request: fc.option(
+      fc.constantFrom("GET / HTTP/1.1", "POST /a, b HTTP/1.1", 'GET /q?x="y" HTTP/2.0', "BAD"),
+      {
+        nil: undefined,
+      },
+    ),
+    subrequest: fc.option(fc.constant("/auth"), { nil: undefined }),
+    upstream: fc.option(fc.constantFrom(...UPSTREAMS), { nil: undefined }),
+    host: fc.option(fc.constantFrom("shop.example.com", "10.0.0.9:8080", ""), { nil: undefined }),
+    referrer: fc.option(fc.constant("https://shop.example.com/cart"), { nil: undefined }),
+    crlf: fc.boolean(),
+    cut: fc.option(fc.integer({ min: 1, max: 120 }), { nil: undefined }),
+  })
+  .map((r) => {
+    const t = new Date(Date.UTC(2026, 10, 24, 10, 0, r.sec));
+    const ts = t.toISOString().slice(0, 19).replace(/-/g, "/").replace("T", " ");
+    let s = `${ts} [${r.level}] 4242#4242: *${r.cid} ${r.message}, client: 192.0.2.7`;
+    if (r.server !== undefined) s += `, server: ${r.server}`;
+    if (r.request !== undefined) s += `, request: "${r.request}"`;
+    if (r.subrequest !== undefined) s += `, subrequest: "${r.subrequest}"`;
+    if (r.upstream !== undefined) s += `, upstream: "${r.upstream}"`;
+    if (r.host !== undefined) s += `, host: "${r.host}"`;
+    if (r.referrer !== undefined) s += `, referrer: "${r.referrer}"`;
+    if (r.cut !== undefined) s = s.slice(0, s.length - r.cut);
+    return r.crlf ? `${s}\r` : s;
+  });
+
+describe("error-log offset scanner", () => {
+  it("summarises the error-line corpus exactly as parseErrorLine does", () => {
+    expectSame(corpus.join("\n"));
+  });
+
+  it("agrees field by field with parseErrorLine on every corpus line it accepts", () => {
+    const scanner = new BlockScanner();
+    const sp = new LineSpans();
+    let accepted = 0;
+    for (const text of corpus) {
+      scanner.reset(text);
+      const end = text.endsWith("\r") ? text.length - 1 : text.length;
+      if (!scanner.scan(0, end, sp)) continue;
+      accepted++;
+      const line = parseErrorLine(text);
+      expect(line, text).not.toBeNull();
+      if (!line) continue;
+      const val = (k: number) => {
+        const s = sp.ctxStart[k] as number;
+        return s < 0 ? null : text.slice(s, sp.ctxEnd[k]);
+      };
+      expect(sp.level, text).toBe(line.level);
+      expect(text.slice(sp.msgStart, sp.msgEnd), text).toBe(line.message);
+      expect(val(K_SERVER), text).toBe(line.server);
+      expect(val(K_HOST), text).toBe(line.host);
+      expect(val(K_REQUEST), text).toBe(line.requestRaw);
+      expect(val(K_UPSTREAM), text).toBe(line.upstream?.raw ?? null);
+      expect(sp.peerStart < 0 ? null : text.slice(sp.peerStart, sp.peerEnd), text).toBe(
+        line.upstream?.peer ?? null,
+      );
+      expect(sp.upstreamKind, text).toBe(
+        line.upstream === null ? 0 : line.upstream.peer.startsWith("unix:") ? 2 : 1,
+      );
+    }
+    // Most corpus lines are in the plain layout; the rest (prefixed, stream, start-up) must be declined.
+    expect(accepted).toBeGreaterThan(corpus.length / 2);
+    expect(accepted).toBeLessThan(corpus.length);
+    expect(SCAN_KEYS).toContain("referrer");
+  });
+
+  it("summarises generated lines (all context keys, CRLF, cut lines) exactly as parseErrorLine does", () => {
+    fc.assert(
+      fc.property(fc.array(nginxLine, { minLength: 1, maxLength: 60 }), (lines) => {
+        expectSame(lines.join("\n"));
+        expectSame(lines.join("\n"), {
+          since:
+            Date.UTC(2026, 10, 24, 10, 1, 0) +
+            new Date(Date.UTC(2026, 10, 24, 10, 1)).getTimezoneOffset() * 60000,
+        });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("agrees on lines damaged anywhere (inserted marker text, garbage, wrong digits)", () => {
+    const damage = fc.tuple(
+      nginxLine,
+      fc.integer({ min: 0, max: 300 }),
+      fc.constantFrom(
+        ", client: ",
+        ", server: ",
+        ", upstream: ",
+        ", host: ",
+        ", bytes from/to client:1/2",
+        "\u0000",
+        "x",
+        "#",
+        "*",
+        "] ",
+        "é",
+        ", ",
+      ),
+    );
+    fc.assert(
+      fc.property(fc.array(damage, { minLength: 1, maxLength: 30 }), (items) => {
+        const text = items.map(([l, at, ins]) => l.slice(0, at) + ins + l.slice(at)).join("\n");
+        expectSame(text);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
