@@ -405,6 +405,11 @@ export class ErrorLogAccumulator {
   private lastWindowKey = -1;
   private lastWindowOut = false;
 
+  private counted(e: KnownMessage): ClassCounter {
+    if (e.counter === null) e.counter = this.counterOf(e.c.class);
+    return e.counter;
+  }
+
   private counterOf(cls: ErrorClass): ClassCounter {
     let ctr = this.classCounters.get(cls);
     if (!ctr) {
@@ -531,10 +536,10 @@ export class ErrorLogAccumulator {
     const c = e.c;
     if (!e.failure) {
       if (c.class !== "not-upstream") this.bump(this.notes, c.detail ?? c.class);
-      else (e.counter ??= this.counterOf(c.class)).n++;
+      else this.counted(e).n++;
       return true;
     }
-    const ctr = (e.counter ??= this.counterOf(c.class));
+    const ctr = this.counted(e);
     ctr.n++;
     this.upstreamErrors++;
     // Time: one conversion per distinct second.
@@ -591,12 +596,6 @@ export class ErrorLogAccumulator {
       if (detail) g.detailSet.add(detail);
     }
     return true;
-  }
-
-  /** Epoch ms of the timestamp at i (cached per distinct second). */
-  private timeAt(t: string, i: number): number {
-    if (this.lastTimeRaw.length === 19 && t.startsWith(this.lastTimeRaw, i)) return this.lastTimeMs;
-    return this.timeMs(copyOf(t.slice(i, i + 19)));
   }
 
   /** The peer entry of the line: its upstream's peer, or "(none)" for classes that name no peer. */

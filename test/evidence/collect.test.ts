@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { Redactor } from "../../src/evidence/collect.js";
 import { runCliAsync } from "../helpers/cli.js";
-import { quietPort, type RunningNginx, startNginx } from "../helpers/nginx.js";
+import { type RunningNginx, startNginx } from "../helpers/nginx.js";
 import { systemDescribe } from "../helpers/system.js";
 
 systemDescribe(["nginx"], "collect from a running nginx", () => {
