@@ -1,7 +1,8 @@
 // Bundles the CLI into one ESM file so `badgateway` starts fast (no module resolution at run time),
 // and builds the library entry separately so it can be imported without the CLI.
 
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import asc from "assemblyscript/asc";
 import { build } from "esbuild";
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
@@ -28,3 +29,31 @@ await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/index.js"
 // Worker thread used by the access-log summary for big files (resolved next to dist/cli.js and dist/index.js).
 await build({ ...common, entryPoints: ["src/evidence/access-worker.ts"], outfile: "dist/access-worker.js" });
 await build({ ...common, entryPoints: ["src/evidence/error-worker.ts"], outfile: "dist/error-worker.js" });
+
+// The error-log scanner's WebAssembly core (src/nginx/errorlog/wasm/scan.ts, AssemblyScript). Its memory is laid
+// out by hand below 6.5 MiB; the compiler's own data goes above (--memoryBase), and the size is fixed.
+mkdirSync("dist", { recursive: true });
+const wasm = await asc.main(
+  [
+    "src/nginx/errorlog/wasm/scan.ts",
+    "-O3",
+    "--runtime",
+    "stub",
+    "--memoryBase",
+    String(6.5 * 2 ** 20),
+    "--initialMemory",
+    "106",
+    "--maximumMemory",
+    "106",
+    "--noAssert",
+    "--enable",
+    "simd",
+    "--outFile",
+    "dist/errorlog-scan.wasm",
+  ],
+  { stdout: process.stdout, stderr: process.stderr },
+);
+if (wasm.error) {
+  console.error(`build: the error-log scanner did not compile: ${wasm.error.message}`);
+  process.exit(1);
+}

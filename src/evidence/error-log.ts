@@ -16,19 +16,9 @@ import {
   parseErrorLine,
   parseUpstream,
 } from "../nginx/errorlog/grammar.js";
-import {
-  BlockScanner,
-  copyOf,
-  K_HOST,
-  K_REQUEST,
-  K_SERVER,
-  K_UPSTREAM,
-  LineSpans,
-  MarkerFinder,
-  SCAN_MAX_LINE,
-} from "../nginx/errorlog/scan.js";
 import { type Classification, classify, type ErrorClass } from "../nginx/errorlog/taxonomy.js";
 import { parseRequestLine } from "../nginx/logformat.js";
+import { loadWasmErrorScanner, type WasmErrorScanner } from "./errorlog-wasm.js";
 import { type InputWarning, isGzipFile, isStdin, lineBlocks, orderRotated, splitRanges } from "./input.js";
 import type { ErrorGroup, ErrorLogEvidence } from "./types.js";
 
@@ -46,8 +36,8 @@ export interface ErrorLogOptions {
   /** Plain files at least this big are scanned in parallel (default ERRORLOG_PARALLEL_MIN_BYTES). */
   parallelMinBytes?: number;
   /**
-   * Read lines in nginx's plain layout through the offset scanner (default true). False sends every line
-   * through parseErrorLine: the differential test compares the two.
+   * Read lines in nginx's plain layout through the WebAssembly scanner core (default true; without the core
+   * every line goes through parseErrorLine). False forces parseErrorLine: the differential test compares the two.
    */
   scanner?: boolean;
 }
@@ -113,9 +103,6 @@ function interesting(line: string): boolean {
 
 /** A message seen before, with its classification (the fast path's cache, checked by content). */
 interface KnownMessage {
-  text: string;
-  level: ErrorLevel;
-  upstreamKind: number;
   c: Classification;
   failure: boolean;
   /** The count of its class in byClass (failures and not-upstream lines), made when first counted. */
@@ -213,7 +200,8 @@ export class ErrorLogAccumulator {
   constructor(private readonly opts: ErrorLogOptions = {}) {
     this.maxSamples = opts.samples ?? 3;
     this.maxKeys = opts.maxKeys ?? 5000;
-    this.useScanner = opts.scanner !== false;
+    this.wasm = opts.scanner === false ? null : loadWasmErrorScanner();
+    this.windowed = opts.since !== undefined || opts.until !== undefined;
   }
 
   private bump(m: Map<string, number>, key: string, n = 1): void {
@@ -300,7 +288,7 @@ export class ErrorLogAccumulator {
       if (this.last === null || iso > this.last) this.last = iso;
       this.runKey(this.minuteRun, this.minutes, this.lastMinute);
     }
-    const mk = this.sample.set(text, 0, text.length, file, lineNo);
+    const mk = this.sample.set(text, "utf8", 0, text.length, file, lineNo);
     const cs = this.samples.get(c.class);
     if (!cs) this.samples.set(c.class, [mk.get()]);
     else if (cs.length < this.maxSamples) cs.push(mk.get());
@@ -342,7 +330,8 @@ export class ErrorLogAccumulator {
   private countPeer(p: PeerSummary, c: Classification, iso: string | null, mk: SampleSource): void {
     p.total++;
     p.byClass[c.class] = (p.byClass[c.class] ?? 0) + 1;
-    if (iso) {
+    // Lines come mostly in time order: the same second as the last one leaves first and last as they are.
+    if (iso && iso !== p.last) {
       if (p.first === null || iso < p.first) p.first = iso;
       if (p.last === null || iso > p.last) p.last = iso;
     }
@@ -383,7 +372,7 @@ export class ErrorLogAccumulator {
 
   private countGroup(g: GroupAcc, iso: string | null, mk: SampleSource): void {
     g.count++;
-    if (iso) {
+    if (iso && iso !== g.last) {
       if (g.first === null || iso < g.first) g.first = iso;
       if (g.last === null || iso > g.last) g.last = iso;
     }
@@ -393,17 +382,24 @@ export class ErrorLogAccumulator {
   /** The line being recorded, turned into one Sample object only if some list still takes samples. */
   private readonly sample = new SampleSource();
 
-  // ---- Fast path: lines in nginx's plain layout, read by offsets (see src/nginx/errorlog/scan.ts) ----
+  // ---- Fast path: lines in nginx's plain layout, scanned by the WebAssembly core ----
+  // src/nginx/errorlog/wasm/scan.ts turns each such line into a record of offsets and interned ids; the code
+  // below counts exactly what addLine would count for the line (a differential test holds the two together).
 
-  private readonly useScanner: boolean;
-  private readonly scanner = new BlockScanner();
-  private readonly spans = new LineSpans();
-  /** Finds "upstream", the marker of nearly every interesting line, once per block rather than per line. */
-  private readonly upstreamFinder = new MarkerFinder(["upstream"]);
+  private readonly wasm: WasmErrorScanner | null;
+  private readonly windowed: boolean;
   private readonly classCounters = new Map<string, ClassCounter>();
   private lastTimeKey = -1;
   private lastWindowKey = -1;
   private lastWindowOut = false;
+  /** By interned id: the message's classification, the text of servers and hosts, the peer's entry. */
+  private readonly wmsgs: Array<KnownMessage | undefined> = [];
+  private readonly wtext: Array<string | undefined> = [];
+  private readonly wpeers: Array<FastPeer | undefined> = [];
+  private readonly fastPeers = new Map<string, FastPeer>();
+  private readonly serverRun: Run = { key: null, n: 0 };
+  private readonly hostRun: Run = { key: null, n: 0 };
+  private readonly minuteRun: Run = { key: null, n: 0 };
 
   private counted(e: KnownMessage): ClassCounter {
     if (e.counter === null) e.counter = this.counterOf(e.c.class);
@@ -420,15 +416,6 @@ export class ErrorLogAccumulator {
     }
     return ctr;
   }
-
-  /** Direct-mapped cache of messages by a cheap hash; entries are verified by content before use. */
-  private readonly known: Array<KnownMessage | undefined> = new Array(1024);
-  private readonly fastPeers = new Map<string, FastPeer>();
-  /** Direct-mapped cache of peers by a cheap hash, verified by content. */
-  private readonly peerTable: Array<FastPeer | undefined> = new Array(64);
-  private readonly serverRun: Run = { key: null, n: 0 };
-  private readonly hostRun: Run = { key: null, n: 0 };
-  private readonly minuteRun: Run = { key: null, n: 0 };
 
   /** Adds the counts held back by the run and class counters (before results are read or merged). */
   private flushRuns(): void {
@@ -462,24 +449,8 @@ export class ErrorLogAccumulator {
     run.n = 1;
   }
 
-  /** Counts the context value [s, e) of `t` in `m` through `run` (no substring when it repeats). */
-  private runSpan(run: Run, m: Map<string, number>, t: string, s: number, e: number): void {
-    const k = run.key;
-    if (k !== null && k.length === e - s && t.startsWith(k, s)) {
-      run.n++;
-      return;
-    }
-    if (k !== null && run.n > 0) this.bump(m, k, run.n);
-    run.key = copyOf(t.slice(s, e));
-    run.n = 1;
-  }
-
-  /** Feeds a decoded block of whole lines; returns the number of lines it held. */
+  /** Feeds a decoded block of whole lines through addLine; returns the number of lines it held. */
   addText(text: string, file: string, firstLine: number): number {
-    if (this.useScanner) {
-      this.scanner.reset(text);
-      this.upstreamFinder.reset(text);
-    }
     let n = 0;
     let i = 0;
     while (i < text.length) {
@@ -488,64 +459,86 @@ export class ErrorLogAccumulator {
       let k = j;
       if (k > i && text.charCodeAt(k - 1) === 0x0d) k--;
       n++;
-      if (!this.useScanner || k - i > SCAN_MAX_LINE || !this.addFast(text, i, k, file, firstLine + n))
-        this.addLine(
-          k - i > SCAN_MAX_LINE ? text.slice(i, i + SCAN_MAX_LINE) : text.slice(i, k),
-          file,
-          firstLine + n,
-        );
+      this.addLine(
+        k - i > MAX_LINE_CHARS ? text.slice(i, i + MAX_LINE_CHARS) : text.slice(i, k),
+        file,
+        firstLine + n,
+      );
       i = j + 1;
     }
     return n;
   }
 
-  /**
-   * The fast path for the line [i, k): true when it was counted, false when the caller must use addLine.
-   * It counts exactly what addLine would.
-   */
-  private addFast(t: string, i: number, k: number, file: string, lineNo: number): boolean {
-    if (this.upstreamFinder.find(0, i) >= k) {
-      // No "upstream": usually a line about something else, counted as addLine counts it; the rare
-      // interesting ones (descriptor limits, resolver, FastCGI…) go to addLine.
-      const text = t.slice(i, k);
-      if (interesting(text)) return false;
-      if (i < k && t.charCodeAt(i) >= 0x30 && t.charCodeAt(i) <= 0x39 && text.includes(" [")) {
-        this.lines++;
-        this.bump(this.byClass, "not-upstream");
-        return true;
+  /** Feeds a block of whole lines as bytes (the fast path when the scanner core is loaded). */
+  addBytes(block: Buffer, file: string, firstLine: number): number {
+    const w = this.wasm;
+    // ASCII (nearly every error log) decodes as latin1 at twice the speed, to the same string.
+    const enc: BufferEncoding = isAscii(block) ? "latin1" : "utf8";
+    if (w === null || block.length > w.capacity) return this.addText(block.toString(enc), file, firstLine);
+    w.bytes.set(block, 0);
+    const ints = w.ints;
+    let n = 0;
+    let from = 0;
+    while (from < block.length) {
+      const count = w.scan(block.length, from);
+      for (let r = 0; r < count; r++) {
+        const b = w.recordBase + r * w.recordInts;
+        n++;
+        if (ints[b] === 1) this.addRecord(ints, b, block, enc, file, firstLine + n);
+        else {
+          const text = block.toString(enc, ints[b + 1], ints[b + 2]);
+          this.addLine(
+            text.length > MAX_LINE_CHARS ? text.slice(0, MAX_LINE_CHARS) : text,
+            file,
+            firstLine + n,
+          );
+        }
       }
-      return false;
+      from = w.nextLine();
     }
-    const sp = this.spans;
-    if (!this.scanner.scan(i, k, sp)) return false;
+    return n;
+  }
+
+  /** Counts one scanned line from its record at ints[b…] (layout in src/nginx/errorlog/wasm/scan.ts). */
+  private addRecord(
+    ints: Int32Array,
+    b: number,
+    block: Buffer,
+    enc: BufferEncoding,
+    file: string,
+    lineNo: number,
+  ): void {
     this.lines++;
-    if (this.opts.since !== undefined || this.opts.until !== undefined) {
-      if (sp.timeKey !== this.lastWindowKey) {
-        const ms = this.timeMs(t.slice(i, i + 19));
-        this.lastWindowKey = sp.timeKey;
+    const ls = ints[b + 1] as number;
+    const timeKey = (ints[b + 8] as number) * 1e6 + (ints[b + 9] as number);
+    if (this.windowed) {
+      if (timeKey !== this.lastWindowKey) {
+        const ms = this.timeMs(block.toString("latin1", ls, ls + 19));
+        this.lastWindowKey = timeKey;
         this.lastWindowOut =
           (this.opts.since !== undefined && ms < this.opts.since) ||
           (this.opts.until !== undefined && ms >= this.opts.until);
       }
       if (this.lastWindowOut) {
         this.outOfWindow++;
-        return true;
+        return;
       }
     }
-    const e = this.classifySpans(t, sp);
+    const mid = ints[b + 3] as number;
+    const e = this.wmsgs[mid] ?? this.knownMessage(ints, b, block, enc, mid);
     const c = e.c;
     if (!e.failure) {
       if (c.class !== "not-upstream") this.bump(this.notes, c.detail ?? c.class);
       else this.counted(e).n++;
-      return true;
+      return;
     }
     const ctr = this.counted(e);
     ctr.n++;
     this.upstreamErrors++;
     // Time: one conversion per distinct second.
-    if (sp.timeKey !== this.lastTimeKey) {
-      this.lastTimeKey = sp.timeKey;
-      this.lastIsoRaw = copyOf(t.slice(i, i + 19));
+    if (timeKey !== this.lastTimeKey) {
+      this.lastTimeKey = timeKey;
+      this.lastIsoRaw = block.toString("latin1", ls, ls + 19);
       this.lastIso = isoLocal(this.lastIsoRaw);
       this.lastMinute = this.lastIso.slice(0, 16);
       if (this.first === null || this.lastIso < this.first) this.first = this.lastIso;
@@ -553,119 +546,101 @@ export class ErrorLogAccumulator {
     }
     const iso = this.lastIso;
     this.runKey(this.minuteRun, this.minutes, this.lastMinute);
-    const mk = this.sample.set(t, i, k, file, lineNo);
+    const mk = this.sample.set(block, enc, ls, ints[b + 2] as number, file, lineNo);
     if (!ctr.samplesFull) {
       const cs = this.samples.get(c.class);
       if (!cs) this.samples.set(c.class, [mk.get()]);
       else if (cs.length < this.maxSamples) cs.push(mk.get());
       else ctr.samplesFull = true;
     }
-    const ss = sp.ctxStart[K_SERVER] as number;
-    const se = sp.ctxEnd[K_SERVER] as number;
-    if (ss >= 0 && se > ss) this.runSpan(this.serverRun, this.servers, t, ss, se);
-    const hs = sp.ctxStart[K_HOST] as number;
-    const he = sp.ctxEnd[K_HOST] as number;
-    if (hs >= 0 && he > hs) this.runSpan(this.hostRun, this.hosts, t, hs, he);
+    const server = this.idText(ints, b + 4, b + 16, block, enc);
+    if (server) this.runKey(this.serverRun, this.servers, server);
+    const host = this.idText(ints, b + 5, b + 18, block, enc);
+    if (host) this.runKey(this.hostRun, this.hosts, host);
     const noPeer = c.class === "no-live-upstreams" || c.class === "dns-failure" || c.class === "no-resolver";
-    const hasPeer = sp.upstreamKind !== 0 && (!noPeer || c.class === "no-live-upstreams");
-    const fp = this.fastPeer(t, hasPeer, sp);
+    const hasPeer = !noPeer || c.class === "no-live-upstreams";
+    const upRaw = () => block.toString(enc, ints[b + 14], ints[b + 15]);
+    let fp: FastPeer;
+    if (hasPeer) {
+      const pid = ints[b + 6] as number;
+      fp = this.wpeers[pid] ?? this.fastPeerOf(block.toString(enc, ints[b + 20], ints[b + 21]), upRaw());
+      this.wpeers[pid] = fp;
+    } else fp = this.fastPeerOf("(none)", upRaw());
     if (fp.summary) this.countPeer(fp.summary, c, iso, mk);
     let g = fp.groups.get(c.class);
     if (!g) {
-      const peerKey = hasPeer ? t.slice(sp.peerStart, sp.peerEnd) : "(none)";
-      const us = sp.ctxStart[K_UPSTREAM] as number;
-      const raw = us >= 0 ? t.slice(us, sp.ctxEnd[K_UPSTREAM]) : null;
+      const peerKey = fp.key;
+      const raw = upRaw();
       g = this.group(c.class, peerKey, () => ({
         peer: hasPeer && !noPeer ? peerKey : null,
         upstream: raw,
         group: hasPeer && noPeer ? peerKey : null,
-        server: ss >= 0 ? t.slice(ss, se) : null,
-        host: hs >= 0 ? t.slice(hs, he) : null,
+        server,
+        host,
       }));
-      if (!g) return true;
+      if (!g) return;
       fp.groups.set(c.class, g);
     }
     this.countGroup(g, iso, mk);
     if (g.uriSet.size < 5) {
-      const rs = sp.ctxStart[K_REQUEST] as number;
-      const uri = rs >= 0 ? parseRequestLine(t.slice(rs, sp.ctxEnd[K_REQUEST]))?.uri : undefined;
+      const rs = ints[b + 12] as number;
+      const uri = rs >= 0 ? parseRequestLine(block.toString(enc, rs, ints[b + 13]))?.uri : undefined;
       if (uri && !g.uriSet.has(uri)) g.uriSet.add(uri);
     }
-    if (g.detailSet.size < 5) {
-      const detail = detailOf(c, t.slice(sp.msgStart, sp.msgEnd));
+    if (g.detailSet.size < 5 && (c.detail !== null || hasMessageDetail(c))) {
+      const detail = detailOf(c, block.toString(enc, ints[b + 10], ints[b + 11]));
       if (detail) g.detailSet.add(detail);
     }
-    return true;
   }
 
-  /** The peer entry of the line: its upstream's peer, or "(none)" for classes that name no peer. */
-  private fastPeer(t: string, hasPeer: boolean, sp: LineSpans): FastPeer {
-    if (!hasPeer) return this.fastPeerOf("(none)", t, sp);
-    const s = sp.peerStart;
-    const len = sp.peerEnd - s;
-    const h =
-      (len * 7 + t.charCodeAt(sp.peerEnd - 1) * 5 + t.charCodeAt(sp.peerEnd - 2) * 3 + t.charCodeAt(s + 1)) &
-      63;
-    const e = this.peerTable[h];
-    if (e !== undefined && e.key.length === len && t.startsWith(e.key, s)) return e;
-    const fp = this.fastPeerOf(t.slice(s, sp.peerEnd), t, sp);
-    this.peerTable[h] = fp;
-    return fp;
+  /** The text of an interned context value (ints[idAt] is its id, -1 when absent; its span at spanAt). */
+  private idText(
+    ints: Int32Array,
+    idAt: number,
+    spanAt: number,
+    block: Buffer,
+    enc: BufferEncoding,
+  ): string | null {
+    const id = ints[idAt] as number;
+    if (id < 0) return null;
+    let s = this.wtext[id];
+    if (s === undefined) {
+      s = block.toString(enc, ints[spanAt], ints[spanAt + 1]);
+      this.wtext[id] = s;
+    }
+    return s;
   }
 
-  private fastPeerOf(key: string, t: string, sp: LineSpans): FastPeer {
+  /** The peer entry for a key (the same entry for every line that names the peer). */
+  private fastPeerOf(key: string, upstreamRaw: string): FastPeer {
     let fp = this.fastPeers.get(key);
     if (!fp) {
-      const us = sp.ctxStart[K_UPSTREAM] as number;
-      const module = us >= 0 ? parseUpstream(t.slice(us, sp.ctxEnd[K_UPSTREAM]), false).module : null;
-      const k = copyOf(key);
-      fp = { key: k, summary: this.peerSummary(k, module), groups: new Map() };
-      if (this.fastPeers.size < this.maxKeys) this.fastPeers.set(k, fp);
+      const module = parseUpstream(upstreamRaw, false).module;
+      fp = { key, summary: this.peerSummary(key, module), groups: new Map() };
+      if (this.fastPeers.size < this.maxKeys) this.fastPeers.set(key, fp);
     }
     return fp;
   }
 
-  /** Classification of the scanned line's message, from the content-checked cache or classify(). */
-  private classifySpans(t: string, sp: LineSpans): KnownMessage {
-    const ms = sp.msgStart;
-    const len = sp.msgEnd - ms;
-    const h =
-      (len * 31 +
-        t.charCodeAt(ms) * 7 +
-        t.charCodeAt(ms + (len >> 1)) * 13 +
-        t.charCodeAt(sp.msgEnd - 1) * 3 +
-        sp.upstreamKind * 101 +
-        sp.level.length) &
-      1023;
-    const e = this.known[h];
-    if (
-      e !== undefined &&
-      e.text.length === len &&
-      e.level === sp.level &&
-      e.upstreamKind === sp.upstreamKind &&
-      t.startsWith(e.text, ms)
-    )
-      return e;
-    const text = copyOf(t.slice(ms, sp.msgEnd));
-    const us = sp.ctxStart[K_UPSTREAM] as number;
+  /** Classifies a message seen for the first time (its id is new to this accumulator). */
+  private knownMessage(
+    ints: Int32Array,
+    b: number,
+    block: Buffer,
+    enc: BufferEncoding,
+    id: number,
+  ): KnownMessage {
+    const level = WASM_LEVELS[ints[b + 22] as number] as ErrorLevel;
     const line: ErrorLine = {
       ...BLANK_LINE,
-      level: sp.level,
+      level,
       connection: 0,
-      message: text,
-      upstream: us >= 0 ? parseUpstream(t.slice(us, sp.ctxEnd[K_UPSTREAM]), false) : null,
+      message: block.toString(enc, ints[b + 10], ints[b + 11]),
+      upstream: parseUpstream(block.toString(enc, ints[b + 14], ints[b + 15]), false),
     };
     const c = this.classifyCached(line);
-    const failure = isFailure(c);
-    const known: KnownMessage = {
-      text,
-      level: sp.level,
-      upstreamKind: sp.upstreamKind,
-      c,
-      failure,
-      counter: null,
-    };
-    this.known[h] = known;
+    const known: KnownMessage = { c, failure: isFailure(c), counter: null };
+    this.wmsgs[id] = known;
     return known;
   }
 
@@ -694,7 +669,7 @@ export class ErrorLogAccumulator {
   merge(o: ErrorLogState, lineOffset = 0): void {
     this.flushRuns();
     this.fastPeers.clear();
-    this.peerTable.fill(undefined);
+    this.wpeers.length = 0;
     this.lines += o.lines;
     this.unparsed += o.unparsed;
     this.outOfWindow += o.outOfWindow;
@@ -803,21 +778,29 @@ export function addErrorBlock(
   file: string,
   firstLine: number,
 ): number {
-  // ASCII (nearly every error log) decodes as latin1 at twice the speed, to the same string.
-  return acc.addText(block.toString(isAscii(block) ? "latin1" : "utf8"), file, firstLine);
+  return acc.addBytes(block, file, firstLine);
 }
+
+/** Lines longer than this (characters) are cut before parsing. */
+const MAX_LINE_CHARS = 65536;
+
+/** Level names in the order of the scanner core's level index. */
+const WASM_LEVELS = ["warn", "crit", "info", "error", "alert", "emerg", "debug", "notice"];
 
 /** One reusable holder per accumulator: no closure or object per line when no sample is taken. */
 class SampleSource {
-  private t = "";
+  private src: string | Buffer = "";
+  private enc: BufferEncoding = "utf8";
   private i = 0;
   private k = 0;
   private file = "";
   private line = 0;
   private made: Sample | null = null;
 
-  set(t: string, i: number, k: number, file: string, line: number): this {
-    this.t = t;
+  /** The line [i, k) of a string, or of a buffer decoded with `enc`. */
+  set(src: string | Buffer, enc: BufferEncoding, i: number, k: number, file: string, line: number): this {
+    this.src = src;
+    this.enc = enc;
     this.i = i;
     this.k = k;
     this.file = file;
@@ -828,20 +811,26 @@ class SampleSource {
 
   get(): Sample {
     if (this.made === null) {
-      const n = this.k - this.i;
-      const text =
-        n > 2000 ? `${this.t.slice(this.i, this.i + 2000)}…` : copyOf(this.t.slice(this.i, this.k));
-      this.made = { text, file: this.file, line: this.line };
+      const s = this.src;
+      const text = typeof s === "string" ? s.slice(this.i, this.k) : s.toString(this.enc, this.i, this.k);
+      this.made = {
+        text: text.length > 2000 ? `${text.slice(0, 2000)}…` : text,
+        file: this.file,
+        line: this.line,
+      };
     }
     return this.made;
   }
 }
 
+/** Classes whose groups keep the message itself as detail (what the backend or the TLS library said). */
+function hasMessageDetail(c: Classification): boolean {
+  return c.class === "fastcgi-stderr" || c.class.startsWith("tls");
+}
+
 /** What a group keeps as "detail" of a line: the class's detail, or the message for stderr and TLS lines. */
 function detailOf(c: Classification, message: string): string | null {
-  return (
-    c.detail ?? (c.class === "fastcgi-stderr" || c.class.startsWith("tls") ? message.slice(0, 200) : null)
-  );
+  return c.detail ?? (hasMessageDetail(c) ? message.slice(0, 200) : null);
 }
 
 const BLANK_LINE: ErrorLine = {

@@ -199,8 +199,12 @@ export async function* lineBlocks(spec: string, opts: ReadOptions = {}): AsyncGe
       }
       continue;
     }
-    const head = chunk.subarray(0, last + 1);
-    yield carry ? Buffer.concat([carry, head]) : head;
+    if (carry) {
+      // Complete the carried line on its own rather than copying the whole chunk behind it.
+      const first = chunk.indexOf(NL);
+      yield Buffer.concat([carry, chunk.subarray(0, first + 1)]);
+      if (first < last) yield chunk.subarray(first + 1, last + 1);
+    } else yield chunk.subarray(0, last + 1);
     carry = last + 1 < chunk.length ? chunk.subarray(last + 1) : null;
   }
   if (carry && carry.length > 0) yield carry;
