@@ -903,7 +903,7 @@ async function scanParallel(
     start: own.start,
     end: own.end,
     maxLineBytes: 1 << 20,
-    chunkBytes: 128 << 10,
+    chunkBytes: 1 << 20,
   }))
     line += addErrorBlock(mine, block, file, line);
   const states = [mine.toState(), ...(await Promise.all(workers))];
@@ -948,7 +948,7 @@ export async function summarizeErrorLogs(
     for await (const block of lineBlocks(file, {
       onWarning,
       maxLineBytes: 1 << 20,
-      chunkBytes: 128 << 10,
+      chunkBytes: 1 << 20,
       onProgress: (b) => {
         fileBytes = b;
         opts.onProgress?.(doneBytes + b);

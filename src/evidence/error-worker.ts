@@ -24,7 +24,7 @@ for await (const block of lineBlocks(d.file, {
   start: d.start,
   end: d.end,
   maxLineBytes: 1 << 20,
-  chunkBytes: 128 << 10,
+  chunkBytes: 1 << 20,
 }))
   line += addErrorBlock(acc, block, d.file, line);
 parentPort?.postMessage(acc.toState());
