@@ -30,30 +30,30 @@ await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/index.js"
 await build({ ...common, entryPoints: ["src/evidence/access-worker.ts"], outfile: "dist/access-worker.js" });
 await build({ ...common, entryPoints: ["src/evidence/error-worker.ts"], outfile: "dist/error-worker.js" });
 
-// The error-log scanner's WebAssembly core (src/nginx/errorlog/wasm/scan.ts, AssemblyScript). Its memory is laid
-// out by hand below 6.5 MiB; the compiler's own data goes above (--memoryBase), and the size is fixed.
+// The scanner cores (src/nginx/wasm/, AssemblyScript) in one WebAssembly module. Its memory is laid out by hand
+// (src/nginx/wasm/shared.ts) below 6.5625 MiB; the compiler's own data goes above (--memoryBase); fixed size.
 mkdirSync("dist", { recursive: true });
 const wasm = await asc.main(
   [
-    "src/nginx/errorlog/wasm/scan.ts",
+    "src/nginx/wasm/index.ts",
     "-O3",
     "--runtime",
     "stub",
     "--memoryBase",
-    String(6.5 * 2 ** 20),
+    String(6.5625 * 2 ** 20),
     "--initialMemory",
-    "106",
+    "107",
     "--maximumMemory",
-    "106",
+    "107",
     "--noAssert",
     "--enable",
     "simd",
     "--outFile",
-    "dist/errorlog-scan.wasm",
+    "dist/core.wasm",
   ],
   { stdout: process.stdout, stderr: process.stderr },
 );
 if (wasm.error) {
-  console.error(`build: the error-log scanner did not compile: ${wasm.error.message}`);
+  console.error(`build: the scanner cores did not compile: ${wasm.error.message}`);
   process.exit(1);
 }

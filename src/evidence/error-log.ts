@@ -18,9 +18,9 @@ import {
 } from "../nginx/errorlog/grammar.js";
 import { type Classification, classify, type ErrorClass } from "../nginx/errorlog/taxonomy.js";
 import { parseRequestLine } from "../nginx/logformat.js";
-import { loadWasmErrorScanner, type WasmErrorScanner } from "./errorlog-wasm.js";
 import { type InputWarning, isGzipFile, isStdin, lineBlocks, orderRotated, splitRanges } from "./input.js";
 import type { ErrorGroup, ErrorLogEvidence } from "./types.js";
+import { loadWasmCore, type WasmCore } from "./wasm-core.js";
 
 export interface ErrorLogOptions {
   /** Window in epoch ms (nginx's local time read in this machine's time zone). */
@@ -200,7 +200,7 @@ export class ErrorLogAccumulator {
   constructor(private readonly opts: ErrorLogOptions = {}) {
     this.maxSamples = opts.samples ?? 3;
     this.maxKeys = opts.maxKeys ?? 5000;
-    this.wasm = opts.scanner === false ? null : loadWasmErrorScanner();
+    this.wasm = opts.scanner === false ? null : loadWasmCore();
     this.windowed = opts.since !== undefined || opts.until !== undefined;
   }
 
@@ -383,10 +383,10 @@ export class ErrorLogAccumulator {
   private readonly sample = new SampleSource();
 
   // ---- Fast path: lines in nginx's plain layout, scanned by the WebAssembly core ----
-  // src/nginx/errorlog/wasm/scan.ts turns each such line into a record of offsets and interned ids; the code
+  // src/nginx/wasm/errorlog.ts turns each such line into a record of offsets and interned ids; the code
   // below counts exactly what addLine would count for the line (a differential test holds the two together).
 
-  private readonly wasm: WasmErrorScanner | null;
+  private readonly wasm: WasmCore | null;
   private readonly windowed: boolean;
   private readonly classCounters = new Map<string, ClassCounter>();
   private lastTimeKey = -1;
@@ -480,9 +480,10 @@ export class ErrorLogAccumulator {
     let n = 0;
     let from = 0;
     while (from < block.length) {
-      const count = w.scan(block.length, from);
+      const count = w.scanErrorLog(block.length, from);
+      const base = w.recordBase >> 2;
       for (let r = 0; r < count; r++) {
-        const b = w.recordBase + r * w.recordInts;
+        const b = base + r * w.errorRecordInts;
         n++;
         if (ints[b] === 1) this.addRecord(ints, b, block, enc, file, firstLine + n);
         else {
@@ -499,7 +500,7 @@ export class ErrorLogAccumulator {
     return n;
   }
 
-  /** Counts one scanned line from its record at ints[b…] (layout in src/nginx/errorlog/wasm/scan.ts). */
+  /** Counts one scanned line from its record at ints[b…] (layout in src/nginx/wasm/errorlog.ts). */
   private addRecord(
     ints: Int32Array,
     b: number,

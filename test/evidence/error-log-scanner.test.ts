@@ -1,11 +1,11 @@
-// The summariser's WebAssembly scanner core (src/nginx/errorlog/wasm/scan.ts, built by `npm run build`) against
+// The summariser's WebAssembly scanner core (src/nginx/wasm/errorlog.ts, built by `npm run build`) against
 // parseErrorLine: for every input the two paths must produce the same summary, in the same order.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ErrorLogAccumulator } from "../../src/evidence/error-log.js";
-import { loadWasmErrorScanner } from "../../src/evidence/errorlog-wasm.js";
+import { loadWasmCore } from "../../src/evidence/wasm-core.js";
 
 const corpus = readFileSync(join(import.meta.dirname, "../fixtures/errorlog/corpus.log"), "utf8")
   .trimEnd()
@@ -99,21 +99,21 @@ describe("error-log offset scanner", () => {
   });
 
   it("loads the scanner core (built into dist/ by npm run build)", () => {
-    expect(loadWasmErrorScanner(), "dist/errorlog-scan.wasm missing or not loadable").not.toBeNull();
+    expect(loadWasmCore(), "dist/core.wasm missing or not loadable").not.toBeNull();
   });
 
   it("takes most corpus lines on the fast path and declines the others", () => {
-    const w = loadWasmErrorScanner();
+    const w = loadWasmCore();
     if (!w) throw new Error("scanner core not loaded");
     const block = Buffer.from(`${corpus.join("\n")}\n`, "utf8");
     w.bytes.set(block, 0);
     let fast = 0;
     let total = 0;
     for (let from = 0; from < block.length; from = w.nextLine()) {
-      const n = w.scan(block.length, from);
+      const n = w.scanErrorLog(block.length, from);
       for (let r = 0; r < n; r++) {
         total++;
-        if (w.ints[w.recordBase + r * w.recordInts] === 1) fast++;
+        if (w.ints[(w.recordBase >> 2) + r * w.errorRecordInts] === 1) fast++;
       }
     }
     expect(total).toBe(corpus.length);

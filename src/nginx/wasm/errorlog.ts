@@ -1,4 +1,4 @@
-// AssemblyScript (compiled to WebAssembly by scripts/build.mjs; not TypeScript for tsc).
+// AssemblyScript (see shared.ts).
 //
 // The error-log summariser's hot loop. JavaScript copies a block of whole lines to offset 0 of this module's
 // memory and calls `scan`; for every line it writes one record: where the line is, and, for lines in nginx's
@@ -16,16 +16,14 @@
 // 12-13 request value, 14-15 upstream value, 16-17 server, 18-19 host, 20-21 peer, 22 level index
 // (warn crit info error alert emerg debug notice). Absent values: -1.
 
-const IN_CAP: i32 = 3 << 20;
-const REC_BASE: usize = 3 << 20;
+import { at, bytesAt, findByte, intern, isDigit, REC_BASE, REC_BYTES, setNextLine } from "./shared";
+
 const REC_INTS: i32 = 24;
-const MAX_REC: i32 = 16384;
-const TAB_BASE: usize = REC_BASE + <usize>(MAX_REC * REC_INTS * 4);
-const TAB_SLOTS: i32 = 1 << 15;
-const TAB_MASK: u32 = <u32>(TAB_SLOTS - 1);
-const MAX_IDS: i32 = (TAB_SLOTS * 3) >> 2;
-const ARENA_BASE: usize = TAB_BASE + <usize>(TAB_SLOTS * 16);
-const ARENA_CAP: usize = 3 << 19;
+const MAX_REC: i32 = <i32>(REC_BYTES / <usize>(REC_INTS * 4));
+
+export function errorRecordInts(): i32 {
+  return REC_INTS;
+}
 const MAX_LINE: i32 = 65536;
 const MAX_MESSAGE: i32 = 300;
 const MAX_OCC: i32 = 32;
@@ -40,57 +38,11 @@ const K_HOST: i32 = 5;
 const K_REFERRER: i32 = 6;
 const M_STREAM: i32 = 7;
 
-let arenaUsed: usize = 0;
-let ids: i32 = 0;
-let consumed: i32 = 0;
-
 // Scratch for one line: marker kinds and positions, context value spans.
 const occKind = new StaticArray<i32>(MAX_OCC);
 const occPos = new StaticArray<i32>(MAX_OCC);
 const ctxS = new StaticArray<i32>(7);
 const ctxE = new StaticArray<i32>(7);
-
-export function inputCapacity(): i32 {
-  return IN_CAP;
-}
-export function recordBase(): i32 {
-  return <i32>REC_BASE;
-}
-export function recordInts(): i32 {
-  return REC_INTS;
-}
-/** Offset of the first line the last `scan` call did not reach. */
-export function nextLine(): i32 {
-  return consumed;
-}
-
-@inline function at(p: i32): i32 {
-  return <i32>load<u8>(<usize>p);
-}
-
-@inline function isDigit(c: i32): bool {
-  return <u32>(c - 48) <= 9;
-}
-
-/** First index >= p of byte b before lim, or lim. */
-function findByte(p: i32, lim: i32, b: i32): i32 {
-  const vb = i8x16.splat(<i8>b);
-  while (p + 16 <= lim) {
-    const m = i8x16.bitmask(i8x16.eq(v128.load(<usize>p), vb));
-    if (m != 0) return p + ctz<i32>(m);
-    p += 16;
-  }
-  while (p < lim && at(p) != b) p++;
-  return p;
-}
-
-/** Whether the ASCII string `m` is at p (entirely before lim). */
-function bytesAt(p: i32, lim: i32, m: string): bool {
-  const n = m.length;
-  if (p + n > lim) return false;
-  for (let k = 0; k < n; k++) if (at(p + k) != <i32>m.charCodeAt(k)) return false;
-  return true;
-}
 
 /** Marker starting at the ", " at c, or -1; returns its length through markerLen. */
 let markerLen: i32 = 0;
@@ -133,48 +85,6 @@ function levelAt(p: i32, len: i32): i32 {
     if (bytesAt(p, p + 5, "debug")) return 6;
   } else if (len == 6) {
     if (bytesAt(p, p + 6, "notice")) return 7;
-  }
-  return -1;
-}
-
-function hashOf(kind: i32, s: i32, e: i32): u32 {
-  let h: u32 = 2166136261 ^ <u32>kind;
-  let p = s;
-  while (p + 4 <= e) {
-    h = (h ^ load<u32>(<usize>p)) * 16777619;
-    h ^= h >> 15;
-    p += 4;
-  }
-  while (p < e) {
-    h = (h ^ <u32>at(p)) * 16777619;
-    p++;
-  }
-  return h ^ (h >> 13);
-}
-
-/** The id of (kind, bytes [s, e)), added when new; -1 when the table or its arena is full. */
-function intern(kind: i32, s: i32, e: i32): i32 {
-  const n = e - s;
-  const h = hashOf(kind, s, e);
-  let slot = h & TAB_MASK;
-  const tag = (n << 8) | kind;
-  for (;;) {
-    const ent = TAB_BASE + (<usize>slot << 4);
-    const idPlus = load<i32>(ent, 12);
-    if (idPlus == 0) {
-      if (ids >= MAX_IDS || arenaUsed + <usize>n > ARENA_CAP) return -1;
-      const off = ARENA_BASE + arenaUsed;
-      memory.copy(off, <usize>s, <usize>n);
-      arenaUsed += <usize>n;
-      store<u32>(ent, h);
-      store<i32>(ent, <i32>off, 4);
-      store<i32>(ent, tag, 8);
-      store<i32>(ent, ++ids, 12);
-      return ids - 1;
-    }
-    if (load<u32>(ent) == h && load<i32>(ent, 8) == tag && memory.compare(<usize>load<i32>(ent, 4), <usize>s, <usize>n) == 0)
-      return idPlus - 1;
-    slot = (slot + 1) & TAB_MASK;
   }
   return -1;
 }
@@ -313,7 +223,7 @@ function line(i: i32, end: i32, rec: usize): void {
  * Scans the lines of the block [0, len) from `from` on, at most MAX_REC of them; returns how many records it
  * wrote. `nextLine()` then tells where to continue (len when the block is done).
  */
-export function scan(len: i32, from: i32): i32 {
+export function scanErrorLog(len: i32, from: i32): i32 {
   let i = from;
   let r = 0;
   while (i < len && r < MAX_REC) {
@@ -324,6 +234,6 @@ export function scan(len: i32, from: i32): i32 {
     r++;
     i = j + 1;
   }
-  consumed = i;
+  setNextLine(i);
   return r;
 }

@@ -1,22 +1,27 @@
 /**
- * Loads the error-log scanner's WebAssembly core (built from src/nginx/errorlog/wasm/scan.ts into
- * dist/errorlog-scan.wasm). One instance per thread; `null` when the file is missing or cannot be
- * instantiated, and the summariser then uses the JavaScript scanner.
+ * Loads the scanner cores (WebAssembly built from src/nginx/wasm/ into dist/core.wasm). One instance per
+ * accumulator (its own memory and intern table); `null` when the file is missing or cannot be instantiated,
+ * and the summarisers then read every line in JavaScript.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-export interface WasmErrorScanner {
+export interface WasmCore {
   /** Largest block (bytes) that fits the module's input area. */
   readonly capacity: number;
   /** The module's memory: blocks are copied to offset 0. */
   readonly bytes: Uint8Array;
-  /** The same memory as 32-bit integers: records start at `recordBase`, `recordInts` each. */
   readonly ints: Int32Array;
+  readonly doubles: Float64Array;
+  /** Byte offsets of the records and of the access-log format program. */
   readonly recordBase: number;
-  readonly recordInts: number;
+  readonly configBase: number;
+  readonly errorRecordInts: number;
+  readonly accessRecordDoubles: number;
+  readonly accessMaxVars: number;
   /** Scans the lines of the block [0, len) from byte `from`; returns the number of records written. */
-  scan(len: number, from: number): number;
+  scanErrorLog(len: number, from: number): number;
+  scanAccessLog(len: number, from: number): number;
   /** Where the last scan stopped (the block length when it reached the end). */
   nextLine(): number;
 }
@@ -30,11 +35,15 @@ const WA = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
 interface Exports {
   memory: { buffer: ArrayBuffer };
-  scan(len: number, from: number): number;
+  scanErrorLog(len: number, from: number): number;
+  scanAccessLog(len: number, from: number): number;
   nextLine(): number;
   inputCapacity(): number;
   recordBase(): number;
-  recordInts(): number;
+  configBase(): number;
+  errorRecordInts(): number;
+  accessRecordDoubles(): number;
+  accessMaxVars(): number;
 }
 
 let module: object | null | undefined;
@@ -44,7 +53,7 @@ function findModule(): object | null {
   module = null;
   if (!WA || process.env["BADGATEWAY_NO_WASM"] === "1") return module;
   // Next to the bundle (dist/), or, when running from sources (tests), in dist/ of the checkout.
-  for (const rel of ["./errorlog-scan.wasm", "../../dist/errorlog-scan.wasm"]) {
+  for (const rel of ["./core.wasm", "../../dist/core.wasm"]) {
     const path = fileURLToPath(new URL(rel, import.meta.url));
     if (!existsSync(path)) continue;
     try {
@@ -58,14 +67,14 @@ function findModule(): object | null {
 }
 
 /** A new scanner instance (its own memory and intern table), or null when WebAssembly is unavailable. */
-export function loadWasmErrorScanner(): WasmErrorScanner | null {
+export function loadWasmCore(): WasmCore | null {
   const mod = findModule();
   if (!mod || !WA) return null;
   try {
     const inst = new WA.Instance(mod, {
       env: {
         abort() {
-          throw new Error("error-log scanner: internal check failed");
+          throw new Error("scanner core: internal check failed");
         },
       },
     });
@@ -76,9 +85,14 @@ export function loadWasmErrorScanner(): WasmErrorScanner | null {
       capacity: x.inputCapacity(),
       bytes: new Uint8Array(buffer),
       ints: new Int32Array(buffer),
-      recordBase: x.recordBase() >> 2,
-      recordInts: x.recordInts(),
-      scan: x.scan,
+      doubles: new Float64Array(buffer),
+      recordBase: x.recordBase(),
+      configBase: x.configBase(),
+      errorRecordInts: x.errorRecordInts(),
+      accessRecordDoubles: x.accessRecordDoubles(),
+      accessMaxVars: x.accessMaxVars(),
+      scanErrorLog: x.scanErrorLog,
+      scanAccessLog: x.scanAccessLog,
       nextLine: x.nextLine,
     };
   } catch {
