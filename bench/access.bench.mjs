@@ -114,7 +114,8 @@ const rows = [
   ["mawk access-count.awk", mawk],
 ];
 let ga = null;
-if (spawnSync("sh", ["-c", "command -v goaccess"]).status === 0) {
+if (process.env.BENCH_NO_GOACCESS === "1") console.log("goaccess: skipped (BENCH_NO_GOACCESS=1)");
+else if (spawnSync("sh", ["-c", "command -v goaccess"]).status === 0) {
   const tmp = join(out, "goaccess.json");
   const limit = String(process.env.GOACCESS_TIMEOUT_S ?? 600);
   ga = timed("timeout", [

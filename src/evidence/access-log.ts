@@ -21,6 +21,7 @@ import {
 } from "../nginx/logformat.js";
 import { QuantileSketch, type SketchJSON } from "../nginx/sketch.js";
 import { type InputWarning, isGzipFile, isStdin, lineBlocks, orderRotated, splitRanges } from "./input.js";
+import { loadWasmCore, type WasmCore } from "./wasm-core.js";
 
 export interface AccessOptions {
   /** A format string, the args of a log_format directive, or "combined". Default combined. */
@@ -36,6 +37,11 @@ export interface AccessOptions {
   onWarning?: (w: InputWarning) => void;
   /** Plain files at least this big are scanned by worker threads (default PARALLEL_MIN_BYTES, 64 MiB). */
   parallelMinBytes?: number;
+  /**
+   * Split common lines in the WebAssembly core (default true; it is off with a custom locationOf). False
+   * reads every line in JavaScript: the differential test compares the two.
+   */
+  core?: boolean;
 }
 
 export interface Percentiles {
@@ -198,6 +204,13 @@ function pct(s: QuantileSketch): Percentiles {
 }
 
 const newGroup = () => new GroupAcc();
+
+function feed(g: GroupAcc, status: number, rt: number, reached: boolean, upTotal: number): void {
+  g.add(status);
+  if (reached) g.upstreamed++;
+  if (!Number.isNaN(rt)) g.request.add(rt);
+  if (!Number.isNaN(upTotal)) g.upstream.add(upTotal);
+}
 const newPeer = () => new PeerAcc();
 
 /** Mergeable accumulator: feed lines with `addLine`, combine with `merge`, finish with `result`. */
@@ -267,6 +280,141 @@ export class AccessAccumulator {
     this.ix = Object.fromEntries(names.map((n) => [n, this.fmt.indexOf(n)]));
     this.maxKeys = opts.maxKeys ?? 5000;
     this.locationOf = opts.locationOf ?? firstSegment;
+    this.core = opts.core === false || opts.locationOf ? null : this.setUpCore();
+  }
+
+  // ---- Fast path: lines split by the WebAssembly core (src/nginx/wasm/accesslog.ts) ----
+
+  private readonly core: WasmCore | null;
+  /** Groups and peers by the core's interned ids (resolved through key() once per id). */
+  private readonly hostById: Array<GroupAcc | undefined> = [];
+  private readonly locationById: Array<GroupAcc | undefined> = [];
+  private readonly peerById: Array<PeerAcc | undefined> = [];
+  private timeKind = -1;
+
+  /** A core loaded with this format's program, or null when the format does not fit it. */
+  private setUpCore(): WasmCore | null {
+    const { lead, seps, fixed, multi } = this.fmt.program;
+    const n = seps.length;
+    const literal = lead + seps.join("");
+    // The core compares bytes: literals must be one byte per character, and fit the config area.
+    if ([...literal].some((ch) => ch.charCodeAt(0) > 0xff) || literal.length > 60000) return null;
+    const w = loadWasmCore();
+    if (!w || n > w.accessMaxVars) return null;
+    const ix = this.ix;
+    const timeIx =
+      (ix["time_local"] as number) >= 0
+        ? (ix["time_local"] as number)
+        : (ix["time_iso8601"] as number) >= 0
+          ? (ix["time_iso8601"] as number)
+          : (ix["msec"] as number);
+    this.timeKind =
+      timeIx < 0 ? -1 : (ix["time_local"] as number) >= 0 ? 0 : (ix["time_iso8601"] as number) >= 0 ? 1 : 2;
+    const cfg = new Int32Array(w.bytes.buffer, w.configBase, 16 + 4 * w.accessMaxVars);
+    cfg.set([
+      n,
+      this.escapeMode === "json" ? 1 : 0,
+      lead.length,
+      timeIx,
+      ix["status"] as number,
+      ix["request_time"] as number,
+      ix["request"] as number,
+      this.hostIndex(),
+      ix["upstream_addr"] as number,
+      ix["upstream_status"] as number,
+      ix["upstream_response_time"] as number,
+      ix["upstream_header_time"] as number,
+      ix["upstream_connect_time"] as number,
+    ]);
+    let off = lead.length;
+    for (let k = 0; k < n; k++) {
+      const sep = seps[k] as string;
+      cfg.set([off, sep.length, fixed[k] as number, multi[k] ? 1 : 0], 16 + 4 * k);
+      off += sep.length;
+    }
+    w.bytes.set(Buffer.from(literal, "latin1"), w.configBase + 4096);
+    return w;
+  }
+
+  /** Feeds a block of whole lines as bytes: through the core when there is one, else line by line. */
+  addBytes(block: Buffer): void {
+    const w = this.core;
+    if (w === null || block.length > w.capacity) {
+      addBlockText(this, block);
+      return;
+    }
+    w.bytes.set(block, 0);
+    const d = w.doubles;
+    const base = w.recordBase >> 3;
+    let from = 0;
+    while (from < block.length) {
+      const count = w.scanAccessLog(block.length, from);
+      for (let r = 0; r < count; r++) {
+        const b = base + r * w.accessRecordDoubles;
+        const st = d[b];
+        if (st === 1) this.addRecord(d, b, block);
+        else if (st === 0) this.addLine(block.toString("latin1", d[b + 1], d[b + 2]));
+      }
+      from = w.nextLine();
+    }
+  }
+
+  /** Counts one line from its record at d[b…] exactly as addLine would (layout in accesslog.ts). */
+  private addRecord(d: Float64Array, b: number, block: Buffer): void {
+    this.lines++;
+    let t = Number.NaN;
+    if (this.timeKind >= 0) {
+      if (d[b + 3] === 1) t = this.lastTimeMs;
+      else {
+        const raw = block.toString("latin1", d[b + 4], d[b + 5]);
+        t =
+          this.timeKind === 0
+            ? parseTimeLocal(raw)
+            : this.timeKind === 1
+              ? parseTimeIso(raw)
+              : parseMsec(raw);
+        this.lastTimeRaw = raw;
+        this.lastTimeMs = t;
+      }
+    }
+    if (!this.admit(t)) return;
+    const status = d[b + 6] as number;
+    const rt = d[b + 7] as number;
+    const pid = d[b + 14] as number;
+    let upTotal = Number.NaN;
+    if (pid >= 0) {
+      let acc = this.peerById[pid];
+      if (acc === undefined) {
+        acc = this.key(this.peers, block.toString("latin1", d[b + 15], d[b + 16]), newPeer);
+        this.peerById[pid] = acc;
+      }
+      acc.add(d[b + 17] as number);
+      const r = d[b + 18] as number;
+      if (!Number.isNaN(r)) acc.response.add(r);
+      if ((this.ix["upstream_header_time"] as number) >= 0) acc.header.add(d[b + 19] as number);
+      if ((this.ix["upstream_connect_time"] as number) >= 0) acc.connect.add(d[b + 20] as number);
+      upTotal = r;
+    }
+    let host: GroupAcc | null = null;
+    const hid = d[b + 8] as number;
+    if (hid >= 0) {
+      host = this.hostById[hid] ?? null;
+      if (host === null) {
+        const raw = block.toString("latin1", d[b + 9], d[b + 10]);
+        host = this.key(this.hosts, this.fmt.unescape(raw), newGroup);
+        this.hostById[hid] = host;
+      }
+    }
+    let loc: GroupAcc | null = null;
+    const lid = d[b + 11] as number;
+    if (lid >= 0) {
+      loc = this.locationById[lid] ?? null;
+      if (loc === null) {
+        loc = this.key(this.locations, block.toString("latin1", d[b + 12], d[b + 13]), newGroup);
+        this.locationById[lid] = loc;
+      }
+    }
+    this.tally(t, status, rt, pid >= 0, upTotal, host, loc);
   }
 
   private hostIx: number | undefined;
@@ -328,18 +476,7 @@ export class AccessAccumulator {
     }
     const ix = this.ix;
     const t = this.time();
-    if (!Number.isNaN(t)) {
-      if (
-        (this.opts.since !== undefined && t < this.opts.since) ||
-        (this.opts.until !== undefined && t >= this.opts.until)
-      ) {
-        this.outOfWindow++;
-        return;
-      }
-      if (t < this.first) this.first = t;
-      if (t > this.last) this.last = t;
-    }
-    this.matched++;
+    if (!this.admit(t)) return;
     const si = ix["status"] as number;
     const status = si >= 0 ? toInt(v[si] as string) : 0;
     const reqTime = ix["request_time"] as number;
@@ -356,16 +493,10 @@ export class AccessAccumulator {
         upTotal = this.addPeers(addr);
       }
     }
-    const feed = (g: GroupAcc) => {
-      g.add(status);
-      if (reached) g.upstreamed++;
-      if (!Number.isNaN(rt)) g.request.add(rt);
-      if (!Number.isNaN(upTotal)) g.upstream.add(upTotal);
-    };
-    feed(this.totals);
     const hi = this.hostIndex();
-    if (hi >= 0) feed(this.key(this.hosts, this.fmt.unescape(v[hi] as string), newGroup));
+    const host = hi >= 0 ? this.key(this.hosts, this.fmt.unescape(v[hi] as string), newGroup) : null;
     const qi = ix["request"] as number;
+    let locGroup: GroupAcc | null = null;
     if (qi >= 0) {
       const raw = v[qi] as string;
       let loc: string | null = null;
@@ -374,8 +505,41 @@ export class AccessAccumulator {
         const r = parseRequestLine(raw.indexOf("\\") < 0 ? raw : this.fmt.unescape(raw));
         loc = r ? this.locationOf(r.uri) : "(bad request)";
       }
-      feed(this.key(this.locations, loc, newGroup));
+      locGroup = this.key(this.locations, loc, newGroup);
     }
+    this.tally(t, status, rt, reached, upTotal, host, locGroup);
+  }
+
+  /** The window test for a split line, and its time span; false when the line is out of the window. */
+  private admit(t: number): boolean {
+    if (!Number.isNaN(t)) {
+      if (
+        (this.opts.since !== undefined && t < this.opts.since) ||
+        (this.opts.until !== undefined && t >= this.opts.until)
+      ) {
+        this.outOfWindow++;
+        return false;
+      }
+      if (t < this.first) this.first = t;
+      if (t > this.last) this.last = t;
+    }
+    this.matched++;
+    return true;
+  }
+
+  /** Counts an admitted line in the totals, its host, its location and its minute. */
+  private tally(
+    t: number,
+    status: number,
+    rt: number,
+    reached: boolean,
+    upTotal: number,
+    host: GroupAcc | null,
+    loc: GroupAcc | null,
+  ): void {
+    feed(this.totals, status, rt, reached, upTotal);
+    if (host) feed(host, status, rt, reached, upTotal);
+    if (loc) feed(loc, status, rt, reached, upTotal);
     if (!Number.isNaN(t)) {
       const m = Math.floor(t / 60000);
       let c = this.minutes.get(m);
@@ -657,8 +821,13 @@ export function resolveFormat(format: string | string[] | undefined): string {
   return text === "combined" ? COMBINED_FORMAT : text;
 }
 
-/** Feeds whole-line blocks into an accumulator (latin1 decoding: one char per byte; unescape restores UTF-8). */
+/** Feeds a block of whole lines into an accumulator (through the WebAssembly core when it is loaded). */
 export function addBlock(acc: AccessAccumulator, block: Buffer): void {
+  acc.addBytes(block);
+}
+
+/** Line by line in JavaScript (latin1 decoding: one char per byte; unescape restores UTF-8). */
+function addBlockText(acc: AccessAccumulator, block: Buffer): void {
   const s = block.toString("latin1");
   let i = 0;
   while (i < s.length) {

@@ -23,6 +23,16 @@ export interface CompiledLogFormat {
   /** Variable names in order of appearance (a variable used twice appears twice). */
   readonly vars: readonly string[];
   readonly escape: LogEscape;
+  /**
+   * What `split` works from, for a splitter elsewhere (the WebAssembly core): the literal before the first
+   * variable, the literal after each variable, fixed widths ($time_local…) and multi-value variables.
+   */
+  readonly program: {
+    readonly lead: string;
+    readonly seps: readonly string[];
+    readonly fixed: readonly number[];
+    readonly multi: readonly boolean[];
+  };
   /** Index of the first occurrence of a variable in the value array, or -1. */
   indexOf(name: string): number;
   /**
@@ -159,6 +169,7 @@ export function compileLogFormat(spec: LogFormatSpec | string): CompiledLogForma
   return {
     vars: names,
     escape: esc,
+    program: { lead, seps, fixed, multi },
     indexOf: (name) => names.indexOf(name.toLowerCase()),
     split,
     parse(line) {
