@@ -286,6 +286,8 @@ export class AccessAccumulator {
   // ---- Fast path: lines split by the WebAssembly core (src/nginx/wasm/accesslog.ts) ----
 
   private readonly core: WasmCore | null;
+  /** Lines counted by the core (the rest went through split/addLine). */
+  coreLines = 0;
   /** Groups and peers by the core's interned ids (resolved through key() once per id). */
   private readonly hostById: Array<GroupAcc | undefined> = [];
   private readonly locationById: Array<GroupAcc | undefined> = [];
@@ -362,6 +364,7 @@ export class AccessAccumulator {
   /** Counts one line from its record at d[b…] exactly as addLine would (layout in accesslog.ts). */
   private addRecord(d: Float64Array, b: number, block: Buffer): void {
     this.lines++;
+    this.coreLines++;
     let t = Number.NaN;
     if (this.timeKind >= 0) {
       if (d[b + 3] === 1) t = this.lastTimeMs;

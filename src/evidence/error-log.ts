@@ -387,6 +387,8 @@ export class ErrorLogAccumulator {
   // below counts exactly what addLine would count for the line (a differential test holds the two together).
 
   private readonly wasm: WasmCore | null;
+  /** Lines counted from the core's records (the rest went through parseErrorLine). */
+  coreLines = 0;
   private readonly windowed: boolean;
   private readonly classCounters = new Map<string, ClassCounter>();
   private lastTimeKey = -1;
@@ -510,6 +512,7 @@ export class ErrorLogAccumulator {
     lineNo: number,
   ): void {
     this.lines++;
+    this.coreLines++;
     const ls = ints[b + 1] as number;
     const timeKey = (ints[b + 8] as number) * 1e6 + (ints[b + 9] as number);
     if (this.windowed) {

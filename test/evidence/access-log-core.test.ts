@@ -1,0 +1,146 @@
+// The access-log summariser's WebAssembly core (src/nginx/wasm/accesslog.ts, built by `npm run build`) against
+// the JavaScript path (CompiledLogFormat.split and addLine): for every input the two must give the same summary.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { AccessAccumulator } from "../../src/evidence/access-log.js";
+import { loadWasmCore } from "../../src/evidence/wasm-core.js";
+import { COMBINED_FORMAT, type LogEscape } from "../../src/nginx/logformat.js";
+
+const UPSTREAM_FORMAT = `${COMBINED_FORMAT} $upstream_addr $upstream_status $upstream_response_time $request_time`;
+const FORMATS: Array<{ format: string; escape: LogEscape }> = [
+  { format: UPSTREAM_FORMAT, escape: "default" },
+  { format: COMBINED_FORMAT, escape: "default" },
+  {
+    format:
+      '$remote_addr [$time_iso8601] $host "$request" $status $request_time ' +
+      'ua="$upstream_addr" us="$upstream_status" ut="$upstream_response_time" uh="$upstream_header_time" ' +
+      'uc="$upstream_connect_time"',
+    escape: "default",
+  },
+  {
+    format:
+      '{"t":"$msec","h":"$http_host","r":"$request","s":"$status","a":"$upstream_addr",' +
+      '"us":"$upstream_status","rt":"$upstream_response_time"}',
+    escape: "json",
+  },
+];
+
+let coreLines = 0;
+
+function summarise(lines: string[], format: string, esc: LogEscape, core: boolean) {
+  const acc = new AccessAccumulator(format, esc, { core, maxKeys: 6 });
+  for (let i = 0; i < lines.length; i += 5) {
+    const last = i + 5 >= lines.length;
+    acc.addBytes(Buffer.from(lines.slice(i, i + 5).join("\n") + (last ? "" : "\n"), "latin1"));
+  }
+  if (core) coreLines += acc.coreLines;
+  else expect(acc.coreLines).toBe(0);
+  return acc.result(["a.log"], []);
+}
+
+function expectSame(lines: string[], format: string, esc: LogEscape): void {
+  const fast = summarise(lines, format, esc, true);
+  const slow = summarise(lines, format, esc, false);
+  expect(fast).toEqual(slow);
+  expect(Object.keys(fast.byPeer)).toEqual(Object.keys(slow.byPeer));
+}
+
+/** Mostly values the core takes, sometimes ones it must leave to JavaScript. */
+function mostly<T>(common: T[], odd: T[]): fc.Arbitrary<T> {
+  return fc.oneof(
+    { arbitrary: fc.constantFrom(...common), weight: 6 },
+    { arbitrary: fc.constantFrom(...odd), weight: 1 },
+  );
+}
+const peer = mostly(
+  ["10.0.0.1:8080", "10.0.0.2:8080", "[fd00::3]:8080", "unix:/run/app.sock", "-"],
+  ["", "10.0.0.1:8080, 10.0.0.2:8080", "10.0.0.1:8080 : backend"],
+);
+const num = mostly(["0.012", "1.500", "60.001", "-", "0", "12"], ["", ".5", "1.2.3", "0.0001234567891234"]);
+const statusText = mostly(["200", "502", "504", "404", "500"], ["-", "", "20x", "99"]);
+const request = mostly(
+  ["GET /api/v1/orders?id=1 HTTP/1.1", "GET / HTTP/1.1", "POST /checkout/ HTTP/2.0", "GET /x#frag HTTP/1.1"],
+  ["GET /a\\x22b HTTP/1.1", "BAD", "-", "GET  /double-space HTTP/1.1", "GET /caf\u00e9/menu HTTP/1.1"],
+);
+const host = mostly(["shop.example.com", "api.example.com", "-"], ["caf\u00e9.example", "a\\x20b"]);
+
+const record = fc.record({
+  sec: fc.integer({ min: 0, max: 150 }),
+  peer,
+  status: statusText,
+  ustatus: statusText,
+  urt: num,
+  rt: num,
+  request,
+  host,
+  crlf: fc.boolean(),
+  cut: fc.oneof(
+    { arbitrary: fc.constant(undefined), weight: 6 },
+    { arbitrary: fc.integer({ min: 1, max: 40 }), weight: 1 },
+  ),
+});
+
+type Rec = typeof record extends fc.Arbitrary<infer T> ? T : never;
+
+function render(format: number, r: Rec): string {
+  const d = new Date(Date.UTC(2026, 10, 24, 10, 0, r.sec));
+  const local = `24/Nov/2026:10:${String(Math.floor(r.sec / 60)).padStart(2, "0")}:${String(r.sec % 60).padStart(2, "0")} +0000`;
+  let s: string;
+  switch (format) {
+    case 0:
+      s = `192.0.2.1 - - [${local}] "${r.request}" ${r.status} 512 "-" "curl/8" ${r.peer} ${r.ustatus} ${r.urt} ${r.rt}`;
+      break;
+    case 1:
+      s = `192.0.2.1 - - [${local}] "${r.request}" ${r.status} 512 "-" "curl/8"`;
+      break;
+    case 2:
+      s = `192.0.2.1 [${d.toISOString().slice(0, 19)}+00:00] ${r.host} "${r.request}" ${r.status} ${r.rt} ua="${r.peer}" us="${r.ustatus}" ut="${r.urt}" uh="${r.urt}" uc="${r.rt}"`;
+      break;
+    default:
+      s = `{"t":"${(d.getTime() / 1000).toFixed(3)}","h":"${r.host}","r":"${r.request}","s":"${r.status}","a":"${r.peer}","us":"${r.ustatus}","rt":"${r.urt}"}`;
+  }
+  if (r.cut !== undefined) s = s.slice(0, Math.max(0, s.length - r.cut));
+  return r.crlf ? `${s}\r` : s;
+}
+
+describe("access-log WebAssembly core", () => {
+  it("loads (built into dist/ by npm run build)", () => {
+    expect(loadWasmCore(), "dist/core.wasm missing or not loadable").not.toBeNull();
+  });
+
+  FORMATS.forEach(({ format, escape: esc }, fi) => {
+    it(`summarises generated lines exactly as the JavaScript path does (format ${fi + 1})`, () => {
+      coreLines = 0;
+      fc.assert(
+        fc.property(fc.array(record, { minLength: 1, maxLength: 40 }), (rs) => {
+          expectSame(
+            rs.map((r) => render(fi, r)),
+            format,
+            esc,
+          );
+        }),
+        { numRuns: 200 },
+      );
+      // The core took part (it counts the common lines itself).
+      expect(coreLines).toBeGreaterThan(500);
+    });
+  });
+
+  it("agrees on damaged lines (garbage, empty lines, NUL bytes, inserted separators)", () => {
+    const damage = fc.tuple(
+      record,
+      fc.integer({ min: 0, max: 200 }),
+      fc.constantFrom("", " ", '"', "\\", "\u0000", ", ", " : ", "\n", "[", "]", "\u00ff"),
+    );
+    fc.assert(
+      fc.property(fc.array(damage, { minLength: 1, maxLength: 30 }), (items) => {
+        const lines = items.map(([r, at, ins]) => {
+          const l = render(0, r);
+          return l.slice(0, at) + ins + l.slice(at);
+        });
+        expectSame(lines, UPSTREAM_FORMAT, "default");
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
