@@ -10,6 +10,7 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import {
+  blank,
   type ErrorLevel,
   type ErrorLine,
   errorTimeToMs,
@@ -636,10 +637,9 @@ export class ErrorLogAccumulator {
   ): KnownMessage {
     const level = WASM_LEVELS[ints[b + 22] as number] as ErrorLevel;
     const line: ErrorLine = {
-      ...BLANK_LINE,
+      ...blank(block.toString(enc, ints[b + 10], ints[b + 11]), null),
       level,
       connection: 0,
-      message: block.toString(enc, ints[b + 10], ints[b + 11]),
       upstream: parseUpstream(block.toString(enc, ints[b + 14], ints[b + 15]), false),
     };
     const c = this.classifyCached(line);
@@ -836,28 +836,6 @@ function hasMessageDetail(c: Classification): boolean {
 function detailOf(c: Classification, message: string): string | null {
   return c.detail ?? (hasMessageDetail(c) ? message.slice(0, 200) : null);
 }
-
-const BLANK_LINE: ErrorLine = {
-  time: null,
-  level: null,
-  pid: null,
-  tid: null,
-  connection: null,
-  message: "",
-  client: null,
-  server: null,
-  request: null,
-  requestRaw: null,
-  subrequest: null,
-  upstream: null,
-  host: null,
-  referrer: null,
-  stream: false,
-  confFile: null,
-  confLine: null,
-  prefix: null,
-  truncated: false,
-};
 
 /** Plain files at least this big are scanned by worker threads over byte ranges. */
 export const ERRORLOG_PARALLEL_MIN_BYTES = 32 << 20;

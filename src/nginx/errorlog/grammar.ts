@@ -78,7 +78,8 @@ const MODULE_OF_SCHEME: Record<string, UpstreamRef["module"]> = {
   memcached: "memcached",
 };
 
-function blank(message: string, prefix: ErrorLine["prefix"]): ErrorLine {
+/** An ErrorLine with only a message (and the prefix that was skipped) filled in. */
+export function blank(message: string, prefix: ErrorLine["prefix"]): ErrorLine {
   return {
     time: null,
     level: null,

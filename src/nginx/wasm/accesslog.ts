@@ -17,7 +17,7 @@
 // 11 location id, 12-13 location, 14 peer id (-1: not reached), 15-16 peer, 17 $upstream_status,
 // 18-20 response, header and connect times. Absent numbers are NaN.
 
-import { at, bytesAt, CFG_BASE, findByte, intern, isDigit, REC_BASE, REC_BYTES, setNextLine } from "./shared";
+import { at, bytesAt, CFG_BASE, findByte, intern, isDigit, REC_BYTES, eachLine } from "./shared";
 
 const ACCESS_REC: i32 = 24;
 const MAX_REC: i32 = <i32>(REC_BYTES / <usize>(ACCESS_REC * 8));
@@ -296,16 +296,5 @@ function line(s: i32, e: i32, rec: usize): void {
  * wrote. `nextLine()` then tells where to continue.
  */
 export function scanAccessLog(len: i32, from: i32): i32 {
-  let i = from;
-  let r = 0;
-  while (i < len && r < MAX_REC) {
-    const j = findByte(i, len, 0x0a);
-    let end = j;
-    if (end > i && at(end - 1) == 0x0d) end--;
-    line(i, end, REC_BASE + <usize>(r * ACCESS_REC * 8));
-    r++;
-    i = j + 1;
-  }
-  setNextLine(i);
-  return r;
+  return eachLine(len, from, ACCESS_REC * 8, MAX_REC, line);
 }

@@ -16,7 +16,7 @@
 // 12-13 request value, 14-15 upstream value, 16-17 server, 18-19 host, 20-21 peer, 22 level index
 // (warn crit info error alert emerg debug notice). Absent values: -1.
 
-import { at, bytesAt, findByte, intern, isDigit, REC_BASE, REC_BYTES, setNextLine } from "./shared";
+import { at, bytesAt, findByte, intern, isDigit, REC_BYTES, eachLine } from "./shared";
 
 const REC_INTS: i32 = 24;
 const MAX_REC: i32 = <i32>(REC_BYTES / <usize>(REC_INTS * 4));
@@ -224,16 +224,5 @@ function line(i: i32, end: i32, rec: usize): void {
  * wrote. `nextLine()` then tells where to continue (len when the block is done).
  */
 export function scanErrorLog(len: i32, from: i32): i32 {
-  let i = from;
-  let r = 0;
-  while (i < len && r < MAX_REC) {
-    const j = findByte(i, len, 0x0a);
-    let end = j;
-    if (end > i && at(end - 1) == 0x0d) end--;
-    line(i, end, REC_BASE + <usize>(r * REC_INTS * 4));
-    r++;
-    i = j + 1;
-  }
-  setNextLine(i);
-  return r;
+  return eachLine(len, from, REC_INTS * 4, MAX_REC, line);
 }

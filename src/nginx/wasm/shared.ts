@@ -33,9 +33,6 @@ export function configBase(): i32 {
 export function nextLine(): i32 {
   return consumed;
 }
-export function setNextLine(p: i32): void {
-  consumed = p;
-}
 
 @inline export function at(p: i32): i32 {
   return <i32>load<u8>(<usize>p);
@@ -109,4 +106,29 @@ export function intern(kind: i32, s: i32, e: i32): i32 {
     slot = (slot + 1) & TAB_MASK;
   }
   return -1;
+}
+
+/**
+ * Runs `each` on the lines of the block [0, len) from `from` on (line start, end without CR, record address),
+ * at most `maxRecords` of them; returns how many it ran. `nextLine()` then tells where to continue.
+ */
+export function eachLine(
+  len: i32,
+  from: i32,
+  recordBytes: i32,
+  maxRecords: i32,
+  each: (s: i32, e: i32, rec: usize) => void,
+): i32 {
+  let i = from;
+  let r = 0;
+  while (i < len && r < maxRecords) {
+    const j = findByte(i, len, 0x0a);
+    let end = j;
+    if (end > i && at(end - 1) == 0x0d) end--;
+    each(i, end, REC_BASE + <usize>(r * recordBytes));
+    r++;
+    i = j + 1;
+  }
+  consumed = i;
+  return r;
 }
