@@ -49,13 +49,13 @@ const MESSAGES = [
   "client closed connection while waiting for request",
   'open() "/srv/www/favicon.ico" failed (2: No such file or directory)',
   "an upstream response is buffered to a temporary file /var/cache/nginx/proxy_temp/1/00/0000000001 while reading upstream",
-  "connect() to unix:/run/php/php8.2-fpm.sock failed (2: No such file or directory) while connecting to upstream",
+  "connect() to unix:/srv/app/pool-a.socket failed (13: Permission denied) while connecting to upstream",
   "upstream server temporarily disabled while connecting to upstream",
 ];
 const UPSTREAMS = [
   "http://10.0.0.1:8080/api/v1/orders/1",
   "https://[fd00::3]:8443/",
-  "fastcgi://unix:/run/php/php8.2-fpm.sock:",
+  "fastcgi://unix:/srv/app/pool-a.sock:",
   "http://backend",
   "grpc://127.0.0.1:50051",
   "unix:/tmp/x",
