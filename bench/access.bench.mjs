@@ -6,6 +6,7 @@ import { createWriteStream, existsSync, statSync, writeFileSync } from "node:fs"
 import { cpus, freemem, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { rng, timed } from "./lib.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
@@ -15,18 +16,6 @@ const out = join(here, "out");
 const logPath = join(out, `access-${sizeMb}mb-${seed}.log`);
 const FORMAT =
   '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $upstream_addr $upstream_status $upstream_response_time $request_time';
-
-function rng(s) {
-  let x = s >>> 0;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 2 ** 32;
-  };
-}
 
 async function generate() {
   if (existsSync(logPath) && statSync(logPath).size >= sizeMb * 1e6 * 0.99) return;
@@ -77,18 +66,6 @@ async function generate() {
     if (!ws.write(buf)) await new Promise((res) => ws.once("drain", res));
   }
   await new Promise((res) => ws.end(res));
-}
-
-function timed(cmd, args, opts = {}) {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync("/usr/bin/time", ["-f", "%M", cmd, ...args], {
-    encoding: "utf8",
-    maxBuffer: 1 << 28,
-    ...opts,
-  });
-  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-  const rssKb = Number(r.stderr.trim().split("\n").pop());
-  return { secs, rssMb: rssKb / 1024, stdout: r.stdout, stderr: r.stderr, status: r.status };
 }
 
 await generate();

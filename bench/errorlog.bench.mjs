@@ -6,6 +6,7 @@ import { createWriteStream, existsSync, mkdirSync, statSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { rng, timed } from "./lib.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
@@ -13,18 +14,6 @@ const sizeMb = Number(process.env.BENCH_SIZE_MB ?? 1024);
 const seed = 20261124;
 const out = join(here, "out");
 const logPath = join(out, `error-${sizeMb}mb-${seed}.log`);
-
-function rng(s) {
-  let x = s >>> 0;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 2 ** 32;
-  };
-}
 
 // Message shapes as nginx writes them (see docs/error-log-messages.md), with their relative frequency.
 const KINDS = [
@@ -102,14 +91,6 @@ async function generate() {
     if (!ws.write(buf)) await new Promise((res) => ws.once("drain", res));
   }
   await new Promise((res) => ws.end(res));
-}
-
-function timed(cmd, args) {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync("/usr/bin/time", ["-f", "%M", cmd, ...args], { encoding: "utf8", maxBuffer: 1 << 28 });
-  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-  const rssKb = Number(r.stderr.trim().split("\n").pop());
-  return { secs, rssMb: rssKb / 1024, stdout: r.stdout, status: r.status };
 }
 
 await generate();
