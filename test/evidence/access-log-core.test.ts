@@ -144,3 +144,27 @@ describe("access-log WebAssembly core", () => {
     );
   });
 });
+
+describe("access-log core when its intern table is full", () => {
+  it("hands the lines it can no longer intern to JavaScript and the summary stays the same", () => {
+    // 40,000 distinct hosts: more than the core's table holds (about 24,000 ids).
+    const lines: string[] = [];
+    for (let i = 0; i < 40_000; i++)
+      lines.push(
+        `192.0.2.1 [2026-11-24T10:00:${String(i % 60).padStart(2, "0")}+00:00] h${i}.example "GET /p${i % 7}/x HTTP/1.1" 200 0.010 ua="10.0.0.1:8080" us="200" ut="0.009" uh="0.008" uc="0.001"`,
+      );
+    const fmt = FORMATS[2] as { format: string; escape: LogEscape };
+    const run = (core: boolean) => {
+      const acc = new AccessAccumulator(fmt.format, fmt.escape, { core, maxKeys: 50_000 });
+      for (let i = 0; i < lines.length; i += 1000)
+        acc.addBytes(Buffer.from(`${lines.slice(i, i + 1000).join("\n")}\n`, "latin1"));
+      return { acc, summary: acc.result(["a.log"], []) };
+    };
+    const fast = run(true);
+    const slow = run(false);
+    expect(fast.acc.coreLines).toBeGreaterThan(10_000);
+    expect(fast.acc.coreLines).toBeLessThan(lines.length);
+    expect(fast.summary).toEqual(slow.summary);
+    expect(Object.keys(fast.summary.byHost)).toHaveLength(40_000);
+  });
+});

@@ -172,3 +172,27 @@ describe("error-log offset scanner", () => {
     );
   });
 });
+
+describe("error-log core when its intern table is full", () => {
+  it("hands the lines it can no longer intern to parseErrorLine and the summary stays the same", () => {
+    // 40,000 distinct server names: more than the core's table holds (about 24,000 ids).
+    const lines: string[] = [];
+    for (let i = 0; i < 40_000; i++)
+      lines.push(
+        `2026/11/24 10:00:${String(i % 60).padStart(2, "0")} [error] 7#7: *${i + 1} connect() failed (111: Connection refused) while connecting to upstream, client: 192.0.2.7, server: s${i}.example, request: "GET / HTTP/1.1", upstream: "http://10.0.0.${i % 9}:8080/", host: "s${i}.example"`,
+      );
+    const run = (scanner: boolean) => {
+      const acc = new ErrorLogAccumulator({ scanner, maxKeys: 50_000 });
+      let n = 0;
+      for (let i = 0; i < lines.length; i += 1000)
+        n += acc.addBytes(Buffer.from(`${lines.slice(i, i + 1000).join("\n")}\n`, "utf8"), "e.log", n);
+      return { acc, summary: acc.result(["e.log"], []) };
+    };
+    const fast = run(true);
+    const slow = run(false);
+    expect(fast.acc.coreLines).toBeGreaterThan(5_000);
+    expect(fast.acc.coreLines).toBeLessThan(lines.length);
+    expect(fast.summary).toEqual(slow.summary);
+    expect(Object.keys(fast.summary.byServer)).toHaveLength(40_000);
+  });
+});
