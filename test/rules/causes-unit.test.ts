@@ -328,6 +328,26 @@ describe("upstream-timeout verdicts", () => {
     );
   });
 
+  it("compares each location's upstream p99 with that location's own read timeout", async () => {
+    const near = top(
+      await withAccess(evidence("upstream-timeout", [group("read-timeout", readTo, 2)]), 200, 27, 2),
+    );
+    const item = near.evidence.find((e) => e.summary.startsWith("location /reports/: upstream p99"));
+    expect(item?.summary).toContain(
+      `against proxy_read_timeout 30s at ${confPath("upstream-timeout")}:${lineOf("upstream-timeout", "proxy_read_timeout 30s")}`,
+    );
+    expect(item?.location).toEqual({
+      file: confPath("upstream-timeout"),
+      line: lineOf("upstream-timeout", "location /reports/"),
+    });
+    expect(item?.data).toMatchObject({ key: "/reports/", timeout: 30, requests: 202 });
+    // Fast requests at the same location: nothing to report.
+    const fast = top(
+      await withAccess(evidence("upstream-timeout", [group("read-timeout", readTo, 1)]), 300, 0.2, 1),
+    );
+    expect(fast.evidence.some((e) => e.summary.startsWith("location "))).toBe(false);
+  });
+
   it("connect timeouts say a longer timeout would not help", () => {
     const l = line("upstream timed out (110: Connection timed out)", {
       action: "connecting to upstream",

@@ -1,5 +1,11 @@
 import type { ErrorGroup, Evidence } from "../../evidence/types.js";
-import { effectiveSeconds } from "../../nginx/config/model.js";
+import {
+  type ConfigModel,
+  effectiveSeconds,
+  matchLocation,
+  matchServer,
+  type ServerBlock,
+} from "../../nginx/config/model.js";
 import { formatDuration } from "../../nginx/config/units.js";
 import type { EvidenceItem } from "../types.js";
 import { atConfig, classRule, peersText } from "./simple.js";
@@ -43,6 +49,55 @@ function backendP95(ev: Evidence, gs: ErrorGroup[]): number | null {
     if (typeof v === "number") best = Math.max(best ?? 0, v);
   }
   return best;
+}
+
+/** The server blocks the access log's traffic went to: those named by its busiest hosts, else every http server. */
+function trafficServers(ev: Evidence, model: ConfigModel): ServerBlock[] {
+  const hosts = Object.entries(ev.accessLog?.byHost ?? {})
+    .sort((a, b) => b[1].requests - a[1].requests)
+    .slice(0, 5)
+    .map(([h]) => h);
+  const found = new Set<ServerBlock>();
+  for (const h of hosts) {
+    const s = matchServer(model, h);
+    if (s) found.add(s);
+  }
+  return found.size > 0 ? [...found] : model.servers.filter((s) => !s.stream);
+}
+
+/**
+ * Per location, upstream latency against the location's effective read timeout: the access log's location key
+ * (the URI's first path segment) is matched to the configuration's location block the way nginx would match
+ * that prefix, and reported when its p99 comes within 20 % of the timeout.
+ */
+export function locationsNearTimeout(ev: Evidence): EvidenceItem[] {
+  const al = ev.accessLog;
+  const model = ev.config?.model;
+  if (!al || !model) return [];
+  const servers = trafficServers(ev, model);
+  const out: EvidenceItem[] = [];
+  for (const [key, g] of Object.entries(al.byLocation)) {
+    const p99 = g.latency.upstream.p99;
+    if (typeof p99 !== "number" || g.upstreamed < 10 || !key.startsWith("/")) continue;
+    for (const server of servers) {
+      const loc = matchLocation(server, key);
+      const pass = loc && model.passes.find((p) => p.location === loc);
+      if (!loc || !pass) continue;
+      const name = `${pass.module === "stream-proxy" ? "proxy" : pass.module}_read_timeout`;
+      const { seconds, value } = effectiveSeconds(model, loc.scope, name);
+      if (seconds === null || p99 < seconds * 0.8) break;
+      const d = value.directives[0];
+      const block = loc.scope.block;
+      out.push({
+        source: "access-log",
+        summary: `location ${loc.modifier ? `${loc.modifier} ` : ""}${loc.path}: upstream p99 ${p99.toFixed(2)}s over ${g.upstreamed} requests (${key}…) against ${name} ${formatDuration(seconds)}${d ? ` at ${d.file}:${d.line}` : " (default)"}`,
+        ...(block ? { location: { file: block.file, line: block.line } } : {}),
+        data: { location: loc.path, key, p99, timeout: seconds, directive: name, requests: g.upstreamed },
+      });
+      break;
+    }
+  }
+  return out.sort((a, b) => Number(b.data?.["p99"]) - Number(a.data?.["p99"])).slice(0, 5);
 }
 
 /** Share of tries at these peers that ended in a timeout (upstream status 504 in the access log). */
@@ -102,7 +157,7 @@ export const upstreamTimeout: CauseRule = classRule({
     description:
       "nginx gave up waiting for the upstream: to accept the connection (proxy_connect_timeout), to take the request (proxy_send_timeout) or to answer (proxy_read_timeout). Clients get 504 unless another peer answers.",
     nginxVersions: "all",
-    uses: "The effective *_connect/read/send_timeout at the location, and per-peer latency and timeout share from the access log to tell a too-tight timeout from a hanging backend.",
+    uses: "The effective *_connect/read/send_timeout at the location, per-peer latency and timeout share from the access log to tell a too-tight timeout from a hanging backend, and per-location upstream p99 against each location's own read timeout.",
   },
   classes: ["connect-timeout", "read-timeout", "send-timeout"],
   base: 0.9,
@@ -130,13 +185,15 @@ export const upstreamTimeout: CauseRule = classRule({
     `\`curl -s -o /dev/null -w 'connect %{time_connect}s first-byte %{time_starttransfer}s\\n' ${gs[0]?.upstream ?? "http://UPSTREAM/"}\` from the nginx host stays well under the timeout, and "upstream timed out" lines stop.`,
   extra: (gs, _refs, ev): EvidenceItem[] => {
     const p95 = backendP95(ev, gs);
-    return p95 === null
-      ? []
-      : [
-          {
-            source: "access-log",
-            summary: `backend p95 response time ${p95.toFixed(3)}s for ${peersText(gs)}`,
-          },
-        ];
+    const items: EvidenceItem[] =
+      p95 === null
+        ? []
+        : [
+            {
+              source: "access-log",
+              summary: `backend p95 response time ${p95.toFixed(3)}s for ${peersText(gs)}`,
+            },
+          ];
+    return [...items, ...locationsNearTimeout(ev)];
   },
 });
