@@ -627,7 +627,7 @@ export class AccessAccumulator {
   }
 
   static fromState(formatText: string, escapeMode: LogEscape, st: AccumulatorState): AccessAccumulator {
-    const a = new AccessAccumulator(formatText, escapeMode);
+    const a = new AccessAccumulator(formatText, escapeMode, { core: false });
     [a.lines, a.matched, a.unmatched, a.outOfWindow, a.first, a.last] = st.n as [
       number,
       number,
