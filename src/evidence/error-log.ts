@@ -40,7 +40,7 @@ export interface ErrorLogOptions {
    * Read lines in nginx's plain layout through the WebAssembly scanner core (default true; without the core
    * every line goes through parseErrorLine). False forces parseErrorLine: the differential test compares the two.
    */
-  scanner?: boolean;
+  core?: boolean;
 }
 
 export interface Sample {
@@ -201,7 +201,7 @@ export class ErrorLogAccumulator {
   constructor(private readonly opts: ErrorLogOptions = {}) {
     this.maxSamples = opts.samples ?? 3;
     this.maxKeys = opts.maxKeys ?? 5000;
-    this.wasm = opts.scanner === false ? null : loadWasmCore();
+    this.wasm = opts.core === false ? null : loadWasmCore();
     this.windowed = opts.since !== undefined || opts.until !== undefined;
   }
 

@@ -13,8 +13,8 @@ const corpus = readFileSync(join(import.meta.dirname, "../fixtures/errorlog/corp
 
 let coreLines = 0;
 
-function summarise(text: string, scanner: boolean, opts: { since?: number; until?: number } = {}) {
-  const acc = new ErrorLogAccumulator({ scanner, samples: 2, maxKeys: 8, ...opts });
+function summarise(text: string, core: boolean, opts: { since?: number; until?: number } = {}) {
+  const acc = new ErrorLogAccumulator({ core, samples: 2, maxKeys: 8, ...opts });
   // Feed in blocks of a few lines, as the readers do, so that block boundaries are exercised too.
   const lines = text.split("\n");
   let n = 0;
@@ -23,7 +23,7 @@ function summarise(text: string, scanner: boolean, opts: { since?: number; until
     const block = lines.slice(i, i + 7).join("\n") + (last ? "" : "\n");
     n += acc.addBytes(Buffer.from(block, "utf8"), "f.log", n);
   }
-  if (scanner) coreLines += acc.coreLines;
+  if (core) coreLines += acc.coreLines;
   else expect(acc.coreLines).toBe(0);
   return acc.result(["f.log"], []);
 }
@@ -100,7 +100,7 @@ const nginxLine = fc
     return r.crlf ? `${s}\r` : s;
   });
 
-describe("error-log offset scanner", () => {
+describe("error-log WebAssembly core", () => {
   it("summarises the error-line corpus exactly as parseErrorLine does", () => {
     expectSame(corpus.join("\n"));
   });
@@ -181,8 +181,8 @@ describe("error-log core when its intern table is full", () => {
       lines.push(
         `2026/11/24 10:00:${String(i % 60).padStart(2, "0")} [error] 7#7: *${i + 1} connect() failed (111: Connection refused) while connecting to upstream, client: 192.0.2.7, server: s${i}.example, request: "GET / HTTP/1.1", upstream: "http://10.0.0.${i % 9}:8080/", host: "s${i}.example"`,
       );
-    const run = (scanner: boolean) => {
-      const acc = new ErrorLogAccumulator({ scanner, maxKeys: 50_000 });
+    const run = (core: boolean) => {
+      const acc = new ErrorLogAccumulator({ core, maxKeys: 50_000 });
       let n = 0;
       for (let i = 0; i < lines.length; i += 1000)
         n += acc.addBytes(Buffer.from(`${lines.slice(i, i + 1000).join("\n")}\n`, "utf8"), "e.log", n);
