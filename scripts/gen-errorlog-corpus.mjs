@@ -11,8 +11,8 @@ const peers = [
   { up: "http://[2001:db8::14]:8080", peer: "[2001:db8::14]:8080", mod: "proxy" },
   { up: "https://10.0.3.20:8443", peer: "10.0.3.20:8443", mod: "proxy" },
   {
-    up: "fastcgi://unix:/run/php/php8.3-fpm.sock:",
-    peer: "unix:/run/php/php8.3-fpm.sock",
+    up: "fastcgi://unix:/run/php/php8.3-fpm-www.socket:",
+    peer: "unix:/run/php/php8.3-fpm-www.socket",
     mod: "fastcgi",
     unix: true,
   },
@@ -70,9 +70,10 @@ for (const p of tcp) {
     "connection-refused",
     502,
   );
+  // glibc words ETIMEDOUT "Connection timed out" (the first peer), musl "Operation timed out" (the others).
   add(
     "error",
-    "upstream timed out (110: Connection timed out) while connecting to upstream",
+    `upstream timed out (110: ${p === tcp[0] ? "Connection" : "Operation"} timed out) while connecting to upstream`,
     p,
     i + 1,
     "connect-timeout",
