@@ -280,6 +280,7 @@ export class AccessAccumulator {
     this.ix = Object.fromEntries(names.map((n) => [n, this.fmt.indexOf(n)]));
     this.maxKeys = opts.maxKeys ?? 5000;
     this.locationOf = opts.locationOf ?? firstSegment;
+    this.timeVal = this.timeVar();
     this.core = opts.core === false || opts.locationOf ? null : this.setUpCore();
   }
 
@@ -292,7 +293,7 @@ export class AccessAccumulator {
   private readonly hostById: Array<GroupAcc | undefined> = [];
   private readonly locationById: Array<GroupAcc | undefined> = [];
   private readonly peerById: Array<PeerAcc | undefined> = [];
-  private timeKind = -1;
+  private readonly timeVal: { index: number; kind: number };
 
   /** A core loaded with this format's program, or null when the format does not fit it. */
   private setUpCore(): WasmCore | null {
@@ -304,20 +305,12 @@ export class AccessAccumulator {
     const w = loadWasmCore();
     if (!w || n > w.accessMaxVars) return null;
     const ix = this.ix;
-    const timeIx =
-      (ix["time_local"] as number) >= 0
-        ? (ix["time_local"] as number)
-        : (ix["time_iso8601"] as number) >= 0
-          ? (ix["time_iso8601"] as number)
-          : (ix["msec"] as number);
-    this.timeKind =
-      timeIx < 0 ? -1 : (ix["time_local"] as number) >= 0 ? 0 : (ix["time_iso8601"] as number) >= 0 ? 1 : 2;
     const cfg = new Int32Array(w.bytes.buffer, w.configBase, 16 + 4 * w.accessMaxVars);
     cfg.set([
       n,
       this.escapeMode === "json" ? 1 : 0,
       lead.length,
-      timeIx,
+      this.timeVal.index,
       ix["status"] as number,
       ix["request_time"] as number,
       ix["request"] as number,
@@ -365,21 +358,13 @@ export class AccessAccumulator {
   private addRecord(d: Float64Array, b: number, block: Buffer): void {
     this.lines++;
     this.coreLines++;
-    let t = Number.NaN;
-    if (this.timeKind >= 0) {
-      if (d[b + 3] === 1) t = this.lastTimeMs;
-      else {
-        const raw = block.toString("latin1", d[b + 4], d[b + 5]);
-        t =
-          this.timeKind === 0
-            ? parseTimeLocal(raw)
-            : this.timeKind === 1
-              ? parseTimeIso(raw)
-              : parseMsec(raw);
-        this.lastTimeRaw = raw;
-        this.lastTimeMs = t;
-      }
-    }
+    // The core says whether the time value repeats the previous line's; only a new one is decoded.
+    const t =
+      this.timeVal.index < 0
+        ? Number.NaN
+        : d[b + 3] === 1
+          ? this.lastTimeMs
+          : this.timeOf(block.toString("latin1", d[b + 4], d[b + 5]));
     if (!this.admit(t)) return;
     const status = d[b + 6] as number;
     const rt = d[b + 7] as number;
@@ -448,21 +433,28 @@ export class AccessAccumulator {
     return v;
   }
 
-  private time(): number {
+  /** The variable that gives the line's time ($time_local, else $time_iso8601, else $msec) and its kind. */
+  private timeVar(): { index: number; kind: number } {
     const ix = this.ix;
-    let raw: string;
-    let kind: number;
-    if ((ix["time_local"] as number) >= 0) {
-      raw = this.vals[ix["time_local"] as number] as string;
-      kind = 0;
-    } else if ((ix["time_iso8601"] as number) >= 0) {
-      raw = this.vals[ix["time_iso8601"] as number] as string;
-      kind = 1;
-    } else if ((ix["msec"] as number) >= 0) {
-      raw = this.vals[ix["msec"] as number] as string;
-      kind = 2;
-    } else return Number.NaN;
+    for (const [name, kind] of [
+      ["time_local", 0],
+      ["time_iso8601", 1],
+      ["msec", 2],
+    ] as const) {
+      const index = ix[name] as number;
+      if (index >= 0) return { index, kind };
+    }
+    return { index: -1, kind: -1 };
+  }
+
+  private time(): number {
+    return this.timeVal.index < 0 ? Number.NaN : this.timeOf(this.vals[this.timeVal.index] as string);
+  }
+
+  /** Epoch ms of a time value (the previous line's value is remembered: lines of one second share it). */
+  private timeOf(raw: string): number {
     if (raw === this.lastTimeRaw) return this.lastTimeMs;
+    const kind = this.timeVal.kind;
     const t = kind === 0 ? parseTimeLocal(raw) : kind === 1 ? parseTimeIso(raw) : parseMsec(raw);
     this.lastTimeRaw = raw;
     this.lastTimeMs = t;

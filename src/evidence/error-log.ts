@@ -102,7 +102,7 @@ function interesting(line: string): boolean {
   return false;
 }
 
-/** A message seen before, with its classification (the fast path's cache, checked by content). */
+/** A message the scanner core has given an id, with its classification. */
 interface KnownMessage {
   c: Classification;
   failure: boolean;
@@ -564,18 +564,19 @@ export class ErrorLogAccumulator {
     if (host) this.runKey(this.hostRun, this.hosts, host);
     const noPeer = c.class === "no-live-upstreams" || c.class === "dns-failure" || c.class === "no-resolver";
     const hasPeer = !noPeer || c.class === "no-live-upstreams";
-    const upRaw = () => block.toString(enc, ints[b + 14], ints[b + 15]);
     let fp: FastPeer;
     if (hasPeer) {
       const pid = ints[b + 6] as number;
-      fp = this.wpeers[pid] ?? this.fastPeerOf(block.toString(enc, ints[b + 20], ints[b + 21]), upRaw());
+      fp =
+        this.wpeers[pid] ??
+        this.fastPeerOf(block.toString(enc, ints[b + 20], ints[b + 21]), ints, b, block, enc);
       this.wpeers[pid] = fp;
-    } else fp = this.fastPeerOf("(none)", upRaw());
+    } else fp = this.fastPeerOf("(none)", ints, b, block, enc);
     if (fp.summary) this.countPeer(fp.summary, c, iso, mk);
     let g = fp.groups.get(c.class);
     if (!g) {
       const peerKey = fp.key;
-      const raw = upRaw();
+      const raw = block.toString(enc, ints[b + 14], ints[b + 15]);
       g = this.group(c.class, peerKey, () => ({
         peer: hasPeer && !noPeer ? peerKey : null,
         upstream: raw,
@@ -617,10 +618,10 @@ export class ErrorLogAccumulator {
   }
 
   /** The peer entry for a key (the same entry for every line that names the peer). */
-  private fastPeerOf(key: string, upstreamRaw: string): FastPeer {
+  private fastPeerOf(key: string, ints: Int32Array, b: number, block: Buffer, enc: BufferEncoding): FastPeer {
     let fp = this.fastPeers.get(key);
     if (!fp) {
-      const module = parseUpstream(upstreamRaw, false).module;
+      const module = parseUpstream(block.toString(enc, ints[b + 14], ints[b + 15]), false).module;
       fp = { key, summary: this.peerSummary(key, module), groups: new Map() };
       if (this.fastPeers.size < this.maxKeys) this.fastPeers.set(key, fp);
     }
