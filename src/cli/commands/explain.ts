@@ -18,6 +18,11 @@ function render(e: LineExplanation, c: ReturnType<typeof pc.createColors>): stri
     e.time ? `at ${e.time}` : null,
   ].filter(Boolean);
   if (facts.length) o.push(`  ${c.dim(facts.join(" · "))}`);
+  if (e.confidence && e.confidence !== "high") {
+    const unseen = e.missing.length ? `; the line does not show: ${e.missing.join(", ")}` : "";
+    const hidden = e.redacted.length ? `; redacted: ${e.redacted.join(", ")}` : "";
+    o.push(`  ${c.bold("confidence")}: ${e.confidence}${unseen}${hidden}`);
+  }
   o.push(
     `  ${c.bold(e.status === 504 ? c.yellow("504") : e.status ? c.red(String(e.status)) : "status")}: ${status} — ${e.statusWhy}`,
   );

@@ -1,6 +1,6 @@
 /** One line in, one explanation out: the data behind `badgateway explain` (pure). */
 import { CLASS_INFO } from "./catalogue.js";
-import { parseErrorLine } from "./grammar.js";
+import { type ErrorLine, messagePeer, parseErrorLine } from "./grammar.js";
 import { type Classification, classify, type Errno, type ErrorClass, type Phase } from "./taxonomy.js";
 
 export interface LineExplanation {
@@ -29,6 +29,19 @@ export interface LineExplanation {
   request: { method: string; uri: string; protocol: string | null } | null;
   confFile: string | null;
   confLine: number | null;
+  /**
+   * How sure the answer is: "high" (nginx's full line and a wording that names the failure), "medium" (a partial
+   * line, or a message without its context), "low" (the class is guessed from the phase, or the line is cut).
+   */
+  confidence: "high" | "medium" | "low" | null;
+  /** How much of nginx's layout the line carries: "full", "partial", "message"; null when not parsed. */
+  shape: "full" | "partial" | "message" | null;
+  /** Parts of nginx's layout the line does not show (time, level, pid, context…): what could not be seen. */
+  missing: string[];
+  /** Parts that were there but redacted (time, connection, client…). */
+  redacted: string[];
+  /** What was in front of the nginx line: syslog, journald, docker, compose, kubectl, paste. */
+  prefix: string | null;
   title: string;
   meaning: string;
   causes: string[];
@@ -49,12 +62,20 @@ function fill(cmd: string, peer: string | null, host: string | null, path: strin
     .replaceAll("PATH", unix ?? (path ?? "/").replace(/^\//, ""));
 }
 
+function confidenceOf(line: ErrorLine, c: Classification): "high" | "medium" | "low" {
+  if (c.detail === "unknown-message" || line.truncated) return "low";
+  if (c.class === "not-upstream") return line.shape === "message" ? "medium" : "high";
+  if (line.shape === "full" && line.missing.length === 0) return "high";
+  if (line.shape === "message" && c.phase === "other" && line.upstream === null) return "low";
+  return "medium";
+}
+
 export function explainLine(input: string): LineExplanation {
   const line = parseErrorLine(input);
   const c: Classification | null = line ? classify(line) : null;
   const cls = c?.class ?? "not-upstream";
   const info = CLASS_INFO[cls];
-  const peer = line?.upstream?.peer ?? null;
+  const peer = line?.upstream?.peer ?? (line ? messagePeer(line.message) : null);
   const failure =
     c !== null && cls !== "not-upstream" && c.detail !== "non-fatal" && c.detail !== "peer-disabled";
   return {
@@ -81,6 +102,11 @@ export function explainLine(input: string): LineExplanation {
     request: line?.request ?? null,
     confFile: line?.confFile ?? null,
     confLine: line?.confLine ?? null,
+    confidence: line && c ? confidenceOf(line, c) : null,
+    shape: line?.shape ?? null,
+    missing: line?.missing ?? [],
+    redacted: line?.redacted ?? [],
+    prefix: line?.prefix ?? null,
     title: line ? info.title : "Not an nginx error-log line",
     meaning: info.meaning,
     causes: info.causes,

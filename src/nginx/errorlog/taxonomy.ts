@@ -214,10 +214,43 @@ function fallbackByPhase(phase: Phase): ErrorClass {
   }
 }
 
+/** Messages about the client's side of the connection: never an upstream failure, whatever they mention. */
+const CLIENT_SIDE = [
+  "client prematurely closed",
+  "client closed connection",
+  "client timed out",
+  "client intended to send",
+  "client sent ",
+  "client closed keepalive",
+];
+
+/** OpenResty's Lua messages (cosockets, resty.http, lua-resty-*): what they mean for the upstream call. */
+function matchLua(msg: string, phase: Phase): Partial | null {
+  if (msg.includes("no resolver defined to resolve"))
+    return { class: "no-resolver", next: false, status: null };
+  if (msg.includes("lua ssl certificate verify error") || msg.includes("certificate verify failed"))
+    return { class: "tls-verify", detail: "lua", status: null, next: null };
+  if (msg.includes("lua tcp socket connect timed out") || msg.includes("connect timed out"))
+    return { class: "connect-timeout", detail: "lua", status: null, next: null };
+  if (msg.includes("lua tcp socket read timed out"))
+    return { class: "read-timeout", detail: "lua", status: null, next: null };
+  if (msg.includes("connection refused"))
+    return { class: "connection-refused", detail: "lua", status: null, next: null };
+  if (msg.includes("could not be resolved") || msg.includes("failed to resolve"))
+    return { class: "dns-failure", detail: "lua", status: null, next: false };
+  return null;
+}
+
 function match(line: ErrorLine, msg: string, phase: Phase, errno: Errno | null): Partial {
   const unix = line.upstream?.peer.startsWith("unix:") === true || msg.startsWith("connect() to unix:");
+  for (const c of CLIENT_SIDE)
+    if (msg.startsWith(c)) return { class: "not-upstream", status: null, next: null };
   if (msg.includes("no live upstreams")) return { class: "no-live-upstreams", next: false };
-  if (msg.startsWith("no resolver defined to resolve")) return { class: "no-resolver", next: false };
+  if (msg.startsWith("[lua] ") || msg.startsWith("lua ")) {
+    const l = matchLua(msg, phase);
+    if (l) return l;
+  }
+  if (msg.includes("no resolver defined to resolve")) return { class: "no-resolver", next: false };
   if (msg.includes(" could not be resolved (") || msg.includes("could not be resolved ("))
     return { class: "dns-failure", next: false, detail: "runtime" };
   if (msg.startsWith("host not found in upstream"))
@@ -244,6 +277,15 @@ function match(line: ErrorLine, msg: string, phase: Phase, errno: Errno | null):
     };
   if (msg.startsWith("upstream SSL certificate does not match"))
     return { class: "tls-verify", detail: "name-mismatch" };
+  if (
+    (msg.startsWith("SSL_do_handshake() failed") ||
+      msg.startsWith("peer closed connection in SSL handshake")) &&
+    phase !== "ssl-handshake" &&
+    line.upstream === null &&
+    !msg.includes("upstream")
+  )
+    // "… while SSL handshaking, client: …": a client's handshake with nginx's own listener, not an upstream.
+    return { class: "not-upstream", detail: "client-tls", status: null, next: null };
   if (
     msg.startsWith("SSL_do_handshake() failed") ||
     msg.startsWith("peer closed connection in SSL handshake")
@@ -287,11 +329,10 @@ function match(line: ErrorLine, msg: string, phase: Phase, errno: Errno | null):
     return { class: "invalid-response", detail: "protocol", next: false };
   // Client-side errors carry errnos too ("recv() failed (104: …) while waiting for request"): only lines about
   // an upstream are classified by errno, except descriptor exhaustion, which hits both sides.
+  // nginx calls connect() only toward upstreams (and Lua cosockets), so a connect() failure is one even when the
+  // paste lost the "while connecting to upstream" part.
   const upstreamish =
-    line.upstream !== null ||
-    phase !== "other" ||
-    msg.includes("upstream") ||
-    msg.startsWith("connect() to ");
+    line.upstream !== null || phase !== "other" || msg.includes("upstream") || msg.startsWith("connect() ");
   if (errno) {
     const c = byErrno(errno, unix, phase);
     if (c === "too-many-open-files")
