@@ -14,6 +14,7 @@ import {
   type ErrorLevel,
   type ErrorLine,
   errorTimeToMs,
+  messagePeer,
   parseErrorLine,
   parseUpstream,
 } from "../nginx/errorlog/grammar.js";
@@ -93,7 +94,7 @@ const MARKERS = [
   "could not be resolved",
   "no resolver",
   "FastCGI",
-  "connect() to",
+  "connect() ",
   "SSL",
 ];
 
@@ -296,7 +297,7 @@ export class ErrorLogAccumulator {
     if (line.server) this.runKey(this.serverRun, this.servers, line.server);
     if (line.host) this.runKey(this.hostRun, this.hosts, line.host);
     const noPeer = c.class === "no-live-upstreams" || c.class === "dns-failure" || c.class === "no-resolver";
-    const peer = line.upstream && !noPeer ? line.upstream.peer : null;
+    const peer = noPeer ? null : (line.upstream?.peer ?? messagePeer(line.message));
     const groupName = c.class === "no-live-upstreams" && line.upstream ? line.upstream.peer : null;
     const peerKey = peer ?? groupName ?? "(none)";
     const p = this.peerSummary(peerKey, line.upstream?.module ?? null);

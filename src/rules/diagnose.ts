@@ -2,7 +2,7 @@
  * The diagnose engine: runs every cause rule over one Evidence object and ranks the findings.
  * Pure: no I/O (collection happens in src/evidence, rendering in src/report).
  */
-import type { ErrorGroup, Evidence } from "../evidence/types.js";
+import type { ErrorGroup, Evidence, PasteReport } from "../evidence/types.js";
 import { CAUSE_RULES } from "./causes/index.js";
 import type { CauseRule } from "./causes/types.js";
 import type { Finding } from "./types.js";
@@ -33,6 +33,8 @@ export interface DiagnoseResult {
   };
   missing: string[];
   warnings: string[];
+  /** Paste mode: what the paste was sorted into and what was ignored. */
+  paste?: PasteReport;
   /** 0: no upstream failures found; 1: causes found; 2: could not diagnose. */
   exitCode: 0 | 1 | 2;
 }
@@ -44,6 +46,42 @@ function evidenceWeight(f: Finding): number {
     if (typeof c === "number") n += c;
   }
   return n;
+}
+
+/** How a finding from a paste could be confirmed on the host, by the kind of evidence that is missing. */
+const CONFIRM: Array<[RegExp, string]> = [
+  [
+    /^upstream-down|^wrong-port|^connection-limit|^ephemeral-ports/,
+    "`ss -tlnp` on the backend host and `curl -v` to the peer",
+  ],
+  [
+    /^unix-socket|^permission-denied/,
+    "`ls -la` of the socket and the FPM pool's `listen.owner`/`listen.group`",
+  ],
+  [/^dns|^no-resolver/, "`nginx -T | grep -E 'resolver|proxy_pass'` and `dig` of the upstream name"],
+  [
+    /^upstream-timeout|^upstream-overloaded/,
+    "the access log with `$upstream_response_time` and `nginx -T | grep _timeout`",
+  ],
+  [/^tls|^scheme-mismatch/, "`openssl s_client -connect HOST:PORT -servername NAME` from the nginx host"],
+];
+
+/**
+ * Findings built from pasted fragments rest on fewer facts: confidence is lowered (more when the lines carry no
+ * time or context) and each message says what would confirm it.
+ */
+function fromFragments(findings: Finding[], ev: Evidence): void {
+  const partial = !ev.config || (ev.errorLog !== null && ev.errorLog.first === null);
+  for (const f of findings) {
+    f.confidence = Math.round(f.confidence * (partial ? 0.8 : 0.9) * 100) / 100;
+    const how = CONFIRM.find(([re]) => re.test(f.id))?.[1];
+    const need = [
+      !ev.config && "`nginx -T`",
+      ev.errorLog?.first === null && "the error log with timestamps (`tail -n 200 /var/log/nginx/error.log`)",
+      how,
+    ].filter(Boolean);
+    if (need.length) f.message += ` (From a paste: confirm with ${need.join(", ")}.)`;
+  }
 }
 
 export function diagnose(ev: Evidence, rules: CauseRule[] = CAUSE_RULES): DiagnoseResult {
@@ -96,5 +134,13 @@ export function diagnose(ev: Evidence, rules: CauseRule[] = CAUSE_RULES): Diagno
       : findings.length
         ? 1
         : 0;
-  return { findings, basis, missing: ev.missing, warnings: ev.warnings, exitCode };
+  if (ev.mode === "paste") fromFragments(findings, ev);
+  return {
+    findings,
+    basis,
+    missing: ev.missing,
+    warnings: ev.warnings,
+    ...(ev.paste ? { paste: ev.paste } : {}),
+    exitCode,
+  };
 }

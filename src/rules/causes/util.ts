@@ -37,7 +37,7 @@ function span(g: { first: string | null; last: string | null }): string {
 export function errorItem(g: ErrorGroup, what: string): EvidenceItem {
   const first = g.samples[0];
   return {
-    source: "error-log",
+    source: g.origin ? `paste (${g.origin})` : "error-log",
     summary: `${g.count} × ${what}${g.peer ? ` (peer ${g.peer})` : ""}${span(g)}`,
     ...(first?.file ? { location: { file: first.file, ...(first.line ? { line: first.line } : {}) } } : {}),
     samples: g.samples.map((s) => s.text),
