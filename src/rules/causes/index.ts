@@ -9,6 +9,7 @@ import { dnsUnresolvable } from "./dns-unresolvable.js";
 import { ephemeralPorts } from "./ephemeral-ports.js";
 import { fastcgiScriptPath } from "./fastcgi-script-path.js";
 import { fdLimit } from "./fd-limit.js";
+import { interceptedStatus } from "./intercepted-status.js";
 import { invalidResponse } from "./invalid-response.js";
 import { noLiveUpstreams } from "./no-live-upstreams.js";
 import { noResolver } from "./no-resolver.js";
@@ -46,6 +47,7 @@ export const CAUSE_RULES: CauseRule[] = [
   fdLimit,
   ephemeralPorts,
   uriRewrite,
+  interceptedStatus,
   noLiveUpstreams,
   unexplained,
 ];
