@@ -18,7 +18,7 @@ import {
   parseErrorLine,
   parseUpstream,
 } from "../nginx/errorlog/grammar.js";
-import { type Classification, classify, type ErrorClass } from "../nginx/errorlog/taxonomy.js";
+import { type Classification, classify, type ErrorClass, isReload } from "../nginx/errorlog/taxonomy.js";
 import { parseRequestLine } from "../nginx/logformat.js";
 import { type InputWarning, isGzipFile, isStdin, lineBlocks, orderRotated, splitRanges } from "./input.js";
 import type { ErrorGroup, ErrorLogEvidence } from "./types.js";
@@ -82,6 +82,8 @@ export interface ErrorLogSummary {
   samples: Record<string, Sample[]>;
   /** Lines of one class toward one peer or group, for the diagnose rules. */
   groups: ErrorGroup[];
+  /** Configuration reloads (ISO local times) seen in the log. */
+  reloads: string[];
   warnings: InputWarning[];
 }
 
@@ -106,6 +108,8 @@ function interesting(line: string): boolean {
 /** A message the scanner core has given an id, with its classification. */
 interface KnownMessage {
   c: Classification;
+  /** A configuration reload note ("…, reconfiguring"): its times are kept. */
+  reload: boolean;
   failure: boolean;
   /** The count of its class in byClass (failures and not-upstream lines), made when first counted. */
   counter: ClassCounter | null;
@@ -167,6 +171,7 @@ export interface ErrorLogState {
   minutes: Map<string, number>;
   samples: Map<string, Sample[]>;
   groups: Map<string, Map<string, GroupAcc>>;
+  reloads: string[];
 }
 
 interface GroupAcc extends ErrorGroup {
@@ -235,9 +240,29 @@ export class ErrorLogAccumulator {
     return c;
   }
 
+  /** Configuration reloads seen (ISO local times, one per reload, at most 100). */
+  readonly reloads: string[] = [];
+  private lastReloadMs = Number.NEGATIVE_INFINITY;
+
+  private noteReload(raw: string): void {
+    const ms = errorTimeToMs(raw);
+    // One reload writes two lines ("signal 1 (SIGHUP) received…, reconfiguring" and "reconfiguring").
+    if (Math.abs(ms - this.lastReloadMs) <= 5000) return;
+    this.lastReloadMs = ms;
+    if (this.reloads.length < 100) this.reloads.push(isoLocal(raw));
+  }
+
   /** Feeds one line (without its newline). */
   addLine(text: string, file: string, lineNo: number): void {
     this.lines++;
+    if (text.includes("reconfiguring")) {
+      const l = parseErrorLine(text);
+      if (l?.time && isReload(l.message)) {
+        this.noteReload(l.time);
+        this.bump(this.byClass, "not-upstream");
+        return;
+      }
+    }
     if (!interesting(text)) {
       if (
         text.length > 0 &&
@@ -534,6 +559,7 @@ export class ErrorLogAccumulator {
     const e = this.wmsgs[mid] ?? this.knownMessage(ints, b, block, enc, mid);
     const c = e.c;
     if (!e.failure) {
+      if (e.reload) this.noteReload(block.toString("latin1", ls, ls + 19));
       if (c.class !== "not-upstream") this.bump(this.notes, c.detail ?? c.class);
       else this.counted(e).n++;
       return;
@@ -645,7 +671,7 @@ export class ErrorLogAccumulator {
       upstream: parseUpstream(block.toString(enc, ints[b + 14], ints[b + 15]), false),
     };
     const c = this.classifyCached(line);
-    const known: KnownMessage = { c, failure: isFailure(c), counter: null };
+    const known: KnownMessage = { c, failure: isFailure(c), counter: null, reload: isReload(line.message) };
     this.wmsgs[id] = known;
     return known;
   }
@@ -668,11 +694,14 @@ export class ErrorLogAccumulator {
       minutes: this.minutes,
       samples: this.samples,
       groups: this.groups,
+      reloads: this.reloads,
     };
   }
 
   /** Adds another accumulator's state; `lineOffset` shifts its sample line numbers (byte-range scans). */
   merge(o: ErrorLogState, lineOffset = 0): void {
+    for (const r of o.reloads ?? [])
+      if (!this.reloads.includes(r) && this.reloads.length < 100) this.reloads.push(r);
     this.flushRuns();
     this.fastPeers.clear();
     this.wpeers.length = 0;
@@ -772,6 +801,7 @@ export class ErrorLogAccumulator {
       byMinute: Object.fromEntries([...this.minutes].sort((a, b) => (a[0] < b[0] ? -1 : 1))),
       samples: Object.fromEntries(this.samples),
       groups: groups.sort((a, b) => b.count - a.count),
+      reloads: [...this.reloads].sort(),
       warnings,
     };
   }
@@ -955,6 +985,7 @@ export function errorEvidence(s: ErrorLogSummary): ErrorLogEvidence {
     lines: s.lines,
     byClass: s.byClass,
     groups: s.groups,
+    reloads: s.reloads,
     first: s.first,
     last: s.last,
   };

@@ -36,6 +36,8 @@ export interface ErrorLogEvidence {
   lines: number;
   byClass: Record<string, number>;
   groups: ErrorGroup[];
+  /** Configuration reloads seen in the log (ISO local times); absent in evidence from older bundles. */
+  reloads?: string[];
   first: string | null;
   last: string | null;
 }

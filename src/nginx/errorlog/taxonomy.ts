@@ -378,3 +378,11 @@ export function classify(line: ErrorLine): Classification {
     since: m.since ?? null,
   };
 }
+
+/**
+ * The master process's note that it is loading a new configuration (`nginx -s reload`, `systemctl reload`, SIGHUP):
+ * "signal 1 (SIGHUP) received from 4242, reconfiguring" and "reconfiguring", both at [notice].
+ */
+export function isReload(message: string): boolean {
+  return message === "reconfiguring" || message.endsWith(", reconfiguring");
+}

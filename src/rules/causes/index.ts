@@ -14,6 +14,7 @@ import { invalidResponse } from "./invalid-response.js";
 import { noLiveUpstreams } from "./no-live-upstreams.js";
 import { noResolver } from "./no-resolver.js";
 import { permissionDenied } from "./permission-denied.js";
+import { reloadChangedUpstream } from "./reload-changed-upstream.js";
 import { schemeMismatch } from "./scheme-mismatch.js";
 import { tlsUpstream } from "./tls-upstream.js";
 import { tooBigHeader } from "./too-big-header.js";
@@ -28,6 +29,7 @@ import { uriRewrite } from "./uri-rewrite.js";
 import { wrongPort } from "./wrong-port.js";
 
 export const CAUSE_RULES: CauseRule[] = [
+  reloadChangedUpstream,
   schemeMismatch,
   wrongPort,
   dnsStale,
