@@ -234,6 +234,11 @@ export function parseErrorLine(input: string): ErrorLine | null {
       p = sp + 1;
     }
   }
+  // A pid or connection id that is not a number: a paste that added spaces or redacted it. Read it leniently.
+  if (out.pid === null || (out.connection === null && line.charCodeAt(p - 2) === 0x2a)) {
+    const lenient = parseLenient(line, prefix);
+    if (lenient) return lenient;
+  }
   parseBody(out, line.slice(p));
   return out;
 }
@@ -370,6 +375,25 @@ const MESSAGE_STARTS = [
   "zero size buf",
   "upstream server ",
   "could not be resolved",
+  "host not found in ",
+  "client closed ",
+  "attempt to send data on a closed socket",
+  "lua socket ",
+  "nginx: the configuration file",
+  "nginx: configuration file",
+  "epoll_wait() reported",
+  "http upstream ",
+];
+
+/** Phases nginx appends; a line holding one and an errno is an nginx message even when its start was lost. */
+const PHASE_TAILS = [
+  " while connecting to upstream",
+  " while reading response header from upstream",
+  " while sending request to upstream",
+  " while reading upstream",
+  " while SSL handshaking to upstream",
+  " while proxying",
+  " while resolving",
 ];
 
 /** Finds `[level]` in the first few hundred characters. */
@@ -413,6 +437,9 @@ function tidyPaste(input: string): { text: string; changed: boolean } {
   // Spaces a chat window or a reflowed paragraph added: `connect () to unix: /run/php.sock`.
   if (s.includes(" ()")) s = s.replace(/([A-Za-z_0-9]) \(\)/g, "$1()");
   if (s.includes("unix: /")) s = s.replace(/unix: \//g, "unix:/");
+  if (s.includes(": // ")) s = s.replace(/\b([a-z]+): \/\/ /g, "$1://");
+  // Markdown emphasis around the message: **upstream timed out …**, _…_.
+  if (s.includes("**")) s = s.replace(/\*\*/g, "");
   return { text: s, changed: s !== before };
 }
 
@@ -468,14 +495,16 @@ function parseLenient(input: string, prefix0: ErrorLine["prefix"]): ErrorLine | 
     // PID#TID: (digits, or redacted)
     const colon = s.indexOf(": ", p);
     const hash = s.indexOf("#", p);
-    if (hash > p && colon > hash && colon - p < 24 && /^[\dXx*]+#[\dXx*]+$/.test(s.slice(p, colon))) {
-      out.pid = toInt(s.slice(p, hash));
-      out.tid = toInt(s.slice(hash + 1, colon));
+    if (hash > p && colon > hash && colon - p < 24 && /^[\dXx*]+ ?# ?[\dXx*]+$/.test(s.slice(p, colon))) {
+      out.pid = toInt(s.slice(p, hash).trim());
+      out.tid = toInt(s.slice(hash + 1, colon).trim());
       if (out.pid === null) out.redacted.push("pid");
       p = colon + 2;
     }
     // *CID (digits, or redacted)
     if (s.charCodeAt(p) === 0x2a) {
+      if (s.charCodeAt(p + 1) === 0x20 && s.charCodeAt(p + 2) >= 0x30 && s.charCodeAt(p + 2) <= 0x39)
+        s = `${s.slice(0, p + 1)}${s.slice(p + 2)}`;
       const sp = s.indexOf(" ", p);
       if (sp > p && sp - p < 24) {
         out.connection = toInt(s.slice(p + 1, sp));
@@ -512,11 +541,19 @@ function parseLenient(input: string, prefix0: ErrorLine["prefix"]): ErrorLine | 
 /** Where a known nginx message starts in a line without a level, or -1. */
 function findMessageStart(s: string): number {
   let best = -1;
+  const lower = s.toLowerCase();
   for (const m of MESSAGE_STARTS) {
-    const i = s.indexOf(m);
+    const i = lower.indexOf(m.toLowerCase());
     if (i >= 0 && (best < 0 || i < best)) best = i;
   }
-  if (best < 0) return -1;
+  if (best < 0) {
+    // "(113: No route to host) while connecting to upstream": the start was cut, the errno and phase remain.
+    for (const t of PHASE_TAILS) {
+      const w = s.indexOf(t);
+      if (w >= 0 && /\(\d{1,4}: [^)]{1,80}\)/.test(s.slice(0, w + 1))) return 0;
+    }
+    return -1;
+  }
   // "HOST could not be resolved (…)": the message starts with the name in front of the wording.
   if (best > 0 && s.startsWith("could not be resolved", best)) best = s.lastIndexOf(" ", best - 2) + 1;
   return best;

@@ -242,10 +242,24 @@ function matchLua(msg: string, phase: Phase): Partial | null {
 }
 
 function match(line: ErrorLine, msg: string, phase: Phase, errno: Errno | null): Partial {
-  const unix = line.upstream?.peer.startsWith("unix:") === true || msg.startsWith("connect() to unix:");
+  const unix =
+    line.upstream?.peer.startsWith("unix:") === true ||
+    msg.startsWith("connect() to unix:") ||
+    (msg.startsWith("connect() to ") && msg.includes("unix:"));
+  // Debug output traces every step of normal traffic ("http upstream recv(): -1 (11: …)"): never a failure.
+  if (line.level === "debug") return { class: "not-upstream", status: null, next: null };
   for (const c of CLIENT_SIDE)
     if (msg.startsWith(c)) return { class: "not-upstream", status: null, next: null };
+  if (msg.includes("client prematurely closed connection") || msg.startsWith("client closed "))
+    return { class: "not-upstream", status: null, next: null };
+  if (msg.startsWith("an upstream response is buffered") || msg.startsWith("upstream response is buffered"))
+    return { class: "not-upstream", detail: "buffered", status: null, next: null };
   if (msg.includes("no live upstreams")) return { class: "no-live-upstreams", next: false };
+  if (
+    (msg.startsWith("[lua] ") || msg.startsWith("lua ")) &&
+    (line.level === "info" || line.level === "notice")
+  )
+    return { class: "not-upstream", status: null, next: null };
   if (msg.startsWith("[lua] ") || msg.startsWith("lua ")) {
     const l = matchLua(msg, phase);
     if (l) return l;
@@ -253,8 +267,11 @@ function match(line: ErrorLine, msg: string, phase: Phase, errno: Errno | null):
   if (msg.includes("no resolver defined to resolve")) return { class: "no-resolver", next: false };
   if (msg.includes(" could not be resolved (") || msg.includes("could not be resolved ("))
     return { class: "dns-failure", next: false, detail: "runtime" };
-  if (msg.startsWith("host not found in upstream"))
+  if (msg.startsWith("host not found in "))
     return { class: "dns-failure", next: false, detail: "config", status: null };
+  // The resolver itself did not answer ("recv() failed (111: …) while resolving, resolver: 10.0.0.2:53").
+  if (phase === "resolving" && !msg.startsWith("no resolver"))
+    return { class: "dns-failure", next: false, detail: "resolver-unreachable" };
   if (msg.startsWith("no resolver defined")) return { class: "no-resolver", next: false };
   if (msg.includes("worker_connections are not enough"))
     return {
@@ -347,9 +364,19 @@ function match(line: ErrorLine, msg: string, phase: Phase, errno: Errno | null):
   return { class: "not-upstream", status: null, next: null };
 }
 
+/** The message as nginx wrote it, without what a paste wrapped around it (quotes, emphasis, a capital U). */
+function tidyMessage(m: string): string {
+  let msg = m;
+  let i = 0;
+  while (i < msg.length && i < 8 && " *_'\"-".includes(msg.charAt(i))) i++;
+  if (i > 0) msg = msg.slice(i);
+  if (msg.startsWith("Upstream ")) msg = `u${msg.slice(1)}`;
+  return msg;
+}
+
 /** Classifies one parsed error line. */
 export function classify(line: ErrorLine): Classification {
-  const msg = line.message;
+  const msg = tidyMessage(line.message);
   const phase = phaseOf(msg);
   const resolverMsg = msg.includes("could not be resolved") || phase === "resolving";
   const errno = findErrno(msg, resolverMsg);
