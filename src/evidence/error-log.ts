@@ -152,7 +152,9 @@ export function isFailure(c: Classification): boolean {
     c.class !== "not-upstream" &&
     c.detail !== "non-fatal" &&
     c.detail !== "peer-disabled" &&
-    c.detail !== "config"
+    // Start-up/nginx -t lines are notes, except an upstream name that does not resolve: nginx then does not
+    // start (or keeps the old configuration), which is the cause the operator is looking for.
+    (c.detail !== "config" || c.class === "dns-failure")
   );
 }
 
