@@ -72,6 +72,17 @@ describe("real-world error lines", () => {
     expect(bad.map((l) => l.at)).toEqual([]);
   });
 
+  it("gives each class only the statuses it can cause", () => {
+    const allowed = (cls: string): unknown[] => {
+      if (cls === "connect-timeout" || cls === "read-timeout" || cls === "send-timeout") return [504, null];
+      if (cls === "worker-connections" || cls === "too-many-open-files") return [500, null];
+      if (cls === "fastcgi-stderr" || cls === "not-upstream") return [null];
+      return [502, null];
+    };
+    const bad = lines.filter((l) => !allowed(l.class).includes(l.status));
+    expect(bad.map((l) => `${l.at}: ${l.class}/${l.status}`)).toEqual([]);
+  });
+
   it("contains no line twice", () => {
     const seen = new Map<string, number>();
     const dups: string[] = [];
