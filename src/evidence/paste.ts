@@ -34,7 +34,8 @@ const ACCESS_LINE = /^\S+ \S+ \S+ \[\d\d\/\w{3}\/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\
 const SS_LINE =
   /^(?:(?:tcp6?|udp6?|u_str)\s+)?(?:LISTEN|ESTAB|TIME-WAIT|SYN-SENT|CLOSE-WAIT|UNCONN)\s+\d+\s+\d+\s+(\S+)\s+\S+(?:\s+(.*))?$/;
 const NETSTAT_LINE = /^tcp6?\s+\d+\s+\d+\s+(\S+)\s+\S+\s+LISTEN\s*(.*)$/;
-const LS_LINE = /^([-dlspcb])([rwxsStT-]{9})[.+@]?\s+\d+\s+(\S+)\s+(\S+)\s+\d+(?:,\s*\d+)?\s+.+?\s(\/\S+)$/;
+const LS_LINE =
+  /^([-dlspcb])([rwxsStT-]{9})[.+@]?\s+\d+\s+(\S+)\s+(\S+)\s+\d+(?:,\s*\d+)?\s+\w{3}\s+\d{1,2}\s+[\d:]{4,5}\s+(\S+)$/;
 const LS_MISSING = /^ls: cannot access '?([^':]+)'?: No such file or directory/;
 const SYSTEMCTL_HEAD = /^\s*[●○×*]?\s*([\w@.:-]+\.(?:service|socket))\s+-\s/;
 const SYSTEMCTL_FIELD =
@@ -263,6 +264,40 @@ function factsFor(s: Sorted, ev: Evidence): ProbeFact[] {
     });
     s.report.facts.push(`the socket ${p} does not exist (ls)`);
   }
+  // A socket the nginx worker cannot write to: from the owner, group and mode `ls -l` shows.
+  const users = workerUsers(ev);
+  for (const k of s.sockets) {
+    if (k.type !== "s") continue;
+    const m = k.mode;
+    const writable =
+      m.charAt(7) === "w" ||
+      (users.includes(k.owner) && m.charAt(1) === "w") ||
+      (users.includes(k.group) && m.charAt(4) === "w");
+    if (writable) continue;
+    const peer = `unix:${k.path}`;
+    if (
+      (ev.errorLog?.groups ?? []).some(
+        (g) => g.peer === peer || g.peer?.endsWith(k.path.split("/").pop() ?? "\0"),
+      )
+    )
+      continue;
+    ev.errorLog ??= { files: ["(paste)"], lines: 0, byClass: {}, groups: [], first: null, last: null };
+    ev.errorLog.groups.push({
+      class: "unix-socket-permission",
+      peer,
+      upstream: null,
+      group: null,
+      server: null,
+      host: null,
+      count: 1,
+      first: null,
+      last: null,
+      samples: [{ text: `s${m} ${k.owner} ${k.group} ${k.path}` }],
+      uris: [],
+      details: [`not writable by ${users.join("/")} (ls -l)`],
+      origin: "ls",
+    });
+  }
   for (const k of s.sockets) {
     const kind =
       k.type === "s" ? "a socket" : k.type === "-" ? "a regular file, not a socket" : `type ${k.type}`;
@@ -291,6 +326,13 @@ function factsFor(s: Sorted, ev: Evidence): ProbeFact[] {
     });
   }
   return facts;
+}
+
+/** The users nginx workers may run as: the configuration's `user`, else the packages' usual ones. */
+function workerUsers(ev: Evidence): string[] {
+  const user = ev.config?.model.main.directives.find((d) => d.name === "user")?.args ?? [];
+  if (user[0]) return [user[0], ...(user[1] ? [user[1]] : [])];
+  return ["www-data", "nginx", "http", "nobody", "nogroup"];
 }
 
 /** What curl -v said, as the error-line class nginx would log for the same failure. */

@@ -126,7 +126,8 @@ export function diagnose(ev: Evidence, rules: CauseRule[] = CAUSE_RULES): Diagno
       : null,
     probes: ev.probes ? ev.probes.length : null,
   };
-  const nothing = !ev.errorLog && (!ev.accessLog || ev.accessLog.matched === 0) && !ev.probes;
+  const nothing =
+    findings.length === 0 && !ev.errorLog && (!ev.accessLog || ev.accessLog.matched === 0) && !ev.probes;
   const exitCode: DiagnoseResult["exitCode"] = nothing
     ? 2
     : findings.some((f) => f.severity === "error")

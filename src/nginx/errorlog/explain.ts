@@ -64,7 +64,7 @@ function fill(cmd: string, peer: string | null, host: string | null, path: strin
 
 function confidenceOf(line: ErrorLine, c: Classification): "high" | "medium" | "low" {
   if (c.detail === "unknown-message" || line.truncated) return "low";
-  if (c.class === "not-upstream") return line.shape === "message" ? "medium" : "high";
+  if (c.class === "not-upstream") return line.shape === "full" ? "high" : "medium";
   if (line.shape === "full" && line.missing.length === 0) return "high";
   if (line.shape === "message" && c.phase === "other" && line.upstream === null) return "low";
   return "medium";

@@ -382,6 +382,9 @@ const MESSAGE_STARTS = [
   "nginx: the configuration file",
   "nginx: configuration file",
   "epoll_wait() reported",
+  "client read timed out",
+  "unexpected response for ",
+  "unexpected DNS response for ",
   "http upstream ",
 ];
 

@@ -250,7 +250,11 @@ function match(line: ErrorLine, msg: string, phase: Phase, errno: Errno | null):
   if (line.level === "debug") return { class: "not-upstream", status: null, next: null };
   for (const c of CLIENT_SIDE)
     if (msg.startsWith(c)) return { class: "not-upstream", status: null, next: null };
-  if (msg.includes("client prematurely closed connection") || msg.startsWith("client closed "))
+  if (
+    msg.includes("client prematurely closed connection") ||
+    msg.startsWith("client closed ") ||
+    msg.includes("client read timed out")
+  )
     return { class: "not-upstream", status: null, next: null };
   if (msg.startsWith("an upstream response is buffered") || msg.startsWith("upstream response is buffered"))
     return { class: "not-upstream", detail: "buffered", status: null, next: null };
@@ -266,6 +270,13 @@ function match(line: ErrorLine, msg: string, phase: Phase, errno: Errno | null):
   }
   if (msg.includes("no resolver defined to resolve")) return { class: "no-resolver", next: false };
   if (msg.includes(" could not be resolved (") || msg.includes("could not be resolved ("))
+    return { class: "dns-failure", next: false, detail: "runtime" };
+  // nginx's resolver got an answer it could not use, or a resolver module gave up.
+  if (
+    msg.startsWith("unexpected response for ") ||
+    msg.startsWith("unexpected DNS response for ") ||
+    msg.includes("resolver failed")
+  )
     return { class: "dns-failure", next: false, detail: "runtime" };
   if (msg.startsWith("host not found in "))
     return { class: "dns-failure", next: false, detail: "config", status: null };
@@ -396,7 +407,11 @@ export function classify(line: ErrorLine): Classification {
     class: m.class,
     errno,
     phase: m.class === "dns-failure" || m.class === "no-resolver" ? "resolving" : phase,
-    status: line.confFile !== null && m.class !== "not-upstream" && line.connection === null ? null : status,
+    // Stream (TCP/UDP) proxying has no HTTP status: the client's connection is simply closed.
+    status:
+      line.stream || (line.confFile !== null && m.class !== "not-upstream" && line.connection === null)
+        ? null
+        : status,
     nextUpstream: next,
     detail:
       line.confFile !== null && line.connection === null && m.detail === undefined

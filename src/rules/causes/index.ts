@@ -3,6 +3,7 @@
  * error lines they explain), generic ones after, then no-live-upstreams (which cites the others) and
  * the catch-all.
  */
+import { configPredicts } from "./config-predicts.js";
 import { connectionLimit } from "./connection-limit.js";
 import { dnsStale } from "./dns-stale.js";
 import { dnsUnresolvable } from "./dns-unresolvable.js";
@@ -52,4 +53,5 @@ export const CAUSE_RULES: CauseRule[] = [
   interceptedStatus,
   noLiveUpstreams,
   unexplained,
+  configPredicts,
 ];
