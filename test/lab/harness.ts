@@ -12,6 +12,7 @@ import { loadConfig } from "../../src/evidence/config-loader.js";
 import { probeFacts } from "../../src/evidence/probes/facts.js";
 import { runProbes } from "../../src/evidence/probes/run.js";
 import { targetsFromModel, workerUserOf } from "../../src/evidence/probes/targets.js";
+import { listenPorts } from "../../src/nginx/config/listen.js";
 import { buildModel } from "../../src/nginx/config/model.js";
 import {
   type NginxOptions,
@@ -81,6 +82,7 @@ export async function runScenario(s: Scenario): Promise<LabRun> {
   const model = buildModel(loadConfig(ngx.confPath));
   const report = await runProbes(targetsFromModel(model, { capMs: 1500 }), {
     workerUser: workerUserOf(model),
+    ownPorts: listenPorts(model),
   });
   writeFileSync(join(bundle, "probe.json"), JSON.stringify(probeFacts(report), null, 2));
   const v = spawnSync(nginxBinary(), ["-v"], { encoding: "utf8" }).stderr.trim();
