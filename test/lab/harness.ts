@@ -40,6 +40,16 @@ export interface Scenario {
   requests: string[];
   /** Requests sent at once (default 1). */
   concurrency?: number;
+  /** Why this scenario cannot run here (e.g. port 80 cannot be bound), or null when it can. */
+  skip?: () => string | null;
+  /** Text the top finding's fix, message and verify must never contain (e.g. "to 80": nginx's own port). */
+  neverSays?: string[];
+  /** The status the top finding must report (null: no 502/504 came from it). */
+  status?: 502 | 504 | 500 | null;
+  /** The `$status` every access-log line must have (what the clients really got). */
+  accessStatus?: number;
+  /** Class, client status and after-header flag every upstream failure line of the error log must get. */
+  lines?: { class: string; status: 502 | 504 | 500 | null; afterHeaders: boolean; detail?: string | null };
 }
 
 export interface LabRun {
