@@ -69,11 +69,11 @@ export function classRule(spec: ClassRuleSpec): CauseRule {
       const allAfter = after === total(groups);
       let message = allAfter ? afterHeadersMessage(spec, groups, refs) : spec.message(groups, refs, ev);
       const seen = clientsSaw(ev, spec.meta.status);
-      if (allAfter) conf = Math.round(conf * AFTER_HEADERS_WEIGHT * 100) / 100;
+      if (allAfter) conf *= AFTER_HEADERS_WEIGHT;
       else if (after > 0)
         message += ` ${after} of these ${total(groups)} lines came after nginx had sent the response header: those clients got the upstream's own status (usually 200) with a truncated body, not a ${spec.meta.status ?? "502/504"}.`;
       if (!allAfter && retried > 0 && seen !== null && seen < 0.2 * total(groups)) {
-        conf = Math.round(conf * 0.8 * 100) / 100;
+        conf *= 0.8;
         message += ` The access log shows nginx retried ${retried} of these on another peer, so most clients did not see an error from them.`;
       }
       return [

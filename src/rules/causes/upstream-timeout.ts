@@ -169,7 +169,7 @@ export const upstreamTimeout: CauseRule = classRule({
     severity: "error",
     status: 504,
     description:
-      "nginx gave up waiting for the upstream: to accept the connection (proxy_connect_timeout), to take the request (proxy_send_timeout) or to answer (proxy_read_timeout). Clients get 504 unless another peer answers.",
+      'nginx gave up waiting for the upstream: to accept the connection or complete the TLS handshake (proxy_connect_timeout), to take the request (proxy_send_timeout) or to answer (proxy_read_timeout). Clients get 504 unless another peer answers — except when the timeout hit after the response header was sent ("while reading upstream"): then they got the upstream\'s own status with a truncated body.',
     nginxVersions: "all",
     uses: "The effective *_connect/read/send_timeout at the location, per-peer latency and timeout share from the access log to tell a too-tight timeout from a hanging backend, and per-location upstream p99 against each location's own read timeout.",
   },

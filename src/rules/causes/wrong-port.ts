@@ -74,7 +74,7 @@ export const wrongPort: CauseRule = classRule({
     description:
       "The upstream host refuses connections on the configured port while a service listens on another port of the same host: the configuration (or the app's port) changed on one side only.",
     nginxVersions: "all",
-    uses: "Probe results: a TCP check of the refused peer that found another port listening on the same host (from /proc/net/tcp).",
+    uses: "Probe results: a TCP check of the refused peer that found another port listening on the peer's own address (a wildcard 0.0.0.0/:: listener only when the peer is local: loopback or an address of this host), within 10 ports of it or on a usual app port (3000, 5000, 8000, 8008, 8080, 8081, 8443, 8888, 9000). Never a port nginx itself listens on (its `listen` directives, or a listener owned by an nginx process), and never a port another proxy_pass/upstream server of the configuration already uses as its backend on that host.",
   },
   classes: ["connection-refused"],
   accept: (g, ev) => nearbyListener(ev, g) !== null,
