@@ -355,6 +355,10 @@ server { listen 80; listen 443 ssl; server_name www.lab.test; ssl_certificate ${
   {
     id: "unix-socket-permission",
     expected: "unix-socket-permission",
+    // nginx's workers run as nobody only when nginx starts as root; otherwise they own the socket themselves
+    // (the unprivileged branch of the check runs in test/evidence/probes/unix-users.test.ts, via setpriv as root)
+    skip: () =>
+      process.getuid?.() === 0 ? null : "needs root: nginx's workers run as nobody only when started as root",
     fixIncludes: "0660",
     evidenceFrom: "error-log",
     nginx: { http: (p) => server(p, `location / { proxy_pass http://unix:${p.prefix}/private.sock:/; }`) },
