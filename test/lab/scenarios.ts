@@ -373,9 +373,10 @@ server { listen 80; listen 443 ssl; server_name www.lab.test; ssl_certificate ${
     requests: N("/", 4),
   },
   {
+    // every peer refuses, then the pool empties: the peers' own failure is the answer, no-live-upstreams supports it
     id: "no-live-upstreams",
-    expected: "no-live-upstreams",
-    fixIncludes: "max_fails",
+    expected: "upstream-down",
+    fixIncludes: "Start or restart the backend",
     evidenceFrom: "error-log",
     nginx: {
       http: (p) =>
