@@ -9,6 +9,9 @@ export const WRONG_PORT_WINDOW = 10;
 /** Ports apps commonly listen on: a listener there counts even outside the window (not 80/443: nginx's own). */
 const USUAL_APP_PORTS = [3000, 5000, 8000, 8008, 8080, 8081, 8443, 8888, 9000];
 
+/** Process names of nginx builds (their listeners are nginx's own). */
+const NGINX_PROCESSES = ["nginx", "openresty", "angie"];
+
 function bare(h: string): string {
   return h.replace(/^\[|\]$/g, "").toLowerCase();
 }
@@ -55,7 +58,7 @@ export function nearbyListener(ev: Evidence, g: ErrorGroup): number | null {
       const candidate = typeof n === "number" ? n : n.port;
       if (typeof candidate !== "number" || candidate === port) continue;
       const proc = typeof n === "number" ? null : (n.process ?? null);
-      if (own.has(candidate) || proc === "nginx" || used.has(candidate)) continue;
+      if (own.has(candidate) || NGINX_PROCESSES.includes(proc ?? "") || used.has(candidate)) continue;
       const close = port !== null && Math.abs(candidate - port) <= WRONG_PORT_WINDOW;
       if (close || USUAL_APP_PORTS.includes(candidate)) return candidate;
     }
