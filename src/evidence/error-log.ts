@@ -337,7 +337,7 @@ export class ErrorLogAccumulator {
       host: line.host,
     }));
     if (!g) return;
-    this.countGroup(g, iso, mk);
+    this.countGroup(g, c, iso, mk);
     const uri = line.request?.uri;
     if (uri && g.uriSet.size < 5 && !g.uriSet.has(uri)) g.uriSet.add(uri);
     if (g.detailSet.size < 5) {
@@ -399,8 +399,9 @@ export class ErrorLogAccumulator {
     return g;
   }
 
-  private countGroup(g: GroupAcc, iso: string | null, mk: SampleSource): void {
+  private countGroup(g: GroupAcc, c: Classification, iso: string | null, mk: SampleSource): void {
     g.count++;
+    if (c.afterHeaders) g.afterHeaders = (g.afterHeaders ?? 0) + 1;
     if (iso && iso !== g.last) {
       if (g.first === null || iso < g.first) g.first = iso;
       if (g.last === null || iso > g.last) g.last = iso;
@@ -616,7 +617,7 @@ export class ErrorLogAccumulator {
       if (!g) return;
       fp.groups.set(c.class, g);
     }
-    this.countGroup(g, iso, mk);
+    this.countGroup(g, c, iso, mk);
     if (g.uriSet.size < 5) {
       const rs = ints[b + 12] as number;
       const uri = rs >= 0 ? parseRequestLine(block.toString(enc, rs, ints[b + 13]))?.uri : undefined;
@@ -769,6 +770,7 @@ export class ErrorLogAccumulator {
           continue;
         }
         cur.count += g.count;
+        if (g.afterHeaders) cur.afterHeaders = (cur.afterHeaders ?? 0) + g.afterHeaders;
         span(cur, g);
         takeSamples(cur.samples, g.samples);
         for (const u of g.uriSet) if (cur.uriSet.size < 5) cur.uriSet.add(u);

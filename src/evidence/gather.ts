@@ -4,6 +4,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { listenPorts } from "../nginx/config/listen.js";
 import { formatForAccessLog, logFormats } from "../nginx/config/logs.js";
 import { buildModel, type ConfigModel, matchLocation, matchServer } from "../nginx/config/model.js";
 import { summarizeAccessLogs } from "./access-log.js";
@@ -236,7 +237,11 @@ export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
     }
     if (targets.length) {
       opts.onProgress?.(`probing ${targets.length} upstream(s)`);
-      const report = await runProbes(targets, { concurrency: 8, workerUser: workerUserOf(ev.config.model) });
+      const report = await runProbes(targets, {
+        concurrency: 8,
+        workerUser: workerUserOf(ev.config.model),
+        ownPorts: listenPorts(ev.config.model),
+      });
       ev.probes = probeFacts(report);
       ev.mode = "host";
     }

@@ -25,6 +25,11 @@ export interface ErrorGroup {
   samples: Array<{ text: string; file?: string; line?: number }>;
   /** A few distinct request URIs of these lines (to find the location that handled them). */
   uris: string[];
+  /**
+   * How many of these lines came after nginx had sent the response header ("while reading upstream"): their
+   * clients got the upstream's own status (usually 200) cut short, not a 502/504. Absent means 0.
+   */
+  afterHeaders?: number;
   /** Short distinguishing details seen in these lines (e.g. "wrong version number", "Primary script unknown"). */
   details: string[];
   /** Where the lines came from when not an error log: "curl" (curl -v output in a paste). */

@@ -84,6 +84,34 @@ function fromFragments(findings: Finding[], ev: Evidence): void {
   }
 }
 
+/** The catch-all: never ranked above a finding that names a specific cause. */
+const CATCH_ALL = "upstream-errors-unexplained";
+
+/**
+ * The order of findings, a total and deterministic key (docs/architecture.md#ranking):
+ * 1. specific causes before the catch-all (upstream-errors-unexplained is last whenever anything else was found);
+ * 2. the unrounded confidence score, highest first (never the 0.01-rounded value that is printed);
+ * 3. the number of log lines behind the finding, most first;
+ * 4. the cause's fixed priority: its place in the rule registry (specific rules before generic ones);
+ * 5. the rule id, then the order the rule produced its findings in.
+ */
+export function rank(found: Finding[], rules: CauseRule[] = CAUSE_RULES): Finding[] {
+  const priority = new Map(rules.map((r, i) => [r.meta.id, i]));
+  const prio = (f: Finding) => priority.get(f.id) ?? rules.length;
+  return found
+    .map((f, i) => ({ f, i, w: evidenceWeight(f) }))
+    .sort(
+      (a, b) =>
+        Number(a.f.id === CATCH_ALL) - Number(b.f.id === CATCH_ALL) ||
+        b.f.confidence - a.f.confidence ||
+        b.w - a.w ||
+        prio(a.f) - prio(b.f) ||
+        (a.f.id < b.f.id ? -1 : a.f.id > b.f.id ? 1 : 0) ||
+        a.i - b.i,
+    )
+    .map((x) => x.f);
+}
+
 export function diagnose(ev: Evidence, rules: CauseRule[] = CAUSE_RULES): DiagnoseResult {
   const ctx = { claimed: new Set<ErrorGroup>(), findings: [] as Finding[] };
   for (const rule of rules) {
@@ -93,10 +121,10 @@ export function diagnose(ev: Evidence, rules: CauseRule[] = CAUSE_RULES): Diagno
       ev.warnings.push(`rule ${rule.meta.id} failed: ${(e as Error).message}`);
     }
   }
-  const findings = ctx.findings
-    .map((f, i) => ({ f, i }))
-    .sort((a, b) => b.f.confidence - a.f.confidence || evidenceWeight(b.f) - evidenceWeight(a.f) || a.i - b.i)
-    .map((x) => x.f);
+  const findings = rank(ctx.findings, rules).map((f) => ({
+    ...f,
+    confidence: Math.round(f.confidence * 100) / 100,
+  }));
   const el = ev.errorLog;
   const al = ev.accessLog;
   const basis: DiagnoseResult["basis"] = {

@@ -7,7 +7,11 @@ import { EXIT, UserError } from "../exit.js";
 function render(e: LineExplanation, c: ReturnType<typeof pc.createColors>): string {
   if (!e.parsed) return `${c.yellow("?")} not an nginx error-log line: ${e.input.slice(0, 120)}\n`;
   const o: string[] = [];
-  const status = e.status ? `clients got ${e.status}` : "no client status from this line";
+  const status = e.status
+    ? `clients got ${e.status}`
+    : e.afterHeaders
+      ? "clients got the upstream's status, cut short"
+      : "no client status from this line";
   o.push(`${c.bold(e.title)} ${c.dim(`[${e.class}]`)}`);
   o.push(`  ${e.meaning}`);
   const facts = [

@@ -13,6 +13,8 @@ export interface LineExplanation {
   errno: Errno | null;
   phase: Phase;
   status: 502 | 504 | 500 | null;
+  /** The failure came after the response header was sent: the client got the upstream's own status, cut short. */
+  afterHeaders: boolean;
   nextUpstream: boolean | null;
   since: string | null;
   time: string | null;
@@ -49,6 +51,9 @@ export interface LineExplanation {
   fix: string;
   statusWhy: string;
 }
+
+const AFTER_HEADERS_WHY =
+  "nginx had already sent the response header when this happened, so the client got the upstream's own status (usually 200, as the access log records) with a truncated body, not a 502/504; nginx cannot retry another peer at that point.";
 
 function fill(cmd: string, peer: string | null, host: string | null, path: string | null): string {
   const p = peer ?? "HOST:PORT";
@@ -87,6 +92,7 @@ export function explainLine(input: string): LineExplanation {
     errno: c?.errno ?? null,
     phase: c?.phase ?? "other",
     status: c?.status ?? null,
+    afterHeaders: c?.afterHeaders ?? false,
     nextUpstream: c?.nextUpstream ?? null,
     since: c?.since ?? null,
     time: line?.time ?? null,
@@ -112,6 +118,6 @@ export function explainLine(input: string): LineExplanation {
     causes: info.causes,
     checks: info.checks.map((k) => fill(k, peer, line?.host ?? null, line?.request?.uri ?? null)),
     fix: info.fix,
-    statusWhy: info.statusWhy,
+    statusWhy: c?.afterHeaders ? AFTER_HEADERS_WHY : info.statusWhy,
   };
 }

@@ -58,8 +58,17 @@ export interface Classification {
   class: ErrorClass;
   errno: Errno | null;
   phase: Phase;
-  /** What the client most likely got for this line: 502, 504, 500, or null (none / not decided by this line). */
+  /**
+   * What the client most likely got because of this line: 502, 504, 500, or null (none, not decided by this
+   * line, or decided before it: see `afterHeaders`).
+   */
   status: 502 | 504 | 500 | null;
+  /**
+   * True when nginx logged the failure after it had already sent the response header to the client ("while
+   * reading upstream", "while proxying …"): the client got the upstream's own status (usually 200, which the
+   * access log records) with a truncated body, not a 502/504, and nginx could not try another peer.
+   */
+  afterHeaders: boolean;
   /** Would nginx try the next peer with the default `proxy_next_upstream error timeout`? null when not applicable. */
   nextUpstream: boolean | null;
   /**
@@ -136,6 +145,15 @@ export function phaseOf(msg: string): Phase {
   return "other";
 }
 
+/** Phases after the response header went to the client (a failure there cannot change the status). */
+function isAfterHeaders(phase: Phase): boolean {
+  return phase === "reading-response";
+}
+
+/**
+ * The timeout class of a phase. The SSL handshake to an upstream runs under *_connect_timeout (nginx arms
+ * the connect timer for it), so a handshake timeout is a connect timeout (with detail "ssl-handshake").
+ */
 function timeoutClass(phase: Phase): ErrorClass {
   if (phase === "connecting" || phase === "ssl-handshake") return "connect-timeout";
   if (phase === "sending-request") return "send-timeout";
@@ -292,7 +310,8 @@ function match(line: ErrorLine, msg: string, phase: Phase, errno: Errno | null):
       detail: msg.includes("reusing") ? "reusing" : null,
     };
   if (msg.startsWith("upstream sent too big header")) return { class: "too-big-header", next: false };
-  if (msg.startsWith("upstream timed out")) return { class: timeoutClass(phase) };
+  if (msg.startsWith("upstream timed out"))
+    return { class: timeoutClass(phase), ...(phase === "ssl-handshake" ? { detail: "ssl-handshake" } : {}) };
   if (msg.startsWith("upstream server temporarily disabled"))
     return { class: fallbackByPhase(phase), detail: "peer-disabled", status: null, next: null };
   if (msg.startsWith("upstream prematurely closed")) return { class: "premature-close" };
@@ -365,7 +384,11 @@ function match(line: ErrorLine, msg: string, phase: Phase, errno: Errno | null):
     const c = byErrno(errno, unix, phase);
     if (c === "too-many-open-files")
       return { class: c, status: msg.startsWith("socket() failed") ? 500 : null, next: false };
-    if (c && upstreamish) return { class: c };
+    if (c && upstreamish)
+      return {
+        class: c,
+        ...(c === "connect-timeout" && phase === "ssl-handshake" ? { detail: "ssl-handshake" } : {}),
+      };
   }
   // Notes about normal upstream traffic ("an upstream response is buffered to a temporary file … while reading
   // upstream" is [warn]): only messages at [error] or worse are guessed to be failures from their phase.
@@ -393,10 +416,25 @@ export function classify(line: ErrorLine): Classification {
   const errno = findErrno(msg, resolverMsg);
   const m = match(line, msg, phase, errno);
   const isTimeout = m.class === "connect-timeout" || m.class === "read-timeout" || m.class === "send-timeout";
-  const status: Classification["status"] =
-    m.status !== undefined ? m.status : m.class === "not-upstream" ? null : isTimeout ? 504 : 502;
-  const next: boolean | null =
-    m.next !== undefined
+  // A failure while the body was being read: the header (the upstream's status) already went to the client.
+  const after =
+    isAfterHeaders(phase) &&
+    m.class !== "not-upstream" &&
+    m.detail !== "non-fatal" &&
+    m.detail !== "peer-disabled" &&
+    m.status !== null;
+  const status: Classification["status"] = after
+    ? null
+    : m.status !== undefined
+      ? m.status
+      : m.class === "not-upstream"
+        ? null
+        : isTimeout
+          ? 504
+          : 502;
+  const next: boolean | null = after
+    ? false
+    : m.next !== undefined
       ? m.next
       : isTimeout || ERROR_NEXT.has(m.class)
         ? true
@@ -412,6 +450,7 @@ export function classify(line: ErrorLine): Classification {
       line.stream || (line.confFile !== null && m.class !== "not-upstream" && line.connection === null)
         ? null
         : status,
+    afterHeaders: after,
     nextUpstream: next,
     detail:
       line.confFile !== null && line.connection === null && m.detail === undefined

@@ -165,10 +165,13 @@ export function probesFor(ev: Evidence, peer: string | null): ProbeFact[] {
   return ev.probes.filter((p) => p.peer === peer);
 }
 
-/** Confidence from how much of the failure volume a cause explains, kept within [lo, hi]. */
+/**
+ * Confidence from how much of the failure volume a cause explains: base × (0.7 + 0.3 × share), at most 0.99.
+ * Unrounded: diagnose ranks on this exact score and rounds to 0.01 only for output.
+ */
 export function confidence(base: number, count: number, totalFailures: number): number {
   const share = totalFailures > 0 ? Math.min(1, count / totalFailures) : 1;
-  return Math.round(Math.min(0.99, base * (0.7 + 0.3 * share)) * 100) / 100;
+  return Math.min(0.99, base * (0.7 + 0.3 * share));
 }
 
 export function failureTotal(ev: Evidence): number {
