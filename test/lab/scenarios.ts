@@ -430,6 +430,53 @@ server { listen 80; listen 443 ssl; server_name www.lab.test; ssl_certificate ${
     requests: [...N("/api/users", 4), ...N("/api/orders", 4)],
   },
   {
+    // The backend answers 404; proxy_intercept_errors + error_page 404 =502 make nginx send 502 with no error line.
+    id: "intercepted-404",
+    expected: "intercepted-status",
+    fixIncludes: "=502",
+    evidenceFrom: "access-log",
+    nginx: {
+      http: (p) =>
+        server(
+          p,
+          `location /shop/ { proxy_pass http://127.0.0.1:${p.free[0]}; proxy_intercept_errors on; error_page 404 =502 /sorry.html; } location = /sorry.html { return 200 "sorry"; }`,
+        ),
+    },
+    upstreams: (p) =>
+      listen(p.free[0] as number, (s) =>
+        s.once("data", (d: Buffer) => {
+          const path = d.toString().split(" ")[1] ?? "/";
+          s.end(
+            path === "/shop/"
+              ? OK
+              : "HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nnot found",
+          );
+        }),
+      ),
+    requests: [...N("/shop/", 3), ...N("/shop/item/1", 5)],
+    status: 502,
+  },
+  {
+    // A reload moves /dashboard/ from the working backend to a port nothing listens on; judged from the logs.
+    id: "reload-changed-port",
+    expected: "reload-changed-upstream",
+    fixIncludes: "Put the target back to 127.0.0.1:",
+    evidenceFrom: "access-log",
+    nginx: { http: (p) => server(p, `location /dashboard/ { proxy_pass http://127.0.0.1:${p.free[0]}; }`) },
+    upstreams: (p) => listen(p.free[0] as number, answer(OK)),
+    requests: N("/dashboard/stats", 10),
+    reload: {
+      after: 5,
+      conf: (conf, p) =>
+        conf.replace(
+          `proxy_pass http://127.0.0.1:${p.free[0]};`,
+          `proxy_pass http://127.0.0.1:${p.free[1]};`,
+        ),
+    },
+    status: 502,
+    neverSays: ["Start or restart the backend"],
+  },
+  {
     id: "tiny-worker-connections",
     expected: "connection-limit",
     fixIncludes: "worker_connections",
