@@ -18,8 +18,10 @@ function emerg(output: string): string | null {
 
 describe("lexer: words end where nginx ends them", () => {
   it("keeps `}` inside a word and ends a word at `{` (unless right after `$`)", () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: nginx variables
     const r = p("a x}y ${v}w ${{z} b{c;\n");
     expect(r.errors.map((e) => e.message)).toEqual(['unexpected end of file, expecting "}"']);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: nginx variables
     expect(r.parsed[0]).toMatchObject({ directive: "a", args: ["x}y", "${v}w", "${{z}", "b"] });
     expect(r.parsed[0]?.block?.[0]).toMatchObject({ directive: "c", args: [] });
   });

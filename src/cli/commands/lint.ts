@@ -54,7 +54,9 @@ function renderText(findings: Finding[], color: boolean, parseErrors: string[]):
     "",
     findings.length
       ? `${findings.length} problem(s): ${count("error")} error, ${count("warning")} warning, ${count("info")} info — docs: docs/rules/<id>.md`
-      : c.green("no problems found"),
+      : parseErrors.length
+        ? c.red(`the configuration could not be read cleanly: ${parseErrors.length} error(s) above`)
+        : c.green("no problems found"),
   );
   return `${o.join("\n").replace(/^\n/, "")}\n`;
 }
