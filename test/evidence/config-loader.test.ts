@@ -185,7 +185,7 @@ systemDescribe(["nginx"], "nginx -T output", () => {
       expect(emerg, r.stderr).not.toBeNull();
       const ours = loadConfig(file).errors[0];
       // An unclosed quote adds the line it opened on after nginx's own message.
-      const message = ours?.message.replace(/ \(the . quote opened on line \d+ is never closed\)$/, "");
+      const message = ours?.message?.replace(/ \(the . quote opened on line \d+ is never closed\)$/, "");
       expect({ message, line: ours?.line }, text).toEqual({
         message: emerg?.[1],
         line: Number(emerg?.[3]),
