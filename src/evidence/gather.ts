@@ -33,6 +33,8 @@ export interface GatherOptions {
   pid?: number;
   /** Run live probes against the configuration's upstreams (never for bundles). */
   probe?: boolean;
+  /** Overall deadline of the live probes (default 10 s, see runProbes). */
+  probeDeadlineMs?: number;
   onProgress?: (msg: string) => void;
 }
 
@@ -236,8 +238,17 @@ export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
     }
     if (targets.length) {
       opts.onProgress?.(`probing ${targets.length} upstream(s)`);
-      const report = await runProbes(targets, { concurrency: 8, workerUser: workerUserOf(ev.config.model) });
+      const report = await runProbes(targets, {
+        concurrency: 8,
+        workerUser: workerUserOf(ev.config.model),
+        ...(opts.probeDeadlineMs !== undefined ? { deadlineMs: opts.probeDeadlineMs } : {}),
+        onProgress: (done, total) => opts.onProgress?.(`probing upstreams: ${done}/${total} done`),
+      });
       ev.probes = probeFacts(report);
+      if (report.skipped)
+        ev.warnings.push(
+          `live probes stopped at their ${report.deadlineMs} ms deadline: ${report.skipped} of ${targets.length} upstream(s) not probed`,
+        );
       ev.mode = "host";
     }
   }

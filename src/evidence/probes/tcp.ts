@@ -29,17 +29,43 @@ export function tcpProblem(code: string | undefined): string {
   }
 }
 
+/** The step for a check cut short by the overall deadline (`--deadline`). */
+export function stoppedStep(check: ProbeStep["check"], problem: string, what: string, ms: number): ProbeStep {
+  return {
+    check,
+    ok: false,
+    problem,
+    summary: `${what} after ${ms.toFixed(0)} ms, when the overall deadline stopped the probe`,
+    ms,
+    data: { deadline: true },
+  };
+}
+
 /** Opens a connection and returns it (caller closes) or a failed step. */
 export function connect(
   opts: { host?: string; port?: number; path?: string },
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<{ socket: net.Socket; ms: number } | { step: ProbeStep }> {
   const t0 = performance.now();
   return new Promise((resolve) => {
+    if (signal?.aborted) {
+      resolve({ step: stoppedStep(opts.path ? "unix" : "tcp", "connect-timeout", "no connection", 0) });
+      return;
+    }
     const socket = opts.path
       ? net.connect({ path: opts.path })
       : net.connect({ host: opts.host ?? "127.0.0.1", port: opts.port ?? 80 });
+    // The overall deadline: give up the pending connect now, as a connect that did not finish in time.
+    const onAbort = () => {
+      clearTimeout(timer);
+      socket.destroy();
+      const ms = performance.now() - t0;
+      resolve({ step: stoppedStep(opts.path ? "unix" : "tcp", "connect-timeout", "no connection", ms) });
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
     const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
       socket.destroy();
       resolve({
         step: {
@@ -53,10 +79,12 @@ export function connect(
     }, timeoutMs);
     socket.once("connect", () => {
       clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
       resolve({ socket, ms: performance.now() - t0 });
     });
     socket.once("error", (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
       socket.destroy();
       const problem = tcpProblem(e.code);
       resolve({
