@@ -55,7 +55,8 @@ function settingsFor(model: ConfigModel, p: PassTarget, capMs: number): ProbeSet
  * unix socket.
  */
 export function proxyHostOf(p: PassTarget): string {
-  if (p.upstream) return p.upstream.name;
+  // As written in proxy_pass (upstream names match case-insensitively, the header keeps the spelling).
+  if (p.upstream) return p.host ?? p.upstream.name;
   if (p.unixPath !== null) return "localhost";
   const host = p.host ?? "localhost";
   const defaultPort = p.scheme === "https" ? 443 : 80;
