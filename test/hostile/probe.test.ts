@@ -151,6 +151,36 @@ describe("probe deadline", () => {
   }, 30_000);
 });
 
+describe("diagnose --probe-deadline", () => {
+  it("sets the probes' deadline, and a bad value is exit 2 with the reason", async () => {
+    const ports = await silentServers(16);
+    const f = conf(
+      "diag2.conf",
+      `http {\n  server {\n${ports.map((p, i) => `    location /u${i} { proxy_pass http://127.0.0.1:${p}; }`).join("\n")}\n  }\n}\n`,
+    );
+    const log = conf("error2.log", "");
+    const t0 = Date.now();
+    const r = await runCliAsync([
+      "diagnose",
+      "--config",
+      f,
+      "--error-log",
+      log,
+      "--probe-deadline",
+      "1s",
+      "--json",
+    ]);
+    expect(Date.now() - t0).toBeLessThan(6000);
+    expect(JSON.parse(r.stdout).warnings).toContain(
+      "live probes stopped at their 1000 ms deadline: 8 of 16 upstream(s) not probed",
+    );
+    expectUsageError(
+      runCli(["diagnose", "--config", f, "--probe-deadline", "soon"]),
+      '--probe-deadline wants a positive duration up to 1h: milliseconds, or a number with ms, s or m (got "soon")',
+    );
+  });
+});
+
 describe("probe requests", () => {
   it("sends the location's proxy_set_header Host ($host → server_name) and nginx's default $proxy_host", async () => {
     const a = await recorder();
