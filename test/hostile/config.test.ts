@@ -4,11 +4,14 @@
  * never a stack trace, never a hang, never "no problems found".
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../helpers/cli.js";
+import { buildModel } from "../../src/nginx/config/model.js";
+import { loadPayload } from "../../src/nginx/config/payload.js";
+import { cliPath, runCli } from "../helpers/cli.js";
 import { nginxBinary } from "../helpers/nginx.js";
 import { systemDescribe } from "../helpers/system.js";
 
@@ -184,5 +187,69 @@ systemDescribe(["nginx"], "include cycles as the installed nginx reports them", 
       `ncyc-b.conf:2: include cycle: "${dir}/ncyc-b.conf" includes itself`,
     );
     expect(ours.stdout + ours.stderr).toContain("24: Too many open files");
+  });
+});
+
+describe("fuzz: damaged configurations", () => {
+  const base = readFileSync(new URL("../fixtures/configs/node-proxy.conf", import.meta.url), "utf8");
+  // Random bytes, truncations, NUL padding, spliced braces/quotes and deep nesting of a real configuration.
+  const damaged = fc.oneof(
+    fc.string({ unit: "binary", maxLength: 400 }),
+    fc.nat({ max: base.length }).map((n) => base.slice(0, n)),
+    fc
+      .tuple(fc.nat({ max: base.length }), fc.nat({ max: 5000 }))
+      .map(([n, z]) => base.slice(0, n) + "\0".repeat(z + 1)),
+    fc
+      .tuple(fc.nat({ max: base.length }), fc.constantFrom("{", "}", '"', "'", ";", "\\", "${", "#", "\0"))
+      .map(([n, t]) => base.slice(0, n) + t + base.slice(n)),
+    fc
+      .tuple(fc.integer({ min: 1, max: 5000 }), fc.boolean())
+      .map(([n, close]) => "a {".repeat(n) + (close ? "}".repeat(n) : "")),
+  );
+
+  it("the reader and the model never throw, every error has a line, and time stays bounded", () => {
+    fc.assert(
+      fc.property(damaged, (text) => {
+        const t = Date.now();
+        const p = loadPayload("/c/nginx.conf", { read: () => ({ text }), glob: () => [] });
+        for (const e of p.errors) expect(e.line).toBeGreaterThan(0);
+        buildModel(p);
+        expect(Date.now() - t).toBeLessThan(2000);
+        // NULs after the last directive are a word nginx fails on (inside a comment they would be fine).
+        if (!text.includes("#") && /[;}]\n?\0+$/.test(text)) expect(p.status).toBe("failed");
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("lint on damaged files: exit 0/1/2 only, never an internal error, within 64 MB of heap", () => {
+    const samples = fc.sample(damaged, { numRuns: 12, seed: 4242 });
+    samples.push(`events {}\n${"\0".repeat(100_000)}`, "a {".repeat(100_000));
+    for (const [i, text] of samples.entries()) {
+      const f = conf(`fuzz-${i}.conf`, text);
+      const r = spawnSync(process.execPath, ["--max-old-space-size=64", cliPath, "lint", f], {
+        encoding: "utf8",
+        env: { ...process.env, NO_COLOR: "1" },
+        timeout: 60_000,
+      });
+      expect([0, 1, 2], r.stderr).toContain(r.status);
+      expect(r.stdout + r.stderr).not.toContain("internal error");
+      expect(r.stdout + r.stderr).not.toContain("Maximum call stack");
+      if (!text.includes("#") && /[;}]\n?\0+$/.test(text)) expect(r.status).toBe(2);
+    }
+  });
+
+  it("a 1 GiB sparse file is refused from its size without being read (64 MB heap)", () => {
+    const f = join(dir, "huge.conf");
+    writeFileSync(f, "");
+    truncateSync(f, 1 << 30);
+    const t = Date.now();
+    const r = spawnSync(process.execPath, ["--max-old-space-size=64", cliPath, "lint", f], {
+      encoding: "utf8",
+      env: { ...process.env, NO_COLOR: "1" },
+    });
+    expect(Date.now() - t).toBeLessThan(10_000);
+    expectCleanFailure({ code: r.status, stdout: r.stdout, stderr: r.stderr });
+    expect(r.stderr + r.stdout).toContain("larger than 64 MiB, the limit for a configuration file");
   });
 });
