@@ -168,7 +168,11 @@ export function readConfigText(
       try {
         n = readSync(fd, buf, 0, buf.length, null);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === "EAGAIN") continue;
+        if ((e as NodeJS.ErrnoException).code === "EAGAIN") {
+          // A non-blocking stdin with nothing to read yet: wait a little instead of spinning.
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+          continue;
+        }
         throw e;
       }
       if (n === 0) break;

@@ -13,7 +13,10 @@ export function parseTargetSpec(spec: string, settings: Partial<ProbeSettings> =
       scheme === "https" ? "https" : scheme === "grpcs" ? "grpcs" : scheme === "grpc" ? "grpc" : "http";
     const port = m[3] ? Number(m[3]) : scheme === "https" || scheme === "grpcs" ? 443 : 80;
     const host = m[2] as string;
-    return { id: spec, kind, host, port, uriPath: m[4] ?? "/", hostHeader: host, settings: base };
+    // As a client writes it: the port only when it was given and is not the scheme's default.
+    const hostHeader =
+      m[3] && port !== (kind === "https" || kind === "grpcs" ? 443 : 80) ? `${host}:${port}` : host;
+    return { id: spec, kind, host, port, uriPath: m[4] ?? "/", hostHeader, settings: base };
   }
   const hp = /^(\[[^\]]{1,64}\]|[^/:]{1,253}):(\d{1,5})$/.exec(spec);
   if (hp) return { id: spec, kind: "tcp", host: hp[1] as string, port: Number(hp[2]), settings: base };

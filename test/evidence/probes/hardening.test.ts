@@ -133,6 +133,19 @@ describe("Host header as nginx sends it", () => {
   });
 });
 
+describe("Host for --target", () => {
+  it("is host[:port] as a client writes it: no port when it is the scheme's default", async () => {
+    expect(parseTargetSpec("http://a.example/").hostHeader).toBe("a.example");
+    expect(parseTargetSpec("http://a.example:80/").hostHeader).toBe("a.example");
+    expect(parseTargetSpec("https://a.example:443/").hostHeader).toBe("a.example");
+    expect(parseTargetSpec("http://a.example:8080/").hostHeader).toBe("a.example:8080");
+    expect(parseTargetSpec("https://[::1]:8443/").hostHeader).toBe("[::1]:8443");
+    const s = await hostRecorder();
+    await probeTarget(parseTargetSpec(`http://127.0.0.1:${s.port}/`), { noListeners: true });
+    expect(s.hosts).toEqual([`127.0.0.1:${s.port}`]);
+  });
+});
+
 describe("upstream answers", () => {
   it("a peer answering 502 or 503 is a problem, not ok; 404 is still an answer", async () => {
     for (const [status, ok] of [
