@@ -245,9 +245,9 @@ export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
         onProgress: (done, total) => opts.onProgress?.(`probing upstreams: ${done}/${total} done`),
       });
       ev.probes = probeFacts(report);
-      if (report.skipped)
+      if (report.skipped || report.unfinished)
         ev.warnings.push(
-          `live probes stopped at their ${report.deadlineMs} ms deadline: ${report.skipped} of ${targets.length} upstream(s) not probed`,
+          `live probes stopped at their ${report.deadlineMs} ms deadline: ${report.skipped ?? 0} of ${targets.length} upstream(s) not probed, ${report.unfinished ?? 0} not finished`,
         );
       ev.mode = "host";
     }

@@ -102,22 +102,31 @@ describe("probe options", () => {
 });
 
 describe("probe deadline", () => {
-  it("64 upstreams that never answer: probe stops at --deadline, says what was left out, exit 1", async () => {
+  it("64 upstreams that never answer: probe stops at --deadline and says what it left out", async () => {
     const ports = await silentServers(64);
     const f = conf(
       "many.conf",
       `http {\n  server {\n${ports.map((p, i) => `    location /u${i} { proxy_pass http://127.0.0.1:${p}; }`).join("\n")}\n  }\n}\n`,
     );
-    const t0 = Date.now();
+    // Each check would wait 5 s: none finishes before the 1.5 s deadline, so nothing is known (exit 2).
+    let t0 = Date.now();
     const r = await runCliAsync(["probe", "--config", f, "--deadline", "1500ms", "--json"]);
-    const took = Date.now() - t0;
-    expect(took).toBeLessThan(5000);
-    expect(r.code, r.stderr).toBe(1);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(r.code, r.stderr).toBe(2);
     const report = JSON.parse(r.stdout);
-    expect(report.deadlineReached).toBe(true);
-    expect(report.skipped).toBe(56);
+    expect(report).toMatchObject({ deadlineReached: true, skipped: 56, unfinished: 8 });
     expect(report.results.filter((x: { skipped?: string }) => x.skipped === "deadline")).toHaveLength(56);
-    expect(r.stderr).toContain("the --deadline of 1500 ms came first: 56 of 64 target(s) not probed");
+    expect(r.stderr).toContain(
+      "the --deadline of 1500 ms came first: 56 of 64 target(s) not probed, 8 not finished",
+    );
+    // Checks that time out on their own before the deadline are problems (exit 1); the rest is still cut.
+    t0 = Date.now();
+    const t = await runCliAsync(["probe", "--config", f, "--timeout", "400ms", "--deadline", "1s"]);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(t.code, t.stderr).toBe(1);
+    expect(t.stdout).toMatch(/^FAIL http:\/\/127\.0\.0\.1:\d+ /m);
+    expect(t.stdout).toMatch(/✗ http +no complete response header within 400 ms/);
+    expect(t.stdout).toMatch(/\d+ not probed \(deadline 1 s\)/);
   });
 
   it("a deadline too short for anything to finish never gives exit 0", async () => {
@@ -172,7 +181,7 @@ describe("diagnose --probe-deadline", () => {
     ]);
     expect(Date.now() - t0).toBeLessThan(6000);
     expect(JSON.parse(r.stdout).warnings).toContain(
-      "live probes stopped at their 1000 ms deadline: 8 of 16 upstream(s) not probed",
+      "live probes stopped at their 1000 ms deadline: 8 of 16 upstream(s) not probed, 8 not finished",
     );
     expectUsageError(
       runCli(["diagnose", "--config", f, "--probe-deadline", "soon"]),

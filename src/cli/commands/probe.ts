@@ -4,6 +4,7 @@ import { probeFacts } from "../../evidence/probes/facts.js";
 import { fetchStubStatus, localPortRange, nginxProcesses, tcpStates } from "../../evidence/probes/host.js";
 import { DEFAULT_DEADLINE_MS, runProbes } from "../../evidence/probes/run.js";
 import { parseTargetSpec, targetsFromModel, workerUserOf } from "../../evidence/probes/targets.js";
+import { stoppedByDeadline } from "../../evidence/probes/tcp.js";
 import type { ProbeReport, ProbeTarget } from "../../evidence/probes/types.js";
 import { buildModel, globalValue } from "../../nginx/config/model.js";
 import { safeText } from "../../report/terminal.js";
@@ -46,7 +47,8 @@ function render(r: ProbeReport, color: boolean): string {
       );
       continue;
     }
-    o.push(`${x.ok ? c.green("ok  ") : c.red("FAIL")} ${id}${src}`);
+    const label = x.ok ? c.green("ok  ") : stoppedByDeadline(x.steps) ? c.yellow("STOP") : c.red("FAIL");
+    o.push(`${label} ${id}${src}`);
     if (x.target.hostHeaderFrom) o.push(c.dim(`     Host: ${safeText(x.target.hostHeaderFrom)}`));
     for (const s of x.steps)
       o.push(
@@ -73,10 +75,10 @@ function render(r: ProbeReport, color: boolean): string {
     o.push(
       `${c.bold("nginx workers")}: ${h.nginx.workers.length}, Max open files ${[...new Set(h.nginx.workers.map((w) => w.maxOpenFiles ?? "?"))].join("/")}`,
     );
-  const bad = r.results.filter((x) => !x.ok && !x.skipped).length;
+  const bad = r.results.filter((x) => !x.ok && !x.skipped && !stoppedByDeadline(x.steps)).length;
   o.push(
     "",
-    `${r.results.length} target(s), ${bad} with problems${r.skipped ? `, ${r.skipped} not probed (deadline)` : ""}, ${r.durationMs} ms`,
+    `${r.results.length} target(s), ${bad} with problems${r.unfinished ? `, ${r.unfinished} not finished` : ""}${r.skipped ? `, ${r.skipped} not probed` : ""}${r.deadlineReached ? ` (deadline ${seconds(r.deadlineMs ?? 0)})` : ""}, ${r.durationMs} ms`,
   );
   return `${o.join("\n")}\n`;
 }
@@ -217,11 +219,11 @@ Exit codes: 0 every target fine, 1 problems found, 2 usage error or targets left
       if (opts.json)
         process.stdout.write(`${JSON.stringify({ ...report, facts: probeFacts(report) }, null, 2)}\n`);
       else process.stdout.write(render(report, Boolean(process.stdout.isTTY) && !process.env["NO_COLOR"]));
-      const problems = report.results.some((r) => !r.ok && !r.skipped);
-      if (report.skipped)
+      const problems = report.results.some((r) => !r.ok && !r.skipped && !stoppedByDeadline(r.steps));
+      if (report.skipped || report.unfinished)
         process.stderr.write(
-          `badgateway: the --deadline of ${seconds(deadlineMs)} came first: ${report.skipped} of ${targets.length} target(s) not probed (raise --deadline or --concurrency)\n`,
+          `badgateway: the --deadline of ${seconds(deadlineMs)} came first: ${report.skipped ?? 0} of ${targets.length} target(s) not probed, ${report.unfinished ?? 0} not finished (raise --deadline or --concurrency)\n`,
         );
-      process.exitCode = problems ? EXIT.FOUND : report.skipped ? EXIT.ERROR : EXIT.OK;
+      process.exitCode = problems ? EXIT.FOUND : report.skipped || report.unfinished ? EXIT.ERROR : EXIT.OK;
     });
 }

@@ -55,7 +55,7 @@ export async function resolveName(
   }
   const addresses = [...answers];
   if (addresses.length === 0 && opts.signal?.aborted)
-    return stoppedStep("dns", "dns-timeout", `no answer for ${name}`, performance.now() - t0);
+    return stoppedStep("dns", `no answer for ${name}`, performance.now() - t0);
   if (addresses.length === 0)
     return {
       check: "dns",

@@ -95,14 +95,13 @@ export function httpRequest(socket: Duplex, c: HttpCheck): Promise<ProbeStep> {
       c.timeoutMs,
     );
     const onAbort = () =>
-      finish({
-        ...stoppedStep(
+      finish(
+        stoppedStep(
           "http",
-          headerEnd < 0 ? "read-timeout" : "body-timeout",
           headerEnd < 0 ? "no complete response header" : "response body not complete",
           performance.now() - t0,
         ),
-      });
+      );
     c.signal?.addEventListener("abort", onAbort, { once: true });
     if (unsafeRequestText(c.path) || unsafeRequestText(c.host)) {
       finish({

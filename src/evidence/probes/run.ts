@@ -4,7 +4,7 @@ import { resolveName } from "./dns.js";
 import { readFpmPools } from "./fpm.js";
 import { httpRequest } from "./http.js";
 import { listTcpListeners, nearbyListeners } from "./listeners.js";
-import { connect } from "./tcp.js";
+import { connect, stoppedByDeadline } from "./tcp.js";
 import { tlsConnect } from "./tls.js";
 import type { ProbeReport, ProbeResult, ProbeStep, ProbeTarget } from "./types.js";
 import { type Account, inspectSocket, lookupUser } from "./unix.js";
@@ -78,7 +78,8 @@ const NEXT: Record<string, string> = {
     "Connecting takes longer than nginx's connect timeout: requests will end with 504.",
   "upstream-5xx":
     "The backend itself answers with a server error, which nginx passes on (or retries with proxy_next_upstream http_5xx): look at the backend's own logs.",
-  "dns-timeout": "The name did not resolve before the deadline: check the resolver, or raise --deadline.",
+  deadline:
+    "The overall deadline stopped this check before it finished, so its state is unknown: raise --deadline (or --concurrency).",
   "unsafe-request": "Fix the path or the Host value: they may not contain spaces or control characters.",
 };
 
@@ -205,7 +206,7 @@ export async function probeTarget(
       h.problem &&
       ["empty-reply", "not-http", "connection-reset", "closed-early"].includes(h.problem)
     ) {
-      const tlsHere = await speaksTls(t, connectHost);
+      const tlsHere = await speaksTls(t, connectHost, signal);
       if (tlsHere)
         steps.push({
           check: "tls",
@@ -228,17 +229,22 @@ export async function probeTarget(
 }
 
 /** One extra bounded connection: does this port complete a TLS handshake? */
-async function speaksTls(t: ProbeTarget, host: string | undefined): Promise<boolean> {
+async function speaksTls(t: ProbeTarget, host: string | undefined, signal?: AbortSignal): Promise<boolean> {
   const c = await connect(
     { host: (host ?? t.host ?? "127.0.0.1").replace(/^\[|\]$/g, ""), port: t.port ?? 80 },
     t.settings.connectTimeoutMs,
+    signal,
   );
   if ("step" in c) return false;
-  const r = await tlsConnect(c.socket, {
-    ...t,
-    kind: "https",
-    settings: { ...t.settings, sslVerify: false },
-  });
+  const r = await tlsConnect(
+    c.socket,
+    {
+      ...t,
+      kind: "https",
+      settings: { ...t.settings, sslVerify: false },
+    },
+    signal,
+  );
   if ("socket" in r) {
     r.socket.destroy();
     return true;
@@ -279,8 +285,13 @@ export async function runProbes(targets: ProbeTarget[], opts: RunOptions = {}): 
     clearTimeout(timer);
   }
   let skipped = 0;
+  let unfinished = 0;
   for (let i = 0; i < targets.length; i++) {
-    if (results[i]) continue;
+    const r = results[i];
+    if (r) {
+      if (stoppedByDeadline(r.steps)) unfinished++;
+      continue;
+    }
     skipped++;
     results[i] = {
       target: targets[i] as ProbeTarget,
@@ -296,6 +307,7 @@ export async function runProbes(targets: ProbeTarget[], opts: RunOptions = {}): 
     deadlineMs,
     deadlineReached: stop.signal.aborted,
     skipped,
+    unfinished,
     results,
   };
 }

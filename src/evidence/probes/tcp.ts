@@ -29,16 +29,25 @@ export function tcpProblem(code: string | undefined): string {
   }
 }
 
-/** The step for a check cut short by the overall deadline (`--deadline`). */
-export function stoppedStep(check: ProbeStep["check"], problem: string, what: string, ms: number): ProbeStep {
+/**
+ * The step for a check the overall deadline (`--deadline`) stopped before it finished: problem `deadline`,
+ * with how long it had run. It is not evidence of a timeout (the check did not run its course), so
+ * `probeFacts` leaves it out and the CLI counts the target as not finished rather than as a problem.
+ */
+export function stoppedStep(check: ProbeStep["check"], what: string, ms: number): ProbeStep {
   return {
     check,
     ok: false,
-    problem,
-    summary: `${what} after ${ms.toFixed(0)} ms, when the overall deadline stopped the probe`,
+    problem: "deadline",
+    summary: `not finished: ${what} after ${ms.toFixed(0)} ms, when the overall deadline stopped the probe`,
     ms,
     data: { deadline: true },
   };
+}
+
+/** True when the result's first failing step is one the deadline stopped: the target's state is unknown. */
+export function stoppedByDeadline(steps: ProbeStep[]): boolean {
+  return steps.find((s) => !s.ok)?.problem === "deadline";
 }
 
 /** Opens a connection and returns it (caller closes) or a failed step. */
@@ -50,7 +59,7 @@ export function connect(
   const t0 = performance.now();
   return new Promise((resolve) => {
     if (signal?.aborted) {
-      resolve({ step: stoppedStep(opts.path ? "unix" : "tcp", "connect-timeout", "no connection", 0) });
+      resolve({ step: stoppedStep(opts.path ? "unix" : "tcp", "no connection", 0) });
       return;
     }
     const socket = opts.path
@@ -61,7 +70,7 @@ export function connect(
       clearTimeout(timer);
       socket.destroy();
       const ms = performance.now() - t0;
-      resolve({ step: stoppedStep(opts.path ? "unix" : "tcp", "connect-timeout", "no connection", ms) });
+      resolve({ step: stoppedStep(opts.path ? "unix" : "tcp", "no connection", ms) });
     };
     signal?.addEventListener("abort", onAbort, { once: true });
     const timer = setTimeout(() => {

@@ -44,7 +44,7 @@ export function tlsConnect(
     const onAbort = () => {
       clearTimeout(timer);
       sock.destroy();
-      resolve({ step: stoppedStep("tls", "tls-timeout", "no TLS handshake", performance.now() - t0) });
+      resolve({ step: stoppedStep("tls", "no TLS handshake", performance.now() - t0) });
     };
     if (signal?.aborted) queueMicrotask(onAbort);
     else signal?.addEventListener("abort", onAbort, { once: true });

@@ -72,6 +72,8 @@ export interface ProbeReport {
   deadlineReached?: boolean;
   /** Targets not probed because the deadline came first. */
   skipped?: number;
+  /** Targets whose checks the deadline stopped before they finished (first failing step: `deadline`). */
+  unfinished?: number;
   results: ProbeResult[];
   host?: Record<string, unknown>;
 }

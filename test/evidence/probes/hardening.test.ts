@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import http from "node:http";
 import net from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
+import { probeFacts } from "../../../src/evidence/probes/facts.js";
 import { httpRequest } from "../../../src/evidence/probes/http.js";
 import { probeTarget, runProbes } from "../../../src/evidence/probes/run.js";
 import {
@@ -209,14 +210,20 @@ describe("overall deadline", () => {
     expect(took).toBeLessThan(2000);
     expect(report.deadlineReached).toBe(true);
     expect(report.skipped).toBe(16);
+    expect(report.unfinished).toBe(4);
     const cut = report.results.filter((r) => !r.skipped);
     expect(cut).toHaveLength(4);
     for (const r of cut) {
       expect(r.ok).toBe(false);
       const last = r.steps[r.steps.length - 1];
-      expect(last).toMatchObject({ check: "http", problem: "read-timeout", data: { deadline: true } });
-      expect(last?.summary).toContain("when the overall deadline stopped the probe");
+      expect(last).toMatchObject({ check: "http", problem: "deadline", data: { deadline: true } });
+      expect(last?.summary).toMatch(
+        /^not finished: no complete response header after \d+ ms, when the overall deadline stopped the probe$/,
+      );
+      expect(r.nextStep).toContain("raise --deadline");
     }
+    // A stopped check is not evidence: no facts for diagnose.
+    expect(probeFacts(report)).toEqual([]);
     for (const r of report.results.filter((x) => x.skipped))
       expect(r).toMatchObject({ ok: false, steps: [] });
     expect(seen).toEqual([1, 2, 3, 4]);
@@ -228,7 +235,7 @@ describe("overall deadline", () => {
       deadlineMs: 5000,
       noListeners: true,
     });
-    expect(report).toMatchObject({ deadlineReached: false, skipped: 0, deadlineMs: 5000 });
+    expect(report).toMatchObject({ deadlineReached: false, skipped: 0, unfinished: 0, deadlineMs: 5000 });
     expect(report.results[0]?.ok).toBe(true);
   });
 });
@@ -266,6 +273,8 @@ systemDescribe(["python3"], "overall deadline with a black-holed upstream", () =
     const report = await runProbes([t, { ...t, id: `${t.id}#2` }], { deadlineMs: 800, noListeners: true });
     expect(Date.now() - t0).toBeLessThan(3000);
     const steps = report.results.flatMap((r) => r.steps);
-    expect(steps.some((s) => s.problem === "connect-timeout" && s.data?.["deadline"] === true)).toBe(true);
+    expect(
+      steps.some((s) => s.check === "tcp" && s.problem === "deadline" && s.summary.includes("no connection")),
+    ).toBe(true);
   });
 });
