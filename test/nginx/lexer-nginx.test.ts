@@ -146,6 +146,15 @@ systemDescribe(["nginx"], "lexer agrees with the installed nginx -t", () => {
     }
   });
 
+  it("a form feed or vertical tab is part of a word for nginx, not whitespace", () => {
+    const vt = "events {}\nhttp {\n  default_type\x0btext/plain;\n}\n";
+    expect(emerg(nginxTest(vt).output)).toBe('unknown directive "default_type\x0btext/plain":3');
+    expect(p(vt).parsed[1]?.block?.[0]).toMatchObject({ directive: "default_type\x0btext/plain", args: [] });
+    const ff = "events {}\nhttp {\x0c}\n";
+    const r = p(ff);
+    expect(emerg(nginxTest(ff).output)).toBe(`${r.errors[0]?.message}:${r.errors[0]?.line}`);
+  });
+
   it("a glued quote: same message and line as nginx", () => {
     const text = 'events {}\nhttp {\n  server {\n    return 200 "x"y;\n  }\n}\n';
     const r = p(text);

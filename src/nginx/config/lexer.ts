@@ -23,8 +23,9 @@ export interface LexError {
   message: string;
 }
 
+/** nginx's whitespace between words: space, tab, CR and LF only (a form feed or vertical tab is part of a word). */
 function isSpace(c: number): boolean {
-  return c === 32 || c === 10 || c === 9 || c === 13 || c === 12 || c === 11;
+  return c === 32 || c === 10 || c === 9 || c === 13;
 }
 
 export class Lexer {
