@@ -214,6 +214,21 @@ describe("probe requests", () => {
     expect(r.stdout).toContain("Host: $proxy_host (nginx's default) → app");
   });
 
+  it("configuration errors are said on stderr and keep the result from being clean", async () => {
+    const s = await recorder();
+    conf("pc-a.conf", "include pc-a.conf;\n");
+    const f = conf(
+      "probe-cycle.conf",
+      `http {\n  include pc-a.conf;\n  server { location / { proxy_pass http://127.0.0.1:${s.port}; } }\n}\n`,
+    );
+    const r = await runCliAsync(["probe", "--config", f]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/^ok +http:\/\/127\.0\.0\.1/m);
+    expect(r.stderr).toContain("badgateway: configuration: ");
+    expect(r.stderr).toContain("pc-a.conf:1: include cycle");
+    expect(r.stderr).toContain("the configuration had 1 error(s)");
+  });
+
   it("an upstream answering 502 is reported as such, exit 1", async () => {
     const s = await recorder(502);
     const r = await runCliAsync(["probe", "--target", `http://127.0.0.1:${s.port}/`]);

@@ -151,12 +151,19 @@ Exit codes: 0 every target fine, 1 problems found, 2 usage error or targets left
       }
       const targets: ProbeTarget[] = [];
       let workerConnections: number | null = null;
+      let configErrors = 0;
       let worker = opts.asUser;
       if (opts.config || opts.nginxT || opts.fromNginx) {
         const { payload } = await loadConfigInput(opts.config, {
           ...(opts.nginxT ? { nginxT: opts.nginxT } : {}),
           fromNginx: Boolean(opts.fromNginx),
         });
+        // Probe what could be read, but say what could not: the targets may be incomplete.
+        for (const e of payload.errors)
+          process.stderr.write(
+            `badgateway: configuration: ${safeText(e.message !== undefined ? `${e.file}:${e.line ?? "?"}: ${e.message}` : e.error)}\n`,
+          );
+        configErrors = payload.errors.length;
         const model = buildModel(payload);
         workerConnections = Number(globalValue(model, "worker_connections").args?.[0] ?? 512);
         targets.push(...targetsFromModel(model, { capMs: cap }));
@@ -224,6 +231,14 @@ Exit codes: 0 every target fine, 1 problems found, 2 usage error or targets left
         process.stderr.write(
           `badgateway: the --deadline of ${seconds(deadlineMs)} came first: ${report.skipped ?? 0} of ${targets.length} target(s) not probed, ${report.unfinished ?? 0} not finished (raise --deadline or --concurrency)\n`,
         );
-      process.exitCode = problems ? EXIT.FOUND : report.skipped || report.unfinished ? EXIT.ERROR : EXIT.OK;
+      if (configErrors && !problems)
+        process.stderr.write(
+          `badgateway: the configuration had ${configErrors} error(s): upstreams it names past them were not probed\n`,
+        );
+      process.exitCode = problems
+        ? EXIT.FOUND
+        : report.skipped || report.unfinished || configErrors
+          ? EXIT.ERROR
+          : EXIT.OK;
     });
 }
