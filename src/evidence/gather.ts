@@ -8,7 +8,7 @@ import { formatForAccessLog, logFormats } from "../nginx/config/logs.js";
 import { buildModel, type ConfigModel, matchLocation, matchServer } from "../nginx/config/model.js";
 import { summarizeAccessLogs } from "./access-log.js";
 import { discoverNginx, logFilesOf } from "./collect.js";
-import { loadConfig, loadNginxT, runNginxT } from "./config-loader.js";
+import { loadConfig, loadNginxT, readConfigText, runNginxT } from "./config-loader.js";
 import { errorEvidence, summarizeErrorLogs } from "./error-log.js";
 import { orderRotated } from "./input.js";
 import { probeFacts } from "./probes/facts.js";
@@ -73,6 +73,13 @@ export function readBundleDir(dir: string): BundleFiles {
     probe: names.includes("probe.json") ? join(dir, "probe.json") : null,
     meta,
   };
+}
+
+/** Saved `nginx -T` text (a file, a pipe or `-` for stdin) with the configuration size cap; throws the reason. */
+function readCapped(file: string): string {
+  const r = readConfigText(file === "-" ? 0 : file, { allowPipe: true });
+  if ("error" in r) throw new Error(`cannot read ${file === "-" ? "stdin" : file}: ${r.error}`);
+  return r.text;
 }
 
 /** Reads probe facts saved in a bundle (an array of ProbeFact, or `{facts: [...]}`). */
@@ -194,11 +201,7 @@ export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
     opts.onProgress?.(`reading configuration ${what}`);
     try {
       const payload =
-        hostText !== null
-          ? loadNginxT(hostText)
-          : nginxT
-            ? loadNginxT(readFileSync(nginxT === "-" ? 0 : nginxT, "utf8"))
-            : loadConfig(what);
+        hostText !== null ? loadNginxT(hostText) : nginxT ? loadNginxT(readCapped(nginxT)) : loadConfig(what);
       if (payload.config.length === 0)
         ev.missing.push(`configuration ${what}: ${payload.errors[0]?.error ?? "unreadable"}`);
       else {

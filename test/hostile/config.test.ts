@@ -132,6 +132,24 @@ describe("hostile configurations (CLI)", () => {
     }
   });
 
+  it("--nginx-t /dev/zero is refused at once (lint, config parse, diagnose), not read without end", () => {
+    for (const args of [
+      ["lint", "--nginx-t", "/dev/zero"],
+      ["config", "parse", "--nginx-t", "/dev/zero"],
+    ]) {
+      const r = runCli(args);
+      expectCleanFailure(r);
+      expect(r.stderr).toContain(
+        "cannot read /dev/zero: not a regular file: /dev/zero is a character device",
+      );
+    }
+    const log = conf("empty-error.log", "");
+    const t = Date.now();
+    const d = runCli(["diagnose", "--nginx-t", "/dev/zero", "--error-log", log, "--json"]);
+    expect(Date.now() - t).toBeLessThan(15_000);
+    expect(d.stdout).toContain("not a regular file: /dev/zero is a character device");
+  });
+
   it("the main file may be a pipe (process substitution), read with the cap", () => {
     const r = spawnSync(
       "bash",
