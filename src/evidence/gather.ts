@@ -9,7 +9,7 @@ import { formatForAccessLog, logFormats } from "../nginx/config/logs.js";
 import { buildModel, type ConfigModel, matchLocation, matchServer } from "../nginx/config/model.js";
 import { summarizeAccessLogs } from "./access-log.js";
 import { discoverNginx, logFilesOf } from "./collect.js";
-import { loadConfig, loadNginxT, runNginxT } from "./config-loader.js";
+import { loadConfig, loadNginxT, readConfigText, runNginxT } from "./config-loader.js";
 import { errorEvidence, summarizeErrorLogs } from "./error-log.js";
 import { orderRotated } from "./input.js";
 import { probeFacts } from "./probes/facts.js";
@@ -34,6 +34,8 @@ export interface GatherOptions {
   pid?: number;
   /** Run live probes against the configuration's upstreams (never for bundles). */
   probe?: boolean;
+  /** Overall deadline of the live probes (default 10 s, see runProbes). */
+  probeDeadlineMs?: number;
   onProgress?: (msg: string) => void;
 }
 
@@ -72,6 +74,13 @@ export function readBundleDir(dir: string): BundleFiles {
     probe: names.includes("probe.json") ? join(dir, "probe.json") : null,
     meta,
   };
+}
+
+/** Saved `nginx -T` text (a file, a pipe or `-` for stdin) with the configuration size cap; throws the reason. */
+function readCapped(file: string): string {
+  const r = readConfigText(file === "-" ? 0 : file, { allowPipe: true });
+  if ("error" in r) throw new Error(`cannot read ${file === "-" ? "stdin" : file}: ${r.error}`);
+  return r.text;
 }
 
 /** Reads probe facts saved in a bundle (an array of ProbeFact, or `{facts: [...]}`). */
@@ -193,11 +202,7 @@ export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
     opts.onProgress?.(`reading configuration ${what}`);
     try {
       const payload =
-        hostText !== null
-          ? loadNginxT(hostText)
-          : nginxT
-            ? loadNginxT(readFileSync(nginxT === "-" ? 0 : nginxT, "utf8"))
-            : loadConfig(what);
+        hostText !== null ? loadNginxT(hostText) : nginxT ? loadNginxT(readCapped(nginxT)) : loadConfig(what);
       if (payload.config.length === 0)
         ev.missing.push(`configuration ${what}: ${payload.errors[0]?.error ?? "unreadable"}`);
       else {
@@ -241,8 +246,14 @@ export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
         concurrency: 8,
         workerUser: workerUserOf(ev.config.model),
         ownPorts: listenPorts(ev.config.model),
+        ...(opts.probeDeadlineMs !== undefined ? { deadlineMs: opts.probeDeadlineMs } : {}),
+        onProgress: (done, total) => opts.onProgress?.(`probing upstreams: ${done}/${total} done`),
       });
       ev.probes = probeFacts(report);
+      if (report.skipped || report.unfinished)
+        ev.warnings.push(
+          `live probes stopped at their ${report.deadlineMs} ms deadline: ${report.skipped ?? 0} of ${targets.length} upstream(s) not probed, ${report.unfinished ?? 0} not finished`,
+        );
       ev.mode = "host";
     }
   }
