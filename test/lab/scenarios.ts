@@ -143,7 +143,9 @@ server { listen 80; listen 443 ssl; server_name www.lab.test; ssl_certificate ${
     id: "after-header-read-timeout",
     expected: "upstream-timeout",
     fixIncludes: "proxy_read_timeout",
-    evidenceFrom: "error-log",
+    evidenceFrom: "access-log",
+    // the proof: the access log's tries at this peer, none ended in 502/504
+    evidenceIncludes: "0 × 502, 0 × 504",
     status: null,
     accessStatus: 200,
     lines: { class: "read-timeout", status: null, afterHeaders: true },
@@ -163,7 +165,9 @@ server { listen 80; listen 443 ssl; server_name www.lab.test; ssl_certificate ${
     id: "after-header-premature-close",
     expected: "invalid-response",
     fixIncludes: "backend",
-    evidenceFrom: "error-log",
+    evidenceFrom: "access-log",
+    // the proof: the access log's tries at this peer, none ended in 502/504
+    evidenceIncludes: "0 × 502, 0 × 504",
     status: null,
     accessStatus: 200,
     lines: { class: "premature-close", status: null, afterHeaders: true },
@@ -179,7 +183,9 @@ server { listen 80; listen 443 ssl; server_name www.lab.test; ssl_certificate ${
     id: "after-header-invalid-chunk",
     expected: "invalid-response",
     fixIncludes: "backend",
-    evidenceFrom: "error-log",
+    evidenceFrom: "access-log",
+    // the proof: the access log's tries at this peer, none ended in 502/504
+    evidenceIncludes: "0 × 502, 0 × 504",
     status: null,
     accessStatus: 200,
     lines: { class: "invalid-response", status: null, afterHeaders: true, detail: "invalid-chunked" },
