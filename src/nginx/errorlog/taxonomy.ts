@@ -329,6 +329,10 @@ function match(line: ErrorLine, msg: string, phase: Phase, errno: Errno | null):
       msg.startsWith("peer closed connection in SSL handshake")) &&
     phase !== "ssl-handshake" &&
     line.upstream === null &&
+    // A client's handshake comes before its request is read: a line that names the request is about an
+    // upstream (or a subrequest's upstream) handshake, even when "to upstream" is missing.
+    line.request === null &&
+    line.subrequest === null &&
     !msg.includes("upstream")
   )
     // "… while SSL handshaking, client: …": a client's handshake with nginx's own listener, not an upstream.
