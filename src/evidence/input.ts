@@ -21,6 +21,17 @@ export interface InputWarning {
   message: string;
 }
 
+/** What a reader made of one input. */
+export interface FileAccount {
+  file: string;
+  /** Lines read (lines of NUL padding left by a crash are not counted). */
+  lines: number;
+  /** Lines read as what the file was given as (error-log lines, or access-log lines matching the format). */
+  understood: number;
+  /** Lines that were not (the rest of `lines`, without blank lines and lines outside the time window). */
+  skipped: number;
+}
+
 /** Warnings after which everything the input held was still read (the others mean input was lost). */
 export const HARMLESS_WARNINGS: ReadonlySet<string> = new Set(["line-too-long", "low-match"]);
 

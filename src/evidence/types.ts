@@ -71,6 +71,12 @@ export interface Evidence {
   /** Sources we tried and could not use, said plainly ("no error log found at /var/log/nginx/error.log"). */
   missing: string[];
   warnings: string[];
+  /**
+   * Inputs that were given but could not be read or understood in full (damaged or unsupported compression,
+   * a file that is not the kind of log it was given as, a format nginx would refuse): the diagnosis is
+   * incomplete, and `diagnose` exits 2 after its report. Optional: evidence built elsewhere may omit it.
+   */
+  unread?: string[];
 }
 
 export function emptyEvidence(mode: Evidence["mode"]): Evidence {
@@ -84,5 +90,6 @@ export function emptyEvidence(mode: Evidence["mode"]): Evidence {
     probes: null,
     missing: [],
     warnings: [],
+    unread: [],
   };
 }

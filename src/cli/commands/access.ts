@@ -1,10 +1,17 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import pc from "picocolors";
-import { type AccessSummary, summarizeAccessLogs } from "../../evidence/access-log.js";
+import {
+  type AccessSummary,
+  badFormatMessage,
+  resolveFormat,
+  summarizeAccessLogs,
+} from "../../evidence/access-log.js";
+import { losesInput } from "../../evidence/input.js";
 import { logFormats } from "../../nginx/config/logs.js";
 import { modelFromText } from "../../nginx/config/model.js";
 import type { LogEscape } from "../../nginx/logformat.js";
+import { configVariables, unknownVariables } from "../../nginx/variables.js";
 import { EXIT, UserError } from "../exit.js";
 
 interface AccessCliOptions {
@@ -128,10 +135,12 @@ Examples:
   $ badgateway access --log-format '$remote_addr [$time_local] "$request" $status $upstream_addr $upstream_status $request_time' access.log --json
   $ zcat access.log.*.gz | badgateway access - --timeout 60
 
-Exit codes: 0 no upstream 502/504 found, 1 502/504 found, 2 could not read the input or the format.`,
+Exit codes: 0 no upstream 502/504 found, 1 502/504 found, 2 could not read the input or the format, or
+most lines of a file do not match its format (below 95 % matched is a warning).`,
     )
     .action(async (files: string[], o: AccessCliOptions) => {
       const named = new Map<string, { format: string; escape: LogEscape }>();
+      let defined: ReadonlySet<string> = new Set();
       if (o.formatFile) {
         let text: string;
         try {
@@ -140,6 +149,7 @@ Exit codes: 0 no upstream 502/504 found, 1 502/504 found, 2 could not read the i
           throw new UserError(`cannot read ${o.formatFile}: ${(e as Error).message}`);
         }
         for (const [k, v] of extractLogFormats(text)) named.set(k, v);
+        defined = configVariables(modelFromText(text, o.formatFile).model);
       }
       for (const d of o.defineFormat) {
         const eq = d.indexOf("=");
@@ -164,9 +174,15 @@ Exit codes: 0 no upstream 502/504 found, 1 502/504 found, 2 could not read the i
       const timeout = o.timeout !== undefined ? Number(o.timeout) : undefined;
       if (timeout !== undefined && !(timeout > 0))
         throw new UserError(`--timeout must be a number of seconds, got '${o.timeout}'`);
+      const unknown = unknownVariables(resolveFormat(format), defined);
+      if (unknown.length)
+        throw new UserError(
+          badFormatMessage({ format, ...(hit ? { name: o.logFormat as string } : {}) }, unknown),
+        );
       const s = await summarizeAccessLogs(files, {
         format,
         escape: mode,
+        definedVariables: defined,
         ...((o.since ?? o.from) ? { since: parseWhen((o.since ?? o.from) as string) } : {}),
         ...((o.until ?? o.to) ? { until: parseWhen((o.until ?? o.to) as string) } : {}),
         ...(process.env["BADGATEWAY_PARALLEL_MIN_BYTES"]
@@ -175,7 +191,8 @@ Exit codes: 0 no upstream 502/504 found, 1 502/504 found, 2 could not read the i
         onWarning: (w) => process.stderr.write(`badgateway: ${w.message}\n`),
       });
       process.stdout.write(o.json ? `${JSON.stringify(s, null, 2)}\n` : renderAccess(s, timeout));
-      if (s.warnings.length > 0 && s.matched === 0) process.exitCode = EXIT.ERROR;
+      // Input that could not be read or understood makes the answer incomplete: never an all-clear.
+      if (s.warnings.some(losesInput)) process.exitCode = EXIT.ERROR;
       else process.exitCode = s.totals.s502 + s.totals.s504 > 0 ? EXIT.FOUND : EXIT.OK;
     });
 }

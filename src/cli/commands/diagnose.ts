@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { gatherEvidence } from "../../evidence/gather.js";
 import { diagnoseJson, diagnoseMarkdown, diagnoseText } from "../../report/diagnose.js";
 import { diagnose } from "../../rules/diagnose.js";
-import { UserError } from "../exit.js";
+import { EXIT, UserError } from "../exit.js";
 import { parseWhen } from "./access.js";
 
 interface DiagnoseCliOptions {
@@ -65,7 +65,8 @@ Examples:
   $ badgateway diagnose --nginx-t nginx-T.txt --error-log error.log --access-log access.log.1 --access-log access.log
   $ badgateway diagnose --config /etc/nginx/nginx.conf --error-log /var/log/nginx/error.log --since 2h --json
 
-Exit codes: 0 no upstream failures found, 1 causes found, 2 could not diagnose (what is missing is printed).`,
+Exit codes: 0 no upstream failures found, 1 causes found, 2 could not diagnose, or an input could not be
+read in full (the report is still printed; the reasons go to stderr).`,
     )
     .action(async (opts: DiagnoseCliOptions) => {
       const since = (opts.since ?? opts.from) ? parseWhen((opts.since ?? opts.from) as string) : undefined;
@@ -113,6 +114,12 @@ Exit codes: 0 no upstream failures found, 1 causes found, 2 could not diagnose (
           throw new UserError(`cannot write ${opts.out}: ${(e as Error).message}`);
         }
       } else process.stdout.write(text);
-      process.exitCode = result.exitCode;
+      // The report goes to stdout (or --out); why the answer is not complete goes to stderr, with exit 2.
+      if (result.exitCode === 2) {
+        process.stderr.write("badgateway: could not diagnose: no usable evidence\n");
+        for (const m of result.missing) process.stderr.write(`badgateway:   ${m}\n`);
+      }
+      for (const u of ev.unread ?? []) process.stderr.write(`badgateway: ${u}\n`);
+      process.exitCode = (ev.unread ?? []).length > 0 ? EXIT.ERROR : result.exitCode;
     });
 }

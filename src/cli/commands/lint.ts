@@ -29,10 +29,9 @@ const ids = (v?: string) =>
         .filter(Boolean)
     : [];
 
-function renderText(findings: Finding[], color: boolean, parseErrors: string[]): string {
+function renderText(findings: Finding[], color: boolean): string {
   const c = pc.createColors(color);
   const o: string[] = [];
-  for (const e of parseErrors) o.push(c.red(e));
   let file = "";
   for (const f of findings) {
     const loc = f.locations[0];
@@ -151,10 +150,9 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage 
           )}\n`,
         );
       else
-        process.stdout.write(
-          renderText(findings, Boolean(process.stdout.isTTY) && !process.env["NO_COLOR"], parseErrors),
-        );
-      if (format !== "text") for (const e of parseErrors) process.stderr.write(`${e}\n`);
+        process.stdout.write(renderText(findings, Boolean(process.stdout.isTTY) && !process.env["NO_COLOR"]));
+      // Why the configuration could not be read in full is a failure reason: stderr, whatever the format.
+      for (const e of parseErrors) process.stderr.write(`badgateway: ${e}\n`);
       const threshold = RANK[opts.failOn] ?? 3;
       if (payload.errors.length) process.exitCode = EXIT.ERROR;
       else

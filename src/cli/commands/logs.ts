@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import pc from "picocolors";
 import { type ErrorLogSummary, summarizeErrorLogs } from "../../evidence/error-log.js";
+import { losesInput } from "../../evidence/input.js";
 import { CLASS_INFO } from "../../nginx/errorlog/catalogue.js";
 import type { ErrorClass } from "../../nginx/errorlog/taxonomy.js";
 import { EXIT, UserError } from "../exit.js";
@@ -151,7 +152,7 @@ Rotated sets are read oldest first whatever the order given. Exit codes: 0 no up
           const top = Math.max(1, Number.parseInt(opts.top, 10) || 10);
           process.stdout.write(render(s, top, Boolean(process.stdout.isTTY) && !process.env["NO_COLOR"]));
         }
-        const lost = s.warnings.some((w) => w.code !== "line-too-long");
+        const lost = s.warnings.some(losesInput);
         process.exitCode = lost ? EXIT.ERROR : s.upstreamErrors > 0 ? EXIT.FOUND : EXIT.OK;
       },
     );
