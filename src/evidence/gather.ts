@@ -106,13 +106,19 @@ export async function gatherAccess(ev: Evidence, files: string[], opts: GatherOp
     ...(opts.until !== undefined ? { until: opts.until } : {}),
     onWarning: (w) => {
       ev.warnings.push(w.message);
-      if (losesInput(w)) (ev.unread ??= []).push(w.message);
+      if (losesInput(w)) unread(ev, w.message);
     },
   });
   if (ev.accessLog.matched === 0 && ev.accessLog.lines > 0)
     ev.warnings.push(
       `none of the ${ev.accessLog.lines} access-log lines matched the log format; pass --log-format NAME or the format string`,
     );
+}
+
+/** Notes an input that could not be read in full (diagnose exits 2 for it). */
+function unread(ev: Evidence, message: string): void {
+  if (ev.unread) ev.unread.push(message);
+  else ev.unread = [message];
 }
 
 function formatForAccessLogNamed(model: ConfigModel, name: string) {
@@ -226,7 +232,7 @@ export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
       ...(opts.until !== undefined ? { until: opts.until } : {}),
       onWarning: (w) => {
         ev.warnings.push(w.message);
-        if (losesInput(w)) (ev.unread ??= []).push(w.message);
+        if (losesInput(w)) unread(ev, w.message);
       },
     });
     if (s.lines === 0 && s.warnings.length > 0)
