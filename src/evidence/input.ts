@@ -92,6 +92,26 @@ export function sniff(head: Buffer): Sniffed {
   return { kind: "plain" };
 }
 
+/** Signatures `sniff` knows, as byte prefixes (bzip2's block magic after "BZh" + digit is checked by sniff). */
+const SIGNATURES: number[][] = [
+  [0x1f, 0x8b],
+  [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00],
+  [0x28, 0xb5, 0x2f, 0xfd],
+  [0x04, 0x22, 0x4d, 0x18],
+  [0x42, 0x5a, 0x68],
+];
+
+/**
+ * False once the bytes seen so far cannot be the start of any compressed format, so that a plain stream
+ * (`explain -` fed one line at a time) is passed on without waiting for more bytes.
+ */
+function mayBeCompressed(head: Buffer): boolean {
+  return SIGNATURES.some((sig) => {
+    for (let i = 0; i < sig.length && i < head.length; i++) if (head[i] !== sig[i]) return false;
+    return true;
+  });
+}
+
 /** The first bytes of a regular file (empty for anything else: FIFOs are never opened here). */
 function headOf(path: string): Buffer {
   let fd: number | undefined;
@@ -261,7 +281,7 @@ async function* decoded(
   let done = false;
   try {
     // Enough bytes to recognise every format (a pipe may deliver them one at a time).
-    while (have < SNIFF_BYTES) {
+    while (have < SNIFF_BYTES && (have === 0 || mayBeCompressed(concatHead(parts)))) {
       let r: IteratorResult<Buffer>;
       try {
         r = await it.next();
@@ -308,6 +328,10 @@ async function* decoded(
   } finally {
     await it.return?.();
   }
+}
+
+function concatHead(parts: Buffer[]): Buffer {
+  return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
 }
 
 function shellQuote(s: string): string {

@@ -5,6 +5,7 @@
 import pc from "picocolors";
 import type { DiagnoseResult } from "../rules/diagnose.js";
 import type { Finding } from "../rules/types.js";
+import { safeText } from "./terminal.js";
 
 type Colors = ReturnType<typeof pc.createColors>;
 
@@ -92,15 +93,15 @@ export function diagnoseText(r: DiagnoseResult, opts: { color: boolean; verbose?
       const at = e.location
         ? c.dim(` (${e.location.file}${e.location.line ? `:${e.location.line}` : ""})`)
         : "";
-      lines.push(`   ${c.cyan("•")} ${c.dim(`${e.source}:`)} ${e.summary}${at}`);
+      lines.push(`   ${c.cyan("•")} ${c.dim(`${e.source}:`)} ${safeText(e.summary)}${at}`);
       for (const s of (e.samples ?? []).slice(0, opts.verbose ? 3 : 1))
-        lines.push(`       ${c.dim(s.length > 220 ? `${s.slice(0, 220)}…` : s)}`);
+        lines.push(`       ${c.dim(safeText(s.length > 220 ? `${s.slice(0, 220)}…` : s))}`);
     }
   });
   const basis = basisLines(r);
   if (basis.length) lines.push("", c.dim("Based on:"), ...basis.map((b) => c.dim(`  ${b}`)));
   if (r.missing.length) lines.push(c.dim("Not available:"), ...r.missing.map((m) => c.dim(`  ${m}`)));
-  if (r.warnings.length) lines.push(c.yellow("Warnings:"), ...r.warnings.map((w) => `  ${w}`));
+  if (r.warnings.length) lines.push(c.yellow("Warnings:"), ...r.warnings.map((w) => `  ${safeText(w)}`));
   return `${lines.join("\n")}\n`;
 }
 

@@ -12,6 +12,7 @@ import { logFormats } from "../../nginx/config/logs.js";
 import { modelFromText } from "../../nginx/config/model.js";
 import type { LogEscape } from "../../nginx/logformat.js";
 import { configVariables, unknownVariables } from "../../nginx/variables.js";
+import { safeText } from "../../report/terminal.js";
 import { EXIT, UserError } from "../exit.js";
 
 interface AccessCliOptions {
@@ -70,7 +71,9 @@ export function renderAccess(s: AccessSummary, timeout?: number): string {
   );
   if (s.unmatched)
     o.push(
-      pc.yellow(`  ${s.unmatched} line(s) did not match the log format, e.g.: ${s.unmatchedSamples[0]}`),
+      pc.yellow(
+        `  ${s.unmatched} line(s) did not match the log format, e.g.: ${safeText(s.unmatchedSamples[0] ?? "")}`,
+      ),
     );
   if (s.outOfWindow) o.push(`  ${s.outOfWindow} line(s) outside the time window were skipped`);
   const peers = Object.entries(s.byPeer).sort(
@@ -94,7 +97,7 @@ export function renderAccess(s: AccessSummary, timeout?: number): string {
         `  ${k}  ${g.requests} req  502 ${g.s502}  504 ${g.s504}  5xx ${g.s5xx}  p99 ${sec(g.latency.request.p99, timeout)}`,
       );
   }
-  for (const w of s.warnings) o.push(pc.yellow(`warning: ${w.message}`));
+  for (const w of s.warnings) o.push(pc.yellow(`warning: ${safeText(w.message)}`));
   return `${o.join("\n")}\n`;
 }
 
@@ -188,7 +191,7 @@ most lines of a file do not match its format (below 95 % matched is a warning).`
         ...(process.env["BADGATEWAY_PARALLEL_MIN_BYTES"]
           ? { parallelMinBytes: Number(process.env["BADGATEWAY_PARALLEL_MIN_BYTES"]) }
           : {}),
-        onWarning: (w) => process.stderr.write(`badgateway: ${w.message}\n`),
+        onWarning: (w) => process.stderr.write(`badgateway: ${safeText(w.message)}\n`),
       });
       process.stdout.write(o.json ? `${JSON.stringify(s, null, 2)}\n` : renderAccess(s, timeout));
       // Input that could not be read or understood makes the answer incomplete: never an all-clear.
