@@ -255,14 +255,22 @@ export class ErrorLogAccumulator {
   addLine(text: string, file: string, lineNo: number): void {
     this.lines++;
     if (!interesting(text)) {
+      // "2026/11/24 …" (or kubectl's "2026-11-24T…" prefix) and " [": an error-log line about something else.
+      // An access line also starts with a digit and has " [", but an address never has '/' or '-' at 4.
+      const c4 = text.charCodeAt(4);
       if (
-        text.length > 0 &&
         text.charCodeAt(0) >= 0x30 &&
         text.charCodeAt(0) <= 0x39 &&
+        (c4 === 0x2f || c4 === 0x2d) &&
         text.includes(" [")
       ) {
         this.bump(this.byClass, "not-upstream");
-      } else if (text.trim() !== "") this.skip(text, file, lineNo);
+      } else if (text.trim() !== "") {
+        // Other prefixes (syslog, journald, Docker) are left to the full parser.
+        if (text.charCodeAt(0) !== 0 && parseErrorLine(text) !== null)
+          this.bump(this.byClass, "not-upstream");
+        else this.skip(text, file, lineNo);
+      }
       return;
     }
     const line = parseErrorLine(text);
