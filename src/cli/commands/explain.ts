@@ -67,8 +67,6 @@ Exit codes: 0 no upstream failure among the lines, 1 at least one upstream failu
       };
       if (arg !== "-") explain(arg);
       else {
-        if (process.stdin.isTTY)
-          throw new UserError("stdin is a terminal: pipe error-log lines into `badgateway explain -`");
         // Streamed: each answer is printed as soon as its line has arrived, memory does not grow with input.
         const lost: string[] = [];
         for await (const block of lineBlocks("-", {
