@@ -71,7 +71,7 @@ export function diagnoseText(r: DiagnoseResult, opts: { color: boolean; verbose?
     lines.push(
       `${c.bold(top.severity === "error" ? c.red("Root cause:") : c.yellow("Likely:"))} ${c.bold(top.title)} ${c.dim(`[${top.id}, confidence ${Math.round(top.confidence * 100)}%]`)}`,
     );
-    lines.push(`  ${top.message}`);
+    lines.push(`  ${safeText(top.message)}`);
     lines.push(`  ${c.bold("Fix:")} ${top.fix}`);
     if (top.verify) lines.push(`  ${c.bold("Verify:")} ${top.verify}`);
   }
@@ -84,7 +84,7 @@ export function diagnoseText(r: DiagnoseResult, opts: { color: boolean; verbose?
         `${c.bold(`${i + 1}. ${f.title}`)} ${c.dim(`[${f.id}, ${Math.round(f.confidence * 100)}%]`)}${statusText(f) ? c.dim(` — ${statusText(f)}`) : ""}`,
       );
       if (i > 0) {
-        lines.push(`   ${f.message}`);
+        lines.push(`   ${safeText(f.message)}`);
         lines.push(`   ${c.bold("Fix:")} ${f.fix}`);
         if (f.verify) lines.push(`   ${c.bold("Verify:")} ${f.verify}`);
       }

@@ -54,6 +54,40 @@ describe("terminal escapes from log data", () => {
   });
 });
 
+describe("escaped values in access logs", () => {
+  it("a \\x1B that nginx escaped is shown as \\x1b in text, kept in JSON", () => {
+    // nginx writes ESC in a request as \x1B (escape=default); the reader restores the byte.
+    writeFileSync(
+      p("access.log"),
+      '10.0.0.1 - - [24/Nov/2026:10:07:00 +0000] "GET /\\x1B[2Jx/ HTTP/1.1" 502 10 "-" "curl"\n',
+    );
+    const t = runCli(["access", p("access.log")]);
+    expect(t.code).toBe(1);
+    expect(t.stdout).not.toContain(ESC);
+    expect(t.stdout).toContain("\\x1b[2Jx/");
+    const j = runCli(["access", p("access.log"), "--json"]);
+    expect(j.stdout).toContain("\\u001b[2Jx/");
+  });
+});
+
+describe("failure reasons go to stderr", () => {
+  it("diagnose without usable evidence: exit 2, the reasons on stderr", () => {
+    const r = runCli(["diagnose", "--error-log", p("nope.log"), "--no-probe"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("could not diagnose");
+    expect(r.stderr).toContain("nope.log");
+  });
+
+  it("lint with a syntax error in JSON and SARIF: the reason on stderr", () => {
+    writeFileSync(p("broken.conf"), "http {\n  server {\n");
+    for (const format of ["json", "sarif", "text"]) {
+      const r = runCli(["lint", p("broken.conf"), "--format", format]);
+      expect(r.code, format).toBe(2);
+      expect(r.stderr, format).toContain("unexpected end of file");
+    }
+  });
+});
+
 describe("explain - streams", () => {
   it("prints each answer as its line arrives, before stdin closes", async () => {
     const line = errorLog(1).trim();

@@ -85,7 +85,7 @@ export function renderAccess(s: AccessSummary, timeout?: number): string {
     o.push("", pc.bold("Upstream peers (worst first)"));
     for (const [name, p] of peers.slice(0, 15)) {
       const bad = p.s502 + p.s504 + p.s5xx;
-      const line = `  ${name}  tries ${p.requests}  502 ${p.s502}  504 ${p.s504}  5xx ${p.s5xx}  failed-then-retried ${p.failedInChain}  response p50 ${sec(p.latency.response.p50, timeout)} p95 ${sec(p.latency.response.p95, timeout)} p99 ${sec(p.latency.response.p99, timeout)}`;
+      const line = `  ${safeText(name)}  tries ${p.requests}  502 ${p.s502}  504 ${p.s504}  5xx ${p.s5xx}  failed-then-retried ${p.failedInChain}  response p50 ${sec(p.latency.response.p50, timeout)} p95 ${sec(p.latency.response.p95, timeout)} p99 ${sec(p.latency.response.p99, timeout)}`;
       o.push(bad || p.failedInChain ? pc.red(line) : line);
     }
   }
@@ -94,7 +94,7 @@ export function renderAccess(s: AccessSummary, timeout?: number): string {
     o.push("", pc.bold("Locations with 5xx"));
     for (const [k, g] of locs.slice(0, 15))
       o.push(
-        `  ${k}  ${g.requests} req  502 ${g.s502}  504 ${g.s504}  5xx ${g.s5xx}  p99 ${sec(g.latency.request.p99, timeout)}`,
+        `  ${safeText(k)}  ${g.requests} req  502 ${g.s502}  504 ${g.s504}  5xx ${g.s5xx}  p99 ${sec(g.latency.request.p99, timeout)}`,
       );
   }
   for (const w of s.warnings) o.push(pc.yellow(`warning: ${safeText(w.message)}`));
