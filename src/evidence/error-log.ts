@@ -166,6 +166,7 @@ export interface ErrorLogState {
   lines: number;
   unparsed: number;
   padding: number;
+  blankLines: number;
   skippedSamples: string[];
   outOfWindow: number;
   upstreamErrors: number;
@@ -191,6 +192,8 @@ export class ErrorLogAccumulator {
   unparsed = 0;
   /** Lines of NUL bytes only (crash padding): not counted as lines. */
   padding = 0;
+  /** Empty or blank lines (counted in `lines`, neither understood nor skipped). */
+  blankLines = 0;
   /** The first lines that were not error-log lines (what the file looks like instead). */
   skippedSamples: string[] = [];
   outOfWindow = 0;
@@ -270,7 +273,7 @@ export class ErrorLogAccumulator {
         if (text.charCodeAt(0) !== 0 && parseErrorLine(text) !== null)
           this.bump(this.byClass, "not-upstream");
         else this.skip(text, file, lineNo);
-      }
+      } else this.blankLines++;
       return;
     }
     const line = parseErrorLine(text);
@@ -698,6 +701,7 @@ export class ErrorLogAccumulator {
       lines: this.lines,
       unparsed: this.unparsed,
       padding: this.padding,
+      blankLines: this.blankLines,
       skippedSamples: this.skippedSamples,
       outOfWindow: this.outOfWindow,
       upstreamErrors: this.upstreamErrors,
@@ -722,6 +726,7 @@ export class ErrorLogAccumulator {
     this.lines += o.lines;
     this.unparsed += o.unparsed;
     this.padding += o.padding;
+    this.blankLines += o.blankLines;
     for (const x of o.skippedSamples)
       if (this.skippedSamples.length < SKIPPED_SAMPLES) this.skippedSamples.push(x);
     this.outOfWindow += o.outOfWindow;
@@ -968,7 +973,7 @@ export async function summarizeErrorLogs(
     const name = file === "-" ? "(stdin)" : file;
     let lineNo = 0;
     let fileBytes = 0;
-    const before = { lines: acc.lines, unparsed: acc.unparsed };
+    const before = { lines: acc.lines, unparsed: acc.unparsed, blank: acc.blankLines };
     acc.skippedSamples = [];
     if (
       parallel &&
@@ -997,7 +1002,8 @@ export async function summarizeErrorLogs(
     const account: FileAccount = {
       file: name,
       lines: acc.lines - before.lines,
-      understood: acc.lines - before.lines - (acc.unparsed - before.unparsed),
+      understood:
+        acc.lines - before.lines - (acc.unparsed - before.unparsed) - (acc.blankLines - before.blank),
       skipped: acc.unparsed - before.unparsed,
     };
     perFile.push(account);
@@ -1016,15 +1022,17 @@ export async function summarizeErrorLogs(
  * like instead (null when most lines were understood).
  */
 export function wrongKind(a: FileAccount, samples: string[]): InputWarning | null {
-  if (a.skipped === 0 || a.skipped * 2 < a.lines) return null;
+  if (a.skipped === 0 || a.skipped < a.understood) return null;
   const looks = describeLines(samples);
-  const counted = `${a.skipped} of ${a.lines} line(s) are not nginx error-log lines`;
+  const counted = `${a.skipped} of ${a.understood + a.skipped} line(s) are not nginx error-log lines`;
   if (looks && looks.kind !== "error")
     return {
       source: a.file,
       code: "wrong-kind",
       message: `${a.file}: this looks like ${looks.words}, not an nginx error log (${counted}); give it as an access log`,
     };
+  // Continuation lines of multi-line messages (a PHP stack trace sent to FastCGI's stderr) are nginx's output.
+  if (looks?.kind === "error" && a.understood > 0) return null;
   return {
     source: a.file,
     code: "unreadable-lines",

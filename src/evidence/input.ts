@@ -26,9 +26,12 @@ export interface FileAccount {
   file: string;
   /** Lines read (lines of NUL padding left by a crash are not counted). */
   lines: number;
-  /** Lines read as what the file was given as (error-log lines, or access-log lines matching the format). */
+  /**
+   * Lines read as what the file was given as: error-log lines, or access-log lines matching the format (in or
+   * outside the time window). Blank lines are neither understood nor skipped.
+   */
   understood: number;
-  /** Lines that were not (the rest of `lines`, without blank lines and lines outside the time window). */
+  /** Lines that were not: not error-log lines, or not matching the format. */
   skipped: number;
 }
 

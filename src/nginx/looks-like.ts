@@ -32,6 +32,12 @@ const NGINX_MESSAGES = [
   "worker_connections are not enough",
 ];
 
+/**
+ * Continuation lines of a message nginx wrote over several lines: FastCGI stderr is logged as sent, so a PHP
+ * error brings its stack trace ("#0 /app/x.php(12): f()", "Stack trace:", "  thrown in …", "PHP message: …").
+ */
+const CONTINUATION = /^(?:#\d+ |Stack trace:|PHP |\s+thrown in |\s+at |\s*\{main\}|Next )/;
+
 export type LineKind = "combined" | "access" | "error" | "other";
 
 /** What one line looks like. The tests are ordered from the most to the least specific. */
@@ -46,7 +52,12 @@ export function lineKind(line: string): LineKind {
     STATUS.test(line)
   )
     return "access";
-  if (NGINX_MESSAGES.some((m) => line.includes(m)) || parseErrorLine(line) !== null) return "error";
+  if (
+    CONTINUATION.test(line) ||
+    NGINX_MESSAGES.some((m) => line.includes(m)) ||
+    parseErrorLine(line) !== null
+  )
+    return "error";
   return "other";
 }
 

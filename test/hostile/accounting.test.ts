@@ -58,6 +58,25 @@ describe("a file given as the wrong kind of log", () => {
     expect(r.stderr).toContain("this looks like an nginx error log");
   });
 
+  it("a PHP stack trace in FastCGI stderr (continuation lines) does not make an error log 'not an error log'", () => {
+    const trace = [
+      '2026/11/24 10:07:33 [error] 811#811: *5 FastCGI sent in stderr: "PHP message: PHP Fatal error:  Uncaught Exception: boom in /app/x.php:3',
+      "Stack trace:",
+      ...Array.from({ length: 8 }, (_, i) => `#${i} /app/x.php(3): f()`),
+      "#8 {main}",
+      '  thrown in /app/x.php on line 3" while reading response header from upstream, client: 1.2.3.4, server: a, request: "GET / HTTP/1.1", upstream: "fastcgi://unix:/run/php.sock:", host: "a"',
+    ];
+    writeFileSync(p("php.log"), `${trace.join("\n")}\n`);
+    const r = runCli(["logs", p("php.log"), "--json"]);
+    expect(r.code).not.toBe(2);
+    expect(JSON.parse(r.stdout).warnings).toEqual([]);
+    // Random bytes with blank lines around them are not an error log.
+    writeFileSync(p("junk.bin"), "\n\n\u0001\u0002\u0003\n\n");
+    const j = runCli(["logs", p("junk.bin")]);
+    expect(j.code).toBe(2);
+    expect(j.stderr).toContain("1 of 1 line(s) are not nginx error-log lines");
+  });
+
   it("a plain error log with NUL padding left by a crash is read without complaint", () => {
     writeFileSync(p("crashed.log"), `${errorLog(10)}${"\0".repeat(4096)}${errorLog(5)}`);
     const r = runCli(["logs", p("crashed.log"), "--json"]);
