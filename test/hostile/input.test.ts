@@ -233,3 +233,33 @@ describe("writing the output", () => {
     expect(r.code).toBe(0);
   });
 });
+
+describe("sniff and line shapes (units)", () => {
+  it("recognises formats by content, and text that merely starts like one stays text", async () => {
+    const { sniff } = await import("../../src/evidence/input.js");
+    expect(sniff(gzipSync("x")).kind).toBe("gzip");
+    expect(sniff(Buffer.from("BZh9 is not bzip2\n"))).toEqual({ kind: "plain" });
+    expect(sniff(Buffer.from([0x42, 0x5a, 0x68, 0x39, 0x31, 0x41, 0x59, 0x26, 0x53, 0x59]))).toMatchObject({
+      format: "bzip2",
+    });
+    expect(sniff(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 1]))).toMatchObject({ format: "xz" });
+    expect(sniff(Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0]))).toMatchObject({ format: "zstd" });
+    expect(sniff(Buffer.alloc(0))).toEqual({ kind: "plain" });
+  });
+
+  it("line-shape tests stay linear on hostile lines", async () => {
+    const { lineKind } = await import("../../src/nginx/looks-like.js");
+    const hostile = [
+      `${"1:".repeat(30_000)}x`,
+      `"GET ${"a".repeat(60_000)}`,
+      `${"[".repeat(60_000)}`,
+      `  ${" ".repeat(60_000)}thrown`,
+      `"${'"GET '.repeat(12_000)}`,
+    ];
+    const t0 = Date.now();
+    for (const l of hostile) expect(["other", "error", "access", "combined"]).toContain(lineKind(l));
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(lineKind(combinedLog(1).trim())).toBe("combined");
+    expect(lineKind(errorLog(1).trim())).toBe("error");
+  });
+});
