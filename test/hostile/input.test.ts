@@ -53,7 +53,7 @@ systemDescribe(["gzip", "zcat"], "gzip read as zcat reads it", () => {
       expect(r.code, cmd).toBe(1);
       expect(json(r.stdout)["upstreamErrors"], cmd).toBe(N);
     }
-  });
+  }, 90_000);
 
   it("access and diagnose read NUL-padded gzip too", () => {
     const acc = p("access.pad.gz");
@@ -69,7 +69,7 @@ systemDescribe(["gzip", "zcat"], "gzip read as zcat reads it", () => {
     const basis = json(d.stdout)["basis"] as { errorLog: { lines: number; upstreamErrors: number } };
     expect(basis.errorLog.lines).toBe(N + 119);
     expect(basis.errorLog.upstreamErrors).toBe(N + 119);
-  });
+  }, 90_000);
 
   it("multi-member gzip is read member after member, like zcat", () => {
     const f = p("multi.gz");
@@ -78,7 +78,7 @@ systemDescribe(["gzip", "zcat"], "gzip read as zcat reads it", () => {
     const r = runCli(["logs", f, "--json"]);
     expect(r.code).toBe(1);
     expect(json(r.stdout)["lines"]).toBe(1500);
-  });
+  }, 90_000);
 
   it("garbage after the last member: every line read, a warning as zcat gives, exit 2 as zcat's", () => {
     const f = p("garbage.gz");
@@ -98,7 +98,7 @@ systemDescribe(["gzip", "zcat"], "gzip read as zcat reads it", () => {
     const r2 = runCli(["logs", g, "--json"]);
     expect(r2.code).toBe(2);
     expect(json(r2.stdout)["lines"]).toBe(10);
-  });
+  }, 90_000);
 
   it("a damaged gzip keeps the lines decoded before the damage (at least what zcat keeps) and says how many", () => {
     const big = gzipSync(errorLog(40_000));
@@ -125,7 +125,7 @@ systemDescribe(["gzip", "zcat"], "gzip read as zcat reads it", () => {
     const text = runCli(["logs", f]);
     expect(text.code).toBe(2);
     expect(text.stderr).toContain(`the ${lines} line(s) decoded before it were read`);
-  });
+  }, 90_000);
 
   it("a truncated gzip keeps what was decoded and exits 2", () => {
     const gz = gzipSync(errorLog(20_000));
@@ -134,7 +134,7 @@ systemDescribe(["gzip", "zcat"], "gzip read as zcat reads it", () => {
     const r = runCli(["logs", f]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/gzip data ends early.*the \d+ line\(s\) decoded before it were read/);
-  });
+  }, 90_000);
 });
 
 systemDescribe(["xz", "zstd", "bzip2"], "other compressors are refused, never read as text", () => {
@@ -142,26 +142,30 @@ systemDescribe(["xz", "zstd", "bzip2"], "other compressors are refused, never re
     ["xz", "xz -c", "xz -dc"],
     ["zstd", "zstd -q -c", "zstd -dc"],
     ["bzip2", "bzip2 -c", "bzip2 -dc"],
-  ])("%s: exit 2 naming the format and the command", (format, compress, command) => {
-    const f = p(`error.log.${format}`);
-    runShell(`${compress} '${p("error.log")}' > '${f}'`);
-    for (const args of [
-      ["logs", f],
-      ["access", f],
-    ]) {
-      const r = runCli(args);
-      expect(r.code, args.join(" ")).toBe(2);
-      expect(r.stderr).toContain(`this is ${format}-compressed data`);
-      expect(r.stderr).toContain(`${command} ${f}`);
-    }
-    // Through stdin as well (no name to go by).
-    const s = runShell(`$B logs - < '${f}'`);
-    expect(s.code).toBe(2);
-    expect(s.stderr).toContain(`${format}-compressed`);
-    const d = runCli(["diagnose", "--error-log", f, "--no-probe"]);
-    expect(d.code).toBe(2);
-    expect(d.stderr).toContain(`${format}-compressed`);
-  });
+  ])(
+    "%s: exit 2 naming the format and the command",
+    (format, compress, command) => {
+      const f = p(`error.log.${format}`);
+      runShell(`${compress} '${p("error.log")}' > '${f}'`);
+      for (const args of [
+        ["logs", f],
+        ["access", f],
+      ]) {
+        const r = runCli(args);
+        expect(r.code, args.join(" ")).toBe(2);
+        expect(r.stderr).toContain(`this is ${format}-compressed data`);
+        expect(r.stderr).toContain(`${command} ${f}`);
+      }
+      // Through stdin as well (no name to go by).
+      const s = runShell(`$B logs - < '${f}'`);
+      expect(s.code).toBe(2);
+      expect(s.stderr).toContain(`${format}-compressed`);
+      const d = runCli(["diagnose", "--error-log", f, "--no-probe"]);
+      expect(d.code).toBe(2);
+      expect(d.stderr).toContain(`${format}-compressed`);
+    },
+    90_000,
+  );
 });
 
 describe("FIFOs", () => {
@@ -174,7 +178,7 @@ describe("FIFOs", () => {
       expect(r.code, r.stderr).toBe(1);
       expect(json(r.stdout)["lines"]).toBe(N);
     }
-  });
+  }, 90_000);
 });
 
 describe("the process never ends silently", () => {
@@ -201,7 +205,7 @@ syncBuiltinESMExports();
     });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain("internal error: the command ended without finishing");
-  });
+  }, 90_000);
 });
 
 describe("writing the output", () => {
@@ -224,14 +228,14 @@ describe("writing the output", () => {
         closeSync(fd);
       }
     }
-  });
+  }, 90_000);
 
   it("a closed pipe (| head) stays quiet", () => {
     writeFileSync(p("many.log"), errorLog(20_000));
     const r = runShell(`$B explain - --json < '${p("many.log")}' | head -c 100 > /dev/null`);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-  });
+  }, 90_000);
 });
 
 describe("sniff and line shapes (units)", () => {
@@ -245,7 +249,7 @@ describe("sniff and line shapes (units)", () => {
     expect(sniff(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 1]))).toMatchObject({ format: "xz" });
     expect(sniff(Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0]))).toMatchObject({ format: "zstd" });
     expect(sniff(Buffer.alloc(0))).toEqual({ kind: "plain" });
-  });
+  }, 90_000);
 
   it("line-shape tests stay linear on hostile lines", async () => {
     const { lineKind } = await import("../../src/nginx/looks-like.js");
@@ -261,5 +265,5 @@ describe("sniff and line shapes (units)", () => {
     expect(Date.now() - t0).toBeLessThan(1000);
     expect(lineKind(combinedLog(1).trim())).toBe("combined");
     expect(lineKind(errorLog(1).trim())).toBe("error");
-  });
+  }, 90_000);
 });
