@@ -904,24 +904,30 @@ export async function summarizeAccessLogs(
     opts.onWarning?.(w);
   };
   const accs = new Map<string, AccessAccumulator>();
-  const refused = new Set<string>();
+  /** Formats refused, with the reason (every file written with one is reported). */
+  const refused = new Map<string, string>();
   const choiceOf = (f: string) => opts.formatFor?.(f) ?? base;
   const accOf = (c: FormatChoice, file: string): AccessAccumulator | null => {
     const text = resolveFormat(c.format);
     const esc = c.escape ?? "default";
     const key = `${esc}\u0000${text}`;
-    if (refused.has(key)) return null;
+    const why = refused.get(key);
+    const refuse = (reason: string) => {
+      warn({
+        source: file,
+        code: "bad-format",
+        message: `${file === "-" ? "(stdin)" : file}: not read: ${reason}`,
+      });
+      return null;
+    };
+    if (why !== undefined) return refuse(why);
     let acc = accs.get(key);
     if (!acc) {
       const unknown = unknownVariables(text, opts.definedVariables);
       if (unknown.length) {
-        refused.add(key);
-        warn({
-          source: file,
-          code: "bad-format",
-          message: `${file === "-" ? "(stdin)" : file}: not read: ${badFormatMessage(c, unknown)}`,
-        });
-        return null;
+        const reason = badFormatMessage(c, unknown);
+        refused.set(key, reason);
+        return refuse(reason);
       }
       acc = new AccessAccumulator(text, esc, opts);
       accs.set(key, acc);

@@ -152,6 +152,35 @@ http {
     expect(basis.accessLog.requests).toBe(400 + 240);
     expect(r.stderr).not.toContain("do not match");
   });
+
+  it("diagnose: a log_format with an unknown variable is an error; map-defined variables are known", () => {
+    const conf = (fmt: string) => `events {}
+http {
+  map $http_x_tenant $tenant { default none; }
+  log_format t '${fmt}';
+  server { listen 127.0.0.1:8080; access_log ${p("t.log")} t; location / { proxy_pass http://127.0.0.1:9000; } }
+}
+`;
+    writeFileSync(p("t.log"), upstreamLog(50).replace(/^/gm, "none "));
+    const run = (fmt: string) => {
+      writeFileSync(p("t-nginx-T.txt"), `# configuration file ${p("nginx.conf")}:\n${conf(fmt)}\n`);
+      return runCli([
+        "diagnose",
+        "--nginx-t",
+        p("t-nginx-T.txt"),
+        "--access-log",
+        p("t.log"),
+        "--no-probe",
+        "--json",
+      ]);
+    };
+    const good = run(`$tenant ${UPSTREAM_FORMAT}`);
+    expect(good.stderr).toBe("");
+    expect((json(good.stdout)["basis"] as { accessLog: { requests: number } }).accessLog.requests).toBe(50);
+    const bad = run(`$tenant ${UPSTREAM_FORMAT.replace("$request_time", "$request_tme")}`);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("log_format t uses the unknown variable $request_tme");
+  });
 });
 
 systemDescribe(["nginx"], "variables nginx knows (real nginx -t)", () => {
