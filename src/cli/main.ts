@@ -90,6 +90,20 @@ process.on("beforeExit", () => {
   process.exit(EXIT.ERROR);
 });
 
+// An error thrown outside main()'s promise chain (an event handler, a stray rejection) is still one line on
+// stderr and exit 2, never Node's stack trace and exit 1.
+const crash = (err: unknown) => {
+  settled = true;
+  const e = err as Error;
+  if (process.env["BADGATEWAY_DEBUG"]) process.stderr.write(`${e?.stack ?? String(err)}\n`);
+  process.stderr.write(
+    `badgateway: internal error: ${e?.message ?? String(err)} (set BADGATEWAY_DEBUG=1 for details)\n`,
+  );
+  process.exit(EXIT.ERROR);
+};
+process.on("uncaughtException", crash);
+process.on("unhandledRejection", crash);
+
 main(process.argv).then((code) => {
   settled = true;
   process.exitCode = code;

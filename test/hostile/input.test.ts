@@ -208,6 +208,26 @@ syncBuiltinESMExports();
   }, 90_000);
 });
 
+describe("an error outside main()", () => {
+  it("is one line on stderr and exit 2, not a stack trace", () => {
+    const boom = p("boom.mjs");
+    writeFileSync(boom, `setTimeout(() => { throw new Error("boom from a handler"); }, 300);\n`);
+    // explain - waits on a stdin that stays open while the timer fires.
+    const r = spawnSync(
+      "bash",
+      ["-c", `sleep 3 | '${process.execPath}' --import '${boom}' '${cliPath}' explain -`],
+      {
+        encoding: "utf8",
+        env: { ...process.env, NO_COLOR: "1", BADGATEWAY_DEBUG: "" },
+        timeout: 30_000,
+      },
+    );
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("badgateway: internal error: boom from a handler");
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  }, 90_000);
+});
+
 describe("writing the output", () => {
   it("a full disk (/dev/full) is exit 2 with the reason on stderr", () => {
     for (const args of [
