@@ -64,11 +64,47 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-// Writing to a closed pipe (`badgateway logs … | head`) is not an error worth a stack trace.
-process.stdout.on("error", (err: NodeJS.ErrnoException) => {
-  if (err.code === "EPIPE") process.exit(EXIT.OK);
+/** main() has returned (or failed): until then the process must not end with a success code. */
+let settled = false;
+
+/** A failed write to stdout: a closed pipe (`| head`) ends the command quietly, anything else is an error. */
+function onStdoutError(err: NodeJS.ErrnoException): void {
+  if (err.code === "EPIPE") {
+    settled = true;
+    process.exit(EXIT.OK);
+  }
+  settled = true;
+  process.stderr.write(
+    `badgateway: cannot write the output: ${err.code === "ENOSPC" ? "no space left on the device (ENOSPC)" : err.message}\n`,
+  );
+  process.exit(EXIT.ERROR);
+}
+process.stdout.on("error", onStdoutError);
+
+// The event loop can drain while main() still waits (a stream that never ends, a promise nobody resolves):
+// Node would then exit 0, the worst answer an incident tool can give. Exit 2 and say so instead.
+process.on("beforeExit", () => {
+  if (settled) return;
+  settled = true;
+  process.stderr.write("badgateway: internal error: the command ended without finishing\n");
+  process.exit(EXIT.ERROR);
 });
 
+// An error thrown outside main()'s promise chain (an event handler, a stray rejection) is still one line on
+// stderr and exit 2, never Node's stack trace and exit 1.
+const crash = (err: unknown) => {
+  settled = true;
+  const e = err as Error;
+  if (process.env["BADGATEWAY_DEBUG"]) process.stderr.write(`${e?.stack ?? String(err)}\n`);
+  process.stderr.write(
+    `badgateway: internal error: ${e?.message ?? String(err)} (set BADGATEWAY_DEBUG=1 for details)\n`,
+  );
+  process.exit(EXIT.ERROR);
+};
+process.on("uncaughtException", crash);
+process.on("unhandledRejection", crash);
+
 main(process.argv).then((code) => {
+  settled = true;
   process.exitCode = code;
 });

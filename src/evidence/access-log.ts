@@ -19,8 +19,18 @@ import {
   parseTimeIso,
   parseTimeLocal,
 } from "../nginx/logformat.js";
+import { describeLines } from "../nginx/looks-like.js";
 import { QuantileSketch, type SketchJSON } from "../nginx/sketch.js";
-import { type InputWarning, isGzipFile, isStdin, lineBlocks, orderRotated, splitRanges } from "./input.js";
+import { unknownVariables } from "../nginx/variables.js";
+import {
+  type FileAccount,
+  type InputWarning,
+  isPlainFile,
+  isStdin,
+  lineBlocks,
+  orderRotated,
+  splitRanges,
+} from "./input.js";
 import { loadWasmCore, type WasmCore } from "./wasm-core.js";
 
 export interface AccessOptions {
@@ -108,7 +118,15 @@ export interface AccessSummary {
     upstreamResponseTime: boolean;
     time: boolean;
   };
+  /** Per input, in reading order: lines read, matched by the format (understood), not matched (skipped). */
+  perFile: AccessFileAccount[];
   warnings: InputWarning[];
+}
+
+/** What the reader made of one access log, and the format it was read with. */
+export interface AccessFileAccount extends FileAccount {
+  format: string;
+  escape: LogEscape;
 }
 
 /** The default location key: the first path segment. */
@@ -227,6 +245,10 @@ export class AccessAccumulator {
   unmatched = 0;
   outOfWindow = 0;
   unmatchedSamples: string[] = [];
+  /** Unmatched lines of the file being read (reset per file): what the file looks like instead. */
+  fileSamples: string[] = [];
+  /** Formats of other files merged into this one (`fields` says what any of them provides). */
+  extraFormats: CompiledLogFormat[] = [];
   first = Number.POSITIVE_INFINITY;
   last = Number.NEGATIVE_INFINITY;
   totals = new GroupAcc();
@@ -487,8 +509,17 @@ export class AccessAccumulator {
     this.lines++;
     const v = this.vals;
     if (!this.fmt.split(line, v, this.want)) {
+      if (line.charCodeAt(0) === 0) {
+        // A crash can leave NUL bytes in front of the next line nginx appends: read the line without them.
+        let i = 1;
+        while (i < line.length && line.charCodeAt(i) === 0) i++;
+        this.lines--;
+        if (i < line.length) this.addLine(line.slice(i));
+        return;
+      }
       this.unmatched++;
       if (this.unmatchedSamples.length < 10) this.unmatchedSamples.push(line.slice(0, 300));
+      if (this.fileSamples.length < FILE_SAMPLES) this.fileSamples.push(line.slice(0, 1000));
       return;
     }
     const ix = this.ix;
@@ -718,6 +749,9 @@ export class AccessAccumulator {
     this.unmatched += o.unmatched;
     this.outOfWindow += o.outOfWindow;
     for (const s of o.unmatchedSamples) if (this.unmatchedSamples.length < 10) this.unmatchedSamples.push(s);
+    for (const s of o.fileSamples.length ? o.fileSamples : o.unmatchedSamples)
+      if (this.fileSamples.length < FILE_SAMPLES) this.fileSamples.push(s);
+    if (o.fmt !== this.fmt) this.extraFormats.push(o.fmt, ...o.extraFormats);
     this.first = Math.min(this.first, o.first);
     this.last = Math.max(this.last, o.last);
     mergeGroup(this.totals, o.totals);
@@ -747,8 +781,8 @@ export class AccessAccumulator {
     }
   }
 
-  result(files: string[], warnings: InputWarning[]): AccessSummary {
-    const has = (n: string) => this.fmt.indexOf(n) >= 0;
+  result(files: string[], warnings: InputWarning[], perFile: AccessFileAccount[] = []): AccessSummary {
+    const has = (n: string) => this.fmt.indexOf(n) >= 0 || this.extraFormats.some((f) => f.indexOf(n) >= 0);
     const group = (g: GroupAcc): GroupStats => ({
       ...g.counts(),
       upstreamed: g.upstreamed,
@@ -797,6 +831,7 @@ export class AccessAccumulator {
         upstreamResponseTime: has("upstream_response_time"),
         time: has("time_local") || has("time_iso8601") || has("msec"),
       },
+      perFile,
       warnings,
     };
   }
@@ -876,20 +911,85 @@ function addBlockText(acc: AccessAccumulator, block: Buffer): void {
   }
 }
 
-/** Reads the given files (plain, .gz, "-" for stdin; rotated sets in age order) and summarizes them. */
-export async function summarizeAccessLogs(files: string[], opts: AccessOptions = {}): Promise<AccessSummary> {
-  const text = resolveFormat(opts.format);
-  const acc = new AccessAccumulator(text, opts.escape ?? "default", opts);
-  const warnings: InputWarning[] = [];
+/** A format and its escaping, as an access log is read with it. */
+export interface FormatChoice {
+  format: string | string[];
+  escape?: LogEscape;
+  /** The log_format name, for messages. */
+  name?: string;
+}
+
+/**
+ * Reads the given files (plain, .gz, "-" for stdin; rotated sets in age order) and summarizes them. Each file
+ * is read with the format `formatFor` picks for it (default: `format`); a format naming a variable nginx does
+ * not know is refused (warning "bad-format", its files are not read). Files whose lines mostly do not match
+ * their format get a "no-match" warning naming what they look like; below 95 % matched, "low-match".
+ */
+export async function summarizeAccessLogs(
+  files: string[],
+  opts: AccessOptions & {
+    formatFor?: (file: string) => FormatChoice | undefined;
+    /** Variables the configuration defines (map, set, geo…): not unknown in a format. */
+    definedVariables?: ReadonlySet<string>;
+  } = {},
+): Promise<AccessSummary> {
   const ordered = files.includes("-") ? files : orderRotated(files);
+  const base: FormatChoice = {
+    format: opts.format ?? "combined",
+    escape: opts.escape ?? "default",
+    ...(typeof opts.format === "string" && !opts.format.includes("$") ? { name: opts.format } : {}),
+  };
+  const warnings: InputWarning[] = [];
+  const warn = (w: InputWarning) => {
+    warnings.push(w);
+    opts.onWarning?.(w);
+  };
+  const accs = new Map<string, AccessAccumulator>();
+  /** Formats refused, with the reason (every file written with one is reported). */
+  const refused = new Map<string, string>();
+  const choiceOf = (f: string) => opts.formatFor?.(f) ?? base;
+  const accOf = (c: FormatChoice, file: string): AccessAccumulator | null => {
+    const text = resolveFormat(c.format);
+    const esc = c.escape ?? "default";
+    const key = `${esc}\u0000${text}`;
+    const why = refused.get(key);
+    const refuse = (reason: string) => {
+      warn({
+        source: file,
+        code: "bad-format",
+        message: `${file === "-" ? "(stdin)" : file}: not read: ${reason}`,
+      });
+      return null;
+    };
+    if (why !== undefined) return refuse(why);
+    let acc = accs.get(key);
+    if (!acc) {
+      const unknown = unknownVariables(text, opts.definedVariables);
+      if (unknown.length) {
+        const reason = badFormatMessage(c, unknown);
+        refused.set(key, reason);
+        return refuse(reason);
+      }
+      acc = new AccessAccumulator(text, esc, opts);
+      accs.set(key, acc);
+    }
+    return acc;
+  };
+  const perFile: AccessFileAccount[] = [];
   const workerFile = fileURLToPath(new URL("./access-worker.js", import.meta.url));
   const parallel = !opts.locationOf && availableParallelism() > 1 && existsSync(workerFile);
   for (const f of ordered) {
+    const choice = choiceOf(f);
+    const acc = accOf(choice, f);
+    if (!acc) continue;
+    const name = f === "-" ? "(stdin)" : f;
+    const before = { lines: acc.lines, unmatched: acc.unmatched };
+    acc.fileSamples = [];
     if (
       parallel &&
       !isStdin(f) &&
       sizeOf(f) >= (opts.parallelMinBytes ?? PARALLEL_MIN_BYTES) &&
-      !isGzipFile(f)
+      isPlainFile(f)
     ) {
       // This thread scans the first range while worker threads scan the others.
       const [own, ...rest] = splitRanges(sizeOf(f), availableParallelism());
@@ -900,7 +1000,7 @@ export async function summarizeAccessLogs(files: string[], opts: AccessOptions =
               workerData: {
                 file: f,
                 ...r,
-                format: text,
+                format: acc.formatText,
                 escape: acc.escapeMode,
                 since: opts.since,
                 until: opts.until,
@@ -915,20 +1015,74 @@ export async function summarizeAccessLogs(files: string[], opts: AccessOptions =
         for await (const block of lineBlocks(f, { start: own.start, end: own.end, chunkBytes: 256 << 10 }))
           addBlock(acc, block);
       const states = await Promise.all(workers);
-      for (const st of states) acc.merge(AccessAccumulator.fromState(text, acc.escapeMode, st));
-      continue;
+      for (const st of states) acc.merge(AccessAccumulator.fromState(acc.formatText, acc.escapeMode, st));
+    } else {
+      for await (const block of lineBlocks(f, { onWarning: warn })) addBlock(acc, block);
     }
-    for await (const block of lineBlocks(f, {
-      onWarning: (w) => {
-        warnings.push(w);
-        opts.onWarning?.(w);
-      },
-    })) {
-      addBlock(acc, block);
-    }
+    const account: AccessFileAccount = {
+      file: name,
+      lines: acc.lines - before.lines,
+      understood: acc.lines - before.lines - (acc.unmatched - before.unmatched),
+      skipped: acc.unmatched - before.unmatched,
+      format: acc.formatText,
+      escape: acc.escapeMode,
+    };
+    perFile.push(account);
+    const w = matchWarning(account, acc.fileSamples, choice);
+    if (w) warn(w);
   }
-  return acc.result(ordered, warnings);
+  const [main, ...others] = [...accs.values()];
+  const acc = main ?? new AccessAccumulator(resolveFormat(base.format), base.escape ?? "default", opts);
+  for (const o of others) acc.merge(o);
+  return acc.result(ordered, warnings, perFile);
 }
+
+function formatName(c: FormatChoice): string {
+  return c.name ? `log_format ${c.name}` : "the log format";
+}
+
+/** "log_format main: unknown variable "$upstream_adr" (nginx refuses it: unknown "upstream_adr" variable)". */
+export function badFormatMessage(c: FormatChoice, unknown: string[]): string {
+  const first = unknown[0] as string;
+  const more =
+    unknown.length > 1
+      ? ` (also ${unknown
+          .slice(1)
+          .map((v) => `$${v}`)
+          .join(", ")})`
+      : "";
+  return `${formatName(c)} uses the unknown variable $${first}${more}; nginx refuses such a format (unknown "${first}" variable)`;
+}
+
+/**
+ * The warning for an access log read through a format most of its lines do not match ("no-match": the file
+ * is not understood, commands exit 2) or a few of them ("low-match", below 95 % matched).
+ */
+export function matchWarning(a: AccessFileAccount, samples: string[], c: FormatChoice): InputWarning | null {
+  const tried = a.understood + a.skipped;
+  if (a.skipped === 0 || tried === 0) return null;
+  const rate = a.understood / tried;
+  if (rate >= 0.95) return null;
+  const pctText = `${a.skipped} of ${tried} line(s) do not match ${formatName(c)}`;
+  if (rate >= 0.5)
+    return {
+      source: a.file,
+      code: "low-match",
+      message: `${a.file}: ${pctText} (${(100 * rate).toFixed(1)} % matched; e.g. ${JSON.stringify((samples[0] ?? "").slice(0, 120))})`,
+    };
+  const looks = describeLines(samples);
+  let what: string;
+  if (looks?.kind === "error")
+    what = "this looks like an nginx error log, not an access log; give it as the error log";
+  else if (looks?.kind === "combined" && resolveFormat(c.format) !== COMBINED_FORMAT)
+    what = "this looks like an access log (combined format): read it with --log-format combined";
+  else if (looks) what = `this looks like ${looks.words} written with another log_format`;
+  else what = `e.g. ${JSON.stringify((samples[0] ?? "").slice(0, 120))}`;
+  return { source: a.file, code: "no-match", message: `${a.file}: ${pctText}; ${what}` };
+}
+
+/** Unmatched lines kept per file to say what it looks like. */
+const FILE_SAMPLES = 50;
 
 /** Plain files at least this big are split into byte ranges scanned by worker threads (one per core). */
 export const PARALLEL_MIN_BYTES = 64 << 20;

@@ -20,7 +20,16 @@ import {
 } from "../nginx/errorlog/grammar.js";
 import { type Classification, classify, type ErrorClass, isReload } from "../nginx/errorlog/taxonomy.js";
 import { parseRequestLine } from "../nginx/logformat.js";
-import { type InputWarning, isGzipFile, isStdin, lineBlocks, orderRotated, splitRanges } from "./input.js";
+import { describeLines } from "../nginx/looks-like.js";
+import {
+  type FileAccount,
+  type InputWarning,
+  isPlainFile,
+  isStdin,
+  lineBlocks,
+  orderRotated,
+  splitRanges,
+} from "./input.js";
 import type { ErrorGroup, ErrorLogEvidence } from "./types.js";
 import { loadWasmCore, type WasmCore } from "./wasm-core.js";
 
@@ -84,6 +93,8 @@ export interface ErrorLogSummary {
   groups: ErrorGroup[];
   /** Configuration reloads (ISO local times) seen in the log. */
   reloads: string[];
+  /** Per input, in reading order: what was read, understood and skipped. */
+  perFile: FileAccount[];
   warnings: InputWarning[];
 }
 
@@ -161,6 +172,9 @@ export function isFailure(c: Classification): boolean {
 export interface ErrorLogState {
   lines: number;
   unparsed: number;
+  padding: number;
+  blankLines: number;
+  skippedSamples: string[];
   outOfWindow: number;
   upstreamErrors: number;
   first: string | null;
@@ -184,6 +198,12 @@ interface GroupAcc extends ErrorGroup {
 export class ErrorLogAccumulator {
   lines = 0;
   unparsed = 0;
+  /** Lines of NUL bytes only (crash padding): not counted as lines. */
+  padding = 0;
+  /** Empty or blank lines (counted in `lines`, neither understood nor skipped). */
+  blankLines = 0;
+  /** The first lines that were not error-log lines (what the file looks like instead). */
+  skippedSamples: string[] = [];
   outOfWindow = 0;
   upstreamErrors = 0;
   first: string | null = null;
@@ -266,19 +286,27 @@ export class ErrorLogAccumulator {
       }
     }
     if (!interesting(text)) {
+      // "2026/11/24 …" (or kubectl's "2026-11-24T…" prefix) and " [": an error-log line about something else.
+      // An access line also starts with a digit and has " [", but an address never has '/' or '-' at 4.
+      const c4 = text.charCodeAt(4);
       if (
-        text.length > 0 &&
         text.charCodeAt(0) >= 0x30 &&
         text.charCodeAt(0) <= 0x39 &&
+        (c4 === 0x2f || c4 === 0x2d) &&
         text.includes(" [")
       ) {
         this.bump(this.byClass, "not-upstream");
-      } else if (text.trim() !== "") this.unparsed++;
+      } else if (text.trim() !== "") {
+        // Other prefixes (syslog, journald, Docker) are left to the full parser.
+        if (text.charCodeAt(0) !== 0 && parseErrorLine(text) !== null)
+          this.bump(this.byClass, "not-upstream");
+        else this.skip(text, file, lineNo);
+      } else this.blankLines++;
       return;
     }
     const line = parseErrorLine(text);
     if (!line) {
-      this.unparsed++;
+      this.skip(text, file, lineNo);
       return;
     }
     if (line.time && (this.opts.since !== undefined || this.opts.until !== undefined)) {
@@ -300,6 +328,23 @@ export class ErrorLogAccumulator {
     this.bump(this.byClass, c.class);
     if (!isFailure(c)) return;
     this.record(line, c, text, file, lineNo);
+  }
+
+  /**
+   * A line that is not an nginx error-log line. A crash can leave a run of NUL bytes in front of the next line
+   * nginx appends: such a line is read without them (a line of NULs only is padding, not a line).
+   */
+  private skip(text: string, file: string, lineNo: number): void {
+    if (text.charCodeAt(0) === 0) {
+      let i = 1;
+      while (i < text.length && text.charCodeAt(i) === 0) i++;
+      this.lines--;
+      if (i < text.length) this.addLine(text.slice(i), file, lineNo);
+      else this.padding++;
+      return;
+    }
+    this.unparsed++;
+    if (this.skippedSamples.length < SKIPPED_SAMPLES) this.skippedSamples.push(text.slice(0, 1000));
   }
 
   private record(line: ErrorLine, c: Classification, text: string, file: string, lineNo: number): void {
@@ -685,6 +730,9 @@ export class ErrorLogAccumulator {
     return {
       lines: this.lines,
       unparsed: this.unparsed,
+      padding: this.padding,
+      blankLines: this.blankLines,
+      skippedSamples: this.skippedSamples,
       outOfWindow: this.outOfWindow,
       upstreamErrors: this.upstreamErrors,
       first: this.first,
@@ -710,6 +758,10 @@ export class ErrorLogAccumulator {
     this.wpeers.length = 0;
     this.lines += o.lines;
     this.unparsed += o.unparsed;
+    this.padding += o.padding;
+    this.blankLines += o.blankLines;
+    for (const x of o.skippedSamples)
+      if (this.skippedSamples.length < SKIPPED_SAMPLES) this.skippedSamples.push(x);
     this.outOfWindow += o.outOfWindow;
     this.upstreamErrors += o.upstreamErrors;
     if (o.first !== null && (this.first === null || o.first < this.first)) this.first = o.first;
@@ -779,7 +831,7 @@ export class ErrorLogAccumulator {
     }
   }
 
-  result(files: string[], warnings: InputWarning[]): ErrorLogSummary {
+  result(files: string[], warnings: InputWarning[], perFile: FileAccount[] = []): ErrorLogSummary {
     this.flushRuns();
     const obj = (m: Map<string, number>) => Object.fromEntries([...m].sort((a, b) => b[1] - a[1]));
     const groups: ErrorGroup[] = [...this.groups.values()]
@@ -806,6 +858,7 @@ export class ErrorLogAccumulator {
       samples: Object.fromEntries(this.samples),
       groups: groups.sort((a, b) => b.count - a.count),
       reloads: [...this.reloads].sort(),
+      perFile,
       warnings,
     };
   }
@@ -820,6 +873,9 @@ export function addErrorBlock(
 ): number {
   return acc.addBytes(block, file, firstLine);
 }
+
+/** Lines kept per file to say what a file that is not an error log looks like. */
+const SKIPPED_SAMPLES = 50;
 
 /** Lines longer than this (characters) are cut before parsing. */
 const MAX_LINE_CHARS = 65536;
@@ -947,39 +1003,76 @@ export async function summarizeErrorLogs(
   let doneBytes = 0;
   const workerFile = fileURLToPath(new URL("./error-worker.js", import.meta.url));
   const parallel = availableParallelism() > 1 && existsSync(workerFile);
+  const perFile: FileAccount[] = [];
   for (const file of ordered) {
     const name = file === "-" ? "(stdin)" : file;
     let lineNo = 0;
     let fileBytes = 0;
+    const before = { lines: acc.lines, unparsed: acc.unparsed, blank: acc.blankLines };
+    acc.skippedSamples = [];
     if (
       parallel &&
       !isStdin(file) &&
       sizeOf(file) >= (opts.parallelMinBytes ?? ERRORLOG_PARALLEL_MIN_BYTES) &&
-      !isGzipFile(file)
+      isPlainFile(file)
     ) {
       await scanParallel(file, acc, opts, workerFile);
       fileBytes = sizeOf(file);
       doneBytes += fileBytes;
       opts.onProgress?.(doneBytes);
-      continue;
+    } else {
+      for await (const block of lineBlocks(file, {
+        onWarning,
+        maxLineBytes: 1 << 20,
+        chunkBytes: 1 << 20,
+        onProgress: (b) => {
+          fileBytes = b;
+          opts.onProgress?.(doneBytes + b);
+        },
+      })) {
+        lineNo += addErrorBlock(acc, block, name, lineNo);
+      }
+      doneBytes += fileBytes;
     }
-    for await (const block of lineBlocks(file, {
-      onWarning,
-      maxLineBytes: 1 << 20,
-      chunkBytes: 1 << 20,
-      onProgress: (b) => {
-        fileBytes = b;
-        opts.onProgress?.(doneBytes + b);
-      },
-    })) {
-      lineNo += addErrorBlock(acc, block, name, lineNo);
-    }
-    doneBytes += fileBytes;
+    const account: FileAccount = {
+      file: name,
+      lines: acc.lines - before.lines,
+      understood:
+        acc.lines - before.lines - (acc.unparsed - before.unparsed) - (acc.blankLines - before.blank),
+      skipped: acc.unparsed - before.unparsed,
+    };
+    perFile.push(account);
+    const w = wrongKind(account, acc.skippedSamples);
+    if (w) onWarning(w);
   }
   return acc.result(
     ordered.map((f) => (f === "-" ? "(stdin)" : f)),
     warnings,
+    perFile,
   );
+}
+
+/**
+ * A file most of whose lines are not error-log lines is not an error log: the warning names what it looks
+ * like instead (null when most lines were understood).
+ */
+export function wrongKind(a: FileAccount, samples: string[]): InputWarning | null {
+  if (a.skipped === 0 || a.skipped < a.understood) return null;
+  const looks = describeLines(samples);
+  const counted = `${a.skipped} of ${a.understood + a.skipped} line(s) are not nginx error-log lines`;
+  if (looks && looks.kind !== "error")
+    return {
+      source: a.file,
+      code: "wrong-kind",
+      message: `${a.file}: this looks like ${looks.words}, not an nginx error log (${counted}); give it as an access log`,
+    };
+  // Continuation lines of multi-line messages (a PHP stack trace sent to FastCGI's stderr) are nginx's output.
+  if (looks?.kind === "error" && a.understood > 0) return null;
+  return {
+    source: a.file,
+    code: "unreadable-lines",
+    message: `${a.file}: ${counted} (e.g. ${JSON.stringify((samples[0] ?? "").slice(0, 120))}); is this an nginx error log?`,
+  };
 }
 
 /** The part of a summary the diagnose rules read. */

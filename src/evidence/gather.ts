@@ -7,11 +7,12 @@ import { join } from "node:path";
 import { listenPorts } from "../nginx/config/listen.js";
 import { formatForAccessLog, logFormats } from "../nginx/config/logs.js";
 import { buildModel, type ConfigModel, matchLocation, matchServer } from "../nginx/config/model.js";
-import { summarizeAccessLogs } from "./access-log.js";
+import { configVariables } from "../nginx/variables.js";
+import { type FormatChoice, summarizeAccessLogs } from "./access-log.js";
 import { discoverNginx, logFilesOf } from "./collect.js";
 import { loadConfig, loadNginxT, readConfigText, runNginxT } from "./config-loader.js";
 import { errorEvidence, summarizeErrorLogs } from "./error-log.js";
-import { orderRotated } from "./input.js";
+import { losesInput, orderRotated } from "./input.js";
 import { probeFacts } from "./probes/facts.js";
 import { runProbes } from "./probes/run.js";
 import { targetsFromModel, workerUserOf } from "./probes/targets.js";
@@ -95,29 +96,39 @@ export async function gatherAccess(ev: Evidence, files: string[], opts: GatherOp
   const present = files.filter((f) => f === "-" || existsSync(f));
   for (const f of files) if (!present.includes(f)) ev.missing.push(`access log ${f} does not exist`);
   if (present.length === 0) return;
-  let format: string | undefined;
-  let esc: "default" | "json" | "none" | undefined;
   const model = ev.config?.model;
-  if (opts.logFormat?.includes("$")) format = opts.logFormat;
+  // Each file is read with the format of the access_log line that writes it (or the one named on the
+  // command line): two logs written with different formats are both read in full.
+  let formatFor: ((file: string) => FormatChoice) | undefined;
+  if (opts.logFormat?.includes("$")) formatFor = () => ({ format: opts.logFormat as string });
   else if (model) {
-    const def = opts.logFormat
-      ? (formatForAccessLogNamed(model, opts.logFormat) ?? formatForAccessLog(model, present[0] as string))
-      : formatForAccessLog(model, present[0] as string);
-    format = def.format;
-    esc = def.escape;
-  }
+    const named = opts.logFormat ? formatForAccessLogNamed(model, opts.logFormat) : null;
+    formatFor = (file) => {
+      const def = named ?? formatForAccessLog(model, file);
+      return { format: def.format, escape: def.escape, name: def.name };
+    };
+  } else if (opts.logFormat) formatFor = () => ({ format: opts.logFormat as string });
   opts.onProgress?.(`reading access log ${present.join(", ")}`);
   ev.accessLog = await summarizeAccessLogs(present, {
-    ...(format ? { format } : {}),
-    ...(esc ? { escape: esc } : {}),
+    ...(formatFor ? { formatFor } : {}),
+    ...(model ? { definedVariables: configVariables(model) } : {}),
     ...(opts.since !== undefined ? { since: opts.since } : {}),
     ...(opts.until !== undefined ? { until: opts.until } : {}),
-    onWarning: (w) => ev.warnings.push(`${w.source}: ${w.message}`),
+    onWarning: (w) => {
+      ev.warnings.push(w.message);
+      if (losesInput(w)) unread(ev, w.message);
+    },
   });
   if (ev.accessLog.matched === 0 && ev.accessLog.lines > 0)
     ev.warnings.push(
       `none of the ${ev.accessLog.lines} access-log lines matched the log format; pass --log-format NAME or the format string`,
     );
+}
+
+/** Notes an input that could not be read in full (diagnose exits 2 for it). */
+function unread(ev: Evidence, message: string): void {
+  if (ev.unread) ev.unread.push(message);
+  else ev.unread = [message];
 }
 
 function formatForAccessLogNamed(model: ConfigModel, name: string) {
@@ -225,7 +236,10 @@ export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
     const s = await summarizeErrorLogs(errorLogs, {
       ...(opts.since !== undefined ? { since: opts.since } : {}),
       ...(opts.until !== undefined ? { until: opts.until } : {}),
-      onWarning: (w) => ev.warnings.push(w.message),
+      onWarning: (w) => {
+        ev.warnings.push(w.message);
+        if (losesInput(w)) unread(ev, w.message);
+      },
     });
     if (s.lines === 0 && s.warnings.length > 0)
       ev.missing.push(`error log ${errorLogs.join(", ")}: nothing could be read`);

@@ -6,15 +6,41 @@
  * before decoding anything. Problems (unreadable file, truncated gzip, an enormous line) never throw:
  * they are reported through `onWarning` and the rest of the input is still delivered.
  */
-import { closeSync, createReadStream, openSync, readSync, statSync } from "node:fs";
-import type { Readable } from "node:stream";
-import { createGunzip } from "node:zlib";
+import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { open } from "node:fs/promises";
+import * as zlib from "node:zlib";
 
 export interface InputWarning {
   source: string;
-  /** Stable id: "unreadable", "truncated-gzip", "gzip-error", "line-too-long", "not-a-file". */
+  /**
+   * Stable id: "unreadable", "not-a-file", "truncated-gzip", "gzip-error" (damaged data), "trailing-garbage"
+   * (bytes after the last gzip member that are not zeros), "compressed" (xz, zstd, bzip2, lz4: refused),
+   * "line-too-long", and from the summarisers "wrong-kind", "low-match", "no-match", "bad-format".
+   */
   code: string;
   message: string;
+}
+
+/** What a reader made of one input. */
+export interface FileAccount {
+  file: string;
+  /** Lines read (lines of NUL padding left by a crash are not counted). */
+  lines: number;
+  /**
+   * Lines read as what the file was given as: error-log lines, or access-log lines matching the format (in or
+   * outside the time window). Blank lines are neither understood nor skipped.
+   */
+  understood: number;
+  /** Lines that were not: not error-log lines, or not matching the format. */
+  skipped: number;
+}
+
+/** Warnings after which everything the input held was still read (the others mean input was lost). */
+export const HARMLESS_WARNINGS: ReadonlySet<string> = new Set(["line-too-long", "low-match"]);
+
+/** True when a warning says some input could not be read or understood (commands then exit 2). */
+export function losesInput(w: InputWarning): boolean {
+  return !HARMLESS_WARNINGS.has(w.code);
 }
 
 export interface ReadOptions {
@@ -31,24 +57,92 @@ export interface ReadOptions {
 }
 
 const NL = 0x0a;
-const GZIP_MAGIC = [0x1f, 0x8b];
+const EMPTY: Buffer = Buffer.alloc(0);
 
 export function isStdin(spec: string): boolean {
   return spec === "-";
 }
 
-/** True if the file starts with the gzip magic bytes. */
-export function isGzipFile(path: string): boolean {
+/** What the first bytes of an input say it holds. */
+export type Sniffed =
+  | { kind: "plain" }
+  | { kind: "gzip" }
+  | { kind: "compressed"; format: string; command: string };
+
+/** Bytes `sniff` needs to decide (fewer only at the end of the input). */
+export const SNIFF_BYTES = 10;
+
+/**
+ * Decides from content how an input is encoded: gzip is read, the other common log compressors are named
+ * (so that they are refused, never read as text), anything else is plain.
+ */
+export function sniff(head: Buffer): Sniffed {
+  const at = (i: number) => (i < head.length ? (head[i] as number) : -1);
+  if (at(0) === 0x1f && at(1) === 0x8b) return { kind: "gzip" };
+  if (at(0) === 0xfd && at(1) === 0x37 && at(2) === 0x7a && at(3) === 0x58 && at(4) === 0x5a && at(5) === 0)
+    return { kind: "compressed", format: "xz", command: "xz -dc" };
+  if (at(0) === 0x28 && at(1) === 0xb5 && at(2) === 0x2f && at(3) === 0xfd)
+    return { kind: "compressed", format: "zstd", command: "zstd -dc" };
+  if (at(0) === 0x04 && at(1) === 0x22 && at(2) === 0x4d && at(3) === 0x18)
+    return { kind: "compressed", format: "lz4", command: "lz4 -dc" };
+  // "BZh" + block size digit + the magic of a block (pi) or of the end of stream (sqrt(pi)).
+  if (at(0) === 0x42 && at(1) === 0x5a && at(2) === 0x68 && at(3) >= 0x31 && at(3) <= 0x39) {
+    const block = [0x31, 0x41, 0x59, 0x26, 0x53, 0x59];
+    const eos = [0x17, 0x72, 0x45, 0x38, 0x50, 0x90];
+    if (block.every((b, i) => at(4 + i) === b) || eos.every((b, i) => at(4 + i) === b))
+      return { kind: "compressed", format: "bzip2", command: "bzip2 -dc" };
+  }
+  return { kind: "plain" };
+}
+
+/** Signatures `sniff` knows, as byte prefixes (bzip2's block magic after "BZh" + digit is checked by sniff). */
+const SIGNATURES: number[][] = [
+  [0x1f, 0x8b],
+  [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00],
+  [0x28, 0xb5, 0x2f, 0xfd],
+  [0x04, 0x22, 0x4d, 0x18],
+  [0x42, 0x5a, 0x68],
+];
+
+/**
+ * False once the bytes seen so far cannot be the start of any compressed format, so that a plain stream
+ * (`explain -` fed one line at a time) is passed on without waiting for more bytes.
+ */
+function mayBeCompressed(head: Buffer): boolean {
+  return SIGNATURES.some((sig) => {
+    for (let i = 0; i < sig.length && i < head.length; i++) if (head[i] !== sig[i]) return false;
+    return true;
+  });
+}
+
+/** The first bytes of a regular file (empty for anything else: FIFOs are never opened here). */
+function headOf(path: string): Buffer {
   let fd: number | undefined;
   try {
+    if (!statSync(path).isFile()) return EMPTY;
     fd = openSync(path, "r");
-    const b = Buffer.alloc(2);
-    return readSync(fd, b, 0, 2, 0) === 2 && b[0] === GZIP_MAGIC[0] && b[1] === GZIP_MAGIC[1];
+    const b = Buffer.alloc(SNIFF_BYTES);
+    return b.subarray(0, readSync(fd, b, 0, SNIFF_BYTES, 0));
   } catch {
-    return false;
+    return EMPTY;
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+}
+
+/** How a regular file is encoded, from its first bytes ("plain" for FIFOs, devices and unreadable paths). */
+export function sniffFile(path: string): Sniffed {
+  return sniff(headOf(path));
+}
+
+/** True if a regular file starts with the gzip magic bytes. */
+export function isGzipFile(path: string): boolean {
+  return sniffFile(path).kind === "gzip";
+}
+
+/** True if a regular file is plain text (not gzip, not another compressor): the byte-range scans need that. */
+export function isPlainFile(path: string): boolean {
+  return sniffFile(path).kind === "plain";
 }
 
 function describeError(err: unknown): string {
@@ -59,101 +153,414 @@ function describeError(err: unknown): string {
   return e?.message ?? String(err);
 }
 
-/** Raw decompressed chunks of one input. Never throws; failures become warnings. */
-async function* rawChunks(spec: string, opts: ReadOptions): AsyncGenerator<Buffer> {
-  const warn = (code: string, message: string) => opts.onWarning?.({ source: spec, code, message });
-  const hwm = opts.chunkBytes ?? 1 << 20;
-  let source: Readable;
-  let gz = false;
+/** What the reader learnt about one input while reading it (filled in as it goes). */
+interface SourceState {
+  /** The input was compressed (lines are counted so that damage can say how many were kept). */
+  compressed: boolean;
+  /** Damage that ended the input early: the warning is given once the lines before it are counted. */
+  damage: { code: string; message: string; after: "garbage" | "lost" | "corrupt" } | null;
+}
+
+type Warn = (code: string, message: string) => void;
+
+/**
+ * Raw chunks of one input, gzip already decoded. Every input is opened exactly once (a FIFO opened twice
+ * loses its writer), its encoding is decided from its first bytes, and failures become warnings.
+ */
+async function* rawChunks(
+  spec: string,
+  opts: ReadOptions,
+  state: SourceState,
+  warn: Warn,
+): AsyncGenerator<Buffer> {
+  const size = opts.chunkBytes ?? 1 << 20;
+  const name = isStdin(spec) ? "(stdin)" : spec;
   if (isStdin(spec)) {
-    source = process.stdin;
-  } else {
+    yield* decoded(name, streamChunks(process.stdin as AsyncIterable<Buffer>, opts), state, warn);
+    return;
+  }
+  let isFile: boolean;
+  try {
+    const st = statSync(spec);
+    if (!st.isFile() && !st.isFIFO()) {
+      warn("not-a-file", `${spec}: not a regular file`);
+      return;
+    }
+    isFile = st.isFile();
+  } catch (err) {
+    warn("unreadable", `${spec}: ${describeError(err)}`);
+    return;
+  }
+  if (!isFile) {
+    // A FIFO: opened once, asynchronously (the open waits for a writer without blocking the event loop).
+    let fh: Awaited<ReturnType<typeof open>>;
     try {
-      const st = statSync(spec);
-      if (!st.isFile() && !st.isFIFO()) {
-        warn("not-a-file", `${spec}: not a regular file`);
-        return;
-      }
-      // Probe readability now so the error is clear and immediate.
-      closeSync(openSync(spec, "r"));
+      fh = await open(spec, "r");
     } catch (err) {
       warn("unreadable", `${spec}: ${describeError(err)}`);
       return;
     }
-    gz = isGzipFile(spec);
-    if (!gz && statSync(spec).isFile()) {
-      yield* plainChunks(spec, opts, hwm, warn);
+    try {
+      yield* decoded(name, fifoChunks(fh, size, opts, spec, warn), state, warn);
+    } finally {
+      await fh.close().catch(() => undefined);
+    }
+    return;
+  }
+  let fd: number;
+  try {
+    fd = openSync(spec, "r");
+  } catch (err) {
+    warn("unreadable", `${spec}: ${describeError(err)}`);
+    return;
+  }
+  try {
+    let head = EMPTY;
+    try {
+      const b = Buffer.alloc(SNIFF_BYTES);
+      head = b.subarray(0, readSync(fd, b, 0, SNIFF_BYTES, 0));
+    } catch (err) {
+      warn("unreadable", `${spec}: ${describeError(err)}`);
       return;
     }
-    const ranged = !gz && (opts.start !== undefined || opts.end !== undefined);
-    source = createReadStream(spec, {
-      highWaterMark: hwm,
-      ...(ranged ? { start: opts.start ?? 0, ...(opts.end !== undefined ? { end: opts.end - 1 } : {}) } : {}),
-    });
+    const kind = sniff(head);
+    if (kind.kind === "plain" || opts.start !== undefined) {
+      yield* plainChunks(fd, opts.start ?? 0, size, opts, spec, warn);
+      return;
+    }
+    yield* decoded(name, plainChunks(fd, 0, size, opts, spec, warn), state, warn);
+  } finally {
+    closeSync(fd);
   }
+}
+
+/** Chunks of a stream, with progress. Read errors end the input with a warning (thrown to `decoded`). */
+async function* streamChunks(src: AsyncIterable<Buffer>, opts: ReadOptions): AsyncGenerator<Buffer> {
   let raw = 0;
-  let first = true;
-  let gunzip: ReturnType<typeof createGunzip> | undefined;
-  // stdin may be gzip too: decide on the first chunk.
-  const iterate = async function* (): AsyncGenerator<Buffer> {
-    for await (const chunk of source as AsyncIterable<Buffer>) {
-      raw += chunk.length;
+  for await (const chunk of src) {
+    raw += chunk.length;
+    opts.onProgress?.(raw);
+    yield chunk;
+  }
+}
+
+async function* fifoChunks(
+  fh: Awaited<ReturnType<typeof open>>,
+  size: number,
+  opts: ReadOptions,
+  spec: string,
+  warn: Warn,
+): AsyncGenerator<Buffer> {
+  let raw = 0;
+  try {
+    for (;;) {
+      const buf = Buffer.allocUnsafeSlow(size);
+      const { bytesRead } = await fh.read(buf, 0, size, null);
+      if (bytesRead === 0) return;
+      raw += bytesRead;
       opts.onProgress?.(raw);
-      yield chunk;
+      yield bytesRead < size ? buf.subarray(0, bytesRead) : buf;
+    }
+  } catch (err) {
+    warn("unreadable", `${spec}: ${describeError(err)}`);
+  }
+}
+
+/**
+ * Sniffs the first bytes of a chunk sequence and passes it on as plain text, decodes it as gzip, or refuses
+ * another compressor (with the command that decompresses it).
+ */
+async function* decoded(
+  name: string,
+  src: AsyncIterable<Buffer> | Iterable<Buffer>,
+  state: SourceState,
+  warn: Warn,
+): AsyncGenerator<Buffer> {
+  const it = (Symbol.asyncIterator in src ? src[Symbol.asyncIterator]() : src[Symbol.iterator]()) as
+    | AsyncIterator<Buffer>
+    | Iterator<Buffer>;
+  const parts: Buffer[] = [];
+  let have = 0;
+  let done = false;
+  try {
+    // Enough bytes to recognise every format (a pipe may deliver them one at a time).
+    while (have < SNIFF_BYTES && (have === 0 || mayBeCompressed(concatHead(parts)))) {
+      let r: IteratorResult<Buffer>;
+      try {
+        r = await it.next();
+      } catch (err) {
+        warn("unreadable", `${name}: ${describeError(err)}`);
+        return;
+      }
+      if (r.done) {
+        done = true;
+        break;
+      }
+      parts.push(r.value);
+      have += r.value.length;
+    }
+    const first = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+    const kind = sniff(first);
+    if (kind.kind === "compressed") {
+      warn(
+        "compressed",
+        `${name}: this is ${kind.format}-compressed data, which badgateway does not read; decompress it first (${kind.command} ${name === "(stdin)" ? "FILE" : shellQuote(name)}) and pass the result or pipe it into '-'`,
+      );
+      return;
+    }
+    const rest = async function* (): AsyncGenerator<Buffer> {
+      if (first.length) yield first;
+      if (done) return;
+      for (;;) {
+        let r: IteratorResult<Buffer>;
+        try {
+          r = await it.next();
+        } catch (err) {
+          warn("unreadable", `${name}: ${describeError(err)}`);
+          return;
+        }
+        if (r.done) return;
+        yield r.value;
+      }
+    };
+    if (kind.kind === "plain") yield* rest();
+    else {
+      state.compressed = true;
+      yield* gunzip(rest(), state);
+    }
+  } finally {
+    await it.return?.();
+  }
+}
+
+function concatHead(parts: Buffer[]): Buffer {
+  return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+}
+
+function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
+}
+
+/** zlib.crc32 exists from Node 20.15 / 22.2; without it the trailer's length is still checked. */
+const crc32 = (zlib as { crc32?: (data: Buffer, value?: number) => number }).crc32;
+
+/**
+ * One raw-deflate stream (the body of one gzip member) decoded through zlib. `write` tells how many bytes of
+ * the chunk were left over when the stream ended inside it; output is collected as zlib produces it, so
+ * damage loses at most one output buffer (`chunkSize`) of text decoded before it.
+ */
+class Inflater {
+  private readonly z: zlib.InflateRaw;
+  private out: Buffer[] = [];
+  ended = false;
+  error: Error | null = null;
+  private written = 0;
+  private wake: (() => void) | null = null;
+
+  constructor(chunkSize: number) {
+    this.z = zlib.createInflateRaw({ chunkSize });
+    this.z.on("data", (d: Buffer) => this.out.push(d));
+    this.z.on("end", () => {
+      this.ended = true;
+      this.poke();
+    });
+    this.z.on("error", (e: Error) => {
+      this.error = e;
+      this.poke();
+    });
+    this.z.on("close", () => this.poke());
+  }
+
+  private poke(): void {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+
+  /** Output decoded so far. */
+  take(): Buffer[] {
+    const o = this.out;
+    this.out = [];
+    return o;
+  }
+
+  /** Writes a chunk; resolves with the number of its bytes after the end of the deflate stream. */
+  async write(chunk: Buffer): Promise<number> {
+    this.written += chunk.length;
+    await new Promise<void>((resolve) => {
+      this.wake = resolve;
+      this.z.write(chunk, () => resolve());
+    });
+    return this.written - this.z.bytesWritten;
+  }
+
+  /** Waits until the stream has ended (every byte of output delivered) or failed. */
+  async settle(): Promise<void> {
+    while (!this.ended && this.error === null && !this.z.destroyed)
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+  }
+
+  /** Input is over: ends the stream (an incomplete one fails with "unexpected end of file"). */
+  async finish(): Promise<void> {
+    if (!this.ended && this.error === null) {
+      const done = this.settle();
+      this.z.end();
+      await done;
+    }
+  }
+
+  destroy(): void {
+    this.z.destroy();
+  }
+}
+
+/** Length of a complete gzip member header at the start of `h`: -1 when more bytes are needed, -2 if invalid. */
+function gzipHeaderLength(h: Buffer): number {
+  if (h.length < 10) return h.length >= 2 && (h[0] !== 0x1f || h[1] !== 0x8b) ? -2 : -1;
+  if (h[0] !== 0x1f || h[1] !== 0x8b || h[2] !== 8 || ((h[3] as number) & 0xe0) !== 0) return -2;
+  const flg = h[3] as number;
+  let p = 10;
+  if (flg & 4) {
+    if (h.length < p + 2) return -1;
+    p += 2 + h.readUInt16LE(p);
+  }
+  for (const bit of [8, 16]) {
+    if (flg & bit) {
+      const z = h.indexOf(0, p);
+      if (z < 0) return -1;
+      p = z + 1;
+    }
+  }
+  if (flg & 2) p += 2;
+  return h.length >= p ? p : -1;
+}
+
+const MAX_GZIP_HEADER = 1 << 20;
+/** Output buffer of the inflater: the most decoded text a damaged member can take with it. */
+const GZIP_OUT_CHUNK = 16 << 10;
+/** Compressed bytes given to the inflater at a time. */
+const GZIP_IN_PIECE = 64 << 10;
+
+/**
+ * Decodes gzip the way `gzip -dc` (zcat) does: members one after another, each checked against its CRC-32
+ * and length; zeros after the last member are padding and ignored; other bytes after a member are "trailing
+ * garbage", ignored with a warning (reading stops there, as gzip's does). Damage keeps what was decoded
+ * before it and is reported through `state.damage`.
+ */
+async function* gunzip(src: AsyncIterable<Buffer>, state: SourceState): AsyncGenerator<Buffer> {
+  type Phase = "header" | "body" | "trailer" | "next" | "zeros" | "done";
+  let phase = "header" as Phase;
+  // `damage` ends the phase machine from inside a closure, which flow analysis does not see.
+  const over = () => (phase as Phase) === "done";
+  let pending = EMPTY; // bytes of a header, trailer or magic collected across chunks
+  let inf: Inflater | null = null;
+  let crc = 0;
+  let size = 0;
+  let members = 0;
+  let pos = 0; // compressed bytes before the current chunk
+  const damage = (code: string, message: string, after: "garbage" | "lost" | "corrupt" = "lost") => {
+    state.damage = { code, message, after };
+    phase = "done";
+  };
+  const emit = function* (bufs: Buffer[]): Generator<Buffer> {
+    for (const d of bufs) {
+      if (crc32) crc = crc32(d, crc);
+      size = (size + d.length) % 0x100000000;
+      yield d;
     }
   };
   try {
-    for await (const chunk of iterate()) {
-      if (first) {
-        first = false;
-        if (gz || (isStdin(spec) && chunk[0] === GZIP_MAGIC[0] && chunk[1] === GZIP_MAGIC[1])) {
-          gz = true;
-          gunzip = createGunzip({ chunkSize: hwm });
+    for await (const input of src) {
+      let chunk = input;
+      while (chunk.length > 0 && !over()) {
+        const at = pos + input.length - chunk.length; // offset of chunk[0] in the compressed input
+        if (phase === "header") {
+          pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+          const n = gzipHeaderLength(pending);
+          if (n === -2)
+            if (members > 0 && pending[1] !== undefined && pending[1] !== 0x8b)
+              damage("trailing-garbage", "decompression OK, trailing garbage ignored (as gzip -d does)");
+            else damage("gzip-error", `the gzip header of member ${members + 1} is invalid`);
+          else if (n === -1) {
+            if (pending.length > MAX_GZIP_HEADER)
+              damage("gzip-error", `the gzip header of member ${members + 1} is too long`);
+            chunk = EMPTY;
+          } else {
+            chunk = pending.subarray(n);
+            pending = EMPTY;
+            members++;
+            crc = 0;
+            size = 0;
+            inf = new Inflater(GZIP_OUT_CHUNK);
+            phase = "body";
+          }
+        } else if (phase === "body" && inf) {
+          // Small pieces: the damage is located within one piece, and output is taken between them.
+          const piece = chunk.length > GZIP_IN_PIECE ? chunk.subarray(0, GZIP_IN_PIECE) : chunk;
+          const left = await inf.write(piece);
+          yield* emit(inf.take());
+          if (inf.error) {
+            damage(
+              "gzip-error",
+              `gzip data is damaged between compressed bytes ${at} and ${at + piece.length} (${inf.error.message})`,
+            );
+            break;
+          }
+          if (left <= 0) {
+            chunk = chunk.subarray(piece.length);
+            continue;
+          }
+          chunk = chunk.subarray(piece.length);
+          await inf.settle();
+          yield* emit(inf.take());
+          inf.destroy();
+          inf = null;
+          chunk = Buffer.concat([piece.subarray(piece.length - left), chunk]);
+          phase = "trailer";
+        } else if (phase === "trailer") {
+          const need = 8 - pending.length;
+          pending = Buffer.concat([pending, chunk.subarray(0, need)]);
+          chunk = chunk.subarray(need);
+          if (pending.length === 8) {
+            if (crc32 && pending.readUInt32LE(0) !== crc >>> 0)
+              damage("gzip-error", `gzip data is damaged: CRC error in member ${members}`, "corrupt");
+            else if (pending.readUInt32LE(4) !== size)
+              damage("gzip-error", `gzip data is damaged: length error in member ${members}`, "corrupt");
+            else phase = "next";
+            pending = EMPTY;
+          }
+        } else if (phase === "next") {
+          if (chunk[0] === 0) phase = "zeros";
+          else if (chunk[0] === 0x1f) phase = "header";
+          else damage("trailing-garbage", "decompression OK, trailing garbage ignored (as gzip -d does)");
+        } else if (phase === "zeros") {
+          let i = 0;
+          while (i < chunk.length && chunk[i] === 0) i++;
+          if (i < chunk.length)
+            damage(
+              "trailing-garbage",
+              `decompression OK, trailing garbage ignored after zero padding at byte ${at + i} (as gzip -d does)`,
+            );
+          chunk = EMPTY;
         }
       }
-      if (!gunzip) {
-        yield chunk;
-        continue;
-      }
-      const out: Buffer[] = [];
-      const onData = (d: Buffer) => out.push(d);
-      gunzip.on("data", onData);
-      await new Promise<void>((resolve, reject) => {
-        const onErr = (e: Error) => reject(e);
-        gunzip!.once("error", onErr);
-        gunzip!.write(chunk, () => {
-          gunzip!.off("error", onErr);
-          resolve();
-        });
-      });
-      gunzip.off("data", onData);
-      for (const d of out) yield d;
+      pos += input.length;
+      if (over()) break;
     }
-    if (gunzip) {
-      const out: Buffer[] = [];
-      gunzip.on("data", (d: Buffer) => out.push(d));
-      await new Promise<void>((resolve, reject) => {
-        gunzip!.once("error", reject);
-        gunzip!.once("end", resolve);
-        gunzip!.end();
-      });
-      for (const d of out) yield d;
-    }
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (gunzip && (e.code === "Z_BUF_ERROR" || /unexpected end/i.test(e.message))) {
-      warn(
+    if (phase === "body" && inf) {
+      await inf.finish();
+      yield* emit(inf.take());
+      damage(
         "truncated-gzip",
-        `${spec}: gzip data ends early (truncated file?); lines before the cut were read`,
+        inf.error ? `gzip data ends early (${inf.error.message})` : "gzip data ends early (no trailer)",
       );
-    } else if (gunzip) {
-      warn("gzip-error", `${spec}: gzip data is damaged (${e.message}); lines before the damage were read`);
-    } else {
-      warn("unreadable", `${spec}: ${describeError(err)}`);
-    }
+    } else if (phase === "trailer") damage("truncated-gzip", "gzip data ends early (trailer cut)");
+    else if (phase === "header" && (members === 0 || pending.length > 0))
+      damage("truncated-gzip", "gzip data ends early (header cut)");
   } finally {
-    if (!isStdin(spec)) source.destroy();
-    gunzip?.destroy();
+    inf?.destroy();
   }
 }
 
@@ -163,16 +570,16 @@ async function* rawChunks(spec: string, opts: ReadOptions): AsyncGenerator<Buffe
  * CPU-bound. Each chunk is a fresh buffer, so callers may keep slices of it.
  */
 function* plainChunks(
-  spec: string,
-  opts: ReadOptions,
+  fd: number,
+  start: number,
   size: number,
-  warn: (code: string, message: string) => void,
+  opts: ReadOptions,
+  spec: string,
+  warn: Warn,
 ): Generator<Buffer> {
-  let fd: number | undefined;
-  let pos = opts.start ?? 0;
+  let pos = start;
   let raw = 0;
   try {
-    fd = openSync(spec, "r");
     for (;;) {
       const buf = Buffer.allocUnsafeSlow(size);
       const n = readSync(fd, buf, 0, size, pos);
@@ -184,9 +591,14 @@ function* plainChunks(
     }
   } catch (err) {
     warn("unreadable", `${spec}: ${describeError(err)}`);
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
+}
+
+/** Newlines in a buffer. */
+function countLines(b: Buffer): number {
+  let n = 0;
+  for (let i = b.indexOf(NL); i >= 0; i = b.indexOf(NL, i + 1)) n++;
+  return n;
 }
 
 /**
@@ -198,10 +610,14 @@ export async function* lineBlocks(spec: string, opts: ReadOptions = {}): AsyncGe
   const maxLine = opts.maxLineBytes ?? 4 << 20;
   const start = opts.start ?? 0;
   const end = opts.end;
+  const name = isStdin(spec) ? "(stdin)" : spec;
+  const warn: Warn = (code, message) => opts.onWarning?.({ source: name, code, message });
+  const state: SourceState = { compressed: false, damage: null };
   let skipping = start > 0 && !isStdin(spec) && !precededByNewline(spec, start);
   let carry: Buffer | null = null;
   let offset = start; // file position of the first byte of the current chunk (plain files only)
-  for await (const raw of rawChunks(spec, { ...opts, end: undefined })) {
+  let kept = 0; // lines yielded, counted for compressed inputs only
+  for await (const raw of rawChunks(spec, { ...opts, end: undefined }, state, warn)) {
     let chunk = raw;
     const chunkStart = offset;
     offset += raw.length;
@@ -225,25 +641,41 @@ export async function* lineBlocks(spec: string, opts: ReadOptions = {}): AsyncGe
     if (last < 0) {
       carry = carry ? Buffer.concat([carry, chunk]) : chunk;
       if (carry.length > maxLine) {
-        opts.onWarning?.({
-          source: spec,
-          code: "line-too-long",
-          message: `${spec}: a line longer than ${maxLine} bytes was cut into pieces`,
-        });
+        warn("line-too-long", `${name}: a line longer than ${maxLine} bytes was cut into pieces`);
         yield carry;
         carry = null;
       }
       continue;
     }
+    let whole: Buffer;
     if (carry) {
       // Complete the carried line on its own rather than copying the whole chunk behind it.
       const first = chunk.indexOf(NL);
       yield Buffer.concat([carry, chunk.subarray(0, first + 1)]);
-      if (first < last) yield chunk.subarray(first + 1, last + 1);
-    } else yield chunk.subarray(0, last + 1);
+      whole = chunk.subarray(first + 1, last + 1);
+      if (state.compressed) kept++;
+      if (first < last) yield whole;
+    } else {
+      whole = chunk.subarray(0, last + 1);
+      yield whole;
+    }
+    if (state.compressed) kept += countLines(whole);
     carry = last + 1 < chunk.length ? chunk.subarray(last + 1) : null;
   }
-  if (carry && carry.length > 0) yield carry;
+  if (carry && carry.length > 0) {
+    yield carry;
+    kept++;
+  }
+  if (state.damage) {
+    const d = state.damage;
+    const tail =
+      d.code === "trailing-garbage"
+        ? `; all ${kept} line(s) before it were read`
+        : d.after === "corrupt"
+          ? `; ${kept} line(s) were read, some of them may be garbled`
+          : `; the ${kept} line(s) decoded before it were read, the rest of the file is lost`;
+    warn(d.code, `${name}: ${d.message}${tail}`);
+  }
 }
 
 function precededByNewline(path: string, pos: number): boolean {

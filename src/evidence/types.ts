@@ -89,6 +89,12 @@ export interface Evidence {
   warnings: string[];
   /** Set in paste mode: how the paste was sorted. */
   paste?: PasteReport;
+  /**
+   * Inputs that were given but could not be read or understood in full (damaged or unsupported compression,
+   * a file that is not the kind of log it was given as, a format nginx would refuse): the diagnosis is
+   * incomplete, and `diagnose` exits 2 after its report. Optional: evidence built elsewhere may omit it.
+   */
+  unread?: string[];
 }
 
 export function emptyEvidence(mode: Evidence["mode"]): Evidence {
@@ -102,5 +108,6 @@ export function emptyEvidence(mode: Evidence["mode"]): Evidence {
     probes: null,
     missing: [],
     warnings: [],
+    unread: [],
   };
 }

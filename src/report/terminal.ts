@@ -1,5 +1,6 @@
 /**
- * Text that came from outside (configuration values, paths, server names, upstream replies) is shown on an
+ * Text that came from outside (configuration values, paths, server names, upstream replies, log lines, a client's
+ * Referer) is shown on an
  * operator's terminal: control characters in it must not reach the terminal raw, where an ESC sequence could
  * clear the screen, retitle the window or hide lines. Pure; renderers call it on each piece of such data.
  */

@@ -84,7 +84,9 @@ describe("badgateway lint", () => {
     writeFileSync(broken, "http {\n  server {\n");
     const r = runCli(["lint", broken]);
     expect(r.code).toBe(2);
-    expect(r.stdout).toContain(`${broken}:3: unexpected end of file, expecting "}"`);
+    // The failure reason goes to stderr, not into the report on stdout.
+    expect(r.stderr).toContain(`${broken}:3: unexpected end of file, expecting "}"`);
+    expect(r.stdout).not.toContain("unexpected end of file");
   });
 
   it("writes SARIF 2.1.0 that validates against the official schema", () => {

@@ -1,10 +1,18 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import pc from "picocolors";
-import { type AccessSummary, summarizeAccessLogs } from "../../evidence/access-log.js";
+import {
+  type AccessSummary,
+  badFormatMessage,
+  resolveFormat,
+  summarizeAccessLogs,
+} from "../../evidence/access-log.js";
+import { losesInput } from "../../evidence/input.js";
 import { logFormats } from "../../nginx/config/logs.js";
 import { modelFromText } from "../../nginx/config/model.js";
 import type { LogEscape } from "../../nginx/logformat.js";
+import { configVariables, unknownVariables } from "../../nginx/variables.js";
+import { safeText } from "../../report/terminal.js";
 import { EXIT, UserError } from "../exit.js";
 
 interface AccessCliOptions {
@@ -63,7 +71,9 @@ export function renderAccess(s: AccessSummary, timeout?: number): string {
   );
   if (s.unmatched)
     o.push(
-      pc.yellow(`  ${s.unmatched} line(s) did not match the log format, e.g.: ${s.unmatchedSamples[0]}`),
+      pc.yellow(
+        `  ${s.unmatched} line(s) did not match the log format, e.g.: ${safeText(s.unmatchedSamples[0] ?? "")}`,
+      ),
     );
   if (s.outOfWindow) o.push(`  ${s.outOfWindow} line(s) outside the time window were skipped`);
   const peers = Object.entries(s.byPeer).sort(
@@ -75,7 +85,7 @@ export function renderAccess(s: AccessSummary, timeout?: number): string {
     o.push("", pc.bold("Upstream peers (worst first)"));
     for (const [name, p] of peers.slice(0, 15)) {
       const bad = p.s502 + p.s504 + p.s5xx;
-      const line = `  ${name}  tries ${p.requests}  502 ${p.s502}  504 ${p.s504}  5xx ${p.s5xx}  failed-then-retried ${p.failedInChain}  response p50 ${sec(p.latency.response.p50, timeout)} p95 ${sec(p.latency.response.p95, timeout)} p99 ${sec(p.latency.response.p99, timeout)}`;
+      const line = `  ${safeText(name)}  tries ${p.requests}  502 ${p.s502}  504 ${p.s504}  5xx ${p.s5xx}  failed-then-retried ${p.failedInChain}  response p50 ${sec(p.latency.response.p50, timeout)} p95 ${sec(p.latency.response.p95, timeout)} p99 ${sec(p.latency.response.p99, timeout)}`;
       o.push(bad || p.failedInChain ? pc.red(line) : line);
     }
   }
@@ -84,10 +94,10 @@ export function renderAccess(s: AccessSummary, timeout?: number): string {
     o.push("", pc.bold("Locations with 5xx"));
     for (const [k, g] of locs.slice(0, 15))
       o.push(
-        `  ${k}  ${g.requests} req  502 ${g.s502}  504 ${g.s504}  5xx ${g.s5xx}  p99 ${sec(g.latency.request.p99, timeout)}`,
+        `  ${safeText(k)}  ${g.requests} req  502 ${g.s502}  504 ${g.s504}  5xx ${g.s5xx}  p99 ${sec(g.latency.request.p99, timeout)}`,
       );
   }
-  for (const w of s.warnings) o.push(pc.yellow(`warning: ${w.message}`));
+  for (const w of s.warnings) o.push(pc.yellow(`warning: ${safeText(w.message)}`));
   return `${o.join("\n")}\n`;
 }
 
@@ -128,10 +138,12 @@ Examples:
   $ badgateway access --log-format '$remote_addr [$time_local] "$request" $status $upstream_addr $upstream_status $request_time' access.log --json
   $ zcat access.log.*.gz | badgateway access - --timeout 60
 
-Exit codes: 0 no upstream 502/504 found, 1 502/504 found, 2 could not read the input or the format.`,
+Exit codes: 0 no upstream 502/504 found, 1 502/504 found, 2 could not read the input or the format, or
+most lines of a file do not match its format (below 95 % matched is a warning).`,
     )
     .action(async (files: string[], o: AccessCliOptions) => {
       const named = new Map<string, { format: string; escape: LogEscape }>();
+      let defined: ReadonlySet<string> = new Set();
       if (o.formatFile) {
         let text: string;
         try {
@@ -140,6 +152,7 @@ Exit codes: 0 no upstream 502/504 found, 1 502/504 found, 2 could not read the i
           throw new UserError(`cannot read ${o.formatFile}: ${(e as Error).message}`);
         }
         for (const [k, v] of extractLogFormats(text)) named.set(k, v);
+        defined = configVariables(modelFromText(text, o.formatFile).model);
       }
       for (const d of o.defineFormat) {
         const eq = d.indexOf("=");
@@ -164,18 +177,25 @@ Exit codes: 0 no upstream 502/504 found, 1 502/504 found, 2 could not read the i
       const timeout = o.timeout !== undefined ? Number(o.timeout) : undefined;
       if (timeout !== undefined && !(timeout > 0))
         throw new UserError(`--timeout must be a number of seconds, got '${o.timeout}'`);
+      const unknown = unknownVariables(resolveFormat(format), defined);
+      if (unknown.length)
+        throw new UserError(
+          badFormatMessage({ format, ...(hit ? { name: o.logFormat as string } : {}) }, unknown),
+        );
       const s = await summarizeAccessLogs(files, {
         format,
         escape: mode,
+        definedVariables: defined,
         ...((o.since ?? o.from) ? { since: parseWhen((o.since ?? o.from) as string) } : {}),
         ...((o.until ?? o.to) ? { until: parseWhen((o.until ?? o.to) as string) } : {}),
         ...(process.env["BADGATEWAY_PARALLEL_MIN_BYTES"]
           ? { parallelMinBytes: Number(process.env["BADGATEWAY_PARALLEL_MIN_BYTES"]) }
           : {}),
-        onWarning: (w) => process.stderr.write(`badgateway: ${w.message}\n`),
+        onWarning: (w) => process.stderr.write(`badgateway: ${safeText(w.message)}\n`),
       });
       process.stdout.write(o.json ? `${JSON.stringify(s, null, 2)}\n` : renderAccess(s, timeout));
-      if (s.warnings.length > 0 && s.matched === 0) process.exitCode = EXIT.ERROR;
+      // Input that could not be read or understood makes the answer incomplete: never an all-clear.
+      if (s.warnings.some(losesInput)) process.exitCode = EXIT.ERROR;
       else process.exitCode = s.totals.s502 + s.totals.s504 > 0 ? EXIT.FOUND : EXIT.OK;
     });
 }

@@ -4,7 +4,7 @@ import { gatherEvidence } from "../../evidence/gather.js";
 import { evidenceFromPaste } from "../../evidence/paste.js";
 import { diagnoseJson, diagnoseMarkdown, diagnoseText } from "../../report/diagnose.js";
 import { diagnose } from "../../rules/diagnose.js";
-import { UserError } from "../exit.js";
+import { EXIT, UserError } from "../exit.js";
 import { parseDurationOption } from "../options.js";
 import { parseWhen } from "./access.js";
 
@@ -79,7 +79,8 @@ Examples:
   $ badgateway diagnose --nginx-t nginx-T.txt --error-log error.log --access-log access.log.1 --access-log access.log
   $ badgateway diagnose --config /etc/nginx/nginx.conf --error-log /var/log/nginx/error.log --since 2h --json
 
-Exit codes: 0 no upstream failures found, 1 causes found, 2 could not diagnose (what is missing is printed).`,
+Exit codes: 0 no upstream failures found, 1 causes found, 2 could not diagnose, or an input could not be
+read in full (the report is still printed; the reasons go to stderr).`,
     )
     .action(async (opts: DiagnoseCliOptions) => {
       if (opts.paste !== undefined) {
@@ -129,7 +130,7 @@ Exit codes: 0 no upstream failures found, 1 causes found, 2 could not diagnose (
       } finally {
         if (progress) process.stderr.write("\r\x1b[K");
       }
-      emit(diagnose(ev), opts);
+      emit(diagnose(ev), opts, ev.unread ?? []);
     });
 }
 
@@ -163,7 +164,7 @@ function readPaste(file: string | 0): string {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-function emit(result: ReturnType<typeof diagnose>, opts: DiagnoseCliOptions): void {
+function emit(result: ReturnType<typeof diagnose>, opts: DiagnoseCliOptions, unread: string[] = []): void {
   const color = !opts.out && !opts.json && !opts.markdown && process.stdout.isTTY && !process.env["NO_COLOR"];
   const text = opts.json
     ? diagnoseJson(result, __BADGATEWAY_VERSION__)
@@ -177,5 +178,11 @@ function emit(result: ReturnType<typeof diagnose>, opts: DiagnoseCliOptions): vo
       throw new UserError(`cannot write ${opts.out}: ${(e as Error).message}`);
     }
   } else process.stdout.write(text);
-  process.exitCode = result.exitCode;
+  // The report goes to stdout (or --out); why the answer is not complete goes to stderr, with exit 2.
+  if (result.exitCode === 2) {
+    process.stderr.write("badgateway: could not diagnose: no usable evidence\n");
+    for (const m of result.missing) process.stderr.write(`badgateway:   ${m}\n`);
+  }
+  for (const u of unread) process.stderr.write(`badgateway: ${u}\n`);
+  process.exitCode = unread.length > 0 ? EXIT.ERROR : result.exitCode;
 }

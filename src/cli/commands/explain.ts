@@ -1,11 +1,12 @@
-import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import pc from "picocolors";
+import { lineBlocks, losesInput } from "../../evidence/input.js";
 import { explainLine, type LineExplanation } from "../../nginx/errorlog/explain.js";
+import { safeText } from "../../report/terminal.js";
 import { EXIT, UserError } from "../exit.js";
 
 function render(e: LineExplanation, c: ReturnType<typeof pc.createColors>): string {
-  if (!e.parsed) return `${c.yellow("?")} not an nginx error-log line: ${e.input.slice(0, 120)}\n`;
+  if (!e.parsed) return `${c.yellow("?")} not an nginx error-log line: ${safeText(e.input.slice(0, 120))}\n`;
   const o: string[] = [];
   const status = e.status
     ? `clients got ${e.status}`
@@ -15,7 +16,7 @@ function render(e: LineExplanation, c: ReturnType<typeof pc.createColors>): stri
   o.push(`${c.bold(e.title)} ${c.dim(`[${e.class}]`)}`);
   o.push(`  ${e.meaning}`);
   const facts = [
-    e.upstream ? `upstream ${e.upstream}` : null,
+    e.upstream ? `upstream ${safeText(e.upstream)}` : null,
     e.errno ? `errno ${e.errno.number}${e.errno.symbol ? ` ${e.errno.symbol}` : ""} (${e.errno.text})` : null,
     e.phase !== "other" ? `phase ${e.phase}` : null,
     e.level ? `level ${e.level}` : null,
@@ -60,32 +61,49 @@ Examples:
 
 Exit codes: 0 no upstream failure among the lines, 1 at least one upstream failure, 2 no line could be read.`,
     )
-    .action((arg: string, opts: { json?: boolean }) => {
-      let inputs: string[];
-      if (arg === "-") {
-        let text: string;
-        try {
-          text = readFileSync(0, "utf8");
-        } catch (e) {
-          throw new UserError(`cannot read stdin: ${(e as Error).message}`);
-        }
-        inputs = text
-          .split("\n")
-          .map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l))
-          .filter((l) => l.trim() !== "");
-      } else inputs = [arg];
-      if (inputs.length === 0) throw new UserError("no lines to explain");
+    .action(async (arg: string, opts: { json?: boolean }) => {
       const c = pc.createColors(Boolean(process.stdout.isTTY) && !process.env["NO_COLOR"]);
+      let seen = 0;
       let parsed = 0;
       let failures = 0;
-      const out: string[] = [];
-      for (const input of inputs) {
-        const e = explainLine(input);
+      const explain = (input: string) => {
+        if (input.trim() === "") return;
+        const e = explainLine(input.length > MAX_LINE_CHARS ? input.slice(0, MAX_LINE_CHARS) : input);
         if (e.parsed) parsed++;
         if (e.failure) failures++;
-        out.push(opts.json ? `${JSON.stringify(e)}\n` : render(e, c));
+        process.stdout.write(opts.json ? `${JSON.stringify(e)}\n` : `${seen > 0 ? "\n" : ""}${render(e, c)}`);
+        seen++;
+      };
+      if (arg !== "-") explain(arg);
+      else {
+        // Streamed: each answer is printed as soon as its line has arrived, memory does not grow with input.
+        const lost: string[] = [];
+        for await (const block of lineBlocks("-", {
+          maxLineBytes: MAX_LINE_CHARS,
+          chunkBytes: 64 << 10,
+          onWarning: (w) => {
+            if (losesInput(w)) lost.push(w.message);
+          },
+        })) {
+          let i = 0;
+          while (i < block.length) {
+            let j = block.indexOf(0x0a, i);
+            if (j < 0) j = block.length;
+            const k = j > i && block[j - 1] === 0x0d ? j - 1 : j;
+            explain(block.toString("utf8", i, k));
+            i = j + 1;
+          }
+        }
+        for (const m of lost) process.stderr.write(`badgateway: ${safeText(m)}\n`);
+        if (lost.length) {
+          process.exitCode = EXIT.ERROR;
+          return;
+        }
       }
-      process.stdout.write(opts.json ? out.join("") : out.join("\n"));
+      if (seen === 0) throw new UserError("no lines to explain");
       process.exitCode = parsed === 0 ? EXIT.ERROR : failures > 0 ? EXIT.FOUND : EXIT.OK;
     });
 }
+
+/** Longest line explained; longer ones are cut (memory stays bounded on hostile input). */
+const MAX_LINE_CHARS = 65536;

@@ -30,10 +30,9 @@ const ids = (v?: string) =>
         .filter(Boolean)
     : [];
 
-function renderText(findings: Finding[], color: boolean, parseErrors: string[]): string {
+function renderText(findings: Finding[], color: boolean, parseErrors: string[] = []): string {
   const c = pc.createColors(color);
   const o: string[] = [];
-  for (const e of parseErrors) o.push(c.red(safeText(e)));
   let file = "";
   for (const f of findings) {
     const loc = f.locations[0];
@@ -56,7 +55,7 @@ function renderText(findings: Finding[], color: boolean, parseErrors: string[]):
     findings.length
       ? `${findings.length} problem(s): ${count("error")} error, ${count("warning")} warning, ${count("info")} info — docs: docs/rules/<id>.md`
       : parseErrors.length
-        ? c.red(`the configuration could not be read cleanly: ${parseErrors.length} error(s) above`)
+        ? c.red(`the configuration could not be read cleanly: ${parseErrors.length} error(s) on stderr`)
         : c.green("no problems found"),
   );
   return `${o.join("\n").replace(/^\n/, "")}\n`;
@@ -157,7 +156,8 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage 
         process.stdout.write(
           renderText(findings, Boolean(process.stdout.isTTY) && !process.env["NO_COLOR"], parseErrors),
         );
-      if (format !== "text") for (const e of parseErrors) process.stderr.write(`${safeText(e)}\n`);
+      // Why the configuration could not be read in full is a failure reason: stderr, whatever the format.
+      for (const e of parseErrors) process.stderr.write(`badgateway: ${safeText(e)}\n`);
       const threshold = RANK[opts.failOn] ?? 3;
       if (payload.errors.length) process.exitCode = EXIT.ERROR;
       else

@@ -1,8 +1,10 @@
 import type { Command } from "commander";
 import pc from "picocolors";
 import { type ErrorLogSummary, summarizeErrorLogs } from "../../evidence/error-log.js";
+import { losesInput } from "../../evidence/input.js";
 import { CLASS_INFO } from "../../nginx/errorlog/catalogue.js";
 import type { ErrorClass } from "../../nginx/errorlog/taxonomy.js";
+import { safeText } from "../../report/terminal.js";
 import { EXIT, UserError } from "../exit.js";
 import { parseWhen } from "./access.js";
 
@@ -58,14 +60,15 @@ function render(s: ErrorLogSummary, top: number, color: boolean): string {
         .map(([k, v]) => `${k} ${v}`)
         .join(", ");
       o.push(
-        `  ${String(p.total).padStart(8)}  ${p.peer.padEnd(32)} ${c.dim(`${parts}${p.first ? `  ${p.first} → ${p.last}` : ""}`)}`,
+        `  ${String(p.total).padStart(8)}  ${safeText(p.peer).padEnd(32)} ${c.dim(`${parts}${p.first ? `  ${p.first} → ${p.last}` : ""}`)}`,
       );
     }
   }
   const servers = Object.entries(s.byHost).length ? s.byHost : s.byServer;
   if (Object.keys(servers).length) {
     o.push("", c.bold("By host/server"));
-    for (const [k, v] of Object.entries(servers).slice(0, top)) o.push(`  ${String(v).padStart(8)}  ${k}`);
+    for (const [k, v] of Object.entries(servers).slice(0, top))
+      o.push(`  ${String(v).padStart(8)}  ${safeText(k)}`);
   }
   const h = histogram(s.byMinute);
   if (h) o.push("", c.bold("Per minute"), `  ${h}`);
@@ -77,12 +80,12 @@ function render(s: ErrorLogSummary, top: number, color: boolean): string {
       if (sm)
         o.push(
           `  ${c.cyan(k)} ${c.dim(`${sm.file}:${sm.line}`)}`,
-          `    ${sm.text.length > 300 ? `${sm.text.slice(0, 300)}…` : sm.text}`,
+          `    ${safeText(sm.text.length > 300 ? `${sm.text.slice(0, 300)}…` : sm.text)}`,
         );
     }
   }
   if (s.unparsed) o.push("", c.yellow(`${s.unparsed} lines were not nginx error-log lines (skipped)`));
-  for (const w of s.warnings) o.push(c.yellow(`warning: ${w.message}`));
+  for (const w of s.warnings) o.push(c.yellow(`warning: ${safeText(w.message)}`));
   if (s.upstreamErrors > 0)
     o.push(
       "",
@@ -143,7 +146,8 @@ Rotated sets are read oldest first whatever the order given. Exit codes: 0 no up
             : {}),
         });
         if (tty) process.stderr.write("\r\x1b[K");
-        if (!opts.json) for (const w of s.warnings) process.stderr.write(`badgateway: ${w.message}\n`);
+        if (!opts.json)
+          for (const w of s.warnings) process.stderr.write(`badgateway: ${safeText(w.message)}\n`);
         if (opts.json) {
           const { groups: _groups, ...rest } = s;
           process.stdout.write(`${JSON.stringify(rest, null, 2)}\n`);
@@ -151,7 +155,7 @@ Rotated sets are read oldest first whatever the order given. Exit codes: 0 no up
           const top = Math.max(1, Number.parseInt(opts.top, 10) || 10);
           process.stdout.write(render(s, top, Boolean(process.stdout.isTTY) && !process.env["NO_COLOR"]));
         }
-        const lost = s.warnings.some((w) => w.code !== "line-too-long");
+        const lost = s.warnings.some(losesInput);
         process.exitCode = lost ? EXIT.ERROR : s.upstreamErrors > 0 ? EXIT.FOUND : EXIT.OK;
       },
     );
