@@ -75,7 +75,7 @@ export class Pseudonyms {
 const IPV4 = String.raw`(?<![0-9A-Za-z.])(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(?![0-9A-Za-z]|\.\d)`;
 const H = "[0-9A-Fa-f]{1,4}";
 /** IPv6: full 8 groups, or a `::` form (at most 8 groups in all), optionally ending in an IPv4 address. */
-const IPV6 = String.raw`(?<![0-9A-Za-z:.])(?:(?:${H}:){7}${H}|(?:${H}(?::${H}){0,6})?::(?:${H}(?::${H}){0,6})?(?:(?<=:)(?:\d{1,3}\.){3}\d{1,3})?)(?![0-9A-Za-z:])`;
+const IPV6 = String.raw`(?<![0-9A-Za-z:.])(?:(?:${H}:){7}${H}|(?:${H}(?::${H}){0,6})?::(?:(?:${H}:){0,5}(?:\d{1,3}\.){3}\d{1,3}|(?:${H}(?::${H}){0,6})?))(?![0-9A-Za-z:]|\.\d)`;
 const IP_RE = new RegExp(`${IPV4}|${IPV6}`, "g");
 const AUTH_SCHEME_RE = /\b(Bearer|Basic|Digest|Negotiate|NTLM)(\s{1,8})([A-Za-z0-9._~+/=-]{1,8192})/gi;
 const USERINFO_RE = /(\b[A-Za-z][A-Za-z0-9+.-]{0,15}:\/\/)([^/\s@"?#]{1,256})@/g;
