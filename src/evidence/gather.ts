@@ -2,11 +2,21 @@
  * Gathers Evidence for `diagnose` from a bundle directory or from explicit files. Host discovery
  * (running nginx, `nginx -T`, its logs, probes) builds on the same functions.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { formatForAccessLog, logFormats } from "../nginx/config/logs.js";
 import { buildModel, type ConfigModel, matchLocation, matchServer } from "../nginx/config/model.js";
 import { summarizeAccessLogs } from "./access-log.js";
+import {
+  BundleError,
+  type BundleLimits,
+  bundleRoot,
+  checkBundleFile,
+  DEFAULT_BUNDLE_LIMITS,
+  loadBundleConfig,
+  MAX_META_BYTES,
+  readCapped,
+} from "./bundle.js";
 import { discoverNginx, logFilesOf } from "./collect.js";
 import { loadConfig, loadNginxT, runNginxT } from "./config-loader.js";
 import { errorEvidence, summarizeErrorLogs } from "./error-log.js";
@@ -34,9 +44,13 @@ export interface GatherOptions {
   /** Run live probes against the configuration's upstreams (never for bundles). */
   probe?: boolean;
   onProgress?: (msg: string) => void;
+  /** Size caps for files read from a bundle (defaults: DEFAULT_BUNDLE_LIMITS). */
+  limits?: Partial<BundleLimits>;
 }
 
 export interface BundleFiles {
+  /** The bundle directory's real path (only files inside it are read). */
+  root: string;
   nginxT: string | null;
   config: string | null;
   errorLogs: string[];
@@ -45,37 +59,53 @@ export interface BundleFiles {
   meta: Record<string, unknown> | null;
 }
 
-/** Lists what a bundle directory holds (see `badgateway collect`). */
-export function readBundleDir(dir: string): BundleFiles {
+/**
+ * Lists what a bundle directory holds (see `badgateway collect`). Bundles are untrusted: every file it returns
+ * has been checked to be a regular file inside the bundle and under its size cap (see bundle.ts); anything
+ * else throws a BundleError naming the file.
+ */
+export function readBundleDir(dir: string, limits: BundleLimits = DEFAULT_BUNDLE_LIMITS): BundleFiles {
+  const root = bundleRoot(dir);
   let names: string[];
   try {
-    if (!statSync(dir).isDirectory()) throw new Error("not a directory");
-    names = readdirSync(dir);
+    names = readdirSync(root);
   } catch (e) {
     throw new Error(`cannot read bundle ${dir}: ${(e as Error).message}`);
   }
-  const pick = (re: RegExp) => orderRotated(names.filter((n) => re.test(n)).map((n) => join(dir, n)));
+  const log = (n: string) => checkBundleFile(root, join(root, n), limits.maxFileSize, "--max-file-size", n);
+  const conf = (n: string) =>
+    checkBundleFile(root, join(root, n), limits.maxConfigSize, "--max-config-size", n);
+  const pick = (re: RegExp) =>
+    orderRotated(names.filter((n) => re.test(n)).map((n) => join(root, n))).map((p) => log(basename(p)));
   let meta: Record<string, unknown> | null = null;
   if (names.includes("bundle.json")) {
+    const text = readCapped(
+      checkBundleFile(root, join(root, "bundle.json"), MAX_META_BYTES, "(fixed 1 MiB cap)"),
+      MAX_META_BYTES,
+      "(fixed 1 MiB cap)",
+      "bundle.json",
+    );
     try {
-      meta = JSON.parse(readFileSync(join(dir, "bundle.json"), "utf8")) as Record<string, unknown>;
+      meta = JSON.parse(text) as Record<string, unknown>;
     } catch {
       meta = null;
     }
   }
   return {
-    nginxT: names.includes("nginx-T.txt") ? join(dir, "nginx-T.txt") : null,
-    config: names.includes("nginx.conf") ? join(dir, "nginx.conf") : null,
+    root,
+    nginxT: names.includes("nginx-T.txt") ? conf("nginx-T.txt") : null,
+    config: names.includes("nginx.conf") ? conf("nginx.conf") : null,
     errorLogs: pick(/^error\.log(\.\d+)?(\.gz)?$/),
     accessLogs: pick(/^access\.log(\.\d+)?(\.gz)?$/),
-    probe: names.includes("probe.json") ? join(dir, "probe.json") : null,
+    probe: names.includes("probe.json") ? conf("probe.json") : null,
     meta,
   };
 }
 
 /** Reads probe facts saved in a bundle (an array of ProbeFact, or `{facts: [...]}`). */
-export function readProbeFacts(file: string): ProbeFact[] {
-  const data = JSON.parse(readFileSync(file, "utf8")) as unknown;
+export function readProbeFacts(file: string, cap?: number): ProbeFact[] {
+  const text = cap === undefined ? readFileSync(file, "utf8") : readCapped(file, cap, "--max-config-size");
+  const data = JSON.parse(text) as unknown;
   const arr = Array.isArray(data) ? data : (data as { facts?: unknown }).facts;
   if (!Array.isArray(arr)) throw new Error(`${file}: expected an array of probe facts`);
   return arr as ProbeFact[];
@@ -174,8 +204,11 @@ export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
     if (errorLogs.length === 0) errorLogs = logs.error;
     if (accessLogs.length === 0) accessLogs = logs.access;
   }
+  const limits: BundleLimits = { ...DEFAULT_BUNDLE_LIMITS, ...opts.limits };
+  let bundle: BundleFiles | null = null;
   if (opts.bundle) {
-    const b = readBundleDir(opts.bundle);
+    const b = readBundleDir(opts.bundle, limits);
+    bundle = b;
     if (errorLogs.length === 0) errorLogs = b.errorLogs;
     if (accessLogs.length === 0) accessLogs = b.accessLogs;
     configFile ??= b.config;
@@ -191,12 +224,19 @@ export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
     const what = hostText !== null ? "nginx -T (running nginx)" : (nginxT ?? (configFile as string));
     opts.onProgress?.(`reading configuration ${what}`);
     try {
+      const fromBundle = bundle !== null && (nginxT === bundle.nginxT || configFile === bundle.config);
       const payload =
         hostText !== null
           ? loadNginxT(hostText)
           : nginxT
-            ? loadNginxT(readFileSync(nginxT === "-" ? 0 : nginxT, "utf8"))
-            : loadConfig(what);
+            ? loadNginxT(
+                fromBundle && bundle
+                  ? readCapped(nginxT, limits.maxConfigSize, "--max-config-size", "nginx-T.txt")
+                  : readFileSync(nginxT === "-" ? 0 : nginxT, "utf8"),
+              )
+            : fromBundle && bundle
+              ? loadBundleConfig(bundle.root, what, limits.maxConfigSize)
+              : loadConfig(what);
       if (payload.config.length === 0)
         ev.missing.push(`configuration ${what}: ${payload.errors[0]?.error ?? "unreadable"}`);
       else {
@@ -209,6 +249,7 @@ export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
         ev.warnings.push(...payload.errors.map((e) => e.error));
       }
     } catch (e) {
+      if (e instanceof BundleError) throw e;
       ev.missing.push(`configuration ${what}: ${(e as Error).message}`);
     }
   }
@@ -243,8 +284,9 @@ export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
   }
   if (probeFile) {
     try {
-      ev.probes = readProbeFacts(probeFile);
+      ev.probes = readProbeFacts(probeFile, bundle?.probe === probeFile ? limits.maxConfigSize : undefined);
     } catch (e) {
+      if (e instanceof BundleError) throw e;
       ev.warnings.push((e as Error).message);
     }
   }

@@ -5,6 +5,7 @@ import { diagnoseJson, diagnoseMarkdown, diagnoseText } from "../../report/diagn
 import { diagnose } from "../../rules/diagnose.js";
 import { UserError } from "../exit.js";
 import { parseWhen } from "./access.js";
+import { parseByteSize } from "./size-option.js";
 
 interface DiagnoseCliOptions {
   bundle?: string;
@@ -23,6 +24,8 @@ interface DiagnoseCliOptions {
   out?: string;
   verbose?: boolean;
   pid?: string;
+  maxFileSize?: string;
+  maxConfigSize?: string;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -52,6 +55,11 @@ export function registerDiagnose(program: Command): void {
       "do not run live checks against the configuration's upstreams (bundles are never probed)",
     )
     .option("--pid <pid>", "nginx master pid to diagnose (host mode; default: the first one found)")
+    .option(
+      "--max-file-size <size>",
+      "largest log file read from a bundle (default 2G; .gz: compressed size)",
+    )
+    .option("--max-config-size <size>", "largest configuration or JSON file read from a bundle (default 64M)")
     .option("--json", "print the diagnosis as JSON (see docs/json.md)")
     .option("--markdown", "print the diagnosis as Markdown (for tickets)")
     .option("--out <file>", "write the report to this file instead of stdout")
@@ -76,6 +84,12 @@ Exit codes: 0 no upstream failures found, 1 causes found, 2 could not diagnose (
         !opts.nginxT &&
         opts.errorLog.length === 0 &&
         opts.accessLog.length === 0;
+      const limits = {
+        ...(opts.maxFileSize ? { maxFileSize: parseByteSize("--max-file-size", opts.maxFileSize) } : {}),
+        ...(opts.maxConfigSize
+          ? { maxConfigSize: parseByteSize("--max-config-size", opts.maxConfigSize) }
+          : {}),
+      };
       const progress = process.stderr.isTTY ? (m: string) => process.stderr.write(`\r\x1b[K${m}`) : undefined;
       let ev: Awaited<ReturnType<typeof gatherEvidence>>;
       try {
@@ -92,6 +106,7 @@ Exit codes: 0 no upstream failures found, 1 causes found, 2 could not diagnose (
           ...(until !== undefined ? { until } : {}),
           ...(progress ? { onProgress: progress } : {}),
           probe: opts.probe,
+          limits,
         });
       } catch (e) {
         throw new UserError((e as Error).message);
