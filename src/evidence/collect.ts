@@ -186,6 +186,8 @@ export interface CollectResult {
 export interface BundleRedaction {
   redacted: RedactionCounts;
   distinct: { clientAddress: number; userName: number };
+  /** Occurrences named by keyed hash (`ip-h…`) once 100 000 distinct values had numbers. */
+  hashedUses: { clientAddress: number; userName: number };
   pseudonyms: string;
   kept: string[];
 }
@@ -454,8 +456,9 @@ export async function collectBundle(opts: CollectOptions): Promise<CollectResult
     ? {
         redacted: p.counts,
         distinct: p.distinct,
+        hashedUses: p.hashedUses,
         pseudonyms:
-          "client addresses → ip-N, user names → user-N (stable within this bundle); credentials and query-string values → REDACTED",
+          "client addresses → ip-N, user names → user-N (stable within this bundle; after 100000 distinct values, ip-h/user-h and a keyed hash); credentials and query-string values → REDACTED",
         kept: REDACTION_KEEPS,
       }
     : null;

@@ -8,6 +8,7 @@
  * configuration. Every regular expression here is linear-time (bounded repetitions, no nested unbounded
  * quantifiers).
  */
+import { createHmac, randomBytes } from "node:crypto";
 import type { CompiledLogFormat } from "./logformat.js";
 
 export const REDACTED = "REDACTED";
@@ -34,39 +35,54 @@ export function emptyCounts(): RedactionCounts {
   return { clientAddress: 0, userName: 0, credential: 0, queryValue: 0, configValue: 0, patternOnlyLines: 0 };
 }
 
-/** Stable pseudonyms per kind, consistent within one bundle. Memory grows with distinct values only. */
+/**
+ * Stable pseudonyms per kind, consistent within one bundle. The first `maxNumbered` distinct values get short
+ * numbers (`ip-1`); later ones get a keyed hash (`ip-h1a2b3c4d5e6f`, the key random per instance, so names cannot
+ * be linked across bundles or reversed by trying addresses), which keeps memory bounded whatever the input.
+ */
 export class Pseudonyms {
   readonly counts: RedactionCounts = emptyCounts();
   private readonly ips = new Map<string, string>();
   private readonly users = new Map<string, string>();
-  /** Distinct values kept in memory before new ones share one overflow name (bounded memory). */
-  constructor(private readonly maxDistinct = 1_000_000) {}
+  private readonly key = randomBytes(32);
+  private hashed = { clientAddress: 0, userName: 0 };
+  constructor(private readonly maxNumbered = 100_000) {}
+
+  private name(
+    map: Map<string, string>,
+    prefix: string,
+    value: string,
+    kind: "clientAddress" | "userName",
+  ): string {
+    let v = map.get(value);
+    if (v !== undefined) return v;
+    if (map.size < this.maxNumbered) {
+      v = `${prefix}-${map.size + 1}`;
+      map.set(value, v);
+      return v;
+    }
+    this.hashed[kind]++;
+    return `${prefix}-h${createHmac("sha256", this.key).update(`${prefix}\0${value}`).digest("hex").slice(0, 12)}`;
+  }
 
   ip(addr: string): string {
     this.counts.clientAddress++;
-    const key = addr.toLowerCase();
-    let v = this.ips.get(key);
-    if (v === undefined) {
-      if (this.ips.size >= this.maxDistinct) return "ip-other";
-      v = `ip-${this.ips.size + 1}`;
-      this.ips.set(key, v);
-    }
-    return v;
+    return this.name(this.ips, "ip", addr.toLowerCase(), "clientAddress");
   }
 
   user(name: string): string {
     this.counts.userName++;
-    let v = this.users.get(name);
-    if (v === undefined) {
-      if (this.users.size >= this.maxDistinct) return "user-other";
-      v = `user-${this.users.size + 1}`;
-      this.users.set(name, v);
-    }
-    return v;
+    return this.name(this.users, "user", name, "userName");
   }
 
+  /** Distinct values numbered (values named by hash beyond that are counted per occurrence in `hashedUses`). */
   get distinct(): { clientAddress: number; userName: number } {
     return { clientAddress: this.ips.size, userName: this.users.size };
+  }
+
+  /** Occurrences named by keyed hash because more than `maxNumbered` distinct values were seen. */
+  get hashedUses(): { clientAddress: number; userName: number } {
+    return { ...this.hashed };
   }
 }
 

@@ -211,3 +211,17 @@ describe("error lines", () => {
     ).not.toContain("abc");
   });
 });
+
+describe("pseudonyms", () => {
+  it("numbers the first values and hashes the rest with a per-bundle key, stable within one instance", () => {
+    const p = new Pseudonyms(2);
+    expect([p.ip("192.0.2.1"), p.ip("192.0.2.2")]).toEqual(["ip-1", "ip-2"]);
+    const h = p.ip("192.0.2.3");
+    expect(h).toMatch(/^ip-h[0-9a-f]{12}$/);
+    expect(p.ip("192.0.2.3")).toBe(h);
+    expect(p.ip("192.0.2.4")).not.toBe(h);
+    expect(new Pseudonyms(0).ip("192.0.2.3")).not.toBe(h);
+    expect(p.distinct.clientAddress).toBe(2);
+    expect(p.hashedUses.clientAddress).toBe(3);
+  });
+});
