@@ -340,6 +340,14 @@ systemDescribe(["nginx"], "collect: writes only inside a directory it owns", () 
     },
   );
 
+  it("refuses nginx -T output over --max-config-size, before creating anything", async () => {
+    const dir = join(work, "conf-cap");
+    const r = await runCliAsync(["collect", "--out", dir, "--pid", pid, "--max-config-size", "100"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/-T printed more than 100 bytes \(the configuration size cap\)/);
+    expect(existsSync(dir)).toBe(false);
+  });
+
   it("never writes through a symlink planted while it runs", async () => {
     // A big rotated log makes collect take a while; a planter (this process, root or not — the
     // directory is ours and 0700, so only we could plant) races it with symlinks to a victim file.
