@@ -92,7 +92,11 @@ const IPV4 = String.raw`(?<![0-9A-Za-z.])(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\
 const H = "[0-9A-Fa-f]{1,4}";
 /** IPv6: full 8 groups, or a `::` form (at most 8 groups in all), optionally ending in an IPv4 address. */
 const IPV6 = String.raw`(?<![0-9A-Za-z:.])(?:(?:${H}:){7}${H}|(?:${H}(?::${H}){0,6})?::(?:(?:${H}:){0,5}(?:\d{1,3}\.){3}\d{1,3}|(?:${H}(?::${H}){0,6})?))(?![0-9A-Za-z:]|\.\d)`;
-const IP_RE = new RegExp(`${IPV4}|${IPV6}`, "g");
+const IPV4_RE = new RegExp(IPV4, "g");
+const IPV6_RE = new RegExp(IPV6, "g");
+const DIGIT_DOT = /\d\.\d/;
+/** Three dots between digits: could be an IPv4 address. */
+const DIGIT_DOT_DOT = /\d\.\d{1,3}\.\d{1,3}\.\d/;
 const AUTH_SCHEME_RE = /\b(Bearer|Basic|Digest|Negotiate|NTLM)(\s{1,8})([A-Za-z0-9._~+/=-]{1,8192})/gi;
 const USERINFO_RE = /(\b[A-Za-z][A-Za-z0-9+.-]{0,15}:\/\/)([^/\s@"?#]{1,256})@/g;
 const KEY_VALUE_RE =
@@ -101,27 +105,32 @@ const HEADER_RE =
   /(?<![A-Za-z0-9-])(Authorization|Proxy-Authorization|Cookie|Set-Cookie|X-[A-Za-z0-9-]{0,64}(?:key|token|secret|auth|passw(?:or)?d)[A-Za-z0-9-]{0,64})(\s{0,4}:\s{0,4})([^"\r\n]{1,8192})/gi;
 const JSON_PAIR_RE =
   /"([A-Za-z0-9_.-]{0,64}(?:authori[sz]ation|cookie|key|token|secret|passw(?:or)?d|auth|credential|session)[A-Za-z0-9_.-]{0,64})"(\s{0,4}:\s{0,4})"((?:[^"\\]|\\.){0,8192})"/gi;
-const QUICK_AUTH = /bearer|basic|digest|negotiate|ntlm/i;
+const AUTH_WORDS = ["bearer", "basic", "digest", "negotiate", "ntlm"];
+/** Every credential name pattern above contains one of these (lower case). */
+const SENSITIVE_WORDS = ["auth", "cookie", "key", "token", "secret", "passw", "credential", "session", "sid"];
 
-function isIpChar(c: number): boolean {
-  return (c >= 48 && c <= 58) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102) || c === 46;
+function containsAny(lower: string, words: readonly string[]): boolean {
+  for (const w of words) if (lower.includes(w)) return true;
+  return false;
 }
 
-/** True when the value may hold an address (cheap guard before the regular expression). */
-function mayHoldIp(v: string): boolean {
-  let run = 0;
-  for (let i = 0; i < v.length; i++) {
-    if (isIpChar(v.charCodeAt(i))) {
-      if (++run >= 2) return true;
-    } else run = 0;
-  }
-  return false;
+/** Calls `f` for each address in `text` (IPv6 first, so a v4-mapped address is one match) and substitutes. */
+function replaceAddresses(text: string, f: (m: string) => string): string {
+  let t = text;
+  if (t.includes(":") && (t.includes("::") || colons(t) >= 7)) t = t.replace(IPV6_RE, f);
+  if (DIGIT_DOT.test(t)) t = t.replace(IPV4_RE, f);
+  return t;
+}
+
+function colons(t: string): number {
+  let n = 0;
+  for (let i = t.indexOf(":"); i >= 0; i = t.indexOf(":", i + 1)) n++;
+  return n;
 }
 
 /** Replaces client addresses in free text; addresses in `keep` (upstream peers) stay. */
 export function redactAddresses(text: string, p: Pseudonyms, keep?: ReadonlySet<string>): string {
-  if (!mayHoldIp(text)) return text;
-  return text.replace(IP_RE, (m) => (keep?.has(m.toLowerCase()) ? m : p.ip(m)));
+  return replaceAddresses(text, (m) => (keep?.has(m.toLowerCase()) ? m : p.ip(m)));
 }
 
 /** Replaces the values of a query string (`a=1&b=2` → `a=REDACTED&b=REDACTED`); names stay. */
@@ -177,31 +186,33 @@ function redactQueries(text: string, p: Pseudonyms): string {
  */
 export function scrub(text: string, p: Pseudonyms, keep?: ReadonlySet<string>, json = false): string {
   let t = text;
+  const lower = t.toLowerCase();
+  const named = containsAny(lower, SENSITIVE_WORDS);
   const count = () => {
     p.counts.credential++;
   };
-  if (QUICK_AUTH.test(t))
+  if (containsAny(lower, AUTH_WORDS))
     t = t.replace(AUTH_SCHEME_RE, (_m, s: string, sp: string) => {
       count();
       return `${s}${sp}${REDACTED}`;
     });
-  if (t.includes("@"))
+  if (t.includes("@") && t.includes("://"))
     t = t.replace(USERINFO_RE, (_m, s: string) => {
       count();
       return `${s}${REDACTED}@`;
     });
-  if (json && t.includes('"'))
+  if (named && json && t.includes('"'))
     t = t.replace(JSON_PAIR_RE, (_m, k: string, sep: string) => {
       count();
       return `"${k}"${sep}"${REDACTED}"`;
     });
-  if (t.includes(":"))
+  if (named && t.includes(":"))
     t = t.replace(HEADER_RE, (_m, k: string, sep: string) => {
       count();
       return `${k}${sep}${REDACTED}`;
     });
   if (t.includes("?")) t = redactQueries(t, p);
-  if (t.includes("="))
+  if (named && t.includes("="))
     t = t.replace(KEY_VALUE_RE, (m, k: string, v: string) => {
       if (v === REDACTED) return m;
       count();
@@ -212,7 +223,7 @@ export function scrub(text: string, p: Pseudonyms, keep?: ReadonlySet<string>, j
 
 // --- access logs ------------------------------------------------------------------------------------------
 
-type VarPolicy = "peer" | "ip" | "user" | "secret" | "query" | "scrub";
+type VarPolicy = "peer" | "plain" | "ip" | "user" | "secret" | "query" | "scrub";
 
 const IP_VARS = new Set([
   "remote_addr",
@@ -243,9 +254,38 @@ const SECRET_VARS = new Set([
 const PEER_VAR =
   /^upstream_(addr|status|response_time|connect_time|header_time|bytes_sent|bytes_received|response_length|cache_status|queue_time)$/;
 
+/** Variables that hold numbers, times or protocol words: kept when they look like that. */
+const PLAIN_VARS = new Set([
+  "status",
+  "body_bytes_sent",
+  "bytes_sent",
+  "request_length",
+  "request_time",
+  "time_local",
+  "time_iso8601",
+  "msec",
+  "request_method",
+  "server_protocol",
+  "scheme",
+  "https",
+  "connection",
+  "connection_requests",
+  "pipe",
+  "pid",
+  "gzip_ratio",
+  "ssl_protocol",
+  "ssl_cipher",
+  "server_port",
+  "remote_port",
+  "content_length",
+  "request_id",
+]);
+const PLAIN_VALUE = /^[0-9A-Za-z_.:/+ -]{0,64}$/;
+
 /** How a log_format variable's value is treated. */
 export function accessVarPolicy(name: string): VarPolicy {
   if (PEER_VAR.test(name)) return "peer";
+  if (PLAIN_VARS.has(name)) return "plain";
   if (IP_VARS.has(name)) return "ip";
   if (name === "remote_user") return "user";
   if (SECRET_VARS.has(name) || name.startsWith("cookie_") || name.startsWith("arg_")) return "secret";
@@ -301,14 +341,17 @@ export class AccessLineRedactor {
     switch (policy) {
       case "peer":
         return PEER_VALUE.test(v) ? v : scrub(v, p, this.keep, this.json);
+      case "plain":
+        // a value that does not look like a number/time/word (a mis-split line) is scrubbed like the rest
+        return PLAIN_VALUE.test(v) && !DIGIT_DOT_DOT.test(v) && !v.includes("::") && colons(v) <= 3
+          ? v
+          : scrub(v, p, undefined, this.json);
       case "ip": {
         let found = false;
-        const r = mayHoldIp(v)
-          ? v.replace(IP_RE, (m) => {
-              found = true;
-              return p.ip(m);
-            })
-          : v;
+        const r = replaceAddresses(v, (m) => {
+          found = true;
+          return p.ip(m);
+        });
         // Not an address we recognise (binary_remote_addr, "unknown", a mangled list): pseudonymise it whole.
         return found ? scrub(r, p, undefined, this.json) : p.ip(v);
       }

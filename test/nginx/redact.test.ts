@@ -18,8 +18,8 @@ describe("addresses", () => {
       "a 192.0.2.1 b [2001:db8::7]:443 c ::ffff:198.51.100.2 d 2001:db8:0:0:0:0:0:1 e fe80::1 13:36:30 nginx/1.22.1 1.2.3.4.5",
       p,
     );
-    expect(t).toBe("a ip-1 b [ip-2]:443 c ip-3 d ip-4 e ip-5 13:36:30 nginx/1.22.1 1.2.3.4.5");
-    expect(redactAddresses("192.0.2.1 again, 2001:DB8::7", p)).toBe("ip-1 again, ip-2");
+    expect(t).toBe("a ip-5 b [ip-1]:443 c ip-2 d ip-3 e ip-4 13:36:30 nginx/1.22.1 1.2.3.4.5");
+    expect(redactAddresses("192.0.2.1 again, 2001:DB8::7", p)).toBe("ip-5 again, ip-1");
   });
 
   it("keeps the addresses it is told to keep", () => {
@@ -223,5 +223,16 @@ describe("pseudonyms", () => {
     expect(new Pseudonyms(0).ip("192.0.2.3")).not.toBe(h);
     expect(p.distinct.clientAddress).toBe(2);
     expect(p.hashedUses.clientAddress).toBe(3);
+  });
+});
+
+describe("mis-split lines", () => {
+  it("does not keep an address that lands in a number or time field", () => {
+    const p = new Pseudonyms();
+    // escape=none lets a value carry the separator, so a line can split at the wrong place
+    const f = compileLogFormat({ format: "$http_x_note $status $request_time", escape: "none" });
+    const r = new AccessLineRedactor(f, p);
+    expect(r.line("a 2001:db8::9 192.0.2.1")).toBe("a ip-1 ip-2");
+    expect(r.line("a 2001:db8:1:2:3:4:5:6 0.5")).toBe("a ip-3 0.5");
   });
 });
