@@ -262,6 +262,8 @@ function openSource(path: string): OpenedSource | { reason: string } {
   return { fd, size: st.size };
 }
 
+const PIECE = 64 * 1024;
+
 interface CopyResult {
   lines: number;
   /** Uncompressed bytes of the source. */
@@ -312,18 +314,38 @@ async function copyLog(
         continue;
       }
       kept += block.length - i;
+      if (!redactLine && since === undefined) {
+        // nothing to change: copy the bytes as they are
+        const body = i > 0 ? block.subarray(i) : block;
+        dst.write(body);
+        if (body[body.length - 1] !== 0x0a) dst.write("\n");
+        for (let k = body.indexOf(0x0a); k >= 0; k = body.indexOf(0x0a, k + 1)) lines++;
+        if (body.length > 0 && body[body.length - 1] !== 0x0a) lines++;
+        continue;
+      }
+      // Pieces of about 64 KiB, each decoded once as latin1 (every byte maps to one char and back, so nothing
+      // is altered) and written once: little garbage survives a collection, so memory stays flat.
       while (i < block.length) {
-        let j = block.indexOf(0x0a, i);
-        if (j < 0) j = block.length;
-        let line = block.toString("latin1", i, j);
-        i = j + 1;
-        if (since !== undefined) {
-          const t = lineTime(line);
-          if (t !== null && t < since) continue;
+        let end = i + PIECE < block.length ? block.indexOf(0x0a, i + PIECE) : block.length;
+        end = end < 0 ? block.length : end + 1;
+        const text = block.toString("latin1", i, end);
+        i = end;
+        const out: string[] = [];
+        let a = 0;
+        while (a < text.length) {
+          let b = text.indexOf("\n", a);
+          if (b < 0) b = text.length;
+          let line = text.slice(a, b);
+          a = b + 1;
+          if (since !== undefined) {
+            const t = lineTime(line);
+            if (t !== null && t < since) continue;
+          }
+          if (redactLine) line = redactLine(line);
+          out.push(line);
+          lines++;
         }
-        if (redactLine) line = redactLine(line);
-        dst.write(`${line}\n`);
-        lines++;
+        if (out.length > 0) dst.write(`${out.join("\n")}\n`);
       }
     }
     return { lines, total: gz ? consumed : size, kept: counting ? -1 : kept };

@@ -105,14 +105,10 @@ const HEADER_RE =
   /(?<![A-Za-z0-9-])(Authorization|Proxy-Authorization|Cookie|Set-Cookie|X-[A-Za-z0-9-]{0,64}(?:key|token|secret|auth|passw(?:or)?d)[A-Za-z0-9-]{0,64})(\s{0,4}:\s{0,4})([^"\r\n]{1,8192})/gi;
 const JSON_PAIR_RE =
   /"([A-Za-z0-9_.-]{0,64}(?:authori[sz]ation|cookie|key|token|secret|passw(?:or)?d|auth|credential|session)[A-Za-z0-9_.-]{0,64})"(\s{0,4}:\s{0,4})"((?:[^"\\]|\\.){0,8192})"/gi;
-const AUTH_WORDS = ["bearer", "basic", "digest", "negotiate", "ntlm"];
-/** Every credential name pattern above contains one of these (lower case). */
-const SENSITIVE_WORDS = ["auth", "cookie", "key", "token", "secret", "passw", "credential", "session", "sid"];
-
-function containsAny(lower: string, words: readonly string[]): boolean {
-  for (const w of words) if (lower.includes(w)) return true;
-  return false;
-}
+/** Quick tests before the full patterns (no allocation): an auth scheme word, a credential-name word. */
+const AUTH_WORD = /bearer|basic|digest|negotiate|ntlm/i;
+/** Every credential name pattern above contains one of these. */
+const SENSITIVE_WORD = /auth|cookie|key|token|secret|passw|credential|session|sid/i;
 
 /** Calls `f` for each address in `text` (IPv6 first, so a v4-mapped address is one match) and substitutes. */
 function replaceAddresses(text: string, f: (m: string) => string): string {
@@ -186,12 +182,11 @@ function redactQueries(text: string, p: Pseudonyms): string {
  */
 export function scrub(text: string, p: Pseudonyms, keep?: ReadonlySet<string>, json = false): string {
   let t = text;
-  const lower = t.toLowerCase();
-  const named = containsAny(lower, SENSITIVE_WORDS);
+  const named = SENSITIVE_WORD.test(t);
   const count = () => {
     p.counts.credential++;
   };
-  if (containsAny(lower, AUTH_WORDS))
+  if (AUTH_WORD.test(t))
     t = t.replace(AUTH_SCHEME_RE, (_m, s: string, sp: string) => {
       count();
       return `${s}${sp}${REDACTED}`;

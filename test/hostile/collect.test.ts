@@ -483,7 +483,9 @@ systemDescribe(["nginx"], "collect: writes only inside a directory it owns", () 
       expect(res.stderr).toBe("");
       expect(res.code).toBe(0);
       const rssMiB = Number(readFileSync(rssFile, "utf8")) / 1024;
-      expect(rssMiB).toBeLessThan(160);
+      // measured 135–165 MiB whatever the size (about 50 MiB is node and the CLI, up to 48 MiB V8's young
+      // generation); it was 1.38 GB for this file when logs were held whole
+      expect(rssMiB).toBeLessThan(180);
       const copied = statSync(join(dir, "access.log.1"));
       expect(copied.size).toBeGreaterThan(200 * 1024 * 1024);
     } finally {
