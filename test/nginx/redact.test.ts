@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compileLogFormat } from "../../src/nginx/logformat.js";
 import {
@@ -234,5 +235,51 @@ describe("mis-split lines", () => {
     const r = new AccessLineRedactor(f, p);
     expect(r.line("a 2001:db8::9 192.0.2.1")).toBe("a ip-1 ip-2");
     expect(r.line("a 2001:db8:1:2:3:4:5:6 0.5")).toBe("a ip-3 0.5");
+  });
+});
+
+describe("properties", () => {
+  const octet = fc.integer({ min: 1, max: 254 });
+  const ipv4 = fc.tuple(octet, octet, octet, octet).map((o) => o.join("."));
+  const ipv6 = fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 8, maxLength: 8 }).map(
+    (g) =>
+      `2001:db8:${g
+        .slice(2)
+        .map((x) => x.toString(16))
+        .join(":")}`,
+  );
+  const ip = fc.oneof(ipv4, ipv6);
+  const token = fc.stringMatching(/^[A-Za-z0-9]{12,24}$/);
+  const text = fc.string({ maxLength: 40 }).map((s) => s.replace(/["\\\n]/g, "_"));
+
+  it("no client address, credential or query value survives in a formatted access line, and the line still parses", () => {
+    const f = compileLogFormat(
+      '$remote_addr - $remote_user [$time_local] "$request" $status "$http_referer" "$http_user_agent" xff="$http_x_forwarded_for" a="$http_authorization" c="$http_cookie" u="$upstream_addr"',
+    );
+    fc.assert(
+      fc.property(ip, ip, ip, token, token, token, text, (client, xffA, xffB, secret, cookie, q, ua) => {
+        const p = new Pseudonyms();
+        const line = `${client} - user${secret} [24/Nov/2026:13:36:30 +0000] "GET /x?t=${q} HTTP/1.1" 502 "-" "${ua} ${xffA}" xff="${xffA}, ${xffB}" a="Bearer ${secret}" c="s=${cookie}" u="10.0.0.5:80"`;
+        fc.pre(f.split(line, []));
+        const out = new AccessLineRedactor(f, p).line(line);
+        for (const s of [client, xffA, xffB, secret, cookie, q]) expect(out).not.toContain(s);
+        expect(out).toContain('u="10.0.0.5:80"');
+        expect(f.split(out, [])).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("no client address or user name survives in an error line, wherever it is", () => {
+    fc.assert(
+      fc.property(ip, ip, token, text, (client, other, user, noise) => {
+        const p = new Pseudonyms();
+        const line = `2026/11/24 13:36:30 [info] 7#7: *1 ${noise} user "${user}": password mismatch, client ${other} closed, client: ${client}, server: s, request: "GET /a?k=${user} HTTP/1.1", upstream: "http://10.0.0.5:80/a?k=${user}", host: "s"`;
+        const out = redactErrorLine(line, p);
+        for (const s of [client, other, user]) expect(out).not.toContain(s);
+        expect(out).toContain('upstream: "http://10.0.0.5:80/a?k=REDACTED"');
+      }),
+      { numRuns: 300 },
+    );
   });
 });
