@@ -369,6 +369,18 @@ async function copyLog(
  * safe-write.ts. Logs are streamed and redacted line by line; nothing is dropped without a note.
  */
 export async function collectBundle(opts: CollectOptions): Promise<CollectResult> {
+  const state: { created: string | null } = { created: null };
+  try {
+    return await writeBundle(opts, state);
+  } catch (e) {
+    const msg = (e as Error).message;
+    if (state.created && !msg.includes("incomplete"))
+      throw new Error(`${msg}; the bundle in ${state.created} is incomplete`);
+    throw e;
+  }
+}
+
+async function writeBundle(opts: CollectOptions, state: { created: string | null }): Promise<CollectResult> {
   const cap = opts.maxFileSize ?? DEFAULT_MAX_LOG_BYTES;
   const configCap = opts.maxConfigSize ?? DEFAULT_MAX_CONFIG_BYTES;
   const out = checkOutDir(opts.out);
@@ -388,6 +400,7 @@ export async function collectBundle(opts: CollectOptions): Promise<CollectResult
   const p = opts.redact === false ? null : new Pseudonyms();
   const keep = configPeers(model);
   createOutDir(out);
+  state.created = out;
 
   const written: CollectedFile[] = [];
   const lines: Record<string, number> = {};
