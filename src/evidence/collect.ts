@@ -259,6 +259,11 @@ function openSource(path: string): OpenedSource | { reason: string } {
     closeSync(fd);
     return { reason: st.isFIFO() ? "is a FIFO, not a regular file" : "is not a regular file" };
   }
+  if (st.nlink > 1) {
+    // Like a symlink, a hard link planted among the logs could be any file of the same filesystem.
+    closeSync(fd);
+    return { reason: `has ${st.nlink} hard links (could be any file); not copied` };
+  }
   return { fd, size: st.size };
 }
 

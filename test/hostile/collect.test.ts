@@ -8,6 +8,7 @@ import {
   chmodSync,
   chownSync,
   existsSync,
+  linkSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
@@ -394,19 +395,22 @@ systemDescribe(["nginx"], "collect: writes only inside a directory it owns", () 
     }
   });
 
-  it("skips a rotated log that is a symlink or a FIFO, and says so on stderr and in bundle.json", async () => {
+  it("skips a rotated log that is a symlink, a FIFO or a hard link, and says so on stderr and in bundle.json", async () => {
     const secret = join(work, "shadow-like");
     writeFileSync(secret, "root:ShadowSecret:19000:0:99999:7:::\n", { mode: 0o600 });
     const link = join(ngx.prefix, "logs", "error.log.2");
     const fifo = join(ngx.prefix, "logs", "access.log.1");
+    const hard = join(ngx.prefix, "logs", "error.log.3");
     symlinkSync(secret, link);
     spawnSync("mkfifo", [fifo]);
+    linkSync(secret, hard);
     try {
       const dir = join(work, "skips");
       const r = await runCliAsync(["collect", "--out", dir, "--pid", pid]);
       expect(r.code).toBe(0);
       expect(r.stderr).toContain(`skipped ${link}: is a symbolic link (to ${secret}); not followed`);
       expect(r.stderr).toContain(`skipped ${fifo}: is a FIFO, not a regular file`);
+      expect(r.stderr).toContain(`skipped ${hard}: has 2 hard links (could be any file); not copied`);
       const meta = JSON.parse(readFileSync(join(dir, "bundle.json"), "utf8"));
       expect(meta.skipped).toEqual(
         expect.arrayContaining([
@@ -418,6 +422,7 @@ systemDescribe(["nginx"], "collect: writes only inside a directory it owns", () 
     } finally {
       rmSync(link, { force: true });
       rmSync(fifo, { force: true });
+      rmSync(hard, { force: true });
     }
   });
 
