@@ -284,6 +284,22 @@ systemDescribe(["nginx"], "collect: writes only inside a directory it owns", () 
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it.runIf(isRoot)("trusts a parent owned by the user who ran sudo, and no other user", async () => {
+    const { uid, gid } = nobodyIds();
+    const home = join(work, "home-of-nobody");
+    mkdirSync(home, { mode: 0o755 });
+    chownSync(home, uid, gid);
+    const refused = await runCliAsync(["collect", "--out", join(home, "b1"), "--pid", pid], { SUDO_UID: "" });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/home-of-nobody belongs to another user \(uid \d+\), who could swap/);
+    const viaSudo = await runCliAsync(["collect", "--out", join(home, "b2"), "--pid", pid], {
+      SUDO_UID: String(uid),
+    });
+    expect(viaSudo.stderr).toBe("");
+    expect(viaSudo.code).toBe(0);
+    expect(statSync(join(home, "b2")).uid).toBe(0);
+  });
+
   it("refuses an existing directory of ours that others may read or write", async () => {
     const dir = join(work, "too-open");
     mkdirSync(dir, { mode: 0o755 });
