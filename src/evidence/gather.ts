@@ -4,6 +4,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
+import { listenPorts } from "../nginx/config/listen.js";
 import { formatForAccessLog, logFormats } from "../nginx/config/logs.js";
 import { buildModel, type ConfigModel, matchLocation, matchServer } from "../nginx/config/model.js";
 import { summarizeAccessLogs } from "./access-log.js";
@@ -224,18 +225,20 @@ export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
     const what = hostText !== null ? "nginx -T (running nginx)" : (nginxT ?? (configFile as string));
     opts.onProgress?.(`reading configuration ${what}`);
     try {
-      const fromBundle = bundle !== null && (nginxT === bundle.nginxT || configFile === bundle.config);
+      // Files that came from the bundle are read under the bundle's rules; files named on the command line are not.
+      const bundleT = bundle?.nginxT && nginxT === bundle.nginxT ? bundle.nginxT : null;
+      const bundleConf = bundle?.config && configFile === bundle.config ? bundle : null;
       const payload =
         hostText !== null
           ? loadNginxT(hostText)
           : nginxT
             ? loadNginxT(
-                fromBundle && bundle
-                  ? readCapped(nginxT, limits.maxConfigSize, "--max-config-size", "nginx-T.txt")
+                bundleT
+                  ? readCapped(bundleT, limits.maxConfigSize, "--max-config-size", "nginx-T.txt")
                   : readFileSync(nginxT === "-" ? 0 : nginxT, "utf8"),
               )
-            : fromBundle && bundle
-              ? loadBundleConfig(bundle.root, what, limits.maxConfigSize)
+            : bundleConf
+              ? loadBundleConfig(bundleConf.root, what, limits.maxConfigSize)
               : loadConfig(what);
       if (payload.config.length === 0)
         ev.missing.push(`configuration ${what}: ${payload.errors[0]?.error ?? "unreadable"}`);
@@ -277,7 +280,11 @@ export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
     }
     if (targets.length) {
       opts.onProgress?.(`probing ${targets.length} upstream(s)`);
-      const report = await runProbes(targets, { concurrency: 8, workerUser: workerUserOf(ev.config.model) });
+      const report = await runProbes(targets, {
+        concurrency: 8,
+        workerUser: workerUserOf(ev.config.model),
+        ownPorts: listenPorts(ev.config.model),
+      });
       ev.probes = probeFacts(report);
       ev.mode = "host";
     }

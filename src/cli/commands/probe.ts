@@ -5,6 +5,7 @@ import { fetchStubStatus, localPortRange, nginxProcesses, tcpStates } from "../.
 import { runProbes } from "../../evidence/probes/run.js";
 import { parseTargetSpec, targetsFromModel, workerUserOf } from "../../evidence/probes/targets.js";
 import type { ProbeReport, ProbeTarget } from "../../evidence/probes/types.js";
+import { listenPorts } from "../../nginx/config/listen.js";
 import { buildModel, globalValue } from "../../nginx/config/model.js";
 import { EXIT, UserError } from "../exit.js";
 import { loadConfigInput } from "./config-input.js";
@@ -122,6 +123,7 @@ Exit codes: 0 every target fine, 1 problems found, 2 usage error.`,
       const targets: ProbeTarget[] = [];
       let workerConnections: number | null = null;
       let worker = opts.asUser;
+      let ownPorts: number[] | undefined;
       if (opts.config || opts.nginxT || opts.fromNginx) {
         const { payload } = await loadConfigInput(opts.config, {
           ...(opts.nginxT ? { nginxT: opts.nginxT } : {}),
@@ -131,6 +133,7 @@ Exit codes: 0 every target fine, 1 problems found, 2 usage error.`,
         workerConnections = Number(globalValue(model, "worker_connections").args?.[0] ?? 512);
         targets.push(...targetsFromModel(model, { capMs: cap }));
         worker ??= workerUserOf(model);
+        ownPorts = listenPorts(model);
       }
       for (const spec of opts.target) {
         try {
@@ -149,6 +152,7 @@ Exit codes: 0 every target fine, 1 problems found, 2 usage error.`,
       const report = await runProbes(targets, {
         concurrency: Math.max(1, Number.parseInt(opts.concurrency, 10) || 8),
         workerUser: worker ?? "nobody",
+        ...(ownPorts ? { ownPorts } : {}),
         ...(opts.fpmPool.length ? { fpmPoolDirs: opts.fpmPool } : {}),
       });
       const states = tcpStates();

@@ -3,7 +3,7 @@ import net from "node:net";
 import { resolveName } from "./dns.js";
 import { readFpmPools } from "./fpm.js";
 import { httpRequest } from "./http.js";
-import { listTcpListeners, nearbyListeners } from "./listeners.js";
+import { listTcpListeners, localAddresses, nearbyListeners } from "./listeners.js";
 import { connect } from "./tcp.js";
 import { tlsConnect } from "./tls.js";
 import type { ProbeReport, ProbeResult, ProbeStep, ProbeTarget } from "./types.js";
@@ -15,6 +15,8 @@ export interface RunOptions {
   workerUser?: string;
   /** Skip reading /proc for listeners (tests of remote-looking targets). */
   noListeners?: boolean;
+  /** Ports nginx itself listens on (from the configuration's `listen` directives): never proposed as a backend. */
+  ownPorts?: number[];
   /** Directories with PHP-FPM pool files (default: the distribution locations). */
   fpmPoolDirs?: string[];
 }
@@ -131,7 +133,10 @@ export async function probeTarget(
   if ("step" in c) {
     steps.push(c.step);
     if (c.step.problem === "connection-refused" && t.host && !opts.noListeners) {
-      const near = nearbyListeners(listeners(), connectHost ?? t.host, t.port ?? 0);
+      const near = nearbyListeners(listeners(), connectHost ?? t.host, t.port ?? 0, {
+        localAddresses: localAddresses(),
+        ...(opts.ownPorts ? { ownPorts: opts.ownPorts } : {}),
+      });
       if (near.length)
         steps.push({
           check: "listeners",
