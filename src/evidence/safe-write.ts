@@ -148,11 +148,23 @@ export class BundleFile {
     fchmodSync(this.fd, 0o600);
   }
 
+  /** Strings are written as latin1 (one byte per char); a Buffer is written at once, never kept. */
   write(data: string | Buffer): void {
-    const b = typeof data === "string" ? Buffer.from(data, "latin1") : data;
+    if (typeof data !== "string") {
+      this.flush();
+      this.writeAll(data);
+      return;
+    }
+    const b = Buffer.from(data, "latin1");
     this.parts.push(b);
     this.pending += b.length;
     if (this.pending >= 1 << 20) this.flush();
+  }
+
+  private writeAll(b: Buffer): void {
+    let off = 0;
+    while (off < b.length) off += writeSync(this.fd, b, off, b.length - off, this.bytes + off);
+    this.bytes += b.length;
   }
 
   /** Text written as UTF-8 (JSON, messages). */
@@ -163,11 +175,9 @@ export class BundleFile {
   flush(): void {
     if (this.pending === 0) return;
     const b = this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts, this.pending);
-    let off = 0;
-    while (off < b.length) off += writeSync(this.fd, b, off, b.length - off, this.bytes + off);
-    this.bytes += b.length;
     this.parts = [];
     this.pending = 0;
+    this.writeAll(b);
   }
 
   /** Starts the file over (used when a compressed log turns out to be over the size cap). */
