@@ -17,7 +17,7 @@ import {
 } from "node:fs";
 import { basename, dirname, join, sep } from "node:path";
 import { type ConfigPayload, type FileSource, loadPayload } from "../nginx/config/payload.js";
-import { globFiles } from "./config-loader.js";
+import { globFiles, maxConfigDepth } from "./config-loader.js";
 
 export interface BundleLimits {
   /** Largest log file read from a bundle (compressed size for .gz). */
@@ -126,7 +126,7 @@ export function checkBundleFile(
  * Reads a small bundle file (configuration, JSON): opened without blocking and without following a symlink
  * at its real path, checked again on the open descriptor, and never more than `cap` bytes.
  */
-export function readCapped(real: string, cap: number, capOption: string, label = basename(real)): string {
+export function readBundleText(real: string, cap: number, capOption: string, label = basename(real)): string {
   let fd: number;
   try {
     fd = openSync(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
@@ -169,7 +169,7 @@ export function loadBundleConfig(root: string, main: string, cap: number): Confi
     read(path) {
       try {
         const real = checkBundleFile(root, path, cap, "--max-config-size", path);
-        return { text: readCapped(real, cap, "--max-config-size", path) };
+        return { text: readBundleText(real, cap, "--max-config-size", path) };
       } catch (e) {
         if (e instanceof BundleError && e.outside) return { error: "outside the bundle; not read" };
         if (e instanceof BundleError) {
@@ -195,7 +195,7 @@ export function loadBundleConfig(root: string, main: string, cap: number): Confi
       return globFiles(pattern);
     },
   };
-  const payload = loadPayload(main, source);
+  const payload = loadPayload(main, source, { maxDepth: maxConfigDepth() });
   if (fatal) {
     const f = fatal as BundleError;
     const at = payload.errors.find((e) => e.error.startsWith(`open() "${fatalPath}"`));

@@ -17,7 +17,7 @@ import {
   redactErrorLine,
   redactNginxT,
 } from "../nginx/redact.js";
-import { loadNginxT, runNginxT } from "./config-loader.js";
+import { loadNginxT, maxConfigBytes, runNginxT } from "./config-loader.js";
 import { type InputWarning, isGzipFile, lineBlocks, orderRotated } from "./input.js";
 import { BundleFile, checkOutDir, createOutDir } from "./safe-write.js";
 
@@ -151,7 +151,7 @@ export interface CollectOptions {
   since?: number;
   /** Most bytes of one log copied into the bundle (its newest part is kept). Default 2 GiB. */
   maxFileSize?: number;
-  /** Largest `nginx -T` output accepted. Default 64 MiB. */
+  /** Largest `nginx -T` output accepted. Default BADGATEWAY_MAX_CONFIG_BYTES or 64 MiB. */
   maxConfigSize?: number;
   /** Told about each file skipped or cut, as it happens. */
   onNotice?: (msg: string) => void;
@@ -193,7 +193,6 @@ export interface BundleRedaction {
 }
 
 export const DEFAULT_MAX_LOG_BYTES = 2 * 1024 ** 3;
-export const DEFAULT_MAX_CONFIG_BYTES = 64 * 1024 ** 2;
 
 /** What redaction deliberately keeps (bundle.json `redaction.kept`, docs/security.md). */
 export const REDACTION_KEEPS = [
@@ -387,7 +386,7 @@ export async function collectBundle(opts: CollectOptions): Promise<CollectResult
 
 async function writeBundle(opts: CollectOptions, state: { created: string | null }): Promise<CollectResult> {
   const cap = opts.maxFileSize ?? DEFAULT_MAX_LOG_BYTES;
-  const configCap = opts.maxConfigSize ?? DEFAULT_MAX_CONFIG_BYTES;
+  const configCap = opts.maxConfigSize ?? maxConfigBytes();
   const out = checkOutDir(opts.out);
   const inst = discoverNginx(opts.pid);
   if (!inst)

@@ -3,7 +3,17 @@
  * `nginx -T` on this host (the only program badgateway ever executes for configuration).
  */
 import { execFile } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  openSync,
+  readdirSync,
+  readSync,
+  statSync,
+} from "node:fs";
+import { DEFAULT_MAX_DEPTH } from "../nginx/config/parser.js";
 import {
   type ConfigPayload,
   type FileSource,
@@ -60,25 +70,155 @@ function byteOrder(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
-export const diskSource: FileSource = {
-  read(path) {
-    try {
-      return { text: readFileSync(path, "utf8") };
-    } catch (e) {
-      return { error: errnoText(e) };
+/** Default cap on one configuration file (and on saved `nginx -T` text): 64 MiB. */
+export const DEFAULT_MAX_CONFIG_BYTES = 64 << 20;
+
+function envInt(name: string): number | undefined {
+  const v = process.env[name];
+  if (v === undefined || v === "") return undefined;
+  if (!/^[1-9][0-9]{0,12}$/.test(v)) throw new Error(`${name} must be a positive integer (got "${v}")`);
+  return Number(v);
+}
+
+/** The size cap in force: BADGATEWAY_MAX_CONFIG_BYTES when set, else 64 MiB. */
+export function maxConfigBytes(): number {
+  return envInt("BADGATEWAY_MAX_CONFIG_BYTES") ?? DEFAULT_MAX_CONFIG_BYTES;
+}
+
+/** The nesting cap in force: BADGATEWAY_MAX_CONFIG_DEPTH when set, else DEFAULT_MAX_DEPTH. */
+export function maxConfigDepth(): number {
+  const v = envInt("BADGATEWAY_MAX_CONFIG_DEPTH") ?? DEFAULT_MAX_DEPTH;
+  // Deeper trees than this exhaust the call stack of JSON.stringify and of the rules.
+  if (v > MAX_DEPTH_LIMIT) throw new Error(`BADGATEWAY_MAX_CONFIG_DEPTH must be at most ${MAX_DEPTH_LIMIT}`);
+  return v;
+}
+
+/** The highest nesting cap that may be asked for. */
+export const MAX_DEPTH_LIMIT = 1000;
+
+function mib(n: number): string {
+  return n % (1 << 20) === 0 ? `${n >> 20} MiB` : `${n} bytes`;
+}
+
+function kindOf(st: {
+  isFIFO(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+  isSocket(): boolean;
+  isDirectory(): boolean;
+}): string {
+  if (st.isFIFO()) return "a FIFO";
+  if (st.isCharacterDevice()) return "a character device";
+  if (st.isBlockDevice()) return "a block device";
+  if (st.isSocket()) return "a socket";
+  if (st.isDirectory()) return "a directory";
+  return "not a regular file";
+}
+
+export interface ReadConfigOptions {
+  /** Largest file read (default: maxConfigBytes()). */
+  maxBytes?: number;
+  /**
+   * Also read a pipe or FIFO (the main file given as `<(…)`, or stdin); includes never are. Devices,
+   * sockets and directories are always refused.
+   */
+  allowPipe?: boolean;
+}
+
+/**
+ * Reads one configuration file with bounded memory: regular files only (a pipe too when `allowPipe`), at
+ * most `maxBytes`. The file is opened non-blocking and checked with fstat after opening, so a FIFO or a
+ * device put in place of an include is refused without hanging or reading forever. `path` 0 is stdin.
+ */
+export function readConfigText(
+  path: string | 0,
+  opts: ReadConfigOptions = {},
+): { text: string } | { error: string } {
+  const max = opts.maxBytes ?? maxConfigBytes();
+  let fd: number;
+  try {
+    if (path === 0) fd = 0;
+    else {
+      const st = statSync(path);
+      if (st.isDirectory()) return { error: "21: Is a directory" };
+      const pipe = st.isFIFO() && opts.allowPipe;
+      if (!st.isFile() && !pipe) return { error: `not a regular file: ${path} is ${kindOf(st)}` };
+      fd = openSync(
+        path,
+        pipe ? constants.O_RDONLY : constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY,
+      );
     }
-  },
+  } catch (e) {
+    return { error: errnoText(e) };
+  }
+  try {
+    const st = fstatSync(fd);
+    const pipe = (st.isFIFO() || (path === 0 && st.isSocket())) && opts.allowPipe;
+    if (!st.isFile() && !pipe)
+      return { error: `not a regular file: ${path === 0 ? "stdin" : path} is ${kindOf(st)}` };
+    const tooBig = () => ({
+      error: `larger than ${mib(max)}, the limit for a configuration file (raise it with BADGATEWAY_MAX_CONFIG_BYTES)`,
+    });
+    if (st.isFile() && st.size > max) return tooBig();
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(Math.min(1 << 20, max + 1 - total));
+      let n: number;
+      try {
+        n = readSync(fd, buf, 0, buf.length, null);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "EAGAIN") {
+          // A non-blocking stdin with nothing to read yet: wait a little instead of spinning.
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+          continue;
+        }
+        throw e;
+      }
+      if (n === 0) break;
+      total += n;
+      if (total > max) return tooBig();
+      chunks.push(n === buf.length ? buf : buf.subarray(0, n));
+    }
+    return { text: Buffer.concat(chunks, total).toString("utf8") };
+  } catch (e) {
+    return { error: errnoText(e) };
+  } finally {
+    if (fd !== 0) closeSync(fd);
+  }
+}
+
+/** The disk as a FileSource: the main file may be a pipe, includes must be regular files; sizes capped. */
+export function diskSourceFor(main: string, maxBytes?: number): FileSource {
+  return {
+    read(path) {
+      return readConfigText(path, {
+        allowPipe: path === main,
+        ...(maxBytes !== undefined ? { maxBytes } : {}),
+      });
+    },
+    glob: globFiles,
+  };
+}
+
+export const diskSource: FileSource = {
+  read: (path) => readConfigText(path),
   glob: globFiles,
 };
 
-/** Loads a configuration from disk, following includes (relative paths against the main file's directory). */
-export function loadConfig(mainFile: string, opts: LoadOptions = {}): ConfigPayload {
-  return loadPayload(mainFile, diskSource, opts);
+/**
+ * Loads a configuration from disk, following includes (relative paths against the main file's directory).
+ * Files are capped at `maxBytes` (BADGATEWAY_MAX_CONFIG_BYTES, 64 MiB) and nesting at `maxDepth`
+ * (BADGATEWAY_MAX_CONFIG_DEPTH, 256 levels).
+ */
+export function loadConfig(mainFile: string, opts: LoadOptions & { maxBytes?: number } = {}): ConfigPayload {
+  const { maxBytes, ...rest } = opts;
+  return loadPayload(mainFile, diskSourceFor(mainFile, maxBytes), { maxDepth: maxConfigDepth(), ...rest });
 }
 
 /** Loads the text of `nginx -T` (all files are in the text; nothing is read from disk). */
 export function loadNginxT(text: string, opts: LoadOptions = {}): ConfigPayload {
-  return payloadFromNginxT(text, opts);
+  return payloadFromNginxT(text, { maxDepth: maxConfigDepth(), ...opts });
 }
 
 export interface RunNginxTOptions {

@@ -16,10 +16,10 @@ import {
   DEFAULT_BUNDLE_LIMITS,
   loadBundleConfig,
   MAX_META_BYTES,
-  readCapped,
+  readBundleText,
 } from "./bundle.js";
 import { discoverNginx, logFilesOf } from "./collect.js";
-import { loadConfig, loadNginxT, runNginxT } from "./config-loader.js";
+import { loadConfig, loadNginxT, maxConfigBytes, readConfigText, runNginxT } from "./config-loader.js";
 import { errorEvidence, summarizeErrorLogs } from "./error-log.js";
 import { orderRotated } from "./input.js";
 import { probeFacts } from "./probes/facts.js";
@@ -44,6 +44,8 @@ export interface GatherOptions {
   pid?: number;
   /** Run live probes against the configuration's upstreams (never for bundles). */
   probe?: boolean;
+  /** Overall deadline of the live probes (default 10 s, see runProbes). */
+  probeDeadlineMs?: number;
   onProgress?: (msg: string) => void;
   /** Size caps for files read from a bundle (defaults: DEFAULT_BUNDLE_LIMITS). */
   limits?: Partial<BundleLimits>;
@@ -80,7 +82,7 @@ export function readBundleDir(dir: string, limits: BundleLimits = DEFAULT_BUNDLE
     orderRotated(names.filter((n) => re.test(n)).map((n) => join(root, n))).map((p) => log(basename(p)));
   let meta: Record<string, unknown> | null = null;
   if (names.includes("bundle.json")) {
-    const text = readCapped(
+    const text = readBundleText(
       checkBundleFile(root, join(root, "bundle.json"), MAX_META_BYTES, "(fixed 1 MiB cap)"),
       MAX_META_BYTES,
       "(fixed 1 MiB cap)",
@@ -103,9 +105,17 @@ export function readBundleDir(dir: string, limits: BundleLimits = DEFAULT_BUNDLE
   };
 }
 
+/** Saved `nginx -T` text (a file, a pipe or `-` for stdin) with the configuration size cap; throws the reason. */
+function readSavedNginxT(file: string): string {
+  const r = readConfigText(file === "-" ? 0 : file, { allowPipe: true });
+  if ("error" in r) throw new Error(`cannot read ${file === "-" ? "stdin" : file}: ${r.error}`);
+  return r.text;
+}
+
 /** Reads probe facts saved in a bundle (an array of ProbeFact, or `{facts: [...]}`). */
 export function readProbeFacts(file: string, cap?: number): ProbeFact[] {
-  const text = cap === undefined ? readFileSync(file, "utf8") : readCapped(file, cap, "--max-config-size");
+  const text =
+    cap === undefined ? readFileSync(file, "utf8") : readBundleText(file, cap, "--max-config-size");
   const data = JSON.parse(text) as unknown;
   const arr = Array.isArray(data) ? data : (data as { facts?: unknown }).facts;
   if (!Array.isArray(arr)) throw new Error(`${file}: expected an array of probe facts`);
@@ -205,7 +215,7 @@ export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
     if (errorLogs.length === 0) errorLogs = logs.error;
     if (accessLogs.length === 0) accessLogs = logs.access;
   }
-  const limits: BundleLimits = { ...DEFAULT_BUNDLE_LIMITS, ...opts.limits };
+  const limits: BundleLimits = { ...DEFAULT_BUNDLE_LIMITS, maxConfigSize: maxConfigBytes(), ...opts.limits };
   let bundle: BundleFiles | null = null;
   if (opts.bundle) {
     const b = readBundleDir(opts.bundle, limits);
@@ -234,8 +244,8 @@ export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
           : nginxT
             ? loadNginxT(
                 bundleT
-                  ? readCapped(bundleT, limits.maxConfigSize, "--max-config-size", "nginx-T.txt")
-                  : readFileSync(nginxT === "-" ? 0 : nginxT, "utf8"),
+                  ? readBundleText(bundleT, limits.maxConfigSize, "--max-config-size", "nginx-T.txt")
+                  : readSavedNginxT(nginxT),
               )
             : bundleConf
               ? loadBundleConfig(bundleConf.root, what, limits.maxConfigSize)
@@ -284,8 +294,14 @@ export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
         concurrency: 8,
         workerUser: workerUserOf(ev.config.model),
         ownPorts: listenPorts(ev.config.model),
+        ...(opts.probeDeadlineMs !== undefined ? { deadlineMs: opts.probeDeadlineMs } : {}),
+        onProgress: (done, total) => opts.onProgress?.(`probing upstreams: ${done}/${total} done`),
       });
       ev.probes = probeFacts(report);
+      if (report.skipped || report.unfinished)
+        ev.warnings.push(
+          `live probes stopped at their ${report.deadlineMs} ms deadline: ${report.skipped ?? 0} of ${targets.length} upstream(s) not probed, ${report.unfinished ?? 0} not finished`,
+        );
       ev.mode = "host";
     }
   }

@@ -5,6 +5,7 @@
 import pc from "picocolors";
 import type { DiagnoseResult } from "../rules/diagnose.js";
 import type { Finding } from "../rules/types.js";
+import { safeText } from "./terminal.js";
 
 type Colors = ReturnType<typeof pc.createColors>;
 
@@ -67,7 +68,7 @@ export function diagnoseText(r: DiagnoseResult, opts: { color: boolean; verbose?
   const top = r.findings[0];
   if (r.exitCode === 2) {
     lines.push(c.bold(c.red("Could not diagnose: no usable evidence.")));
-    for (const m of r.missing) lines.push(`  - ${m}`);
+    for (const m of r.missing) lines.push(`  - ${safeText(m)}`);
     lines.push(
       "",
       "Give an error log (--error-log), an access log (--access-log), a configuration (--config/--nginx-t) or a bundle (--bundle DIR).",
@@ -78,11 +79,11 @@ export function diagnoseText(r: DiagnoseResult, opts: { color: boolean; verbose?
     lines.push(c.bold(c.green("No upstream failures found in the evidence.")));
   } else {
     lines.push(
-      `${c.bold(top.severity === "error" ? c.red("Root cause:") : c.yellow("Likely:"))} ${c.bold(top.title)} ${c.dim(`[${top.id}, confidence ${Math.round(top.confidence * 100)}%]`)}`,
+      `${c.bold(top.severity === "error" ? c.red("Root cause:") : c.yellow("Likely:"))} ${c.bold(safeText(top.title))} ${c.dim(`[${top.id}, confidence ${Math.round(top.confidence * 100)}%]`)}`,
     );
-    lines.push(`  ${top.message}`);
-    lines.push(`  ${c.bold("Fix:")} ${top.fix}`);
-    if (top.verify) lines.push(`  ${c.bold("Verify:")} ${top.verify}`);
+    lines.push(`  ${safeText(top.message)}`);
+    lines.push(`  ${c.bold("Fix:")} ${safeText(top.fix)}`);
+    if (top.verify) lines.push(`  ${c.bold("Verify:")} ${safeText(top.verify)}`);
   }
   r.findings.forEach((f, i) => {
     if (i === 0 && !opts.verbose) {
@@ -90,27 +91,28 @@ export function diagnoseText(r: DiagnoseResult, opts: { color: boolean; verbose?
     } else {
       lines.push(
         "",
-        `${c.bold(`${i + 1}. ${f.title}`)} ${c.dim(`[${f.id}, ${Math.round(f.confidence * 100)}%]`)}${statusText(f) ? c.dim(` — ${statusText(f)}`) : ""}`,
+        `${c.bold(`${i + 1}. ${safeText(f.title)}`)} ${c.dim(`[${f.id}, ${Math.round(f.confidence * 100)}%]`)}${statusText(f) ? c.dim(` — ${statusText(f)}`) : ""}`,
       );
       if (i > 0) {
-        lines.push(`   ${f.message}`);
-        lines.push(`   ${c.bold("Fix:")} ${f.fix}`);
-        if (f.verify) lines.push(`   ${c.bold("Verify:")} ${f.verify}`);
+        lines.push(`   ${safeText(f.message)}`);
+        lines.push(`   ${c.bold("Fix:")} ${safeText(f.fix)}`);
+        if (f.verify) lines.push(`   ${c.bold("Verify:")} ${safeText(f.verify)}`);
       }
     }
     for (const e of f.evidence.slice(0, opts.verbose ? 20 : 6)) {
       const at = e.location
-        ? c.dim(` (${e.location.file}${e.location.line ? `:${e.location.line}` : ""})`)
+        ? c.dim(` (${safeText(e.location.file)}${e.location.line ? `:${e.location.line}` : ""})`)
         : "";
-      lines.push(`   ${c.cyan("•")} ${c.dim(`${e.source}:`)} ${e.summary}${at}`);
+      lines.push(`   ${c.cyan("•")} ${c.dim(`${safeText(e.source)}:`)} ${safeText(e.summary)}${at}`);
       for (const s of (e.samples ?? []).slice(0, opts.verbose ? 3 : 1))
-        lines.push(`       ${c.dim(s.length > 220 ? `${s.slice(0, 220)}…` : s)}`);
+        lines.push(`       ${c.dim(safeText(s.length > 220 ? `${s.slice(0, 220)}…` : s))}`);
     }
   });
   const basis = basisLines(r);
-  if (basis.length) lines.push("", c.dim("Based on:"), ...basis.map((b) => c.dim(`  ${b}`)));
-  if (r.missing.length) lines.push(c.dim("Not available:"), ...r.missing.map((m) => c.dim(`  ${m}`)));
-  if (r.warnings.length) lines.push(c.yellow("Warnings:"), ...r.warnings.map((w) => `  ${w}`));
+  if (basis.length) lines.push("", c.dim("Based on:"), ...basis.map((b) => c.dim(`  ${safeText(b)}`)));
+  if (r.missing.length)
+    lines.push(c.dim("Not available:"), ...r.missing.map((m) => c.dim(`  ${safeText(m)}`)));
+  if (r.warnings.length) lines.push(c.yellow("Warnings:"), ...r.warnings.map((w) => `  ${safeText(w)}`));
   return `${lines.join("\n")}\n`;
 }
 

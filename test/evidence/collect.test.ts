@@ -4,18 +4,20 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { Pseudonyms } from "../../src/nginx/redact.js";
 import { runCliAsync } from "../helpers/cli.js";
-import { type RunningNginx, startNginx } from "../helpers/nginx.js";
+import { quietPort, type RunningNginx, startNginx } from "../helpers/nginx.js";
 import { systemDescribe } from "../helpers/system.js";
 
 systemDescribe(["nginx"], "collect from a running nginx", () => {
   let ngx: RunningNginx;
   let out: string;
   beforeAll(async () => {
+    const dead = quietPort();
     ngx = await startNginx({
       logFormat:
         '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" ua="$upstream_addr" us="$upstream_status" urt="$upstream_response_time" rt=$request_time',
       http: (p) =>
-        `server { listen 127.0.0.1:${p.port}; location / { proxy_pass http://127.0.0.1:${p.free[0]}; } }`,
+        // a port with no listener nearby, so the live diagnosis cannot see a "wrong port" from other test servers
+        `server { listen 127.0.0.1:${p.port}; location / { proxy_pass http://127.0.0.1:${dead}; } }`,
     });
     for (let i = 0; i < 3; i++) await ngx.get(`/cart?session=secret${i}`);
     await ngx.waitForErrorLog(/Connection refused/);

@@ -40,6 +40,8 @@ export interface Scenario {
   requests: string[];
   /** Requests sent at once (default 1). */
   concurrency?: number;
+  /** Text one of the top finding's evidence summaries must contain (e.g. the access log's proof). */
+  evidenceIncludes?: string;
   /** Why this scenario cannot run here (e.g. port 80 cannot be bound), or null when it can. */
   skip?: () => string | null;
   /** Text the top finding's fix, message and verify must never contain (e.g. "to 80": nginx's own port). */

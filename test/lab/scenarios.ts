@@ -15,8 +15,10 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import tls from "node:tls";
+import { listTcpListeners } from "../../src/evidence/probes/listeners.js";
 import { startDnsServer } from "../helpers/dns-server.js";
 import { quietPort } from "../helpers/nginx.js";
+import { requireSystem } from "../helpers/system.js";
 import type { Scenario } from "./harness.js";
 
 function listen(port: number, handler: (s: net.Socket) => void, host = "127.0.0.1"): Promise<() => void> {
@@ -93,16 +95,23 @@ function tlsServer(port: number): Promise<() => void> {
   );
 }
 
-/** Why ports below 1024 cannot be bound here, or null when they can (root, or a lowered unprivileged start). */
+/**
+ * Why nginx cannot take *:80 and *:443 here, or null when it can: it needs root (or a lowered
+ * ip_unprivileged_port_start), and the ports free (CI stops the packaged nginx; with BADGATEWAY_REQUIRE_SYSTEM=1
+ * a busy port is not a reason to skip, so the scenario fails and says why).
+ */
 export function lowPortsBlocked(): string | null {
-  if (process.getuid?.() === 0) return null;
+  let allowed = process.getuid?.() === 0;
   try {
-    const start = Number(readFileSync("/proc/sys/net/ipv4/ip_unprivileged_port_start", "utf8"));
-    if (start <= 80) return null;
+    allowed ||= Number(readFileSync("/proc/sys/net/ipv4/ip_unprivileged_port_start", "utf8")) <= 80;
   } catch {
     /* not Linux */
   }
-  return "needs root (or net.ipv4.ip_unprivileged_port_start <= 80) to bind port 80/443";
+  if (!allowed) return "needs root (or net.ipv4.ip_unprivileged_port_start <= 80) to bind port 80/443";
+  const busy = listTcpListeners().filter((l) => l.port === 80 || l.port === 443);
+  if (busy.length && !requireSystem)
+    return `port ${busy.map((l) => `${l.port}${l.process ? ` (${l.process})` : ""}`).join(", ")} already in use`;
+  return null;
 }
 
 /** Backend that sends its response header, then `then` (after-header failures). */
@@ -143,7 +152,9 @@ server { listen 80; listen 443 ssl; server_name www.lab.test; ssl_certificate ${
     id: "after-header-read-timeout",
     expected: "upstream-timeout",
     fixIncludes: "proxy_read_timeout",
-    evidenceFrom: "error-log",
+    evidenceFrom: "access-log",
+    // the proof: the access log's tries at this peer, none ended in 502/504
+    evidenceIncludes: "0 × 502, 0 × 504",
     status: null,
     accessStatus: 200,
     lines: { class: "read-timeout", status: null, afterHeaders: true },
@@ -163,7 +174,9 @@ server { listen 80; listen 443 ssl; server_name www.lab.test; ssl_certificate ${
     id: "after-header-premature-close",
     expected: "invalid-response",
     fixIncludes: "backend",
-    evidenceFrom: "error-log",
+    evidenceFrom: "access-log",
+    // the proof: the access log's tries at this peer, none ended in 502/504
+    evidenceIncludes: "0 × 502, 0 × 504",
     status: null,
     accessStatus: 200,
     lines: { class: "premature-close", status: null, afterHeaders: true },
@@ -179,7 +192,9 @@ server { listen 80; listen 443 ssl; server_name www.lab.test; ssl_certificate ${
     id: "after-header-invalid-chunk",
     expected: "invalid-response",
     fixIncludes: "backend",
-    evidenceFrom: "error-log",
+    evidenceFrom: "access-log",
+    // the proof: the access log's tries at this peer, none ended in 502/504
+    evidenceIncludes: "0 × 502, 0 × 504",
     status: null,
     accessStatus: 200,
     lines: { class: "invalid-response", status: null, afterHeaders: true, detail: "invalid-chunked" },

@@ -9,7 +9,7 @@ import {
   modelFromText,
   parsePassArgument,
 } from "../../src/nginx/config/model.js";
-import { parseConfig } from "../../src/nginx/config/parser.js";
+import { type ConfNode, parseConfig } from "../../src/nginx/config/parser.js";
 import { parseDuration, parseSize } from "../../src/nginx/config/units.js";
 
 const CONF = `
@@ -177,6 +177,43 @@ describe("config model", () => {
       "include cycle through /b.conf",
       'upstream "x" may not have port 8080',
     ]);
+  });
+
+  it("stops descending at the nesting cap across includes (a file included at two depths)", () => {
+    const nest = (n: number) => `${"location /a {\n".repeat(n)}${"}\n".repeat(n)}`;
+    const main = parseConfig(
+      `http { server { include d.conf; ${"location /b {".repeat(150)} include d.conf; ${"}".repeat(150)} } }`,
+      {
+        file: "/m.conf",
+      },
+    ).parsed;
+    const d = parseConfig(nest(200), { file: "/d.conf" }).parsed;
+    const incs: ConfNode[] = [];
+    const find = (nodes: ConfNode[]) => {
+      for (const n of nodes) {
+        if (n.directive === "include") incs.push(n);
+        if (n.block) find(n.block);
+      }
+    };
+    find(main);
+    for (const n of incs) n.includes = [1];
+    const m = buildModel({
+      config: [
+        { file: "/m.conf", parsed: main },
+        { file: "/d.conf", parsed: d },
+      ],
+    });
+    expect(m.problems.map((p) => p.message)).toEqual([
+      expect.stringContaining("nested more than 256 levels"),
+    ]);
+    let depth = 0;
+    for (const loc of m.locations) {
+      let k = 0;
+      for (let s: typeof loc.scope | null = loc.scope; s; s = s.parent) k++;
+      depth = Math.max(depth, k);
+    }
+    expect(depth).toBeLessThanOrEqual(257);
+    expect(buildModel({ config: [{ file: "/d.conf", parsed: d }] }).problems).toEqual([]);
   });
 
   it("parses pass arguments and units", () => {

@@ -140,3 +140,50 @@ describe("glob segments", () => {
     expect(m("a+b(c).conf", "a+b(c).conf")).toBe(true);
   });
 });
+
+describe("include cycles", () => {
+  const load = (files: Record<string, string>) =>
+    loadPayload("/c/main.conf", {
+      read: (p) =>
+        files[p] === undefined ? { error: "2: No such file or directory" } : { text: files[p] as string },
+      glob: () => [],
+    });
+
+  it("reports each cycle once, at the include that closes it, with the chain", () => {
+    const p = load({
+      "/c/main.conf": "include a.conf;\ninclude b.conf;\n",
+      "/c/a.conf": "x;\ninclude b.conf;\n",
+      "/c/b.conf": "include c.conf;\n",
+      "/c/c.conf": "\n\ninclude a.conf;\n",
+    });
+    expect(p.errors.map((e) => `${e.file}:${e.line}: ${e.message}`)).toEqual([
+      '/c/c.conf:3: include cycle: "/c/a.conf" includes itself (/c/a.conf:2 -> /c/b.conf:1 -> /c/c.conf:3 -> /c/a.conf); nginx reads it again and again until open() fails with "24: Too many open files" or it crashes',
+    ]);
+  });
+
+  it("a file included twice without a cycle (a diamond) is not a cycle", () => {
+    const p = load({
+      "/c/main.conf": "include a.conf;\ninclude b.conf;\n",
+      "/c/a.conf": "include common.conf;\n",
+      "/c/b.conf": "include common.conf;\n",
+      "/c/common.conf": "x;\n",
+    });
+    expect(p.errors).toEqual([]);
+    expect(p.status).toBe("ok");
+  });
+
+  it("a file including itself, and the main file included again", () => {
+    const p = load({ "/c/main.conf": "include main.conf;\n" });
+    expect(p.errors.map((e) => e.line)).toEqual([1]);
+    expect(p.errors[0]?.message).toContain('"/c/main.conf" includes itself (/c/main.conf:1 -> /c/main.conf)');
+  });
+
+  it("a long include chain stops at the nesting limit instead of recursing", () => {
+    const files: Record<string, string> = { "/c/main.conf": "include f0.conf;\n" };
+    for (let i = 0; i < 2000; i++) files[`/c/f${i}.conf`] = `include f${i + 1}.conf;\n`;
+    files["/c/f2000.conf"] = "x;\n";
+    const p = load(files);
+    expect(p.errors.map((e) => e.message)).toEqual([expect.stringContaining("nested more than 256 levels")]);
+    expect(p.config.length).toBe(257);
+  });
+});

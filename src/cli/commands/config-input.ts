@@ -1,6 +1,12 @@
 /** How commands get a configuration: a file (includes followed), `-` (stdin), saved `nginx -T` text, or `nginx -T` run here. */
-import { readFileSync } from "node:fs";
-import { loadConfig, loadNginxT, runNginxT } from "../../evidence/config-loader.js";
+import {
+  loadConfig,
+  loadNginxT,
+  maxConfigBytes,
+  maxConfigDepth,
+  readConfigText,
+  runNginxT,
+} from "../../evidence/config-loader.js";
 import type { ConfigPayload } from "../../nginx/config/payload.js";
 import { loadPayload } from "../../nginx/config/payload.js";
 import { UserError } from "../exit.js";
@@ -13,17 +19,21 @@ export interface ConfigInputOptions {
 }
 
 function readText(file: string): string {
-  try {
-    return readFileSync(file === "-" ? 0 : file, "utf8");
-  } catch (e) {
-    throw new UserError(`cannot read ${file === "-" ? "stdin" : file}: ${(e as Error).message}`);
-  }
+  const r = readConfigText(file === "-" ? 0 : file, { allowPipe: true });
+  if ("error" in r) throw new UserError(`cannot read ${file === "-" ? "stdin" : file}: ${r.error}`);
+  return r.text;
 }
 
 export async function loadConfigInput(
   file: string | undefined,
   o: ConfigInputOptions,
 ): Promise<{ payload: ConfigPayload; source: string }> {
+  try {
+    maxConfigBytes();
+    maxConfigDepth();
+  } catch (e) {
+    throw new UserError((e as Error).message);
+  }
   const opts = { comments: Boolean(o.comments), singleFile: Boolean(o.singleFile) };
   if (o.fromNginx) {
     let text: string;

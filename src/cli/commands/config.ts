@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import pc from "picocolors";
 import type { ConfNode } from "../../nginx/config/parser.js";
 import { type ConfigPayload, toCrossplaneJson } from "../../nginx/config/payload.js";
+import { safeText } from "../../report/terminal.js";
 import { EXIT } from "../exit.js";
 import { loadConfigInput } from "./config-input.js";
 
@@ -40,7 +41,7 @@ async function load(file: string | undefined, opts: InputCliOptions) {
 function reportErrors(payload: ConfigPayload): void {
   for (const e of payload.errors)
     process.stderr.write(
-      `${e.message !== undefined ? `${e.file}:${e.line ?? "?"}: ${e.message}` : e.error}\n`,
+      `${safeText(e.message !== undefined ? `${e.file}:${e.line ?? "?"}: ${e.message}` : e.error)}\n`,
     );
   if (payload.errors.length) process.exitCode = EXIT.ERROR;
 }
@@ -134,10 +135,10 @@ Exit codes: 0 every file read and parsed, 2 syntax errors or unreadable files.`,
       if (opts.json) process.stdout.write(`${JSON.stringify(files, null, 2)}\n`);
       else
         for (const f of files) {
-          const from = f.includedFrom.map((x) => `${x.file}:${x.line}`).join(", ");
+          const from = safeText(f.includedFrom.map((x) => `${x.file}:${x.line}`).join(", "));
           const status = f.status === "ok" ? pc.green("ok") : pc.red("failed");
           process.stdout.write(
-            `${String(f.index).padStart(3)}  ${status}  ${f.file}  ${pc.dim(`${f.directives} directives${from ? `, included from ${from}` : ""}`)}\n`,
+            `${String(f.index).padStart(3)}  ${status}  ${safeText(f.file)}  ${pc.dim(`${f.directives} directives${from ? `, included from ${from}` : ""}`)}\n`,
           );
         }
       reportErrors(payload);

@@ -5,6 +5,7 @@ import { evidenceFromPaste } from "../../evidence/paste.js";
 import { diagnoseJson, diagnoseMarkdown, diagnoseText } from "../../report/diagnose.js";
 import { diagnose } from "../../rules/diagnose.js";
 import { UserError } from "../exit.js";
+import { parseDurationOption } from "../options.js";
 import { parseWhen } from "./access.js";
 import { parseByteSize } from "./size-option.js";
 
@@ -21,6 +22,7 @@ interface DiagnoseCliOptions {
   from?: string;
   to?: string;
   probe: boolean;
+  probeDeadline: string;
   json?: boolean;
   markdown?: boolean;
   out?: string;
@@ -59,6 +61,11 @@ export function registerDiagnose(program: Command): void {
     .option(
       "--no-probe",
       "do not run live checks against the configuration's upstreams (bundles are never probed)",
+    )
+    .option(
+      "--probe-deadline <duration>",
+      "overall time limit of the live checks (ms, or with ms/s/m); upstreams not reached by then are listed in the warnings",
+      "10s",
     )
     .option("--pid <pid>", "nginx master pid to diagnose (host mode; default: the first one found)")
     .option(
@@ -112,6 +119,7 @@ Exit codes: 0 no upstream failures found, 1 causes found, 2 could not diagnose (
           ? { maxConfigSize: parseByteSize("--max-config-size", opts.maxConfigSize) }
           : {}),
       };
+      const probeDeadlineMs = parseDurationOption("--probe-deadline", opts.probeDeadline);
       const progress = process.stderr.isTTY ? (m: string) => process.stderr.write(`\r\x1b[K${m}`) : undefined;
       let ev: Awaited<ReturnType<typeof gatherEvidence>>;
       try {
@@ -129,6 +137,7 @@ Exit codes: 0 no upstream failures found, 1 causes found, 2 could not diagnose (
           ...(progress ? { onProgress: progress } : {}),
           probe: opts.probe,
           limits,
+          probeDeadlineMs,
         });
       } catch (e) {
         throw new UserError((e as Error).message);

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import pc from "picocolors";
 import { buildModel } from "../../nginx/config/model.js";
 import { toSarif } from "../../report/sarif.js";
+import { safeText } from "../../report/terminal.js";
 import { LINT_RULES } from "../../rules/lint/index.js";
 import { collectSuppressions, lintModel } from "../../rules/lint/run.js";
 import type { Finding, Severity } from "../../rules/types.js";
@@ -32,13 +33,13 @@ const ids = (v?: string) =>
 function renderText(findings: Finding[], color: boolean, parseErrors: string[]): string {
   const c = pc.createColors(color);
   const o: string[] = [];
-  for (const e of parseErrors) o.push(c.red(e));
+  for (const e of parseErrors) o.push(c.red(safeText(e)));
   let file = "";
   for (const f of findings) {
     const loc = f.locations[0];
     if (loc && loc.file !== file) {
       file = loc.file;
-      o.push("", c.underline(file));
+      o.push("", c.underline(safeText(file)));
     }
     const sev =
       f.severity === "error"
@@ -46,15 +47,17 @@ function renderText(findings: Finding[], color: boolean, parseErrors: string[]):
         : f.severity === "warning"
           ? c.yellow("warning")
           : c.blue("info   ");
-    o.push(`  ${String(loc?.line ?? "").padStart(5)}  ${sev}  ${f.message}  ${c.dim(f.id)}`);
-    o.push(c.dim(`         fix: ${f.fix}`));
+    o.push(`  ${String(loc?.line ?? "").padStart(5)}  ${sev}  ${safeText(f.message)}  ${c.dim(f.id)}`);
+    o.push(c.dim(`         fix: ${safeText(f.fix)}`));
   }
   const count = (s: Severity) => findings.filter((f) => f.severity === s).length;
   o.push(
     "",
     findings.length
       ? `${findings.length} problem(s): ${count("error")} error, ${count("warning")} warning, ${count("info")} info — docs: docs/rules/<id>.md`
-      : c.green("no problems found"),
+      : parseErrors.length
+        ? c.red(`the configuration could not be read cleanly: ${parseErrors.length} error(s) above`)
+        : c.green("no problems found"),
   );
   return `${o.join("\n").replace(/^\n/, "")}\n`;
 }
@@ -154,7 +157,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage 
         process.stdout.write(
           renderText(findings, Boolean(process.stdout.isTTY) && !process.env["NO_COLOR"], parseErrors),
         );
-      if (format !== "text") for (const e of parseErrors) process.stderr.write(`${e}\n`);
+      if (format !== "text") for (const e of parseErrors) process.stderr.write(`${safeText(e)}\n`);
       const threshold = RANK[opts.failOn] ?? 3;
       if (payload.errors.length) process.exitCode = EXIT.ERROR;
       else

@@ -1,20 +1,32 @@
 /** DNS: what the system resolver and nginx's configured resolvers say now, and whether nginx's address is stale. */
 import { promises as dns } from "node:dns";
+import { stoppedStep } from "./tcp.js";
 import type { ProbeStep } from "./types.js";
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([
-    p,
-    new Promise<T>((_, reject) =>
-      setTimeout(() => reject(Object.assign(new Error("timed out"), { code: "ETIMEOUT" })), ms),
-    ),
-  ]);
+/** `p`, or a rejection after `ms` or when the overall deadline fires (the timer never outlives the race). */
+function withTimeout<T>(p: Promise<T>, ms: number, signal?: AbortSignal, cancel?: () => void): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const stop = new Promise<T>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error("timed out"), { code: "ETIMEOUT" })), ms);
+    onAbort = () => {
+      cancel?.();
+      reject(Object.assign(new Error("stopped by the overall deadline"), { code: "DEADLINE" }));
+    };
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener("abort", onAbort, { once: true });
+  });
+  return Promise.race([p, stop]).finally(() => {
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener("abort", onAbort);
+  });
 }
 
 export async function resolveName(
   name: string,
-  opts: { resolvers?: string[]; seen?: string[]; timeoutMs: number },
+  opts: { resolvers?: string[]; seen?: string[]; timeoutMs: number; signal?: AbortSignal },
 ): Promise<ProbeStep> {
+  const t0 = performance.now();
   const answers = new Set<string>();
   const sources: string[] = [];
   const failures: string[] = [];
@@ -23,7 +35,10 @@ export async function resolveName(
       const res = new dns.Resolver({ timeout: opts.timeoutMs, tries: 1 });
       res.setServers([r]);
       try {
-        for (const a of await withTimeout(res.resolve4(name), opts.timeoutMs + 200)) answers.add(a);
+        for (const a of await withTimeout(res.resolve4(name), opts.timeoutMs + 200, opts.signal, () =>
+          res.cancel(),
+        ))
+          answers.add(a);
         sources.push(r);
       } catch (e) {
         failures.push(`${r}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
@@ -31,7 +46,7 @@ export async function resolveName(
     }
   } else {
     try {
-      for (const a of await withTimeout(dns.lookup(name, { all: true }), opts.timeoutMs))
+      for (const a of await withTimeout(dns.lookup(name, { all: true }), opts.timeoutMs, opts.signal))
         answers.add(a.address);
       sources.push("system resolver");
     } catch (e) {
@@ -39,6 +54,8 @@ export async function resolveName(
     }
   }
   const addresses = [...answers];
+  if (addresses.length === 0 && opts.signal?.aborted)
+    return stoppedStep("dns", `no answer for ${name}`, performance.now() - t0);
   if (addresses.length === 0)
     return {
       check: "dns",

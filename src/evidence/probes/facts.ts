@@ -10,6 +10,8 @@ export function probeFacts(report: ProbeReport): ProbeFact[] {
     const near = r.steps.find((s) => s.check === "listeners")?.data?.["nearbyListeners"];
     for (const s of r.steps) {
       if (s.check === "listeners") continue;
+      // A check the deadline stopped says nothing about the upstream.
+      if (s.problem === "deadline") continue;
       if (s.ok && s.check !== "tls") continue;
       out.push({
         target: t.id,

@@ -4,6 +4,7 @@
  * proxy_buffer_size, Content-Length mismatch, broken chunked framing, connection closed early. GET or HEAD only.
  */
 import type { Duplex } from "node:stream";
+import { stoppedStep } from "./tcp.js";
 import type { ProbeStep } from "./types.js";
 
 export interface HttpCheck {
@@ -14,6 +15,17 @@ export interface HttpCheck {
   timeoutMs: number;
   /** Stop reading the body after this many bytes (we only check framing). */
   maxBodyBytes?: number;
+  /** The overall deadline: when it fires, the request ends as a read timeout. */
+  signal?: AbortSignal;
+}
+
+/** Request paths and Host values go into the request line and a header: no controls, no spaces, no DEL. */
+export function unsafeRequestText(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c <= 0x20 || c === 0x7f || (c >= 0x80 && c <= 0x9f)) return true;
+  }
+  return false;
 }
 
 const STATUS_LINE = /^HTTP\/1\.[01] (\d{3})(?: [^\r\n]*)?$/;
@@ -55,6 +67,7 @@ export function httpRequest(socket: Duplex, c: HttpCheck): Promise<ProbeStep> {
       if (done) return;
       done = true;
       clearTimeout(timer);
+      c.signal?.removeEventListener("abort", onAbort);
       socket.destroy();
       resolve({
         ...step,
@@ -81,6 +94,28 @@ export function httpRequest(socket: Duplex, c: HttpCheck): Promise<ProbeStep> {
         ),
       c.timeoutMs,
     );
+    const onAbort = () =>
+      finish(
+        stoppedStep(
+          "http",
+          headerEnd < 0 ? "no complete response header" : "response body not complete",
+          performance.now() - t0,
+        ),
+      );
+    c.signal?.addEventListener("abort", onAbort, { once: true });
+    if (unsafeRequestText(c.path) || unsafeRequestText(c.host)) {
+      finish({
+        check: "http",
+        ok: false,
+        problem: "unsafe-request",
+        summary: `not sent: the request path or Host contains spaces or control characters (${JSON.stringify(c.path)}, Host ${JSON.stringify(c.host)})`,
+      });
+      return;
+    }
+    if (c.signal?.aborted) {
+      onAbort();
+      return;
+    }
     const evaluateBody = (closed: boolean): boolean => {
       const body = buf.subarray(headerEnd + 4);
       const get = (n: string) => headers.find(([k]) => k.toLowerCase() === n)?.[1];
@@ -89,25 +124,13 @@ export function httpRequest(socket: Duplex, c: HttpCheck): Promise<ProbeStep> {
       const te = get("transfer-encoding");
       const cl = get("content-length");
       if (noBody) {
-        finish({
-          check: "http",
-          ok: true,
-          problem: null,
-          summary: `HTTP ${status}`,
-          data: { headerBytes: headerEnd + 4 },
-        });
+        finish(served({ summary: `HTTP ${status}`, data: { headerBytes: headerEnd + 4 } }));
         return true;
       }
       if (te?.toLowerCase().includes("chunked")) {
         const r = checkChunked(body);
         if (r === "ok")
-          finish({
-            check: "http",
-            ok: true,
-            problem: null,
-            summary: `HTTP ${status} (chunked)`,
-            data: { headerBytes: headerEnd + 4 },
-          });
+          finish(served({ summary: `HTTP ${status} (chunked)`, data: { headerBytes: headerEnd + 4 } }));
         else if (r === "bad-chunked")
           finish({
             check: "http",
@@ -123,12 +146,7 @@ export function httpRequest(socket: Duplex, c: HttpCheck): Promise<ProbeStep> {
             summary: "connection closed before the last chunk",
           });
         else if (body.length > maxBody)
-          finish({
-            check: "http",
-            ok: true,
-            problem: null,
-            summary: `HTTP ${status} (chunked, body not read to the end)`,
-          });
+          finish(served({ summary: `HTTP ${status} (chunked, body not read to the end)` }));
         else return false;
         return true;
       }
@@ -151,13 +169,9 @@ export function httpRequest(socket: Duplex, c: HttpCheck): Promise<ProbeStep> {
             summary: `body has more bytes (${body.length}) than Content-Length ${want}`,
           });
         else if (body.length === want)
-          finish({
-            check: "http",
-            ok: true,
-            problem: null,
-            summary: `HTTP ${status}`,
-            data: { headerBytes: headerEnd + 4, bodyBytes: want },
-          });
+          finish(
+            served({ summary: `HTTP ${status}`, data: { headerBytes: headerEnd + 4, bodyBytes: want } }),
+          );
         else if (closed)
           finish({
             check: "http",
@@ -166,27 +180,30 @@ export function httpRequest(socket: Duplex, c: HttpCheck): Promise<ProbeStep> {
             summary: `connection closed after ${body.length} of ${want} body bytes`,
           });
         else if (body.length > maxBody)
-          finish({
-            check: "http",
-            ok: true,
-            problem: null,
-            summary: `HTTP ${status} (body not read to the end)`,
-          });
+          finish(served({ summary: `HTTP ${status} (body not read to the end)` }));
         else return false;
         return true;
       }
       if (closed) {
-        finish({
-          check: "http",
-          ok: true,
-          problem: null,
-          summary: `HTTP ${status} (body ends at close)`,
-          data: { headerBytes: headerEnd + 4 },
-        });
+        finish(
+          served({ summary: `HTTP ${status} (body ends at close)`, data: { headerBytes: headerEnd + 4 } }),
+        );
         return true;
       }
       return false;
     };
+    // A well-formed response: fine, unless the upstream itself answers with a server error (5xx), which
+    // nginx passes on to the client (or retries with proxy_next_upstream http_5xx).
+    const served = (r: { summary: string; data?: Record<string, unknown> }): ProbeStep =>
+      status >= 500
+        ? {
+            check: "http",
+            ok: false,
+            problem: "upstream-5xx",
+            summary: `${r.summary}: the upstream itself answers with a server error`,
+            ...(r.data ? { data: r.data } : {}),
+          }
+        : { check: "http", ok: true, problem: null, ...r };
     const parseHeader = (): boolean => {
       const head = buf.toString("latin1", 0, headerEnd);
       const lines = head.split("\r\n");
@@ -283,7 +300,7 @@ export function httpRequest(socket: Duplex, c: HttpCheck): Promise<ProbeStep> {
       }),
     );
     socket.write(
-      `${c.method} ${c.path} HTTP/1.1\r\nHost: ${c.host}\r\nUser-Agent: badgateway-probe\r\nAccept: */*\r\nConnection: close\r\n\r\n`,
+      `${c.method} ${c.path} HTTP/1.1\r\n${c.host === "" ? "" : `Host: ${c.host}\r\n`}User-Agent: badgateway-probe\r\nAccept: */*\r\nConnection: close\r\n\r\n`,
     );
   });
 }

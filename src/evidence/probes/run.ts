@@ -4,7 +4,7 @@ import { resolveName } from "./dns.js";
 import { readFpmPools } from "./fpm.js";
 import { httpRequest } from "./http.js";
 import { listTcpListeners, localAddresses, nearbyListeners } from "./listeners.js";
-import { connect } from "./tcp.js";
+import { connect, stoppedByDeadline } from "./tcp.js";
 import { tlsConnect } from "./tls.js";
 import type { ProbeReport, ProbeResult, ProbeStep, ProbeTarget } from "./types.js";
 import { type Account, inspectSocket, lookupUser } from "./unix.js";
@@ -19,7 +19,17 @@ export interface RunOptions {
   ownPorts?: number[];
   /** Directories with PHP-FPM pool files (default: the distribution locations). */
   fpmPoolDirs?: string[];
+  /**
+   * Overall deadline for the whole run (default DEFAULT_DEADLINE_MS): checks still running then are stopped
+   * and reported as timeouts, targets not started are returned with `skipped: "deadline"`.
+   */
+  deadlineMs?: number;
+  /** Called after each target finishes (for a progress line). */
+  onProgress?: (done: number, total: number, last: ProbeResult) => void;
 }
+
+/** Default overall deadline of a probe run: 10 s. */
+export const DEFAULT_DEADLINE_MS = 10_000;
 
 const NEXT: Record<string, string> = {
   "connection-refused":
@@ -68,6 +78,11 @@ const NEXT: Record<string, string> = {
     "The backend is slower than nginx's read timeout here: requests will end with 504.",
   "slower-than-connect-timeout":
     "Connecting takes longer than nginx's connect timeout: requests will end with 504.",
+  "upstream-5xx":
+    "The backend itself answers with a server error, which nginx passes on (or retries with proxy_next_upstream http_5xx): look at the backend's own logs.",
+  deadline:
+    "The overall deadline stopped this check before it finished, so its state is unknown: raise --deadline (or --concurrency).",
+  "unsafe-request": "Fix the path or the Host value: they may not contain spaces or control characters.",
 };
 
 let cached: { at: number; list: ReturnType<typeof listTcpListeners> } | null = null;
@@ -85,6 +100,7 @@ export async function probeTarget(
   t: ProbeTarget,
   opts: RunOptions = {},
   worker: Account | null = null,
+  signal?: AbortSignal,
 ): Promise<ProbeResult> {
   const steps: ProbeStep[] = [];
   const s = t.settings;
@@ -98,9 +114,10 @@ export async function probeTarget(
       ...(t.resolvers ? { resolvers: t.resolvers } : {}),
       ...(t.seenAddresses ? { seen: t.seenAddresses } : {}),
       timeoutMs: Math.min(s.connectTimeoutMs, 3000),
+      ...(signal ? { signal } : {}),
     });
     steps.push(d);
-    if (d.problem === "dns-unresolvable") return done();
+    if (d.problem === "dns-unresolvable" || signal?.aborted) return done();
     const first = (d.data?.["addresses"] as string[] | undefined)?.[0];
     if (first) connectHost = first;
   }
@@ -129,9 +146,11 @@ export async function probeTarget(
       ? { path: t.unixPath ?? "" }
       : { host: (connectHost ?? "127.0.0.1").replace(/^\[|\]$/g, ""), port: t.port ?? 80 },
     s.connectTimeoutMs,
+    signal,
   );
   if ("step" in c) {
     steps.push(c.step);
+    if (signal?.aborted) return done();
     if (c.step.problem === "connection-refused" && t.host && !opts.noListeners) {
       const near = nearbyListeners(listeners(), connectHost ?? t.host, t.port ?? 0, {
         localAddresses: localAddresses(),
@@ -171,7 +190,7 @@ export async function probeTarget(
     });
   let sock: net.Socket | import("node:tls").TLSSocket = c.socket;
   if (t.kind === "https" || t.kind === "grpcs") {
-    const r = await tlsConnect(c.socket, t);
+    const r = await tlsConnect(c.socket, t, signal);
     steps.push(r.step);
     if (!("socket" in r)) return done();
     sock = r.socket;
@@ -183,14 +202,16 @@ export async function probeTarget(
       host: t.hostHeader ?? t.host ?? "localhost",
       maxHeaderBytes: s.proxyBufferSize,
       timeoutMs: s.readTimeoutMs,
+      ...(signal ? { signal } : {}),
     });
     steps.push(h);
     if (
+      !signal?.aborted &&
       t.kind === "http" &&
       h.problem &&
       ["empty-reply", "not-http", "connection-reset", "closed-early"].includes(h.problem)
     ) {
-      const tlsHere = await speaksTls(t, connectHost);
+      const tlsHere = await speaksTls(t, connectHost, signal);
       if (tlsHere)
         steps.push({
           check: "tls",
@@ -213,17 +234,22 @@ export async function probeTarget(
 }
 
 /** One extra bounded connection: does this port complete a TLS handshake? */
-async function speaksTls(t: ProbeTarget, host: string | undefined): Promise<boolean> {
+async function speaksTls(t: ProbeTarget, host: string | undefined, signal?: AbortSignal): Promise<boolean> {
   const c = await connect(
     { host: (host ?? t.host ?? "127.0.0.1").replace(/^\[|\]$/g, ""), port: t.port ?? 80 },
     t.settings.connectTimeoutMs,
+    signal,
   );
   if ("step" in c) return false;
-  const r = await tlsConnect(c.socket, {
-    ...t,
-    kind: "https",
-    settings: { ...t.settings, sslVerify: false },
-  });
+  const r = await tlsConnect(
+    c.socket,
+    {
+      ...t,
+      kind: "https",
+      settings: { ...t.settings, sslVerify: false },
+    },
+    signal,
+  );
   if ("socket" in r) {
     r.socket.destroy();
     return true;
@@ -231,23 +257,62 @@ async function speaksTls(t: ProbeTarget, host: string | undefined): Promise<bool
   return false;
 }
 
-/** Runs every target, at most `concurrency` at a time (default 8). */
+/**
+ * Runs every target, at most `concurrency` at a time (default 8), within one overall deadline (default 10 s):
+ * when it fires, running checks stop as timeouts and targets not started yet come back `skipped: "deadline"`.
+ */
 export async function runProbes(targets: ProbeTarget[], opts: RunOptions = {}): Promise<ProbeReport> {
   const t0 = Date.now();
   cached = null;
   const worker = opts.workerUser ? lookupUser(opts.workerUser) : null;
   const results: ProbeResult[] = new Array(targets.length);
+  const deadlineMs = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(), deadlineMs);
   let next = 0;
-  const lanes = Array.from(
-    { length: Math.max(1, Math.min(opts.concurrency ?? 8, targets.length)) },
-    async () => {
-      for (;;) {
-        const i = next++;
-        if (i >= targets.length) return;
-        results[i] = await probeTarget(targets[i] as ProbeTarget, opts, worker);
-      }
-    },
-  );
-  await Promise.all(lanes);
-  return { startedAt: new Date(t0).toISOString(), durationMs: Date.now() - t0, results };
+  let finished = 0;
+  try {
+    const lanes = Array.from(
+      { length: Math.max(1, Math.min(opts.concurrency ?? 8, targets.length)) },
+      async () => {
+        for (;;) {
+          if (stop.signal.aborted) return;
+          const i = next++;
+          if (i >= targets.length) return;
+          const r = await probeTarget(targets[i] as ProbeTarget, opts, worker, stop.signal);
+          results[i] = r;
+          opts.onProgress?.(++finished, targets.length, r);
+        }
+      },
+    );
+    await Promise.all(lanes);
+  } finally {
+    clearTimeout(timer);
+  }
+  let skipped = 0;
+  let unfinished = 0;
+  for (let i = 0; i < targets.length; i++) {
+    const r = results[i];
+    if (r) {
+      if (stoppedByDeadline(r.steps)) unfinished++;
+      continue;
+    }
+    skipped++;
+    results[i] = {
+      target: targets[i] as ProbeTarget,
+      ok: false,
+      skipped: "deadline",
+      steps: [],
+      nextStep: null,
+    };
+  }
+  return {
+    startedAt: new Date(t0).toISOString(),
+    durationMs: Date.now() - t0,
+    deadlineMs,
+    deadlineReached: stop.signal.aborted,
+    skipped,
+    unfinished,
+    results,
+  };
 }

@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import type net from "node:net";
 import tls from "node:tls";
+import { stoppedStep } from "./tcp.js";
 import type { ProbeStep, ProbeTarget } from "./types.js";
 
 const PLAIN =
@@ -10,6 +11,7 @@ const PLAIN =
 export function tlsConnect(
   socket: net.Socket,
   t: ProbeTarget,
+  signal?: AbortSignal,
 ): Promise<{ socket: tls.TLSSocket; step: ProbeStep } | { step: ProbeStep }> {
   const s = t.settings;
   const name = s.sslName ?? t.host ?? "";
@@ -39,7 +41,15 @@ export function tlsConnect(
       checkServerIdentity: () => undefined,
       ...(ca ? { ca } : {}),
     });
+    const onAbort = () => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve({ step: stoppedStep("tls", "no TLS handshake", performance.now() - t0) });
+    };
+    if (signal?.aborted) queueMicrotask(onAbort);
+    else signal?.addEventListener("abort", onAbort, { once: true });
     const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
       sock.destroy();
       resolve({
         step: {
@@ -52,6 +62,7 @@ export function tlsConnect(
     }, s.connectTimeoutMs);
     sock.once("secureConnect", () => {
       clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
       const cert = sock.getPeerCertificate(true);
       let depth = 0;
       for (
@@ -108,6 +119,7 @@ export function tlsConnect(
     });
     sock.once("error", (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
       sock.destroy();
       const plain =
         PLAIN.test(e.message) ||

@@ -29,8 +29,13 @@ export interface ProbeTarget {
   /** Path requested for HTTP checks. Default "/". */
   uriPath?: string;
   method?: "HEAD" | "GET";
-  /** Host header as nginx would send it (proxy_pass host, or $host). */
+  /**
+   * Host header as nginx would send it: the location's effective `proxy_set_header Host` (default
+   * `$proxy_host`); empty when nginx sends none.
+   */
   hostHeader?: string;
+  /** Where the Host value comes from, in words (e.g. `proxy_set_header Host $host (site.conf:12) → shop.example`). */
+  hostHeaderFrom?: string;
   settings: ProbeSettings;
   /** Resolvers configured in nginx for this target ("ip" or "ip:port"). */
   resolvers?: string[];
@@ -55,11 +60,20 @@ export interface ProbeResult {
   steps: ProbeStep[];
   /** The runbook-style next step when something is wrong. */
   nextStep: string | null;
+  /** Set when the target was not probed at all: the overall deadline came first. */
+  skipped?: "deadline";
 }
 
 export interface ProbeReport {
   startedAt: string;
   durationMs: number;
+  /** The overall deadline of the run, and whether it stopped checks or left targets unprobed. */
+  deadlineMs?: number;
+  deadlineReached?: boolean;
+  /** Targets not probed because the deadline came first. */
+  skipped?: number;
+  /** Targets whose checks the deadline stopped before they finished (first failing step: `deadline`). */
+  unfinished?: number;
   results: ProbeResult[];
   host?: Record<string, unknown>;
 }

@@ -12,13 +12,20 @@ export const COMMENT = 4;
 export const END = 5;
 export type TokenKind = 0 | 1 | 2 | 3 | 4 | 5;
 
+/**
+ * nginx reads a configuration through a 4096-byte buffer (NGX_CONF_BUFFER) and fails on a parameter that fills
+ * it: "too long parameter". Parameters of this many bytes or more are reported the same way.
+ */
+export const MAX_PARAMETER = 4096;
+
 export interface LexError {
   line: number;
   message: string;
 }
 
+/** nginx's whitespace between words: space, tab, CR and LF only (a form feed or vertical tab is part of a word). */
 function isSpace(c: number): boolean {
-  return c === 32 || c === 10 || c === 9 || c === 13 || c === 12 || c === 11;
+  return c === 32 || c === 10 || c === 9 || c === 13;
 }
 
 export class Lexer {
@@ -27,6 +34,10 @@ export class Lexer {
   line = 1;
   quoted = false;
   readonly errors: LexError[] = [];
+  /** Set when a quote is still open at the end of the text: the line it opened on, and which quote. */
+  unclosedQuote: { line: number; quote: string } | null = null;
+  /** Set once a parameter was too long: nginx stops reading the file there, and so does the lexer. */
+  tooLong = false;
   private pos = 0;
   private ln = 1;
   private expectDirective = true;
@@ -106,39 +117,67 @@ export class Lexer {
     return this.emit(WORD, value, line, quoted);
   }
 
+  /**
+   * An unquoted word, read the way ngx_conf_read_token reads it: it ends only at whitespace, `;` or `{` —
+   * never at `}` (`location ~ ^/a{2}$` is the word `^/a` and a block, then the word `2}$`) — and a `{`
+   * right after `$` (or after another such `{`) stays in the word, which is what keeps `${var}` whole.
+   * A backslash keeps the next character in the word, whatever it is.
+   */
   private readWord(): string {
     const s = this.src;
     const start = this.pos;
+    const line = this.ln;
+    let variable = false;
     while (this.pos < s.length) {
       const c = s.charCodeAt(this.pos);
-      if (isSpace(c) || c === 59 || c === 123 || c === 125) break;
+      if (c === 123 && variable) {
+        this.pos++;
+        continue;
+      }
+      variable = false;
       if (c === 92) {
         if (s.charCodeAt(this.pos + 1) === 10) this.ln++;
         this.pos += 2;
         continue;
       }
-      if (c === 36 && s.charCodeAt(this.pos + 1) === 123) {
-        this.pos++;
-        while (this.pos < s.length && !isSpace(s.charCodeAt(this.pos))) {
-          if (s.charCodeAt(this.pos++) === 125) break;
-        }
-        continue;
-      }
+      if (c === 36) variable = true;
+      else if (isSpace(c) || c === 59 || c === 123) break;
       this.pos++;
     }
     if (this.pos > s.length) this.pos = s.length;
+    if (this.pos - start >= MAX_PARAMETER) {
+      this.errors.push({ line, message: `too long parameter "${s.slice(start, start + 10)}..." started` });
+      const word = s.slice(start, start + MAX_PARAMETER);
+      this.stop();
+      return word;
+    }
     return s.slice(start, this.pos);
   }
 
   private readQuoted(q: number): string {
     const s = this.src;
+    const line = this.ln;
     this.pos++;
+    const start = this.pos;
     let seg = this.pos;
     let out = "";
     for (;;) {
-      // An unclosed quote runs to the end of the file; the parser then reports the end of file where nginx
-      // does (one error, nginx's wording and line).
-      if (this.pos >= s.length) return out + s.slice(seg);
+      if (this.pos - start >= MAX_PARAMETER) {
+        // nginx gives up where its 4 KiB buffer is full of one parameter and names the line the parameter
+        // started on; an unclosed quote in a bigger file ends here too.
+        this.errors.push({
+          line,
+          message: `too long parameter, probably missing terminating "${String.fromCharCode(q)}" character`,
+        });
+        this.stop();
+        return out + s.slice(seg, start + MAX_PARAMETER);
+      }
+      // An unclosed quote runs to the end of the file; the parser reports the end of file at nginx's line and
+      // names the line the quote opened on (`unclosedQuote`).
+      if (this.pos >= s.length) {
+        this.unclosedQuote = { line, quote: String.fromCharCode(q) };
+        return out + s.slice(seg);
+      }
       const c = s.charCodeAt(this.pos);
       if (c === 92) {
         const n = s.charCodeAt(this.pos + 1);
@@ -155,11 +194,20 @@ export class Lexer {
       if (c === q) {
         out += s.slice(seg, this.pos);
         this.pos++;
+        // nginx wants whitespace, `;`, `{` or `)` right after a closing quote (`}` is reported by the parser).
+        const n = s.charCodeAt(this.pos);
+        if (this.pos < s.length && !isSpace(n) && n !== 59 && n !== 123 && n !== 41 && n !== 125)
+          this.errors.push({ line: this.ln, message: `unexpected "${s[this.pos]}"` });
         return out;
       }
       if (c === 10) this.ln++;
       this.pos++;
     }
+  }
+
+  private stop(): void {
+    this.tooLong = true;
+    this.pos = this.src.length;
   }
 
   private luaBody(): TokenKind {

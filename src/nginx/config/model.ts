@@ -14,7 +14,7 @@ import {
   type PassModule,
   UPSTREAM_SERVER_DEFAULTS,
 } from "./defaults.js";
-import { type ConfNode, type ParseError, parseConfig } from "./parser.js";
+import { type ConfNode, DEFAULT_MAX_DEPTH, type ParseError, parseConfig, tooDeepMessage } from "./parser.js";
 import { parseDuration } from "./units.js";
 
 export interface Directive {
@@ -351,7 +351,10 @@ export function parsePassArgument(
 }
 
 /** Builds the model. Never throws on odd input: problems are recorded in `problems`. */
-export function buildModel(input: ModelInput, opts: { version?: string } = {}): ConfigModel {
+export function buildModel(
+  input: ModelInput,
+  opts: { version?: string; maxDepth?: number } = {},
+): ConfigModel {
   const files = input.config;
   const main: Scope = { kind: "main", block: null, parent: null, directives: [], children: [] };
   const model: ConfigModel = {
@@ -371,6 +374,8 @@ export function buildModel(input: ModelInput, opts: { version?: string } = {}): 
   };
   if (opts.version) model.version = opts.version;
   const active = new Set<number>();
+  const maxDepth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
+  let tooDeep = false;
   const passNodes: Array<{
     d: Directive;
     scope: Scope;
@@ -384,7 +389,17 @@ export function buildModel(input: ModelInput, opts: { version?: string } = {}): 
     server: ServerBlock | null,
     location: LocationBlock | null,
     upstream: UpstreamBlock | null,
+    depth: number,
   ): void => {
+    // Each file is parsed with a nesting cap, but includes add up: the model stops descending at the same
+    // cap over blocks and includes together, so nothing that walks the scopes afterwards recurses deeper.
+    if (depth > maxDepth) {
+      const first = nodes.find((n) => n.directive !== "#");
+      if (first && !tooDeep)
+        model.problems.push({ file: first.file, line: first.line, message: tooDeepMessage(maxDepth) });
+      tooDeep = true;
+      return;
+    }
     for (const n of nodes) {
       if (n.directive === "#") continue;
       const d = toDirective(n);
@@ -404,7 +419,7 @@ export function buildModel(input: ModelInput, opts: { version?: string } = {}): 
             continue;
           }
           active.add(idx);
-          walk(f.parsed, scope, server, location, upstream);
+          walk(f.parsed, scope, server, location, upstream, depth + 1);
           active.delete(idx);
         }
         continue;
@@ -475,10 +490,10 @@ export function buildModel(input: ModelInput, opts: { version?: string } = {}): 
           model.problems.push({ file: d.file, line: d.line, message: `duplicate upstream "${name}"` });
         else map.set(key, nextUpstream);
       }
-      if (n.block) walk(n.block, child, nextServer, nextLocation, nextUpstream);
+      if (n.block) walk(n.block, child, nextServer, nextLocation, nextUpstream, depth + 1);
     }
   };
-  walk(files[0]?.parsed ?? [], main, null, null, null);
+  walk(files[0]?.parsed ?? [], main, null, null, null, 0);
 
   for (const p of passNodes) {
     const module: PassModule | "stream-proxy" =

@@ -21,6 +21,10 @@ export interface ParseError {
 export interface ParseOptions {
   file: string;
   comments?: boolean;
+  /** Deepest nesting read (default DEFAULT_MAX_DEPTH); deeper blocks are skipped with an error. */
+  maxDepth?: number;
+  /** Levels of nesting the including files already use at the `include` that reads this file. */
+  depthOffset?: number;
 }
 
 /** `file:line: message`, the way badgateway prints configuration errors. */
@@ -39,69 +43,119 @@ function prepareIf(args: string[]): void {
   args.splice(0, args.length, ...args.slice(start, Math.max(start, end)));
 }
 
-/** Parses one file's text. Never throws: syntax problems become errors and parsing continues. */
+/**
+ * How deep blocks may nest (levels of `{`, counting the levels of the files that include this one). nginx has
+ * no limit of its own — its parser recurses and crashes (SIGSEGV) somewhere between 30,000 and 100,000 levels
+ * with an 8 MiB stack — so this is badgateway's: deeper blocks are skipped with an error instead of
+ * exhausting the call stacks of everything that walks the tree afterwards.
+ */
+export const DEFAULT_MAX_DEPTH = 256;
+
+/** The error for blocks nested deeper than `max` levels. */
+export function tooDeepMessage(max: number): string {
+  return `blocks and includes nested more than ${max} levels deep: the deeper levels are not read (badgateway's limit; raise it with BADGATEWAY_MAX_CONFIG_DEPTH)`;
+}
+
+/**
+ * Parses one file's text. Never throws: syntax problems become errors and parsing continues. Iterative, so
+ * the nesting depth is limited only by `maxDepth` (levels already used by the including files: `depthOffset`).
+ */
 export function parseConfig(src: string, opts: ParseOptions): { parsed: ConfNode[]; errors: ParseError[] } {
   const lx = new Lexer(src);
   const file = opts.file;
+  const maxDepth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
+  const offset = opts.depthOffset ?? 0;
   const errors: ParseError[] = [];
   const err = (line: number, message: string) => errors.push({ file, line, message });
+  const eof = (line: number, message: string) => {
+    if (lx.tooLong) return;
+    const q = lx.unclosedQuote;
+    err(line, q ? `${message} (the ${q.quote} quote opened on line ${q.line} is never closed)` : message);
+  };
 
-  const block = (depth: number): ConfNode[] => {
-    const out: ConfNode[] = [];
+  const parsed: ConfNode[] = [];
+  // The open blocks, innermost last; parsed is the top level.
+  const stack: ConfNode[][] = [parsed];
+  let tooDeep = false;
+  // Braces still open inside a block skipped for being too deep (0: not skipping).
+  let skipping = 0;
+  const open = (line: number): ConfNode[] | null => {
+    if (stack.length + offset <= maxDepth) {
+      const inner: ConfNode[] = [];
+      stack.push(inner);
+      return inner;
+    }
+    if (!tooDeep) err(line, tooDeepMessage(maxDepth));
+    tooDeep = true;
+    skipping = 1;
+    return null;
+  };
+
+  for (;;) {
+    const depth = stack.length - 1;
+    const out = stack[depth] as ConfNode[];
+    const k = lx.next();
+    if (skipping > 0) {
+      if (k === OPEN) skipping++;
+      else if (k === CLOSE) skipping--;
+      else if (k === END) {
+        eof(lx.line, 'unexpected end of file, expecting "}"');
+        break;
+      }
+      continue;
+    }
+    if (k === END) {
+      if (depth > 0) eof(lx.line, 'unexpected end of file, expecting "}"');
+      break;
+    }
+    if (k === CLOSE) {
+      if (depth > 0) stack.pop();
+      else err(lx.line, 'unexpected "}"');
+      continue;
+    }
+    if (k === COMMENT) {
+      if (opts.comments) out.push({ directive: "#", line: lx.line, args: [], file, comment: lx.value });
+      continue;
+    }
+    if (k === SEMI) {
+      err(lx.line, 'unexpected ";"');
+      continue;
+    }
+    if (k === OPEN) {
+      err(lx.line, 'unexpected "{"');
+      open(lx.line); // an anonymous block: read and dropped
+      continue;
+    }
+    const node: ConfNode = { directive: lx.value, line: lx.line, args: [], file };
+    let argComments: ConfNode[] | null = null;
+    let term: number;
     for (;;) {
-      const k = lx.next();
-      if (k === END) {
-        if (depth > 0) err(lx.line, 'unexpected end of file, expecting "}"');
-        return out;
-      }
-      if (k === CLOSE) {
-        if (depth > 0) return out;
-        err(lx.line, 'unexpected "}"');
-        continue;
-      }
-      if (k === COMMENT) {
-        if (opts.comments) out.push({ directive: "#", line: lx.line, args: [], file, comment: lx.value });
-        continue;
-      }
-      if (k === SEMI) {
-        err(lx.line, 'unexpected ";"');
-        continue;
-      }
-      if (k === OPEN) {
-        err(lx.line, 'unexpected "{"');
-        block(depth + 1);
-        continue;
-      }
-      const node: ConfNode = { directive: lx.value, line: lx.line, args: [], file };
-      let argComments: ConfNode[] | null = null;
-      let term: number;
-      for (;;) {
-        const t = lx.next();
-        if (t === WORD) node.args.push(lx.value);
-        else if (t === COMMENT) {
-          if (opts.comments) {
-            argComments ??= [];
-            argComments.push({ directive: "#", line: node.line, args: [], file, comment: lx.value });
-          }
-        } else {
-          term = t;
-          break;
+      const t = lx.next();
+      if (t === WORD) node.args.push(lx.value);
+      else if (t === COMMENT) {
+        if (opts.comments) {
+          argComments ??= [];
+          argComments.push({ directive: "#", line: node.line, args: [], file, comment: lx.value });
         }
-      }
-      if (node.directive === "if") prepareIf(node.args);
-      out.push(node);
-      if (term === OPEN) node.block = block(depth + 1);
-      if (argComments) out.push(...argComments);
-      if (term === CLOSE) {
-        err(lx.line, 'unexpected "}"');
-        if (depth > 0) return out;
-      } else if (term === END) {
-        err(lx.line, 'unexpected end of file, expecting ";" or "}"');
-        return out;
+      } else {
+        term = t;
+        break;
       }
     }
-  };
-  const parsed = block(0);
+    if (node.directive === "if") prepareIf(node.args);
+    out.push(node);
+    if (argComments) out.push(...argComments);
+    if (term === OPEN) {
+      const inner = open(node.line);
+      if (inner) node.block = inner;
+    } else if (term === CLOSE) {
+      err(lx.line, 'unexpected "}"');
+      if (depth > 0) stack.pop();
+    } else if (term === END) {
+      eof(lx.line, 'unexpected end of file, expecting ";" or "}"');
+      break;
+    }
+  }
   for (const e of lx.errors) err(e.line, e.message);
   errors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   return { parsed, errors };

@@ -3,7 +3,7 @@
  * file source so the same code serves files on disk and the text of `nginx -T`. Pure: the caller supplies
  * `read` and `glob`.
  */
-import { type ConfNode, type ParseError, parseConfig } from "./parser.js";
+import { type ConfNode, DEFAULT_MAX_DEPTH, type ParseError, parseConfig, tooDeepMessage } from "./parser.js";
 
 export interface PayloadError {
   file?: string;
@@ -38,6 +38,11 @@ export interface LoadOptions {
   comments?: boolean;
   /** Do not follow includes (crossplane's --single-file). */
   singleFile?: boolean;
+  /**
+   * Deepest nesting read, counting blocks and includes (default DEFAULT_MAX_DEPTH); deeper levels are
+   * skipped with an error.
+   */
+  maxDepth?: number;
 }
 
 const GLOB_CHARS = /[*?[]/;
@@ -151,12 +156,17 @@ export function loadPayload(main: string, source: FileSource, opts: LoadOptions 
   const prefix = main.includes("/") ? dirnameOf(main) : "";
   const files: ConfigFile[] = [];
   const texts: string[] = [];
+  // Levels of nesting (blocks and includes) above each file where it is first included.
+  const depths: number[] = [];
   const index = new Map<string, number>();
   const payloadErrors: ConfigPayload["errors"] = [];
+  // Every resolved include, by including file: where it is and which file it reads.
+  const edges: Array<Array<{ node: ConfNode; target: number }>> = [];
+  const maxDepth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
 
   // Like crossplane: a file gets its index when first included and is parsed after the file that included
   // it (breadth first), so `includes` indices match crossplane's output.
-  const enqueue = (path: string): number | { error: string } => {
+  const enqueue = (path: string, depth: number): number | { error: string } => {
     const known = index.get(path);
     if (known !== undefined) return known;
     const r = source.read(path);
@@ -165,33 +175,43 @@ export function loadPayload(main: string, source: FileSource, opts: LoadOptions 
     index.set(path, i);
     files.push({ file: path, status: "ok", errors: [], parsed: [] });
     texts.push(r.text);
+    depths.push(depth);
+    edges.push([]);
     return i;
   };
 
-  const walk = (owner: ConfigFile, nodes: ConfNode[]) => {
+  const fail = (owner: ConfigFile, line: number, message: string) => {
+    const error = `${message} in ${owner.file}:${line}`;
+    owner.errors.push({ error, line });
+    owner.status = "failed";
+    payloadErrors.push({ file: owner.file, error, line, message });
+  };
+
+  const walk = (owner: number, nodes: ConfNode[], depth: number) => {
+    const file = files[owner] as ConfigFile;
     for (const n of nodes) {
       if (n.directive === "include" && n.args.length === 1 && !n.block) {
         const pattern = resolveIncludePath(n.args[0] as string, prefix);
         const targets = hasGlob(pattern) ? source.glob(pattern) : [pattern];
         const ids: number[] = [];
         for (const t of targets) {
-          const r = enqueue(t);
-          if (typeof r === "number") ids.push(r);
-          else {
-            const message = `open() "${t}" failed (${r.error})`;
-            const error = `${message} in ${owner.file}:${n.line}`;
-            owner.errors.push({ error, line: n.line });
-            owner.status = "failed";
-            payloadErrors.push({ file: owner.file, error, line: n.line, message });
+          if (depth + 1 > maxDepth) {
+            fail(file, n.line, tooDeepMessage(maxDepth));
+            break;
           }
+          const r = enqueue(t, depth + 1);
+          if (typeof r === "number") {
+            ids.push(r);
+            edges[owner]?.push({ node: n, target: r });
+          } else fail(file, n.line, `open() "${t}" failed (${r.error})`);
         }
         n.includes = ids;
       }
-      if (n.block) walk(owner, n.block);
+      if (n.block) walk(owner, n.block, depth + 1);
     }
   };
 
-  const first = enqueue(main);
+  const first = enqueue(main, 0);
   if (typeof first !== "number") {
     payloadErrors.push({
       file: main,
@@ -203,17 +223,72 @@ export function loadPayload(main: string, source: FileSource, opts: LoadOptions 
   }
   for (let i = 0; i < files.length; i++) {
     const entry = files[i] as ConfigFile;
-    const parsed = parseConfig(texts[i] as string, { file: entry.file, comments: Boolean(opts.comments) });
+    const parsed = parseConfig(texts[i] as string, {
+      file: entry.file,
+      comments: Boolean(opts.comments),
+      maxDepth,
+      depthOffset: depths[i] ?? 0,
+    });
     entry.parsed = parsed.parsed;
     for (const e of parsed.errors) {
       entry.errors.push({ error: formatError(e), line: e.line });
       payloadErrors.push({ file: entry.file, error: formatError(e), line: e.line, message: e.message });
     }
     if (parsed.errors.length) entry.status = "failed";
-    if (!opts.singleFile) walk(entry, entry.parsed);
+    if (!opts.singleFile) walk(i, entry.parsed, depths[i] ?? 0);
     texts[i] = "";
   }
+  for (const c of includeCycles(edges)) {
+    const owner = files[c.from] as ConfigFile;
+    const chain = [...c.path.map((e) => `${files[e.from]?.file}:${e.line}`), files[c.to]?.file].join(" -> ");
+    fail(
+      owner,
+      c.line,
+      `include cycle: "${files[c.to]?.file}" includes itself (${chain}); nginx reads it again and again until open() fails with "24: Too many open files" or it crashes`,
+    );
+  }
   return { status: payloadErrors.length ? "failed" : "ok", errors: payloadErrors, config: files };
+}
+
+interface CycleEdge {
+  from: number;
+  line: number;
+}
+
+/**
+ * The includes that close a cycle (each reported once, at the `include` that leads back to a file still being
+ * read), with the chain of includes from the file it returns to. Depth-first without recursion.
+ */
+export function includeCycles(
+  edges: Array<Array<{ node: ConfNode; target: number }>>,
+): Array<{ from: number; to: number; line: number; path: CycleEdge[] }> {
+  const out: Array<{ from: number; to: number; line: number; path: CycleEdge[] }> = [];
+  if (edges.length === 0) return out;
+  const state = new Uint8Array(edges.length); // 0 new, 1 on the stack, 2 done
+  const stack: Array<{ file: number; next: number; line: number }> = [{ file: 0, next: 0, line: 0 }];
+  state[0] = 1;
+  while (stack.length) {
+    const top = stack[stack.length - 1] as { file: number; next: number; line: number };
+    const list = edges[top.file] ?? [];
+    if (top.next >= list.length) {
+      state[top.file] = 2;
+      stack.pop();
+      continue;
+    }
+    const e = list[top.next++] as { node: ConfNode; target: number };
+    if (state[e.target] === 1) {
+      const at = stack.findIndex((f) => f.file === e.target);
+      const path = stack.slice(at).map((f, k) => ({
+        from: f.file,
+        line: k + at + 1 < stack.length ? (stack[k + at + 1] as { line: number }).line : e.node.line,
+      }));
+      out.push({ from: top.file, to: e.target, line: e.node.line, path });
+    } else if (state[e.target] === 0) {
+      state[e.target] = 1;
+      stack.push({ file: e.target, next: 0, line: e.node.line });
+    }
+  }
+  return out;
 }
 
 /**
