@@ -4,6 +4,7 @@
  */
 export const VERSION: string = __BADGATEWAY_VERSION__;
 export * from "./evidence/access-log.js";
+export * from "./evidence/bundle.js";
 export * from "./evidence/collect.js";
 export * from "./evidence/config-loader.js";
 export * from "./evidence/error-log.js";
@@ -21,6 +22,7 @@ export * from "./evidence/probes/tcp.js";
 export * from "./evidence/probes/tls.js";
 export * from "./evidence/probes/types.js";
 export * from "./evidence/probes/unix.js";
+export * from "./evidence/safe-write.js";
 export * from "./evidence/types.js";
 export * from "./nginx/config/defaults.js";
 export * from "./nginx/config/lexer.js";
@@ -36,6 +38,7 @@ export * from "./nginx/errorlog/grammar.js";
 export * from "./nginx/errorlog/taxonomy.js";
 export * from "./nginx/logformat.js";
 export * from "./nginx/looks-like.js";
+export * from "./nginx/redact.js";
 export * from "./nginx/sketch.js";
 export * from "./nginx/variables.js";
 export * from "./report/diagnose.js";

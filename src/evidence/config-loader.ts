@@ -231,6 +231,8 @@ export interface RunNginxTOptions {
   /** Error log used while testing (`-e`, nginx ≥ 1.19.5). */
   errorLog?: string;
   timeoutMs?: number;
+  /** Largest output accepted (default 256 MiB); more is an error, not a cut configuration. */
+  maxBytes?: number;
 }
 
 /** The line of nginx's stderr that says why `nginx -T` failed (its `[emerg]` line when there is one). */
@@ -258,14 +260,16 @@ export function runNginxT(opts: RunNginxTOptions = {}): Promise<string> {
       args,
       {
         timeout,
-        maxBuffer: 256 << 20,
+        maxBuffer: opts.maxBytes ?? 256 << 20,
         env: { ...process.env, PATH: `${process.env["PATH"] ?? ""}:/usr/sbin:/usr/local/sbin:/sbin` },
       },
       (err, stdout, stderr) => {
         if (err) {
           const e = err as NodeJS.ErrnoException & { killed?: boolean };
           let why: string;
-          if (e.code === "ENOENT") why = `cannot run ${bin} -T: nginx is not installed or not on PATH`;
+          if (String(e.code) === "ERR_CHILD_PROCESS_STDIO_MAXBUFFER")
+            why = `${bin} -T printed more than ${opts.maxBytes ?? 256 << 20} bytes (the configuration size cap)`;
+          else if (e.code === "ENOENT") why = `cannot run ${bin} -T: nginx is not installed or not on PATH`;
           else if (e.code === "EACCES") why = `cannot run ${bin} -T: permission denied`;
           else if (e.killed) why = `${bin} -T did not finish within ${timeout} ms`;
           else why = `${bin} -T failed: ${nginxFailureLine(String(stderr)) ?? e.message}`;

@@ -2,15 +2,25 @@
  * Gathers Evidence for `diagnose` from a bundle directory or from explicit files. Host discovery
  * (running nginx, `nginx -T`, its logs, probes) builds on the same functions.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { listenPorts } from "../nginx/config/listen.js";
 import { formatForAccessLog, logFormats } from "../nginx/config/logs.js";
 import { buildModel, type ConfigModel, matchLocation, matchServer } from "../nginx/config/model.js";
 import { configVariables } from "../nginx/variables.js";
 import { type FormatChoice, summarizeAccessLogs } from "./access-log.js";
+import {
+  BundleError,
+  type BundleLimits,
+  bundleRoot,
+  checkBundleFile,
+  DEFAULT_BUNDLE_LIMITS,
+  loadBundleConfig,
+  MAX_META_BYTES,
+  readBundleText,
+} from "./bundle.js";
 import { discoverNginx, logFilesOf } from "./collect.js";
-import { loadConfig, loadNginxT, readConfigText, runNginxT } from "./config-loader.js";
+import { loadConfig, loadNginxT, maxConfigBytes, readConfigText, runNginxT } from "./config-loader.js";
 import { errorEvidence, summarizeErrorLogs } from "./error-log.js";
 import { losesInput, orderRotated } from "./input.js";
 import { probeFacts } from "./probes/facts.js";
@@ -38,9 +48,13 @@ export interface GatherOptions {
   /** Overall deadline of the live probes (default 10 s, see runProbes). */
   probeDeadlineMs?: number;
   onProgress?: (msg: string) => void;
+  /** Size caps for files read from a bundle (defaults: DEFAULT_BUNDLE_LIMITS). */
+  limits?: Partial<BundleLimits>;
 }
 
 export interface BundleFiles {
+  /** The bundle directory's real path (only files inside it are read). */
+  root: string;
   nginxT: string | null;
   config: string | null;
   errorLogs: string[];
@@ -49,44 +63,61 @@ export interface BundleFiles {
   meta: Record<string, unknown> | null;
 }
 
-/** Lists what a bundle directory holds (see `badgateway collect`). */
-export function readBundleDir(dir: string): BundleFiles {
+/**
+ * Lists what a bundle directory holds (see `badgateway collect`). Bundles are untrusted: every file it returns
+ * has been checked to be a regular file inside the bundle and under its size cap (see bundle.ts); anything
+ * else throws a BundleError naming the file.
+ */
+export function readBundleDir(dir: string, limits: BundleLimits = DEFAULT_BUNDLE_LIMITS): BundleFiles {
+  const root = bundleRoot(dir);
   let names: string[];
   try {
-    if (!statSync(dir).isDirectory()) throw new Error("not a directory");
-    names = readdirSync(dir);
+    names = readdirSync(root);
   } catch (e) {
     throw new Error(`cannot read bundle ${dir}: ${(e as Error).message}`);
   }
-  const pick = (re: RegExp) => orderRotated(names.filter((n) => re.test(n)).map((n) => join(dir, n)));
+  const log = (n: string) => checkBundleFile(root, join(root, n), limits.maxFileSize, "--max-file-size", n);
+  const conf = (n: string) =>
+    checkBundleFile(root, join(root, n), limits.maxConfigSize, "--max-config-size", n);
+  const pick = (re: RegExp) =>
+    orderRotated(names.filter((n) => re.test(n)).map((n) => join(root, n))).map((p) => log(basename(p)));
   let meta: Record<string, unknown> | null = null;
   if (names.includes("bundle.json")) {
+    const text = readBundleText(
+      checkBundleFile(root, join(root, "bundle.json"), MAX_META_BYTES, "(fixed 1 MiB cap)"),
+      MAX_META_BYTES,
+      "(fixed 1 MiB cap)",
+      "bundle.json",
+    );
     try {
-      meta = JSON.parse(readFileSync(join(dir, "bundle.json"), "utf8")) as Record<string, unknown>;
+      meta = JSON.parse(text) as Record<string, unknown>;
     } catch {
       meta = null;
     }
   }
   return {
-    nginxT: names.includes("nginx-T.txt") ? join(dir, "nginx-T.txt") : null,
-    config: names.includes("nginx.conf") ? join(dir, "nginx.conf") : null,
+    root,
+    nginxT: names.includes("nginx-T.txt") ? conf("nginx-T.txt") : null,
+    config: names.includes("nginx.conf") ? conf("nginx.conf") : null,
     errorLogs: pick(/^error\.log(\.\d+)?(\.gz)?$/),
     accessLogs: pick(/^access\.log(\.\d+)?(\.gz)?$/),
-    probe: names.includes("probe.json") ? join(dir, "probe.json") : null,
+    probe: names.includes("probe.json") ? conf("probe.json") : null,
     meta,
   };
 }
 
 /** Saved `nginx -T` text (a file, a pipe or `-` for stdin) with the configuration size cap; throws the reason. */
-function readCapped(file: string): string {
+function readSavedNginxT(file: string): string {
   const r = readConfigText(file === "-" ? 0 : file, { allowPipe: true });
   if ("error" in r) throw new Error(`cannot read ${file === "-" ? "stdin" : file}: ${r.error}`);
   return r.text;
 }
 
 /** Reads probe facts saved in a bundle (an array of ProbeFact, or `{facts: [...]}`). */
-export function readProbeFacts(file: string): ProbeFact[] {
-  const data = JSON.parse(readFileSync(file, "utf8")) as unknown;
+export function readProbeFacts(file: string, cap?: number): ProbeFact[] {
+  const text =
+    cap === undefined ? readFileSync(file, "utf8") : readBundleText(file, cap, "--max-config-size");
+  const data = JSON.parse(text) as unknown;
   const arr = Array.isArray(data) ? data : (data as { facts?: unknown }).facts;
   if (!Array.isArray(arr)) throw new Error(`${file}: expected an array of probe facts`);
   return arr as ProbeFact[];
@@ -195,8 +226,11 @@ export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
     if (errorLogs.length === 0) errorLogs = logs.error;
     if (accessLogs.length === 0) accessLogs = logs.access;
   }
+  const limits: BundleLimits = { ...DEFAULT_BUNDLE_LIMITS, maxConfigSize: maxConfigBytes(), ...opts.limits };
+  let bundle: BundleFiles | null = null;
   if (opts.bundle) {
-    const b = readBundleDir(opts.bundle);
+    const b = readBundleDir(opts.bundle, limits);
+    bundle = b;
     if (errorLogs.length === 0) errorLogs = b.errorLogs;
     if (accessLogs.length === 0) accessLogs = b.accessLogs;
     configFile ??= b.config;
@@ -212,8 +246,21 @@ export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
     const what = hostText !== null ? "nginx -T (running nginx)" : (nginxT ?? (configFile as string));
     opts.onProgress?.(`reading configuration ${what}`);
     try {
+      // Files that came from the bundle are read under the bundle's rules; files named on the command line are not.
+      const bundleT = bundle?.nginxT && nginxT === bundle.nginxT ? bundle.nginxT : null;
+      const bundleConf = bundle?.config && configFile === bundle.config ? bundle : null;
       const payload =
-        hostText !== null ? loadNginxT(hostText) : nginxT ? loadNginxT(readCapped(nginxT)) : loadConfig(what);
+        hostText !== null
+          ? loadNginxT(hostText)
+          : nginxT
+            ? loadNginxT(
+                bundleT
+                  ? readBundleText(bundleT, limits.maxConfigSize, "--max-config-size", "nginx-T.txt")
+                  : readSavedNginxT(nginxT),
+              )
+            : bundleConf
+              ? loadBundleConfig(bundleConf.root, what, limits.maxConfigSize)
+              : loadConfig(what);
       if (payload.config.length === 0)
         ev.missing.push(`configuration ${what}: ${payload.errors[0]?.error ?? "unreadable"}`);
       else {
@@ -226,6 +273,7 @@ export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
         ev.warnings.push(...payload.errors.map((e) => e.error));
       }
     } catch (e) {
+      if (e instanceof BundleError) throw e;
       ev.missing.push(`configuration ${what}: ${(e as Error).message}`);
     }
   }
@@ -273,8 +321,9 @@ export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
   }
   if (probeFile) {
     try {
-      ev.probes = readProbeFacts(probeFile);
+      ev.probes = readProbeFacts(probeFile, bundle?.probe === probeFile ? limits.maxConfigSize : undefined);
     } catch (e) {
+      if (e instanceof BundleError) throw e;
       ev.warnings.push((e as Error).message);
     }
   }

@@ -7,6 +7,7 @@ import { diagnose } from "../../rules/diagnose.js";
 import { EXIT, UserError } from "../exit.js";
 import { parseDurationOption } from "../options.js";
 import { parseWhen } from "./access.js";
+import { parseByteSize } from "./size-option.js";
 
 interface DiagnoseCliOptions {
   paste?: string | boolean;
@@ -27,6 +28,8 @@ interface DiagnoseCliOptions {
   out?: string;
   verbose?: boolean;
   pid?: string;
+  maxFileSize?: string;
+  maxConfigSize?: string;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -65,6 +68,11 @@ export function registerDiagnose(program: Command): void {
       "10s",
     )
     .option("--pid <pid>", "nginx master pid to diagnose (host mode; default: the first one found)")
+    .option(
+      "--max-file-size <size>",
+      "largest log file read from a bundle (default 2G; .gz: compressed size)",
+    )
+    .option("--max-config-size <size>", "largest configuration or JSON file read from a bundle (default 64M)")
     .option("--json", "print the diagnosis as JSON (see docs/json.md)")
     .option("--markdown", "print the diagnosis as Markdown (for tickets)")
     .option("--out <file>", "write the report to this file instead of stdout")
@@ -106,6 +114,12 @@ read in full (the report is still printed; the reasons go to stderr).`,
         !opts.nginxT &&
         opts.errorLog.length === 0 &&
         opts.accessLog.length === 0;
+      const limits = {
+        ...(opts.maxFileSize ? { maxFileSize: parseByteSize("--max-file-size", opts.maxFileSize) } : {}),
+        ...(opts.maxConfigSize
+          ? { maxConfigSize: parseByteSize("--max-config-size", opts.maxConfigSize) }
+          : {}),
+      };
       const probeDeadlineMs = parseDurationOption("--probe-deadline", opts.probeDeadline);
       const progress = process.stderr.isTTY ? (m: string) => process.stderr.write(`\r\x1b[K${m}`) : undefined;
       let ev: Awaited<ReturnType<typeof gatherEvidence>>;
@@ -123,6 +137,7 @@ read in full (the report is still printed; the reasons go to stderr).`,
           ...(until !== undefined ? { until } : {}),
           ...(progress ? { onProgress: progress } : {}),
           probe: opts.probe,
+          limits,
           probeDeadlineMs,
         });
       } catch (e) {

@@ -1,0 +1,198 @@
+/**
+ * Writing a bundle safely when running as root: the output directory is created by us (mode 0700) under a
+ * parent that no other user can rearrange, and every file is created with O_CREAT|O_EXCL|O_NOFOLLOW and mode
+ * 0600, so nothing planted in the directory (a symlink, a file, a FIFO) is ever written through or reused.
+ */
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  fchmodSync,
+  fstatSync,
+  ftruncateSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  realpathSync,
+  writeSync,
+} from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+
+const euid = () => (typeof process.geteuid === "function" ? process.geteuid() : 0);
+
+function octal(mode: number): string {
+  return `0${(mode & 0o7777).toString(8)}`;
+}
+
+/** Users whose ownership of a parent directory is trusted: root, ourselves, and the user who ran sudo. */
+function trustedOwners(): Set<number> {
+  const s = new Set([0, euid()]);
+  const sudo = Number(process.env["SUDO_UID"]);
+  if (euid() === 0 && Number.isInteger(sudo) && sudo > 0) s.add(sudo);
+  return s;
+}
+
+/**
+ * Checks that no other user can replace `dir` or anything on the way to it: each directory from `dir` up to
+ * `/` is owned by a trusted user and is not writable by group/others unless it has the sticky bit (like /tmp).
+ */
+export function checkTrustedPath(dir: string): void {
+  const owners = trustedOwners();
+  let d = dir;
+  for (;;) {
+    const st = lstatSync(d);
+    if (!st.isDirectory()) throw new Error(`${d} is not a directory`);
+    if (!owners.has(st.uid))
+      throw new Error(
+        `${d} belongs to another user (uid ${st.uid}), who could swap the bundle directory; choose a directory owned by you or root`,
+      );
+    if ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0)
+      throw new Error(
+        `${d} is writable by other users (mode ${octal(st.mode)}, no sticky bit), who could swap the bundle directory; choose another place`,
+      );
+    const up = dirname(d);
+    if (up === d) return;
+    d = up;
+  }
+}
+
+/**
+ * Validates `--out` before anything is collected and returns the absolute path to use (the parent resolved
+ * through symlinks). The directory must not exist, or be an empty directory owned by us with mode 0700 or
+ * stricter; its parent must be trusted (see checkTrustedPath).
+ */
+export function checkOutDir(out: string): string {
+  const abs = resolve(out);
+  const name = basename(abs);
+  if (name === "" || name === "." || name === ".." || abs === "/")
+    throw new Error(`--out ${out}: not a usable directory name`);
+  let parent: string;
+  try {
+    parent = realpathSync(dirname(abs));
+  } catch (e) {
+    throw new Error(`--out ${out}: parent directory ${dirname(abs)} is not usable (${(e as Error).message})`);
+  }
+  checkTrustedPath(parent);
+  const path = join(parent, name);
+  existingOk(path);
+  return path;
+}
+
+/** Throws unless `path` does not exist or is an empty directory of ours with mode 0700 or stricter. */
+function existingOk(path: string): void {
+  let st: ReturnType<typeof lstatSync>;
+  try {
+    st = lstatSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw new Error(`${path}: ${(e as Error).message}`);
+  }
+  if (st.isSymbolicLink()) throw new Error(`${path} is a symbolic link; refusing to write through it`);
+  if (!st.isDirectory()) throw new Error(`${path} exists and is not a directory`);
+  if (st.uid !== euid())
+    throw new Error(`${path} exists and belongs to another user (uid ${st.uid}); give a new directory name`);
+  if ((st.mode & 0o077) !== 0)
+    throw new Error(
+      `${path} exists with mode ${octal(st.mode)}; an existing directory must be mode 0700 or stricter (or give a new name)`,
+    );
+  if (readdirSync(path).length > 0) throw new Error(`${path} exists and is not empty`);
+}
+
+/** Creates the bundle directory (mode 0700) or takes over an acceptable empty one; returns its path. */
+export function createOutDir(path: string): string {
+  try {
+    mkdirSync(path, { mode: 0o700 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST")
+      throw new Error(`cannot create ${path}: ${(e as Error).message}`);
+    existingOk(path);
+  }
+  const st = lstatSync(path);
+  if (!st.isDirectory() || st.uid !== euid())
+    throw new Error(`${path} changed while it was being created; refusing`);
+  // Drops inherited default ACL permissions (the mask) and any bits the umask let through.
+  chmodSync(path, 0o700);
+  return path;
+}
+
+/** A file of the bundle, created exclusively (never through a symlink), mode 0600, written in big chunks. */
+export class BundleFile {
+  readonly path: string;
+  bytes = 0;
+  private fd: number;
+  private parts: Buffer[] = [];
+  private pending = 0;
+
+  constructor(dir: string, name: string) {
+    this.path = join(dir, name);
+    try {
+      this.fd = openSync(
+        this.path,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+        0o600,
+      );
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "EEXIST" || code === "ELOOP")
+        throw new Error(
+          `refusing to write ${this.path}: something else created it first (a planted file or symlink?); the bundle is incomplete`,
+        );
+      throw new Error(`cannot create ${this.path}: ${(e as Error).message}`);
+    }
+    const st = fstatSync(this.fd);
+    if (!st.isFile() || st.nlink !== 1) {
+      closeSync(this.fd);
+      throw new Error(`refusing to write ${this.path}: not a fresh regular file`);
+    }
+    fchmodSync(this.fd, 0o600);
+  }
+
+  /** Strings are written as latin1 (one byte per char); a Buffer is written at once, never kept. */
+  write(data: string | Buffer): void {
+    if (typeof data !== "string") {
+      this.flush();
+      this.writeAll(data);
+      return;
+    }
+    const b = Buffer.from(data, "latin1");
+    this.parts.push(b);
+    this.pending += b.length;
+    if (this.pending >= 1 << 20) this.flush();
+  }
+
+  private writeAll(b: Buffer): void {
+    let off = 0;
+    while (off < b.length) off += writeSync(this.fd, b, off, b.length - off, this.bytes + off);
+    this.bytes += b.length;
+  }
+
+  /** Text written as UTF-8 (JSON, messages). */
+  writeText(s: string): void {
+    this.write(Buffer.from(s, "utf8"));
+  }
+
+  flush(): void {
+    if (this.pending === 0) return;
+    const b = this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts, this.pending);
+    this.parts = [];
+    this.pending = 0;
+    this.writeAll(b);
+  }
+
+  /** Starts the file over (used when a compressed log turns out to be over the size cap). */
+  reset(): void {
+    this.parts = [];
+    this.pending = 0;
+    ftruncateSync(this.fd, 0);
+    this.bytes = 0;
+  }
+
+  close(): void {
+    try {
+      this.flush();
+    } finally {
+      closeSync(this.fd);
+    }
+  }
+}
