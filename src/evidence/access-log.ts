@@ -95,6 +95,11 @@ export interface AccessSummary {
   byLocation: Record<string, GroupStats>;
   /** Key: minute, ISO "2026-11-24T13:36Z". */
   byMinute: Record<string, Counts>;
+  /**
+   * 502/504 answers whose upstream answered something else (`$status` 502 while `$upstream_status` is 404): nginx
+   * made the status itself, typically through `*_intercept_errors on` + `error_page 404 =502`. Needs $upstream_status.
+   */
+  rewritten: Array<{ status: number; upstreamStatus: number; location: string; count: number }>;
   /** Which fields the format provides (rules should check before trusting a zero). */
   fields: {
     upstreamAddr: boolean;
@@ -151,6 +156,7 @@ export interface AccumulatorState {
   hosts: Array<[string, GroupState]>;
   locations: Array<[string, GroupState]>;
   minutes: Array<[number, Counts]>;
+  rewrites: Array<[string, number]>;
 }
 
 class CountsAcc {
@@ -228,6 +234,10 @@ export class AccessAccumulator {
   hosts = new Map<string, GroupAcc>();
   locations = new Map<string, GroupAcc>();
   minutes = new Map<number, CountsAcc>();
+  /** "status|upstreamStatus|location" → count, for 502/504 the upstream did not send (see AccessSummary.rewritten). */
+  rewrites = new Map<string, number>();
+  /** The last upstream status of the line being counted (0: none). */
+  private lastUp = 0;
   private readonly vals: string[];
   private readonly ix: Record<string, number>;
   private readonly want: boolean[];
@@ -402,7 +412,19 @@ export class AccessAccumulator {
         this.locationById[lid] = loc;
       }
     }
+    if ((status === 502 || status === 504) && pid >= 0) {
+      const up = d[b + 17] as number;
+      if (up > 0 && up !== status)
+        this.noteRewrite(status, up, lid >= 0 ? block.toString("latin1", d[b + 12], d[b + 13]) : "");
+    }
     this.tally(t, status, rt, pid >= 0, upTotal, host, loc);
+  }
+
+  private noteRewrite(status: number, up: number, location: string): void {
+    const k = `${status}|${up}|${location}`;
+    const n = this.rewrites.get(k);
+    if (n !== undefined) this.rewrites.set(k, n + 1);
+    else if (this.rewrites.size < 200) this.rewrites.set(k, 1);
   }
 
   private hostIx: number | undefined;
@@ -481,6 +503,7 @@ export class AccessAccumulator {
     const ai = ix["upstream_addr"] as number;
     let upTotal = Number.NaN;
     let reached = false;
+    this.lastUp = 0;
     if (ai >= 0) {
       const addr = v[ai] as string;
       if (addr !== "-" && addr !== "") {
@@ -501,6 +524,8 @@ export class AccessAccumulator {
         loc = r ? this.locationOf(r.uri) : "(bad request)";
       }
       locGroup = this.key(this.locations, loc, newGroup);
+      if ((status === 502 || status === 504) && this.lastUp > 0 && this.lastUp !== status)
+        this.noteRewrite(status, this.lastUp, loc);
     }
     this.tally(t, status, rt, reached, upTotal, host, locGroup);
   }
@@ -573,6 +598,7 @@ export class AccessAccumulator {
         const acc = this.key(this.peers, name, newPeer);
         const s = st ? toInt(st[k] ?? "-") : 0;
         acc.add(s);
+        this.lastUp = s;
         if (p < peers.length - 1) acc.failedInChain++;
         else if (p > 0) acc.servedAfterRetry++;
         const r = rsp ? toNum(rsp[k] ?? "-") : Number.NaN;
@@ -615,6 +641,7 @@ export class AccessAccumulator {
       hosts: [...this.hosts].map(([k, a]) => [k, g(a)]),
       locations: [...this.locations].map(([k, a]) => [k, g(a)]),
       minutes: [...this.minutes].map(([k, a]) => [k, a.counts()]),
+      rewrites: [...this.rewrites],
     };
   }
 
@@ -657,6 +684,7 @@ export class AccessAccumulator {
     }
     for (const [k, x] of st.hosts) a.hosts.set(k, g(x));
     for (const [k, x] of st.locations) a.locations.set(k, g(x));
+    for (const [k, n] of st.rewrites ?? []) a.rewrites.set(k, n);
     for (const [k, c] of st.minutes) {
       const m = new CountsAcc();
       counts(m, c);
@@ -671,7 +699,9 @@ export class AccessAccumulator {
     const ix = this.ix;
     const acc = this.key(this.peers, addr, newPeer);
     const si = ix["upstream_status"] as number;
-    acc.add(si >= 0 ? toInt(v[si] as string) : 0);
+    const s = si >= 0 ? toInt(v[si] as string) : 0;
+    acc.add(s);
+    this.lastUp = s;
     const ri = ix["upstream_response_time"] as number;
     const r = ri >= 0 ? toNum(v[ri] as string) : Number.NaN;
     if (!Number.isNaN(r)) acc.response.add(r);
@@ -702,6 +732,11 @@ export class AccessAccumulator {
     }
     for (const [k, g] of o.hosts) mergeGroup(this.key(this.hosts, k, newGroup), g);
     for (const [k, g] of o.locations) mergeGroup(this.key(this.locations, k, newGroup), g);
+    for (const [k, n] of o.rewrites) {
+      const cur = this.rewrites.get(k);
+      if (cur !== undefined) this.rewrites.set(k, cur + n);
+      else if (this.rewrites.size < 200) this.rewrites.set(k, n);
+    }
     for (const [k, c] of o.minutes) {
       let a = this.minutes.get(k);
       if (!a) {
@@ -749,6 +784,12 @@ export class AccessAccumulator {
       byHost: table(this.hosts),
       byLocation: table(this.locations),
       byMinute,
+      rewritten: [...this.rewrites]
+        .map(([k, count]) => {
+          const [st, up, ...loc] = k.split("|");
+          return { status: Number(st), upstreamStatus: Number(up), location: loc.join("|"), count };
+        })
+        .sort((a, b) => b.count - a.count),
       fields: {
         upstreamAddr: has("upstream_addr"),
         upstreamStatus: has("upstream_status"),

@@ -14,10 +14,11 @@ import {
   type ErrorLevel,
   type ErrorLine,
   errorTimeToMs,
+  messagePeer,
   parseErrorLine,
   parseUpstream,
 } from "../nginx/errorlog/grammar.js";
-import { type Classification, classify, type ErrorClass } from "../nginx/errorlog/taxonomy.js";
+import { type Classification, classify, type ErrorClass, isReload } from "../nginx/errorlog/taxonomy.js";
 import { parseRequestLine } from "../nginx/logformat.js";
 import { type InputWarning, isGzipFile, isStdin, lineBlocks, orderRotated, splitRanges } from "./input.js";
 import type { ErrorGroup, ErrorLogEvidence } from "./types.js";
@@ -81,6 +82,8 @@ export interface ErrorLogSummary {
   samples: Record<string, Sample[]>;
   /** Lines of one class toward one peer or group, for the diagnose rules. */
   groups: ErrorGroup[];
+  /** Configuration reloads (ISO local times) seen in the log. */
+  reloads: string[];
   warnings: InputWarning[];
 }
 
@@ -93,7 +96,7 @@ const MARKERS = [
   "could not be resolved",
   "no resolver",
   "FastCGI",
-  "connect() to",
+  "connect() ",
   "SSL",
 ];
 
@@ -105,6 +108,8 @@ function interesting(line: string): boolean {
 /** A message the scanner core has given an id, with its classification. */
 interface KnownMessage {
   c: Classification;
+  /** A configuration reload note ("…, reconfiguring"): its times are kept. */
+  reload: boolean;
   failure: boolean;
   /** The count of its class in byClass (failures and not-upstream lines), made when first counted. */
   counter: ClassCounter | null;
@@ -147,7 +152,9 @@ export function isFailure(c: Classification): boolean {
     c.class !== "not-upstream" &&
     c.detail !== "non-fatal" &&
     c.detail !== "peer-disabled" &&
-    c.detail !== "config"
+    // Start-up/nginx -t lines are notes, except an upstream name that does not resolve: nginx then does not
+    // start (or keeps the old configuration), which is the cause the operator is looking for.
+    (c.detail !== "config" || c.class === "dns-failure")
   );
 }
 
@@ -166,6 +173,7 @@ export interface ErrorLogState {
   minutes: Map<string, number>;
   samples: Map<string, Sample[]>;
   groups: Map<string, Map<string, GroupAcc>>;
+  reloads: string[];
 }
 
 interface GroupAcc extends ErrorGroup {
@@ -234,9 +242,29 @@ export class ErrorLogAccumulator {
     return c;
   }
 
+  /** Configuration reloads seen (ISO local times, one per reload, at most 100). */
+  readonly reloads: string[] = [];
+  private lastReloadMs = Number.NEGATIVE_INFINITY;
+
+  private noteReload(raw: string): void {
+    const ms = errorTimeToMs(raw);
+    // One reload writes two lines ("signal 1 (SIGHUP) received…, reconfiguring" and "reconfiguring").
+    if (Math.abs(ms - this.lastReloadMs) <= 5000) return;
+    this.lastReloadMs = ms;
+    if (this.reloads.length < 100) this.reloads.push(isoLocal(raw));
+  }
+
   /** Feeds one line (without its newline). */
   addLine(text: string, file: string, lineNo: number): void {
     this.lines++;
+    if (text.includes("reconfiguring")) {
+      const l = parseErrorLine(text);
+      if (l?.time && isReload(l.message)) {
+        this.noteReload(l.time);
+        this.bump(this.byClass, "not-upstream");
+        return;
+      }
+    }
     if (!interesting(text)) {
       if (
         text.length > 0 &&
@@ -296,7 +324,7 @@ export class ErrorLogAccumulator {
     if (line.server) this.runKey(this.serverRun, this.servers, line.server);
     if (line.host) this.runKey(this.hostRun, this.hosts, line.host);
     const noPeer = c.class === "no-live-upstreams" || c.class === "dns-failure" || c.class === "no-resolver";
-    const peer = line.upstream && !noPeer ? line.upstream.peer : null;
+    const peer = noPeer ? null : (line.upstream?.peer ?? messagePeer(line.message));
     const groupName = c.class === "no-live-upstreams" && line.upstream ? line.upstream.peer : null;
     const peerKey = peer ?? groupName ?? "(none)";
     const p = this.peerSummary(peerKey, line.upstream?.module ?? null);
@@ -309,7 +337,7 @@ export class ErrorLogAccumulator {
       host: line.host,
     }));
     if (!g) return;
-    this.countGroup(g, iso, mk);
+    this.countGroup(g, c, iso, mk);
     const uri = line.request?.uri;
     if (uri && g.uriSet.size < 5 && !g.uriSet.has(uri)) g.uriSet.add(uri);
     if (g.detailSet.size < 5) {
@@ -371,8 +399,9 @@ export class ErrorLogAccumulator {
     return g;
   }
 
-  private countGroup(g: GroupAcc, iso: string | null, mk: SampleSource): void {
+  private countGroup(g: GroupAcc, c: Classification, iso: string | null, mk: SampleSource): void {
     g.count++;
+    if (c.afterHeaders) g.afterHeaders = (g.afterHeaders ?? 0) + 1;
     if (iso && iso !== g.last) {
       if (g.first === null || iso < g.first) g.first = iso;
       if (g.last === null || iso > g.last) g.last = iso;
@@ -533,6 +562,7 @@ export class ErrorLogAccumulator {
     const e = this.wmsgs[mid] ?? this.knownMessage(ints, b, block, enc, mid);
     const c = e.c;
     if (!e.failure) {
+      if (e.reload) this.noteReload(block.toString("latin1", ls, ls + 19));
       if (c.class !== "not-upstream") this.bump(this.notes, c.detail ?? c.class);
       else this.counted(e).n++;
       return;
@@ -587,7 +617,7 @@ export class ErrorLogAccumulator {
       if (!g) return;
       fp.groups.set(c.class, g);
     }
-    this.countGroup(g, iso, mk);
+    this.countGroup(g, c, iso, mk);
     if (g.uriSet.size < 5) {
       const rs = ints[b + 12] as number;
       const uri = rs >= 0 ? parseRequestLine(block.toString(enc, rs, ints[b + 13]))?.uri : undefined;
@@ -644,7 +674,7 @@ export class ErrorLogAccumulator {
       upstream: parseUpstream(block.toString(enc, ints[b + 14], ints[b + 15]), false),
     };
     const c = this.classifyCached(line);
-    const known: KnownMessage = { c, failure: isFailure(c), counter: null };
+    const known: KnownMessage = { c, failure: isFailure(c), counter: null, reload: isReload(line.message) };
     this.wmsgs[id] = known;
     return known;
   }
@@ -667,11 +697,14 @@ export class ErrorLogAccumulator {
       minutes: this.minutes,
       samples: this.samples,
       groups: this.groups,
+      reloads: this.reloads,
     };
   }
 
   /** Adds another accumulator's state; `lineOffset` shifts its sample line numbers (byte-range scans). */
   merge(o: ErrorLogState, lineOffset = 0): void {
+    for (const r of o.reloads ?? [])
+      if (!this.reloads.includes(r) && this.reloads.length < 100) this.reloads.push(r);
     this.flushRuns();
     this.fastPeers.clear();
     this.wpeers.length = 0;
@@ -737,6 +770,7 @@ export class ErrorLogAccumulator {
           continue;
         }
         cur.count += g.count;
+        if (g.afterHeaders) cur.afterHeaders = (cur.afterHeaders ?? 0) + g.afterHeaders;
         span(cur, g);
         takeSamples(cur.samples, g.samples);
         for (const u of g.uriSet) if (cur.uriSet.size < 5) cur.uriSet.add(u);
@@ -771,6 +805,7 @@ export class ErrorLogAccumulator {
       byMinute: Object.fromEntries([...this.minutes].sort((a, b) => (a[0] < b[0] ? -1 : 1))),
       samples: Object.fromEntries(this.samples),
       groups: groups.sort((a, b) => b.count - a.count),
+      reloads: [...this.reloads].sort(),
       warnings,
     };
   }
@@ -954,6 +989,7 @@ export function errorEvidence(s: ErrorLogSummary): ErrorLogEvidence {
     lines: s.lines,
     byClass: s.byClass,
     groups: s.groups,
+    reloads: s.reloads,
     first: s.first,
     last: s.last,
   };

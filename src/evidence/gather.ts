@@ -4,6 +4,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { listenPorts } from "../nginx/config/listen.js";
 import { formatForAccessLog, logFormats } from "../nginx/config/logs.js";
 import { buildModel, type ConfigModel, matchLocation, matchServer } from "../nginx/config/model.js";
 import { summarizeAccessLogs } from "./access-log.js";
@@ -246,6 +247,7 @@ export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
         workerUser: workerUserOf(ev.config.model),
         ...(opts.probeDeadlineMs !== undefined ? { deadlineMs: opts.probeDeadlineMs } : {}),
         onProgress: (done, total) => opts.onProgress?.(`probing upstreams: ${done}/${total} done`),
+        ownPorts: listenPorts(ev.config.model),
       });
       ev.probes = probeFacts(report);
       if (report.skipped || report.unfinished)

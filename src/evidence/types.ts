@@ -25,8 +25,15 @@ export interface ErrorGroup {
   samples: Array<{ text: string; file?: string; line?: number }>;
   /** A few distinct request URIs of these lines (to find the location that handled them). */
   uris: string[];
+  /**
+   * How many of these lines came after nginx had sent the response header ("while reading upstream"): their
+   * clients got the upstream's own status (usually 200) cut short, not a 502/504. Absent means 0.
+   */
+  afterHeaders?: number;
   /** Short distinguishing details seen in these lines (e.g. "wrong version number", "Primary script unknown"). */
   details: string[];
+  /** Where the lines came from when not an error log: "curl" (curl -v output in a paste). */
+  origin?: string;
 }
 
 export interface ErrorLogEvidence {
@@ -34,6 +41,8 @@ export interface ErrorLogEvidence {
   lines: number;
   byClass: Record<string, number>;
   groups: ErrorGroup[];
+  /** Configuration reloads seen in the log (ISO local times); absent in evidence from older bundles. */
+  reloads?: string[];
   first: string | null;
   last: string | null;
 }
@@ -59,9 +68,16 @@ export interface ConfigEvidence {
   errors: Array<{ file: string; line: number | null; message: string }>;
 }
 
+/** What `diagnose --paste` made of a paste: lines used per kind, lines ignored, facts from command outputs. */
+export interface PasteReport {
+  used: Partial<Record<string, number>>;
+  ignored: { lines: number; samples: string[] };
+  facts: string[];
+}
+
 export interface Evidence {
-  /** "host" (live), "bundle" or "files". */
-  mode: "host" | "bundle" | "files";
+  /** "host" (live), "bundle", "files", or "paste" (fragments pasted on stdin: lower confidence). */
+  mode: "host" | "bundle" | "files" | "paste";
   collectedAt: string;
   nginxVersion: string | null;
   config: ConfigEvidence | null;
@@ -71,6 +87,8 @@ export interface Evidence {
   /** Sources we tried and could not use, said plainly ("no error log found at /var/log/nginx/error.log"). */
   missing: string[];
   warnings: string[];
+  /** Set in paste mode: how the paste was sorted. */
+  paste?: PasteReport;
 }
 
 export function emptyEvidence(mode: Evidence["mode"]): Evidence {

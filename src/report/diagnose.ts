@@ -21,6 +21,7 @@ export function diagnoseJson(r: DiagnoseResult, version: string): string {
       findings: r.findings,
       missing: r.missing,
       warnings: r.warnings,
+      ...(r.paste ? { paste: r.paste } : {}),
     },
     null,
     2,
@@ -46,7 +47,16 @@ function basisLines(r: DiagnoseResult): string[] {
     out.push(
       `access log: ${b.accessLog.files.join(", ")} — ${b.accessLog.requests} requests, ${b.accessLog.s502} × 502, ${b.accessLog.s504} × 504`,
     );
-  if (b.probes !== null) out.push(`probes: ${b.probes} checks`);
+  if (b.probes !== null)
+    out.push(`${b.mode === "paste" ? "facts from command output" : "probes"}: ${b.probes} checks`);
+  if (r.paste) {
+    const used = Object.entries(r.paste.used)
+      .map(([k, n]) => `${n} ${k}`)
+      .join(", ");
+    out.push(`paste: used ${used || "nothing"}; ignored ${r.paste.ignored.lines} line(s)`);
+    for (const f of r.paste.facts) out.push(`  ${f}`);
+    for (const s of r.paste.ignored.samples) out.push(`  ignored: ${s}`);
+  }
   if (b.nginxVersion) out.push(`nginx ${b.nginxVersion}`);
   return out;
 }

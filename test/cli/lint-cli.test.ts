@@ -76,7 +76,7 @@ describe("badgateway lint", () => {
       severity: string;
     }>;
     expect(list.map((r) => r.id).sort()).toEqual(LINT_RULES.map((r) => r.meta.id).sort());
-    expect(list.length).toBeGreaterThanOrEqual(20);
+    expect(list.length).toBe(23);
   });
 
   it("exits 2 with nginx-style file:line errors on a syntax error", () => {

@@ -12,6 +12,7 @@ import { loadConfig } from "../../src/evidence/config-loader.js";
 import { probeFacts } from "../../src/evidence/probes/facts.js";
 import { runProbes } from "../../src/evidence/probes/run.js";
 import { targetsFromModel, workerUserOf } from "../../src/evidence/probes/targets.js";
+import { listenPorts } from "../../src/nginx/config/listen.js";
 import { buildModel } from "../../src/nginx/config/model.js";
 import {
   type NginxOptions,
@@ -39,6 +40,16 @@ export interface Scenario {
   requests: string[];
   /** Requests sent at once (default 1). */
   concurrency?: number;
+  /** Why this scenario cannot run here (e.g. port 80 cannot be bound), or null when it can. */
+  skip?: () => string | null;
+  /** Text the top finding's fix, message and verify must never contain (e.g. "to 80": nginx's own port). */
+  neverSays?: string[];
+  /** The status the top finding must report (null: no 502/504 came from it). */
+  status?: 502 | 504 | 500 | null;
+  /** The `$status` every access-log line must have (what the clients really got). */
+  accessStatus?: number;
+  /** Class, client status and after-header flag every upstream failure line of the error log must get. */
+  lines?: { class: string; status: 502 | 504 | 500 | null; afterHeaders: boolean; detail?: string | null };
 }
 
 export interface LabRun {
@@ -81,6 +92,7 @@ export async function runScenario(s: Scenario): Promise<LabRun> {
   const model = buildModel(loadConfig(ngx.confPath));
   const report = await runProbes(targetsFromModel(model, { capMs: 1500 }), {
     workerUser: workerUserOf(model),
+    ownPorts: listenPorts(model),
   });
   writeFileSync(join(bundle, "probe.json"), JSON.stringify(probeFacts(report), null, 2));
   const v = spawnSync(nginxBinary(), ["-v"], { encoding: "utf8" }).stderr.trim();

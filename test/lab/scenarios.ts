@@ -71,6 +71,11 @@ function selfSigned(): { dir: string; key: Buffer; cert: Buffer } {
   return { dir, key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "cert.pem")) };
 }
 
+/** A self-signed certificate in a directory nginx's workers can read (for `listen 443 ssl`). */
+function selfSignedFiles(): string {
+  return selfSigned().dir;
+}
+
 function tlsServer(port: number): Promise<() => void> {
   const c = selfSigned();
   const srv = tls.createServer({ key: c.key, cert: c.cert }, (s) => {
@@ -88,11 +93,123 @@ function tlsServer(port: number): Promise<() => void> {
   );
 }
 
+/** Why ports below 1024 cannot be bound here, or null when they can (root, or a lowered unprivileged start). */
+export function lowPortsBlocked(): string | null {
+  if (process.getuid?.() === 0) return null;
+  try {
+    const start = Number(readFileSync("/proc/sys/net/ipv4/ip_unprivileged_port_start", "utf8"));
+    if (start <= 80) return null;
+  } catch {
+    /* not Linux */
+  }
+  return "needs root (or net.ipv4.ip_unprivileged_port_start <= 80) to bind port 80/443";
+}
+
+/** Backend that sends its response header, then `then` (after-header failures). */
+const afterHeader =
+  (then: (s: net.Socket) => void, framing = "Content-Length: 100") =>
+  (s: net.Socket) =>
+    s.once("data", () => {
+      s.write(`HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n${framing}\r\n\r\nhello`);
+      then(s);
+    });
+
 /** Closed port for backend-down, away from every random test listener (see quietPort). */
 const DOWN_PORT = quietPort();
 const N = (path: string, n: number) => Array.from({ length: n }, () => path);
 
 export const SCENARIOS: Scenario[] = [
+  {
+    // the real host: nginx owns *:80 and *:443, the app behind it (127.0.0.1:82, :445) is down. Ports that close
+    // to nginx's own used to be proposed as the "right" port: "Change the port … to 80".
+    id: "nginx-on-80-443-backend-down",
+    expected: "upstream-down",
+    fixIncludes: "Start or restart the backend",
+    evidenceFrom: "error-log",
+    skip: lowPortsBlocked,
+    neverSays: ["to 80", "to 443", ":80`", ":443`"],
+    status: 502,
+    nginx: {
+      http: (p) => {
+        const c = selfSignedFiles();
+        return `${server(p, "location / { proxy_pass http://127.0.0.1:82; } location /secure/ { proxy_pass http://127.0.0.1:445; }")}
+server { listen 80; listen 443 ssl; server_name www.lab.test; ssl_certificate ${c}/cert.pem; ssl_certificate_key ${c}/key.pem;
+  location / { proxy_pass http://127.0.0.1:82; } location /secure/ { proxy_pass http://127.0.0.1:445; } }`;
+      },
+    },
+    requests: [...N("/", 4), ...N("/secure/", 4)],
+  },
+  {
+    id: "after-header-read-timeout",
+    expected: "upstream-timeout",
+    fixIncludes: "proxy_read_timeout",
+    evidenceFrom: "error-log",
+    status: null,
+    accessStatus: 200,
+    lines: { class: "read-timeout", status: null, afterHeaders: true },
+    nginx: {
+      http: (p) =>
+        server(p, `location / { proxy_read_timeout 1s; proxy_pass http://127.0.0.1:${p.free[0]}; }`),
+    },
+    upstreams: (p) =>
+      listen(
+        p.free[0] as number,
+        afterHeader(() => undefined),
+      ),
+    requests: N("/report", 3),
+    concurrency: 3,
+  },
+  {
+    id: "after-header-premature-close",
+    expected: "invalid-response",
+    fixIncludes: "backend",
+    evidenceFrom: "error-log",
+    status: null,
+    accessStatus: 200,
+    lines: { class: "premature-close", status: null, afterHeaders: true },
+    nginx: { http: (p) => server(p, `location / { proxy_pass http://127.0.0.1:${p.free[0]}; }`) },
+    upstreams: (p) =>
+      listen(
+        p.free[0] as number,
+        afterHeader((s) => setTimeout(() => s.end(), 50)),
+      ),
+    requests: N("/download", 4),
+  },
+  {
+    id: "after-header-invalid-chunk",
+    expected: "invalid-response",
+    fixIncludes: "backend",
+    evidenceFrom: "error-log",
+    status: null,
+    accessStatus: 200,
+    lines: { class: "invalid-response", status: null, afterHeaders: true, detail: "invalid-chunked" },
+    nginx: { http: (p) => server(p, `location / { proxy_pass http://127.0.0.1:${p.free[0]}; }`) },
+    upstreams: (p) =>
+      listen(p.free[0] as number, (s) =>
+        s.once("data", () =>
+          s.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nZZ\r\n"),
+        ),
+      ),
+    requests: N("/feed", 4),
+  },
+  {
+    // an https:// upstream whose port accepts TCP and never answers the ClientHello
+    id: "tls-handshake-timeout",
+    expected: "upstream-timeout",
+    fixIncludes: "openssl s_client",
+    evidenceFrom: "error-log",
+    status: 504,
+    accessStatus: 504,
+    lines: { class: "connect-timeout", status: 504, afterHeaders: false, detail: "ssl-handshake" },
+    neverSays: ["no TCP handshake"],
+    nginx: {
+      http: (p) =>
+        server(p, `location / { proxy_connect_timeout 1s; proxy_pass https://127.0.0.1:${p.free[0]}; }`),
+    },
+    upstreams: (p) => listen(p.free[0] as number, () => undefined),
+    requests: N("/", 3),
+    concurrency: 3,
+  },
   {
     id: "backend-down",
     expected: "upstream-down",
@@ -238,6 +355,10 @@ export const SCENARIOS: Scenario[] = [
   {
     id: "unix-socket-permission",
     expected: "unix-socket-permission",
+    // nginx's workers run as nobody only when nginx starts as root; otherwise they own the socket themselves
+    // (the unprivileged branch of the check runs in test/evidence/probes/unix-users.test.ts, via setpriv as root)
+    skip: () =>
+      process.getuid?.() === 0 ? null : "needs root: nginx's workers run as nobody only when started as root",
     fixIncludes: "0660",
     evidenceFrom: "error-log",
     nginx: { http: (p) => server(p, `location / { proxy_pass http://unix:${p.prefix}/private.sock:/; }`) },
@@ -252,9 +373,10 @@ export const SCENARIOS: Scenario[] = [
     requests: N("/", 4),
   },
   {
+    // every peer refuses, then the pool empties: the peers' own failure is the answer, no-live-upstreams supports it
     id: "no-live-upstreams",
-    expected: "no-live-upstreams",
-    fixIncludes: "max_fails",
+    expected: "upstream-down",
+    fixIncludes: "Start or restart the backend",
     evidenceFrom: "error-log",
     nginx: {
       http: (p) =>

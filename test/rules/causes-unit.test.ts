@@ -368,23 +368,47 @@ describe("no-live-upstreams", () => {
     host: "orders.example.com",
   });
 
-  it("cites the underlying cause of the peers' failures and outranks it", () => {
+  it("ranks the peers' own failure first and supports it (issue 11): upstream-down, then no-live-upstreams", () => {
     const ev = evidence("multi-no-live-refused", [
       group("no-live-upstreams", nolive, 40),
       group("connection-refused", REFUSED("127.0.0.1:8091", "/orders"), 2),
       group("connection-refused", REFUSED("127.0.0.1:8092", "/orders"), 2),
     ]);
     const r = diagnose(ev);
-    expect(r.findings.map((f) => f.id)).toEqual(["no-live-upstreams", "upstream-down"]);
-    const f = r.findings[0] as Finding;
-    expect(f.message).toContain("The peers failed because: upstream-down");
+    expect(r.findings.map((f) => f.id)).toEqual(["upstream-down", "no-live-upstreams"]);
+    const f = r.findings[1] as Finding;
+    expect(f.message).toContain(
+      "This is the consequence, not the cause: the peers failed first — upstream-down",
+    );
     expect(f.message).toContain("max_fails=2 fail_timeout=30s");
     expect(f.fix).toContain("Start or restart the backend");
     expect(f.locations[0]).toEqual({
       file: confPath("multi-no-live-refused"),
       line: lineOf("multi-no-live-refused", "upstream orders_pool {"),
     });
-    expect(f.confidence).toBeGreaterThan((r.findings[1] as Finding).confidence);
+    expect(f.confidence).toBeLessThan((r.findings[0] as Finding).confidence);
+  });
+
+  it("probes that find nothing listening on the pool's peers are named as the reason", () => {
+    const refusedProbe = (peer: string) => ({
+      target: `http://${peer}`,
+      peer,
+      check: "tcp",
+      ok: false,
+      problem: "connection-refused",
+      summary: "ECONNREFUSED",
+    });
+    const f = top(
+      evidence(
+        "multi-no-live-refused",
+        [group("no-live-upstreams", nolive, 40)],
+        [refusedProbe("127.0.0.1:8091"), refusedProbe("127.0.0.1:8092")],
+      ),
+    );
+    expect(f.id).toBe("no-live-upstreams");
+    expect(f.message).toContain("Live probes find nothing listening on 127.0.0.1:8091, 127.0.0.1:8092");
+    expect(f.fix).toContain("start the backends behind 127.0.0.1:8091, 127.0.0.1:8092");
+    expect(f.evidence.map((e) => e.source)).toContain("probe");
   });
 
   it("without earlier failures in the window it says the cause is not visible", () => {

@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { gatherEvidence } from "../../src/evidence/gather.js";
+import { CAUSE_RULES } from "../../src/rules/causes/index.js";
 import { diagnose } from "../../src/rules/diagnose.js";
 import { runCli } from "../helpers/cli.js";
 
@@ -28,7 +29,14 @@ const dirs = readdirSync(ROOT, { withFileTypes: true })
 
 describe("cause bundles (gatherEvidence + diagnose)", () => {
   it("has a bundle for every cause rule plus multi-cause and negative ones", () => {
-    expect(dirs.length).toBeGreaterThanOrEqual(25);
+    expect(dirs.length).toBe(29);
+    // every cause rule is the top answer of at least one bundle
+    const tops = new Set(
+      dirs.map((d) => (JSON.parse(readFileSync(join(ROOT, d, "expect.json"), "utf8")) as Expect).top),
+    );
+    // config-predicts reports under the id of the cause it predicts (its bundle's top is no-live-upstreams).
+    for (const r of CAUSE_RULES)
+      if (r.meta.id !== "config-predicts") expect(tops.has(r.meta.id), r.meta.id).toBe(true);
   });
 
   for (const name of dirs) {

@@ -81,7 +81,7 @@ describe("diagnose engine", () => {
     expect(ids).toContain("tls-upstream");
   });
 
-  it("explains no live upstreams with the peers' own cause and ranks it first", () => {
+  it("ranks the peers' own cause above no live upstreams, which cites it", () => {
     const r = diagnose(
       evidence([
         group("connection-refused", "127.0.0.1:8081", 5),
@@ -89,10 +89,9 @@ describe("diagnose engine", () => {
         group("no-live-upstreams", null, 30, { group: "shop", upstream: "http://shop/" }),
       ]),
     );
-    expect(r.findings[0]?.id).toBe("no-live-upstreams");
-    expect(r.findings[0]?.message).toContain("upstream-down");
-    expect(r.findings[0]?.message).toContain("max_fails=1");
-    expect(r.findings.map((f) => f.id)).toContain("upstream-down");
+    expect(r.findings.map((f) => f.id)).toEqual(["upstream-down", "no-live-upstreams"]);
+    expect(r.findings[1]?.message).toContain("upstream-down");
+    expect(r.findings[1]?.message).toContain("max_fails=1");
   });
 
   it("reports timeouts as 504 and names the directive and its default", () => {

@@ -1,6 +1,7 @@
-import { writeFileSync } from "node:fs";
+import { closeSync, openSync, readSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { gatherEvidence } from "../../evidence/gather.js";
+import { evidenceFromPaste } from "../../evidence/paste.js";
 import { diagnoseJson, diagnoseMarkdown, diagnoseText } from "../../report/diagnose.js";
 import { diagnose } from "../../rules/diagnose.js";
 import { UserError } from "../exit.js";
@@ -8,6 +9,7 @@ import { parseDurationOption } from "../options.js";
 import { parseWhen } from "./access.js";
 
 interface DiagnoseCliOptions {
+  paste?: string | boolean;
   bundle?: string;
   config?: string;
   nginxT?: string;
@@ -36,6 +38,10 @@ export function registerDiagnose(program: Command): void {
     .option(
       "--bundle <dir>",
       "diagnose an evidence bundle (from `badgateway collect` or the examples/ folder)",
+    )
+    .option(
+      "--paste [file]",
+      "diagnose one mixed paste from stdin (or a file): error lines, access lines, a config snippet or nginx -T, ss -tlnp, ls -la, systemctl status, curl -v",
     )
     .option("--config <file>", "nginx configuration file (includes are followed)")
     .option("--nginx-t <file>", "saved output of `nginx -T` ('-' for stdin)")
@@ -69,12 +75,28 @@ export function registerDiagnose(program: Command): void {
 Examples:
   $ sudo badgateway diagnose --since 1h        # on the nginx host: nginx -T, its logs, live probes
   $ badgateway diagnose --bundle examples/checkout-outage
+  $ pbpaste | badgateway diagnose --paste          # whatever you have: log lines, config, ss, curl -v…
   $ badgateway diagnose --nginx-t nginx-T.txt --error-log error.log --access-log access.log.1 --access-log access.log
   $ badgateway diagnose --config /etc/nginx/nginx.conf --error-log /var/log/nginx/error.log --since 2h --json
 
 Exit codes: 0 no upstream failures found, 1 causes found, 2 could not diagnose (what is missing is printed).`,
     )
     .action(async (opts: DiagnoseCliOptions) => {
+      if (opts.paste !== undefined) {
+        const file = typeof opts.paste === "string" ? opts.paste : 0;
+        let text: string;
+        try {
+          text = readPaste(file);
+        } catch (e) {
+          throw new UserError(`cannot read the paste: ${(e as Error).message}`);
+        }
+        if (text.trim() === "")
+          throw new UserError("the paste is empty: pipe the lines into `badgateway diagnose --paste`");
+        const { evidence } = evidenceFromPaste(text);
+        const r = diagnose(evidence);
+        emit(r, opts);
+        return;
+      }
       const since = (opts.since ?? opts.from) ? parseWhen((opts.since ?? opts.from) as string) : undefined;
       const until = (opts.until ?? opts.to) ? parseWhen((opts.until ?? opts.to) as string) : undefined;
       const host =
@@ -107,21 +129,53 @@ Exit codes: 0 no upstream failures found, 1 causes found, 2 could not diagnose (
       } finally {
         if (progress) process.stderr.write("\r\x1b[K");
       }
-      const result = diagnose(ev);
-      const color =
-        !opts.out && !opts.json && !opts.markdown && process.stdout.isTTY && !process.env["NO_COLOR"];
-      const text = opts.json
-        ? diagnoseJson(result, __BADGATEWAY_VERSION__)
-        : opts.markdown
-          ? diagnoseMarkdown(result)
-          : diagnoseText(result, { color: Boolean(color), verbose: Boolean(opts.verbose) });
-      if (opts.out) {
-        try {
-          writeFileSync(opts.out, text);
-        } catch (e) {
-          throw new UserError(`cannot write ${opts.out}: ${(e as Error).message}`);
-        }
-      } else process.stdout.write(text);
-      process.exitCode = result.exitCode;
+      emit(diagnose(ev), opts);
     });
+}
+
+/** At most 64 MiB of paste: a paste is a few screens, not a log file. */
+const PASTE_MAX = 64 << 20;
+
+function readPaste(file: string | 0): string {
+  const buf = Buffer.alloc(1 << 16);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const fd = file === 0 ? 0 : openSync(file, "r");
+  try {
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(fd, buf, 0, buf.length, null);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "EAGAIN") continue;
+        if ((e as NodeJS.ErrnoException).code === "EOF") break;
+        throw e;
+      }
+      if (n === 0) break;
+      size += n;
+      if (size > PASTE_MAX)
+        throw new Error("more than 64 MiB: give log files with --error-log/--access-log instead");
+      chunks.push(Buffer.from(buf.subarray(0, n)));
+    }
+  } finally {
+    if (fd !== 0) closeSync(fd);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function emit(result: ReturnType<typeof diagnose>, opts: DiagnoseCliOptions): void {
+  const color = !opts.out && !opts.json && !opts.markdown && process.stdout.isTTY && !process.env["NO_COLOR"];
+  const text = opts.json
+    ? diagnoseJson(result, __BADGATEWAY_VERSION__)
+    : opts.markdown
+      ? diagnoseMarkdown(result)
+      : diagnoseText(result, { color: Boolean(color), verbose: Boolean(opts.verbose) });
+  if (opts.out) {
+    try {
+      writeFileSync(opts.out, text);
+    } catch (e) {
+      throw new UserError(`cannot write ${opts.out}: ${(e as Error).message}`);
+    }
+  } else process.stdout.write(text);
+  process.exitCode = result.exitCode;
 }

@@ -7,7 +7,11 @@ import { EXIT, UserError } from "../exit.js";
 function render(e: LineExplanation, c: ReturnType<typeof pc.createColors>): string {
   if (!e.parsed) return `${c.yellow("?")} not an nginx error-log line: ${e.input.slice(0, 120)}\n`;
   const o: string[] = [];
-  const status = e.status ? `clients got ${e.status}` : "no client status from this line";
+  const status = e.status
+    ? `clients got ${e.status}`
+    : e.afterHeaders
+      ? "clients got the upstream's status, cut short"
+      : "no client status from this line";
   o.push(`${c.bold(e.title)} ${c.dim(`[${e.class}]`)}`);
   o.push(`  ${e.meaning}`);
   const facts = [
@@ -18,6 +22,11 @@ function render(e: LineExplanation, c: ReturnType<typeof pc.createColors>): stri
     e.time ? `at ${e.time}` : null,
   ].filter(Boolean);
   if (facts.length) o.push(`  ${c.dim(facts.join(" · "))}`);
+  if (e.confidence && e.confidence !== "high") {
+    const unseen = e.missing.length ? `; the line does not show: ${e.missing.join(", ")}` : "";
+    const hidden = e.redacted.length ? `; redacted: ${e.redacted.join(", ")}` : "";
+    o.push(`  ${c.bold("confidence")}: ${e.confidence}${unseen}${hidden}`);
+  }
   o.push(
     `  ${c.bold(e.status === 504 ? c.yellow("504") : e.status ? c.red(String(e.status)) : "status")}: ${status} — ${e.statusWhy}`,
   );

@@ -6,6 +6,7 @@ import { DEFAULT_DEADLINE_MS, runProbes } from "../../evidence/probes/run.js";
 import { parseTargetSpec, targetsFromModel, workerUserOf } from "../../evidence/probes/targets.js";
 import { stoppedByDeadline } from "../../evidence/probes/tcp.js";
 import type { ProbeReport, ProbeTarget } from "../../evidence/probes/types.js";
+import { listenPorts } from "../../nginx/config/listen.js";
 import { buildModel, globalValue } from "../../nginx/config/model.js";
 import { safeText } from "../../report/terminal.js";
 import { EXIT, UserError } from "../exit.js";
@@ -153,6 +154,7 @@ Exit codes: 0 every target fine, 1 problems found, 2 usage error or targets left
       let workerConnections: number | null = null;
       let configErrors = 0;
       let worker = opts.asUser;
+      let ownPorts: number[] | undefined;
       if (opts.config || opts.nginxT || opts.fromNginx) {
         const { payload } = await loadConfigInput(opts.config, {
           ...(opts.nginxT ? { nginxT: opts.nginxT } : {}),
@@ -168,6 +170,7 @@ Exit codes: 0 every target fine, 1 problems found, 2 usage error or targets left
         workerConnections = Number(globalValue(model, "worker_connections").args?.[0] ?? 512);
         targets.push(...targetsFromModel(model, { capMs: cap }));
         worker ??= workerUserOf(model);
+        ownPorts = listenPorts(model);
       }
       for (const spec of opts.target) {
         try {
@@ -196,6 +199,7 @@ Exit codes: 0 every target fine, 1 problems found, 2 usage error or targets left
         concurrency,
         deadlineMs,
         workerUser: worker ?? "nobody",
+        ...(ownPorts ? { ownPorts } : {}),
         ...(opts.fpmPool.length ? { fpmPoolDirs: opts.fpmPool } : {}),
         ...(tty
           ? {

@@ -242,7 +242,8 @@ export function httpRequest(socket: Duplex, c: HttpCheck): Promise<ProbeStep> {
       if (headerEnd < 0) {
         const i = buf.indexOf("\r\n\r\n");
         if (i < 0) {
-          if (buf.length > c.maxHeaderBytes)
+          // nginx reads at most proxy_buffer_size bytes for the header: a full buffer without its end is too big
+          if (buf.length >= c.maxHeaderBytes)
             finish({
               check: "http",
               ok: false,

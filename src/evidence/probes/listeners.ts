@@ -1,5 +1,6 @@
 /** What is listening on this host, from /proc/net/tcp and tcp6 (owning process where /proc/<pid>/fd is readable). */
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { networkInterfaces } from "node:os";
 
 export interface Listener {
   address: string;
@@ -93,20 +94,50 @@ export function listTcpListeners(procRoot = "/proc"): Listener[] {
   return all;
 }
 
-/** Listeners that could serve `host` (same address, wildcard, or loopback for loopback), closest port first. */
-export function nearbyListeners(all: Listener[], host: string, port: number): Listener[] {
-  const h = host.replace(/^\[|\]$/g, "");
-  const loop = h === "localhost" || h.startsWith("127.") || h === "::1";
+/** The addresses of this host's interfaces (without brackets), for telling a local upstream from a remote one. */
+export function localAddresses(): string[] {
+  const out: string[] = [];
+  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) out.push(a.address);
+  return out;
+}
+
+/** True for an address nginx reaches on this host itself: 127.0.0.0/8, ::1, localhost, or one of `local`. */
+export function isLocalAddress(host: string, local: readonly string[] = []): boolean {
+  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return h === "localhost" || h.startsWith("127.") || h === "::1" || local.includes(h);
+}
+
+export interface NearbyOptions {
+  /** Addresses of this host (default: none besides loopback); a wildcard listener serves only these. */
+  localAddresses?: readonly string[];
+  /** Ports nginx itself listens on (its `listen` directives): never a backend's port. */
+  ownPorts?: Iterable<number>;
+}
+
+/** Process names (comm) of nginx builds: their listeners are nginx's own. */
+const NGINX_PROCESSES = new Set(["nginx", "openresty", "angie"]);
+
+/**
+ * Listeners that could be the backend meant at `host:port`: on the upstream's own address (a wildcard
+ * 0.0.0.0/:: listener only when that address is local: loopback or an address of this host; `localhost`
+ * means 127.0.0.1 and ::1), not owned by an nginx process and not on a port nginx listens on; closest
+ * port first, one per port, at most five.
+ */
+export function nearbyListeners(
+  all: Listener[],
+  host: string,
+  port: number,
+  opts: NearbyOptions = {},
+): Listener[] {
+  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
+  const local = isLocalAddress(h, opts.localAddresses ?? []);
+  const own = new Set(opts.ownPorts ?? []);
+  const same = (a: string) =>
+    a.toLowerCase() === h || (h === "localhost" && (a === "127.0.0.1" || a === "::1"));
   return all
-    .filter((l) => l.port !== port)
-    .filter(
-      (l) =>
-        l.address === h ||
-        l.address === "0.0.0.0" ||
-        l.address === "::" ||
-        (loop && (l.address.startsWith("127.") || l.address === "::1")),
-    )
-    .sort((a, b) => Math.abs(a.port - port) - Math.abs(b.port - port))
+    .filter((l) => l.port !== port && !own.has(l.port) && !NGINX_PROCESSES.has(l.process ?? ""))
+    .filter((l) => same(l.address) || (local && (l.address === "0.0.0.0" || l.address === "::")))
+    .sort((a, b) => Math.abs(a.port - port) - Math.abs(b.port - port) || a.port - b.port)
     .filter((l, i, xs) => xs.findIndex((x) => x.port === l.port) === i)
     .slice(0, 5);
 }

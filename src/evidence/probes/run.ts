@@ -3,7 +3,7 @@ import net from "node:net";
 import { resolveName } from "./dns.js";
 import { readFpmPools } from "./fpm.js";
 import { httpRequest } from "./http.js";
-import { listTcpListeners, nearbyListeners } from "./listeners.js";
+import { listTcpListeners, localAddresses, nearbyListeners } from "./listeners.js";
 import { connect, stoppedByDeadline } from "./tcp.js";
 import { tlsConnect } from "./tls.js";
 import type { ProbeReport, ProbeResult, ProbeStep, ProbeTarget } from "./types.js";
@@ -15,11 +15,13 @@ export interface RunOptions {
   workerUser?: string;
   /** Skip reading /proc for listeners (tests of remote-looking targets). */
   noListeners?: boolean;
+  /** Ports nginx itself listens on (from the configuration's `listen` directives): never proposed as a backend. */
+  ownPorts?: number[];
   /** Directories with PHP-FPM pool files (default: the distribution locations). */
   fpmPoolDirs?: string[];
   /**
-   * Overall deadline for the whole run (default DEFAULT_DEADLINE_MS): checks still running then are stopped
-   * and reported as timeouts, targets not started are returned with `skipped: "deadline"`.
+   * Overall deadline for the whole run (default DEFAULT_DEADLINE_MS): checks still running then stop with the
+   * problem `deadline`, targets not started are returned with `skipped: "deadline"`.
    */
   deadlineMs?: number;
   /** Called after each target finishes (for a progress line). */
@@ -150,7 +152,10 @@ export async function probeTarget(
     steps.push(c.step);
     if (signal?.aborted) return done();
     if (c.step.problem === "connection-refused" && t.host && !opts.noListeners) {
-      const near = nearbyListeners(listeners(), connectHost ?? t.host, t.port ?? 0);
+      const near = nearbyListeners(listeners(), connectHost ?? t.host, t.port ?? 0, {
+        localAddresses: localAddresses(),
+        ...(opts.ownPorts ? { ownPorts: opts.ownPorts } : {}),
+      });
       if (near.length)
         steps.push({
           check: "listeners",

@@ -1,6 +1,6 @@
 /** One line in, one explanation out: the data behind `badgateway explain` (pure). */
 import { CLASS_INFO } from "./catalogue.js";
-import { parseErrorLine } from "./grammar.js";
+import { type ErrorLine, messagePeer, parseErrorLine } from "./grammar.js";
 import { type Classification, classify, type Errno, type ErrorClass, type Phase } from "./taxonomy.js";
 
 export interface LineExplanation {
@@ -13,6 +13,8 @@ export interface LineExplanation {
   errno: Errno | null;
   phase: Phase;
   status: 502 | 504 | 500 | null;
+  /** The failure came after the response header was sent: the client got the upstream's own status, cut short. */
+  afterHeaders: boolean;
   nextUpstream: boolean | null;
   since: string | null;
   time: string | null;
@@ -29,6 +31,19 @@ export interface LineExplanation {
   request: { method: string; uri: string; protocol: string | null } | null;
   confFile: string | null;
   confLine: number | null;
+  /**
+   * How sure the answer is: "high" (nginx's full line and a wording that names the failure), "medium" (a partial
+   * line, or a message without its context), "low" (the class is guessed from the phase, or the line is cut).
+   */
+  confidence: "high" | "medium" | "low" | null;
+  /** How much of nginx's layout the line carries: "full", "partial", "message"; null when not parsed. */
+  shape: "full" | "partial" | "message" | null;
+  /** Parts of nginx's layout the line does not show (time, level, pid, context…): what could not be seen. */
+  missing: string[];
+  /** Parts that were there but redacted (time, connection, client…). */
+  redacted: string[];
+  /** What was in front of the nginx line: syslog, journald, docker, compose, kubectl, paste. */
+  prefix: string | null;
   title: string;
   meaning: string;
   causes: string[];
@@ -36,6 +51,9 @@ export interface LineExplanation {
   fix: string;
   statusWhy: string;
 }
+
+const AFTER_HEADERS_WHY =
+  "nginx had already sent the response header when this happened, so the client got the upstream's own status (usually 200, as the access log records) with a truncated body, not a 502/504; nginx cannot retry another peer at that point.";
 
 function fill(cmd: string, peer: string | null, host: string | null, path: string | null): string {
   const p = peer ?? "HOST:PORT";
@@ -49,12 +67,20 @@ function fill(cmd: string, peer: string | null, host: string | null, path: strin
     .replaceAll("PATH", unix ?? (path ?? "/").replace(/^\//, ""));
 }
 
+function confidenceOf(line: ErrorLine, c: Classification): "high" | "medium" | "low" {
+  if (c.detail === "unknown-message" || line.truncated) return "low";
+  if (c.class === "not-upstream") return line.shape === "full" ? "high" : "medium";
+  if (line.shape === "full" && line.missing.length === 0) return "high";
+  if (line.shape === "message" && c.phase === "other" && line.upstream === null) return "low";
+  return "medium";
+}
+
 export function explainLine(input: string): LineExplanation {
   const line = parseErrorLine(input);
   const c: Classification | null = line ? classify(line) : null;
   const cls = c?.class ?? "not-upstream";
   const info = CLASS_INFO[cls];
-  const peer = line?.upstream?.peer ?? null;
+  const peer = line?.upstream?.peer ?? (line ? messagePeer(line.message) : null);
   const failure =
     c !== null && cls !== "not-upstream" && c.detail !== "non-fatal" && c.detail !== "peer-disabled";
   return {
@@ -66,6 +92,7 @@ export function explainLine(input: string): LineExplanation {
     errno: c?.errno ?? null,
     phase: c?.phase ?? "other",
     status: c?.status ?? null,
+    afterHeaders: c?.afterHeaders ?? false,
     nextUpstream: c?.nextUpstream ?? null,
     since: c?.since ?? null,
     time: line?.time ?? null,
@@ -81,11 +108,16 @@ export function explainLine(input: string): LineExplanation {
     request: line?.request ?? null,
     confFile: line?.confFile ?? null,
     confLine: line?.confLine ?? null,
+    confidence: line && c ? confidenceOf(line, c) : null,
+    shape: line?.shape ?? null,
+    missing: line?.missing ?? [],
+    redacted: line?.redacted ?? [],
+    prefix: line?.prefix ?? null,
     title: line ? info.title : "Not an nginx error-log line",
     meaning: info.meaning,
     causes: info.causes,
     checks: info.checks.map((k) => fill(k, peer, line?.host ?? null, line?.request?.uri ?? null)),
     fix: info.fix,
-    statusWhy: info.statusWhy,
+    statusWhy: c?.afterHeaders ? AFTER_HEADERS_WHY : info.statusWhy,
   };
 }

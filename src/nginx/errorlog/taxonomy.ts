@@ -58,8 +58,17 @@ export interface Classification {
   class: ErrorClass;
   errno: Errno | null;
   phase: Phase;
-  /** What the client most likely got for this line: 502, 504, 500, or null (none / not decided by this line). */
+  /**
+   * What the client most likely got because of this line: 502, 504, 500, or null (none, not decided by this
+   * line, or decided before it: see `afterHeaders`).
+   */
   status: 502 | 504 | 500 | null;
+  /**
+   * True when nginx logged the failure after it had already sent the response header to the client ("while
+   * reading upstream", "while proxying …"): the client got the upstream's own status (usually 200, which the
+   * access log records) with a truncated body, not a 502/504, and nginx could not try another peer.
+   */
+  afterHeaders: boolean;
   /** Would nginx try the next peer with the default `proxy_next_upstream error timeout`? null when not applicable. */
   nextUpstream: boolean | null;
   /**
@@ -136,6 +145,15 @@ export function phaseOf(msg: string): Phase {
   return "other";
 }
 
+/** Phases after the response header went to the client (a failure there cannot change the status). */
+function isAfterHeaders(phase: Phase): boolean {
+  return phase === "reading-response";
+}
+
+/**
+ * The timeout class of a phase. The SSL handshake to an upstream runs under *_connect_timeout (nginx arms
+ * the connect timer for it), so a handshake timeout is a connect timeout (with detail "ssl-handshake").
+ */
 function timeoutClass(phase: Phase): ErrorClass {
   if (phase === "connecting" || phase === "ssl-handshake") return "connect-timeout";
   if (phase === "sending-request") return "send-timeout";
@@ -214,14 +232,75 @@ function fallbackByPhase(phase: Phase): ErrorClass {
   }
 }
 
+/** Messages about the client's side of the connection: never an upstream failure, whatever they mention. */
+const CLIENT_SIDE = [
+  "client prematurely closed",
+  "client closed connection",
+  "client timed out",
+  "client intended to send",
+  "client sent ",
+  "client closed keepalive",
+];
+
+/** OpenResty's Lua messages (cosockets, resty.http, lua-resty-*): what they mean for the upstream call. */
+function matchLua(msg: string, phase: Phase): Partial | null {
+  if (msg.includes("no resolver defined to resolve"))
+    return { class: "no-resolver", next: false, status: null };
+  if (msg.includes("lua ssl certificate verify error") || msg.includes("certificate verify failed"))
+    return { class: "tls-verify", detail: "lua", status: null, next: null };
+  if (msg.includes("lua tcp socket connect timed out") || msg.includes("connect timed out"))
+    return { class: "connect-timeout", detail: "lua", status: null, next: null };
+  if (msg.includes("lua tcp socket read timed out"))
+    return { class: "read-timeout", detail: "lua", status: null, next: null };
+  if (msg.includes("connection refused"))
+    return { class: "connection-refused", detail: "lua", status: null, next: null };
+  if (msg.includes("could not be resolved") || msg.includes("failed to resolve"))
+    return { class: "dns-failure", detail: "lua", status: null, next: false };
+  return null;
+}
+
 function match(line: ErrorLine, msg: string, phase: Phase, errno: Errno | null): Partial {
-  const unix = line.upstream?.peer.startsWith("unix:") === true || msg.startsWith("connect() to unix:");
+  const unix =
+    line.upstream?.peer.startsWith("unix:") === true ||
+    msg.startsWith("connect() to unix:") ||
+    (msg.startsWith("connect() to ") && msg.includes("unix:"));
+  // Debug output traces every step of normal traffic ("http upstream recv(): -1 (11: …)"): never a failure.
+  if (line.level === "debug") return { class: "not-upstream", status: null, next: null };
+  for (const c of CLIENT_SIDE)
+    if (msg.startsWith(c)) return { class: "not-upstream", status: null, next: null };
+  if (
+    msg.includes("client prematurely closed connection") ||
+    msg.startsWith("client closed ") ||
+    msg.includes("client read timed out")
+  )
+    return { class: "not-upstream", status: null, next: null };
+  if (msg.startsWith("an upstream response is buffered") || msg.startsWith("upstream response is buffered"))
+    return { class: "not-upstream", detail: "buffered", status: null, next: null };
   if (msg.includes("no live upstreams")) return { class: "no-live-upstreams", next: false };
-  if (msg.startsWith("no resolver defined to resolve")) return { class: "no-resolver", next: false };
+  if (
+    (msg.startsWith("[lua] ") || msg.startsWith("lua ")) &&
+    (line.level === "info" || line.level === "notice")
+  )
+    return { class: "not-upstream", status: null, next: null };
+  if (msg.startsWith("[lua] ") || msg.startsWith("lua ")) {
+    const l = matchLua(msg, phase);
+    if (l) return l;
+  }
+  if (msg.includes("no resolver defined to resolve")) return { class: "no-resolver", next: false };
   if (msg.includes(" could not be resolved (") || msg.includes("could not be resolved ("))
     return { class: "dns-failure", next: false, detail: "runtime" };
-  if (msg.startsWith("host not found in upstream"))
+  // nginx's resolver got an answer it could not use, or a resolver module gave up.
+  if (
+    msg.startsWith("unexpected response for ") ||
+    msg.startsWith("unexpected DNS response for ") ||
+    msg.includes("resolver failed")
+  )
+    return { class: "dns-failure", next: false, detail: "runtime" };
+  if (msg.startsWith("host not found in "))
     return { class: "dns-failure", next: false, detail: "config", status: null };
+  // The resolver itself did not answer ("recv() failed (111: …) while resolving, resolver: 10.0.0.2:53").
+  if (phase === "resolving" && !msg.startsWith("no resolver"))
+    return { class: "dns-failure", next: false, detail: "resolver-unreachable" };
   if (msg.startsWith("no resolver defined")) return { class: "no-resolver", next: false };
   if (msg.includes("worker_connections are not enough"))
     return {
@@ -231,7 +310,8 @@ function match(line: ErrorLine, msg: string, phase: Phase, errno: Errno | null):
       detail: msg.includes("reusing") ? "reusing" : null,
     };
   if (msg.startsWith("upstream sent too big header")) return { class: "too-big-header", next: false };
-  if (msg.startsWith("upstream timed out")) return { class: timeoutClass(phase) };
+  if (msg.startsWith("upstream timed out"))
+    return { class: timeoutClass(phase), ...(phase === "ssl-handshake" ? { detail: "ssl-handshake" } : {}) };
   if (msg.startsWith("upstream server temporarily disabled"))
     return { class: fallbackByPhase(phase), detail: "peer-disabled", status: null, next: null };
   if (msg.startsWith("upstream prematurely closed")) return { class: "premature-close" };
@@ -244,6 +324,15 @@ function match(line: ErrorLine, msg: string, phase: Phase, errno: Errno | null):
     };
   if (msg.startsWith("upstream SSL certificate does not match"))
     return { class: "tls-verify", detail: "name-mismatch" };
+  if (
+    (msg.startsWith("SSL_do_handshake() failed") ||
+      msg.startsWith("peer closed connection in SSL handshake")) &&
+    phase !== "ssl-handshake" &&
+    line.upstream === null &&
+    !msg.includes("upstream")
+  )
+    // "… while SSL handshaking, client: …": a client's handshake with nginx's own listener, not an upstream.
+    return { class: "not-upstream", detail: "client-tls", status: null, next: null };
   if (
     msg.startsWith("SSL_do_handshake() failed") ||
     msg.startsWith("peer closed connection in SSL handshake")
@@ -287,16 +376,19 @@ function match(line: ErrorLine, msg: string, phase: Phase, errno: Errno | null):
     return { class: "invalid-response", detail: "protocol", next: false };
   // Client-side errors carry errnos too ("recv() failed (104: …) while waiting for request"): only lines about
   // an upstream are classified by errno, except descriptor exhaustion, which hits both sides.
+  // nginx calls connect() only toward upstreams (and Lua cosockets), so a connect() failure is one even when the
+  // paste lost the "while connecting to upstream" part.
   const upstreamish =
-    line.upstream !== null ||
-    phase !== "other" ||
-    msg.includes("upstream") ||
-    msg.startsWith("connect() to ");
+    line.upstream !== null || phase !== "other" || msg.includes("upstream") || msg.startsWith("connect() ");
   if (errno) {
     const c = byErrno(errno, unix, phase);
     if (c === "too-many-open-files")
       return { class: c, status: msg.startsWith("socket() failed") ? 500 : null, next: false };
-    if (c && upstreamish) return { class: c };
+    if (c && upstreamish)
+      return {
+        class: c,
+        ...(c === "connect-timeout" && phase === "ssl-handshake" ? { detail: "ssl-handshake" } : {}),
+      };
   }
   // Notes about normal upstream traffic ("an upstream response is buffered to a temporary file … while reading
   // upstream" is [warn]): only messages at [error] or worse are guessed to be failures from their phase.
@@ -306,18 +398,43 @@ function match(line: ErrorLine, msg: string, phase: Phase, errno: Errno | null):
   return { class: "not-upstream", status: null, next: null };
 }
 
+/** The message as nginx wrote it, without what a paste wrapped around it (quotes, emphasis, a capital U). */
+function tidyMessage(m: string): string {
+  let msg = m;
+  let i = 0;
+  while (i < msg.length && i < 8 && " *_'\"-".includes(msg.charAt(i))) i++;
+  if (i > 0) msg = msg.slice(i);
+  if (msg.startsWith("Upstream ")) msg = `u${msg.slice(1)}`;
+  return msg;
+}
+
 /** Classifies one parsed error line. */
 export function classify(line: ErrorLine): Classification {
-  const msg = line.message;
+  const msg = tidyMessage(line.message);
   const phase = phaseOf(msg);
   const resolverMsg = msg.includes("could not be resolved") || phase === "resolving";
   const errno = findErrno(msg, resolverMsg);
   const m = match(line, msg, phase, errno);
   const isTimeout = m.class === "connect-timeout" || m.class === "read-timeout" || m.class === "send-timeout";
-  const status: Classification["status"] =
-    m.status !== undefined ? m.status : m.class === "not-upstream" ? null : isTimeout ? 504 : 502;
-  const next: boolean | null =
-    m.next !== undefined
+  // A failure while the body was being read: the header (the upstream's status) already went to the client.
+  const after =
+    isAfterHeaders(phase) &&
+    m.class !== "not-upstream" &&
+    m.detail !== "non-fatal" &&
+    m.detail !== "peer-disabled" &&
+    m.status !== null;
+  const status: Classification["status"] = after
+    ? null
+    : m.status !== undefined
+      ? m.status
+      : m.class === "not-upstream"
+        ? null
+        : isTimeout
+          ? 504
+          : 502;
+  const next: boolean | null = after
+    ? false
+    : m.next !== undefined
       ? m.next
       : isTimeout || ERROR_NEXT.has(m.class)
         ? true
@@ -328,7 +445,12 @@ export function classify(line: ErrorLine): Classification {
     class: m.class,
     errno,
     phase: m.class === "dns-failure" || m.class === "no-resolver" ? "resolving" : phase,
-    status: line.confFile !== null && m.class !== "not-upstream" && line.connection === null ? null : status,
+    // Stream (TCP/UDP) proxying has no HTTP status: the client's connection is simply closed.
+    status:
+      line.stream || (line.confFile !== null && m.class !== "not-upstream" && line.connection === null)
+        ? null
+        : status,
+    afterHeaders: after,
     nextUpstream: next,
     detail:
       line.confFile !== null && line.connection === null && m.detail === undefined
@@ -336,4 +458,12 @@ export function classify(line: ErrorLine): Classification {
         : (m.detail ?? null),
     since: m.since ?? null,
   };
+}
+
+/**
+ * The master process's note that it is loading a new configuration (`nginx -s reload`, `systemctl reload`, SIGHUP):
+ * "signal 1 (SIGHUP) received from 4242, reconfiguring" and "reconfiguring", both at [notice].
+ */
+export function isReload(message: string): boolean {
+  return message === "reconfiguring" || message.endsWith(", reconfiguring");
 }

@@ -3,16 +3,19 @@
  * error lines they explain), generic ones after, then no-live-upstreams (which cites the others) and
  * the catch-all.
  */
+import { configPredicts } from "./config-predicts.js";
 import { connectionLimit } from "./connection-limit.js";
 import { dnsStale } from "./dns-stale.js";
 import { dnsUnresolvable } from "./dns-unresolvable.js";
 import { ephemeralPorts } from "./ephemeral-ports.js";
 import { fastcgiScriptPath } from "./fastcgi-script-path.js";
 import { fdLimit } from "./fd-limit.js";
+import { interceptedStatus } from "./intercepted-status.js";
 import { invalidResponse } from "./invalid-response.js";
 import { noLiveUpstreams } from "./no-live-upstreams.js";
 import { noResolver } from "./no-resolver.js";
 import { permissionDenied } from "./permission-denied.js";
+import { reloadChangedUpstream } from "./reload-changed-upstream.js";
 import { schemeMismatch } from "./scheme-mismatch.js";
 import { tlsUpstream } from "./tls-upstream.js";
 import { tooBigHeader } from "./too-big-header.js";
@@ -27,6 +30,7 @@ import { uriRewrite } from "./uri-rewrite.js";
 import { wrongPort } from "./wrong-port.js";
 
 export const CAUSE_RULES: CauseRule[] = [
+  reloadChangedUpstream,
   schemeMismatch,
   wrongPort,
   dnsStale,
@@ -46,6 +50,8 @@ export const CAUSE_RULES: CauseRule[] = [
   fdLimit,
   ephemeralPorts,
   uriRewrite,
+  interceptedStatus,
   noLiveUpstreams,
   unexplained,
+  configPredicts,
 ];

@@ -65,16 +65,21 @@ export function classRule(spec: ClassRuleSpec): CauseRule {
       const refs = mergeRefs(groups.map((g) => configRefs(ev.config?.model, g)));
       const retried = retriedElsewhere(ev, groups);
       let conf = confidence(spec.base, total(groups), failureTotal(ev));
-      let message = spec.message(groups, refs, ev);
+      const after = afterHeaders(groups);
+      const allAfter = after === total(groups);
+      let message = allAfter ? afterHeadersMessage(spec, groups, refs) : spec.message(groups, refs, ev);
       const seen = clientsSaw(ev, spec.meta.status);
-      if (retried > 0 && seen !== null && seen < 0.2 * total(groups)) {
-        conf = Math.round(conf * 0.8 * 100) / 100;
+      if (allAfter) conf *= AFTER_HEADERS_WEIGHT;
+      else if (after > 0)
+        message += ` ${after} of these ${total(groups)} lines came after nginx had sent the response header: those clients got the upstream's own status (usually 200) with a truncated body, not a ${spec.meta.status ?? "502/504"}.`;
+      if (!allAfter && retried > 0 && seen !== null && seen < 0.2 * total(groups)) {
+        conf *= 0.8;
         message += ` The access log shows nginx retried ${retried} of these on another peer, so most clients did not see an error from them.`;
       }
       return [
         finding(spec.meta, {
           confidence: conf,
-          ...(spec.status ? { status: spec.status(groups) } : {}),
+          ...(allAfter ? { status: null } : spec.status ? { status: spec.status(groups) } : {}),
           message,
           evidence: [
             ...groups.slice(0, 5).map((g) => errorItem(g, spec.what)),
@@ -84,6 +89,7 @@ export function classRule(spec: ClassRuleSpec): CauseRule {
               .slice(0, 5)
               .map(probeItem),
             ...(spec.extra?.(groups, refs, ev) ?? []),
+            ...(after > 0 ? accessProof(ev, groups) : []),
           ],
           fix: spec.fix(groups, refs, ev),
           verify: spec.verify(groups, refs, ev),
@@ -92,6 +98,41 @@ export function classRule(spec: ClassRuleSpec): CauseRule {
       ];
     },
   };
+}
+
+/**
+ * Confidence factor for a finding whose lines all came after the response header: a real fault (truncated
+ * responses), but not what made nginx answer 502/504, so it ranks below the causes of those.
+ */
+export const AFTER_HEADERS_WEIGHT = 0.8;
+
+/** Lines of these groups logged after the response header was sent ("while reading upstream"). */
+export function afterHeaders(groups: ErrorGroup[]): number {
+  return groups.reduce((n, g) => n + (g.afterHeaders ?? 0), 0);
+}
+
+function afterHeadersMessage(spec: ClassRuleSpec, groups: ErrorGroup[], refs: ConfigRefs): string {
+  return `${peersText(groups)}${atConfig(refs)}: ${total(groups)} × ${spec.what} after nginx had already sent the response header ("while reading upstream"). Those clients got the upstream's own status (usually 200) with a truncated body, not a ${spec.meta.status ?? "502/504"}, and nginx could not switch to another peer at that point: the backend fails in the middle of its responses.`;
+}
+
+/**
+ * The access log's record of these peers, as proof of what clients got for after-header failures: tries at
+ * each peer and how many of them ended in 502/504 (the rest carry the upstream's own status).
+ */
+export function accessProof(ev: Evidence, groups: ErrorGroup[]): EvidenceItem[] {
+  const al = ev.accessLog;
+  if (!al?.fields.upstreamAddr) return [];
+  const out: EvidenceItem[] = [];
+  for (const peer of new Set(groups.filter((g) => (g.afterHeaders ?? 0) > 0).map((g) => g.peer))) {
+    const s = peer ? al.byPeer[peer] : undefined;
+    if (!peer || !s) continue;
+    out.push({
+      source: "access-log",
+      summary: `${s.requests} tries at ${peer} in the access log: ${s.s502} × 502, ${s.s504} × 504, ${s.requests - s.s502 - s.s504} with another status (after-header failures keep the upstream's status)`,
+      data: { peer, requests: s.requests, s502: s.s502, s504: s.s504 },
+    });
+  }
+  return out.slice(0, 5);
 }
 
 /** How many responses with this status clients got, from the access log (null when unknown). */

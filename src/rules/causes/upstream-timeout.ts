@@ -18,6 +18,15 @@ const PHASE: Record<string, { word: string; directive: string }> = {
   "send-timeout": { word: "sending the request", directive: "send_timeout" },
 };
 
+/** True when the connect timeouts of these groups all happened in the TLS handshake (detail "ssl-handshake"). */
+function inHandshake(gs: ErrorGroup[]): boolean {
+  const c = gs.filter((g) => g.class === "connect-timeout");
+  return c.length > 0 && c.every((g) => g.details.includes("ssl-handshake"));
+}
+
+const HANDSHAKE_WORD =
+  "waiting for the TLS handshake (the TCP connection was accepted, the ClientHello never answered)";
+
 function mainPhase(gs: ErrorGroup[]): string {
   const by = new Map<string, number>();
   for (const g of gs) by.set(g.class, (by.get(g.class) ?? 0) + g.count);
@@ -119,6 +128,11 @@ function verdict(gs: ErrorGroup[], refs: ConfigRefs, ev: Evidence): { text: stri
   const cls = mainPhase(gs);
   const conf = configured(refs, ev, cls);
   const p95 = backendP95(ev, gs);
+  if (cls === "connect-timeout" && inHandshake(gs))
+    return {
+      text: "The port accepts TCP connections but never completes the TLS handshake: it is not a TLS port that answers first-hand (a plain service waiting for the client to speak), a TLS terminator that hangs, or a backend too overloaded to answer. A longer timeout would not help.",
+      timeoutTooLow: false,
+    };
   if (cls === "connect-timeout")
     return {
       text: "The backend host did not complete the TCP handshake in time: it is down hard, overloaded (accept queue full), or a firewall drops the packets. A longer timeout would not help.",
@@ -155,7 +169,7 @@ export const upstreamTimeout: CauseRule = classRule({
     severity: "error",
     status: 504,
     description:
-      "nginx gave up waiting for the upstream: to accept the connection (proxy_connect_timeout), to take the request (proxy_send_timeout) or to answer (proxy_read_timeout). Clients get 504 unless another peer answers.",
+      'nginx gave up waiting for the upstream: to accept the connection or complete the TLS handshake (proxy_connect_timeout), to take the request (proxy_send_timeout) or to answer (proxy_read_timeout). Clients get 504 unless another peer answers — except when the timeout hit after the response header was sent ("while reading upstream"): then they got the upstream\'s own status with a truncated body.',
     nginxVersions: "all",
     uses: "The effective *_connect/read/send_timeout at the location, per-peer latency and timeout share from the access log to tell a too-tight timeout from a hanging backend, and per-location upstream p99 against each location's own read timeout.",
   },
@@ -169,7 +183,8 @@ export const upstreamTimeout: CauseRule = classRule({
       conf.seconds === null
         ? ""
         : ` after ${formatDuration(conf.seconds)} (${conf.name}${conf.at ? `, ${conf.at}` : ""})`;
-    return `Requests to ${peersText(gs)}${atConfig(refs)} timed out while ${PHASE[cls]?.word ?? "talking to the upstream"}${limit}. Clients got 504 Gateway Timeout. ${verdict(gs, refs, ev).text}`;
+    const word = cls === "connect-timeout" && inHandshake(gs) ? HANDSHAKE_WORD : PHASE[cls]?.word;
+    return `Requests to ${peersText(gs)}${atConfig(refs)} timed out while ${word ?? "talking to the upstream"}${limit}. Clients got 504 Gateway Timeout. ${verdict(gs, refs, ev).text}`;
   },
   fix: (gs, refs, ev) => {
     const cls = mainPhase(gs);
@@ -177,6 +192,10 @@ export const upstreamTimeout: CauseRule = classRule({
     const v = verdict(gs, refs, ev);
     if (v.timeoutTooLow)
       return `Raise ${conf.name}${conf.at && conf.at !== "default" ? ` at ${conf.at}` : ""} above the backend's real response time (e.g. \`${conf.name} ${cls === "connect-timeout" ? "5s" : "120s"};\`) — ideally only in the location of the slow endpoint — then \`nginx -t && nginx -s reload\`.`;
+    if (cls === "connect-timeout" && inHandshake(gs)) {
+      const peer = gs.find((g) => g.class === "connect-timeout")?.peer ?? "HOST:PORT";
+      return `Check that ${peer} speaks TLS: \`openssl s_client -connect ${peer} </dev/null\` must print a certificate within a second. If it hangs, the port is not a TLS port (use http:// in ${refs.passes[0]?.directive.name ?? "proxy_pass"}${refs.passes[0] ? ` at ${refs.passes[0].directive.file}:${refs.passes[0].directive.line}` : ""}) or the TLS service behind it is stuck (restart it, look at its logs). ${conf.name} also bounds the handshake: keep it short.`;
+    }
     if (cls === "connect-timeout")
       return `Check the backend host and the path to it: \`ss -ltn\` on the backend (listen queue overflow: \`nstat -az TcpExtListenOverflows\`), firewall rules, security groups. Keep ${conf.name} short (a few seconds) so nginx fails over quickly.`;
     return `Find what makes the backend slow for these requests (its logs, slow-query log, thread/worker pool saturation, \`curl -w '%{time_starttransfer}'\` against it directly). Only raise ${conf.name} if the slow response is legitimate (reports, uploads).`;

@@ -37,7 +37,7 @@ function span(g: { first: string | null; last: string | null }): string {
 export function errorItem(g: ErrorGroup, what: string): EvidenceItem {
   const first = g.samples[0];
   return {
-    source: "error-log",
+    source: g.origin ? `paste (${g.origin})` : "error-log",
     summary: `${g.count} × ${what}${g.peer ? ` (peer ${g.peer})` : ""}${span(g)}`,
     ...(first?.file ? { location: { file: first.file, ...(first.line ? { line: first.line } : {}) } } : {}),
     samples: g.samples.map((s) => s.text),
@@ -165,10 +165,13 @@ export function probesFor(ev: Evidence, peer: string | null): ProbeFact[] {
   return ev.probes.filter((p) => p.peer === peer);
 }
 
-/** Confidence from how much of the failure volume a cause explains, kept within [lo, hi]. */
+/**
+ * Confidence from how much of the failure volume a cause explains: base × (0.7 + 0.3 × share), at most 0.99.
+ * Unrounded: diagnose ranks on this exact score and rounds to 0.01 only for output.
+ */
 export function confidence(base: number, count: number, totalFailures: number): number {
   const share = totalFailures > 0 ? Math.min(1, count / totalFailures) : 1;
-  return Math.round(Math.min(0.99, base * (0.7 + 0.3 * share)) * 100) / 100;
+  return Math.min(0.99, base * (0.7 + 0.3 * share));
 }
 
 export function failureTotal(ev: Evidence): number {
