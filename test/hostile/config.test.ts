@@ -49,6 +49,9 @@ describe("hostile configurations (CLI)", () => {
     const r = runCli(["lint", f]);
     expectCleanFailure(r);
     expect(r.stdout + r.stderr).not.toContain('unexpected "}"');
+    expect(r.stdout + r.stderr).toContain(
+      'regex.conf:4: unknown directive "6}$" (the "{" after "^/id/[0-9]" opened the block: quote a regular expression that contains "{" or "}")',
+    );
     expect(r.stdout + r.stderr).toContain('unexpected end of file, expecting "}"');
     const parsed = JSON.parse(runCli(["config", "parse", f]).stdout);
     const loc = parsed.config[0].parsed[1].block[0].block[0];
