@@ -38,6 +38,7 @@ export * from "./nginx/logformat.js";
 export * from "./nginx/sketch.js";
 export * from "./report/diagnose.js";
 export * from "./report/sarif.js";
+export * from "./report/terminal.js";
 export * from "./rules/causes/index.js";
 export * from "./rules/causes/types.js";
 export * from "./rules/diagnose.js";
