@@ -245,9 +245,9 @@ export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
       const report = await runProbes(targets, {
         concurrency: 8,
         workerUser: workerUserOf(ev.config.model),
+        ownPorts: listenPorts(ev.config.model),
         ...(opts.probeDeadlineMs !== undefined ? { deadlineMs: opts.probeDeadlineMs } : {}),
         onProgress: (done, total) => opts.onProgress?.(`probing upstreams: ${done}/${total} done`),
-        ownPorts: listenPorts(ev.config.model),
       });
       ev.probes = probeFacts(report);
       if (report.skipped || report.unfinished)

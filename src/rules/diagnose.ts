@@ -154,8 +154,16 @@ export function diagnose(ev: Evidence, rules: CauseRule[] = CAUSE_RULES): Diagno
       : null,
     probes: ev.probes ? ev.probes.length : null,
   };
+  // A paste is sent because something is wrong: with no finding the answer is "not in what you pasted", never an
+  // all-clear.
+  const pasteWithoutAnswer = ev.mode === "paste" && findings.length === 0;
+  if (pasteWithoutAnswer)
+    ev.missing.push(
+      `nothing in the paste shows an upstream failure${ev.errorLog ? ` (${ev.errorLog.lines} nginx line(s) read, none about an upstream)` : ""}: paste the error-log lines around the 502/504 (\`tail -n 200 /var/log/nginx/error.log\`), or run \`badgateway diagnose\` on the host`,
+    );
   const nothing =
-    findings.length === 0 && !ev.errorLog && (!ev.accessLog || ev.accessLog.matched === 0) && !ev.probes;
+    pasteWithoutAnswer ||
+    (findings.length === 0 && !ev.errorLog && (!ev.accessLog || ev.accessLog.matched === 0) && !ev.probes);
   const exitCode: DiagnoseResult["exitCode"] = nothing
     ? 2
     : findings.some((f) => f.severity === "error")

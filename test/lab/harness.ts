@@ -4,7 +4,7 @@
  * bundle.json) exactly as `badgateway collect` would.
  */
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -40,6 +40,8 @@ export interface Scenario {
   requests: string[];
   /** Requests sent at once (default 1). */
   concurrency?: number;
+  /** Text one of the top finding's evidence summaries must contain (e.g. the access log's proof). */
+  evidenceIncludes?: string;
   /** Why this scenario cannot run here (e.g. port 80 cannot be bound), or null when it can. */
   skip?: () => string | null;
   /** Text the top finding's fix, message and verify must never contain (e.g. "to 80": nginx's own port). */
@@ -48,6 +50,11 @@ export interface Scenario {
   status?: 502 | 504 | 500 | null;
   /** The `$status` every access-log line must have (what the clients really got). */
   accessStatus?: number;
+  /**
+   * A configuration change in the middle of the traffic: after `after` requests the configuration file is
+   * rewritten with `conf(old)` and nginx is reloaded (SIGHUP to the master), then the rest of the requests follow.
+   */
+  reload?: { after: number; conf: (conf: string, p: NginxPorts) => string };
   /** Class, client status and after-header flag every upstream failure line of the error log must get. */
   lines?: { class: string; status: 502 | 504 | 500 | null; afterHeaders: boolean; detail?: string | null };
 }
@@ -73,11 +80,24 @@ function get(port: number, path: string): Promise<number> {
 export async function runScenario(s: Scenario): Promise<LabRun> {
   const ngx = await startNginx({ freePorts: 6, ...s.nginx, logFormat: LAB_LOG_FORMAT });
   const stopUpstreams = s.upstreams ? await s.upstreams(ngx) : () => undefined;
-  const queue = [...s.requests];
-  const lanes = Array.from({ length: s.concurrency ?? 1 }, async () => {
-    for (let path = queue.shift(); path !== undefined; path = queue.shift()) await get(ngx.port, path);
-  });
-  await Promise.all(lanes);
+  const send = async (paths: string[]) => {
+    const queue = [...paths];
+    const lanes = Array.from({ length: s.concurrency ?? 1 }, async () => {
+      for (let path = queue.shift(); path !== undefined; path = queue.shift()) await get(ngx.port, path);
+    });
+    await Promise.all(lanes);
+  };
+  if (s.reload) {
+    await send(s.requests.slice(0, s.reload.after));
+    // nginx's error log stamps whole seconds: keep the reload in a later second than the last good request.
+    await new Promise((r) => setTimeout(r, 1100));
+    writeFileSync(ngx.confPath, s.reload.conf(readFileSync(ngx.confPath, "utf8"), ngx));
+    const pid = Number(readFileSync(join(ngx.prefix, "nginx.pid"), "utf8").trim());
+    process.kill(pid, "SIGHUP");
+    await ngx.waitForErrorLog(/start worker process/, 5000);
+    await new Promise((r) => setTimeout(r, 1100));
+    await send(s.requests.slice(s.reload.after));
+  } else await send(s.requests);
   await new Promise((r) => setTimeout(r, 150)); // let nginx flush its logs
   const bundle = mkdtempSync(join(tmpdir(), `bg-lab-${s.id}-`));
   mkdirSync(bundle, { recursive: true });

@@ -27,7 +27,7 @@ interface Report {
     id: string;
     status?: number | null;
     message: string;
-    evidence: Array<{ source: string }>;
+    evidence: Array<{ source: string; summary: string }>;
     fix: string;
     verify?: string;
     locations: unknown[];
@@ -44,6 +44,10 @@ function checkTop(s: Scenario, report: Report, where: string): void {
     `${where}: evidence sources`,
   ).toContain(s.evidenceFrom);
   if (s.status !== undefined) expect(top?.status, `${where}: status`).toBe(s.status);
+  if (s.evidenceIncludes)
+    expect(top?.evidence.map((e) => e.summary).join("\n"), `${where}: evidence`).toContain(
+      s.evidenceIncludes,
+    );
   for (const f of report.findings)
     for (const bad of s.neverSays ?? [])
       expect(`${f.message}\n${f.fix}\n${f.verify ?? ""}`, `${where}: ${f.id} says "${bad}"`).not.toContain(

@@ -15,8 +15,10 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import tls from "node:tls";
+import { listTcpListeners } from "../../src/evidence/probes/listeners.js";
 import { startDnsServer } from "../helpers/dns-server.js";
 import { quietPort } from "../helpers/nginx.js";
+import { requireSystem } from "../helpers/system.js";
 import type { Scenario } from "./harness.js";
 
 function listen(port: number, handler: (s: net.Socket) => void, host = "127.0.0.1"): Promise<() => void> {
@@ -93,16 +95,23 @@ function tlsServer(port: number): Promise<() => void> {
   );
 }
 
-/** Why ports below 1024 cannot be bound here, or null when they can (root, or a lowered unprivileged start). */
+/**
+ * Why nginx cannot take *:80 and *:443 here, or null when it can: it needs root (or a lowered
+ * ip_unprivileged_port_start), and the ports free (CI stops the packaged nginx; with BADGATEWAY_REQUIRE_SYSTEM=1
+ * a busy port is not a reason to skip, so the scenario fails and says why).
+ */
 export function lowPortsBlocked(): string | null {
-  if (process.getuid?.() === 0) return null;
+  let allowed = process.getuid?.() === 0;
   try {
-    const start = Number(readFileSync("/proc/sys/net/ipv4/ip_unprivileged_port_start", "utf8"));
-    if (start <= 80) return null;
+    allowed ||= Number(readFileSync("/proc/sys/net/ipv4/ip_unprivileged_port_start", "utf8")) <= 80;
   } catch {
     /* not Linux */
   }
-  return "needs root (or net.ipv4.ip_unprivileged_port_start <= 80) to bind port 80/443";
+  if (!allowed) return "needs root (or net.ipv4.ip_unprivileged_port_start <= 80) to bind port 80/443";
+  const busy = listTcpListeners().filter((l) => l.port === 80 || l.port === 443);
+  if (busy.length && !requireSystem)
+    return `port ${busy.map((l) => `${l.port}${l.process ? ` (${l.process})` : ""}`).join(", ")} already in use`;
+  return null;
 }
 
 /** Backend that sends its response header, then `then` (after-header failures). */
@@ -143,7 +152,9 @@ server { listen 80; listen 443 ssl; server_name www.lab.test; ssl_certificate ${
     id: "after-header-read-timeout",
     expected: "upstream-timeout",
     fixIncludes: "proxy_read_timeout",
-    evidenceFrom: "error-log",
+    evidenceFrom: "access-log",
+    // the proof: the access log's tries at this peer, none ended in 502/504
+    evidenceIncludes: "0 × 502, 0 × 504",
     status: null,
     accessStatus: 200,
     lines: { class: "read-timeout", status: null, afterHeaders: true },
@@ -163,7 +174,9 @@ server { listen 80; listen 443 ssl; server_name www.lab.test; ssl_certificate ${
     id: "after-header-premature-close",
     expected: "invalid-response",
     fixIncludes: "backend",
-    evidenceFrom: "error-log",
+    evidenceFrom: "access-log",
+    // the proof: the access log's tries at this peer, none ended in 502/504
+    evidenceIncludes: "0 × 502, 0 × 504",
     status: null,
     accessStatus: 200,
     lines: { class: "premature-close", status: null, afterHeaders: true },
@@ -179,7 +192,9 @@ server { listen 80; listen 443 ssl; server_name www.lab.test; ssl_certificate ${
     id: "after-header-invalid-chunk",
     expected: "invalid-response",
     fixIncludes: "backend",
-    evidenceFrom: "error-log",
+    evidenceFrom: "access-log",
+    // the proof: the access log's tries at this peer, none ended in 502/504
+    evidenceIncludes: "0 × 502, 0 × 504",
     status: null,
     accessStatus: 200,
     lines: { class: "invalid-response", status: null, afterHeaders: true, detail: "invalid-chunked" },
@@ -428,6 +443,53 @@ server { listen 80; listen 443 ssl; server_name www.lab.test; ssl_certificate ${
         }),
       ),
     requests: [...N("/api/users", 4), ...N("/api/orders", 4)],
+  },
+  {
+    // The backend answers 404; proxy_intercept_errors + error_page 404 =502 make nginx send 502 with no error line.
+    id: "intercepted-404",
+    expected: "intercepted-status",
+    fixIncludes: "=502",
+    evidenceFrom: "access-log",
+    nginx: {
+      http: (p) =>
+        server(
+          p,
+          `location /shop/ { proxy_pass http://127.0.0.1:${p.free[0]}; proxy_intercept_errors on; error_page 404 =502 /sorry.html; } location = /sorry.html { return 200 "sorry"; }`,
+        ),
+    },
+    upstreams: (p) =>
+      listen(p.free[0] as number, (s) =>
+        s.once("data", (d: Buffer) => {
+          const path = d.toString().split(" ")[1] ?? "/";
+          s.end(
+            path === "/shop/"
+              ? OK
+              : "HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nnot found",
+          );
+        }),
+      ),
+    requests: [...N("/shop/", 3), ...N("/shop/item/1", 5)],
+    status: 502,
+  },
+  {
+    // A reload moves /dashboard/ from the working backend to a port nothing listens on; judged from the logs.
+    id: "reload-changed-port",
+    expected: "reload-changed-upstream",
+    fixIncludes: "Put the target back to 127.0.0.1:",
+    evidenceFrom: "access-log",
+    nginx: { http: (p) => server(p, `location /dashboard/ { proxy_pass http://127.0.0.1:${p.free[0]}; }`) },
+    upstreams: (p) => listen(p.free[0] as number, answer(OK)),
+    requests: N("/dashboard/stats", 10),
+    reload: {
+      after: 5,
+      conf: (conf, p) =>
+        conf.replace(
+          `proxy_pass http://127.0.0.1:${p.free[0]};`,
+          `proxy_pass http://127.0.0.1:${p.free[1]};`,
+        ),
+    },
+    status: 502,
+    neverSays: ["Start or restart the backend"],
   },
   {
     id: "tiny-worker-connections",

@@ -79,5 +79,12 @@ describe("published incidents, pasted as posted (diagnose --paste)", () => {
     expect(res.stderr).toMatch(/paste is empty/);
     const prose = runCli(["diagnose", "--paste"], "it is broken since this morning, please help\n");
     expect(prose.code).toBe(2);
+    // Only lines that are not upstream failures: "not in what you pasted", never an all-clear.
+    const noise = runCli(
+      ["diagnose", "--paste"],
+      "2024/01/01 00:00:00 [info] 1#1: *1 client prematurely closed connection while reading client request line, client: 10.0.0.1\n",
+    );
+    expect(noise.code).toBe(2);
+    expect(noise.stdout + noise.stderr).toMatch(/nothing in the paste shows an upstream failure/);
   });
 });

@@ -627,7 +627,8 @@ export function isContinuation(prev: string, next: string): boolean {
   const p = prev.trimEnd();
   if (p === "") return false;
   if (n.startsWith(",")) return true;
-  for (const k of CONTINUATION_KEYS) if (n.startsWith(k)) return p.endsWith(",") || p.includes(" while ");
+  // Nothing but a wrapped nginx line starts with one of its context keys.
+  for (const k of CONTINUATION_KEYS) if (n.startsWith(k)) return true;
   // A line cut inside a quoted value (`request: "GET /a`) continued on the next line.
   const lastQuoteKey = Math.max(p.lastIndexOf(': "'), -1);
   if (lastQuoteKey >= 0 && p.indexOf('"', lastQuoteKey + 3) < 0 && next.startsWith(" ") === false)

@@ -296,6 +296,8 @@ function match(line: ErrorLine, msg: string, phase: Phase, errno: Errno | null):
     msg.includes("resolver failed")
   )
     return { class: "dns-failure", next: false, detail: "runtime" };
+  // Key lookups that miss are answered 404 by the memcached module: not a failure.
+  if (msg.includes("was not found by memcached")) return { class: "not-upstream", status: null, next: null };
   if (msg.startsWith("host not found in "))
     return { class: "dns-failure", next: false, detail: "config", status: null };
   // The resolver itself did not answer ("recv() failed (111: …) while resolving, resolver: 10.0.0.2:53").
@@ -329,6 +331,10 @@ function match(line: ErrorLine, msg: string, phase: Phase, errno: Errno | null):
       msg.startsWith("peer closed connection in SSL handshake")) &&
     phase !== "ssl-handshake" &&
     line.upstream === null &&
+    // A client's handshake comes before its request is read: a line that names the request is about an
+    // upstream (or a subrequest's upstream) handshake, even when "to upstream" is missing.
+    line.request === null &&
+    line.subrequest === null &&
     !msg.includes("upstream")
   )
     // "… while SSL handshaking, client: …": a client's handshake with nginx's own listener, not an upstream.
@@ -394,6 +400,10 @@ function match(line: ErrorLine, msg: string, phase: Phase, errno: Errno | null):
   // upstream" is [warn]): only messages at [error] or worse are guessed to be failures from their phase.
   if (upstreamish && (line.level === "warn" || line.level === "notice" || line.level === "info"))
     return { class: fallbackByPhase(phase), detail: "non-fatal", status: null, next: null };
+  // A configuration error about an upstream (`invalid port in upstream "…"`, `upstream "x" may not have port`): nginx
+  // refuses the configuration; nothing failed toward a backend.
+  if (line.confFile !== null && line.connection === null && phase === "other")
+    return { class: "not-upstream", detail: "config", status: null, next: null };
   if (upstreamish) return { class: fallbackByPhase(phase), detail: "unknown-message" };
   return { class: "not-upstream", status: null, next: null };
 }
@@ -402,7 +412,7 @@ function match(line: ErrorLine, msg: string, phase: Phase, errno: Errno | null):
 function tidyMessage(m: string): string {
   let msg = m;
   let i = 0;
-  while (i < msg.length && i < 8 && " *_'\"-".includes(msg.charAt(i))) i++;
+  while (i < msg.length && i < 8 && " *_'\"-.…".includes(msg.charAt(i))) i++;
   if (i > 0) msg = msg.slice(i);
   if (msg.startsWith("Upstream ")) msg = `u${msg.slice(1)}`;
   return msg;

@@ -125,6 +125,20 @@ describe("lines without nginx's full prefix", () => {
     expect(cls(line)).toEqual({ class: klass, status });
   });
 
+  it("a handshake failure on a line that names the request is an upstream's, even without 'to upstream'", () => {
+    expect(
+      cls(
+        '2021/03/08 21:16:09 [error] 5#5: *7 SSL_do_handshake() failed (SSL: error:1408F10B:SSL routines:ssl3_get_record:wrong version number), client: 10.0.0.1, server: , request: "GET /a HTTP/1.1", subrequest: "/mirror", host: "a.test"',
+      ).class,
+    ).toBe("tls-handshake");
+    // …while one before any request is read is the client's.
+    expect(
+      cls(
+        "2021/03/08 21:16:09 [info] 5#5: *7 SSL_do_handshake() failed (SSL: error:0A000102:SSL routines::unsupported protocol) while SSL handshaking, client: 10.0.0.1, server: 0.0.0.0:443",
+      ).class,
+    ).toBe("not-upstream");
+  });
+
   it("says how sure it is and what it could not see", () => {
     const e = explainLine("connect() failed (111: Connection refused) while connecting to upstream");
     expect(e.parsed).toBe(true);
@@ -169,6 +183,13 @@ describe("lines without nginx's full prefix", () => {
     const joined = parseErrorLine(`${a} ${b}`);
     expect(joined?.upstream?.peer).toBe("10.0.0.2:81");
     expect(isContinuation(a, a)).toBe(false);
+    // A context key alone on the next line continues whatever error line came before it.
+    expect(
+      isContinuation(
+        "SSL_do_handshake() failed (SSL: error:0A000410) ...",
+        "upstream: 'https://10.0.0.5:443/x'",
+      ),
+    ).toBe(true);
     expect(isContinuation("some prose", "more prose")).toBe(false);
   });
 });
