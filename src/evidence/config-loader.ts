@@ -13,6 +13,7 @@ import {
   readSync,
   statSync,
 } from "node:fs";
+import { isatty } from "node:tty";
 import { DEFAULT_MAX_DEPTH } from "../nginx/config/parser.js";
 import {
   type ConfigPayload,
@@ -112,7 +113,7 @@ function kindOf(st: {
   if (st.isBlockDevice()) return "a block device";
   if (st.isSocket()) return "a socket";
   if (st.isDirectory()) return "a directory";
-  return "not a regular file";
+  return "a special file";
 }
 
 export interface ReadConfigOptions {
@@ -153,7 +154,10 @@ export function readConfigText(
   }
   try {
     const st = fstatSync(fd);
-    const pipe = (st.isFIFO() || (path === 0 && st.isSocket())) && opts.allowPipe;
+    // stdin may be a pipe, a socket or a person typing at a terminal; never /dev/zero or another device.
+    const pipe =
+      (st.isFIFO() || (path === 0 && (st.isSocket() || (st.isCharacterDevice() && isatty(0))))) &&
+      opts.allowPipe;
     if (!st.isFile() && !pipe)
       return { error: `not a regular file: ${path === 0 ? "stdin" : path} is ${kindOf(st)}` };
     const tooBig = () => ({

@@ -4,7 +4,16 @@
  * never a stack trace, never a hang, never "no problems found".
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -49,6 +58,9 @@ describe("hostile configurations (CLI)", () => {
     const r = runCli(["lint", f]);
     expectCleanFailure(r);
     expect(r.stdout + r.stderr).not.toContain('unexpected "}"');
+    expect(r.stdout + r.stderr).toContain(
+      'regex.conf:4: unknown directive "6}$" (the "{" after "^/id/[0-9]" opened the block: quote a regular expression that contains "{" or "}")',
+    );
     expect(r.stdout + r.stderr).toContain('unexpected end of file, expecting "}"');
     const parsed = JSON.parse(runCli(["config", "parse", f]).stdout);
     const loc = parsed.config[0].parsed[1].block[0].block[0];
@@ -148,6 +160,19 @@ describe("hostile configurations (CLI)", () => {
     const d = runCli(["diagnose", "--nginx-t", "/dev/zero", "--error-log", log, "--json"]);
     expect(Date.now() - t).toBeLessThan(15_000);
     expect(d.stdout).toContain("not a regular file: /dev/zero is a character device");
+  });
+
+  it("stdin from /dev/zero is refused, stdin from a pipe is read", () => {
+    const zero = openSync("/dev/zero", "r");
+    const r = spawnSync(process.execPath, [cliPath, "lint", "-"], {
+      stdio: [zero, "pipe", "pipe"],
+      encoding: "utf8",
+      timeout: 20_000,
+    });
+    closeSync(zero);
+    expectCleanFailure({ code: r.status, stdout: r.stdout, stderr: r.stderr });
+    expect(r.stderr).toContain("cannot read stdin: not a regular file: stdin is a character device");
+    expect(runCli(["lint", "-"], "events {}\n").code).toBe(0);
   });
 
   it("the main file may be a pipe (process substitution), read with the cap", () => {

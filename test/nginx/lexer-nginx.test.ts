@@ -32,7 +32,10 @@ describe("lexer: words end where nginx ends them", () => {
     const loc = server?.block?.[1];
     expect(loc).toMatchObject({ directive: "location", args: ["~", "^/id/[0-9]"], line: 5 });
     expect(loc?.block?.[0]).toMatchObject({ directive: "6}$", args: [], line: 5 });
-    expect(r.errors.map((e) => e.message)).toEqual(['unexpected end of file, expecting "}"']);
+    expect(r.errors.map((e) => `${e.line}: ${e.message}`)).toEqual([
+      '5: unknown directive "6}$" (the "{" after "^/id/[0-9]" opened the block: quote a regular expression that contains "{" or "}")',
+      '10: unexpected end of file, expecting "}"',
+    ]);
     expect(r.errors.some((e) => e.message.includes('unexpected "}"'))).toBe(false);
   });
 
@@ -118,6 +121,11 @@ systemDescribe(["nginx"], "lexer agrees with the installed nginx -t", () => {
   it("`location ~ ^/id/[0-9]{6}$ {`: nginx reads the word `6}$` (not a stray `}`)", () => {
     const text = wrap("    location ~ ^/id/[0-9]{6}$ {\n      return 200;\n    }");
     expect(emerg(nginxTest(text).output)).toBe('unknown directive "6}$":5');
+    // badgateway's first error is nginx's, with what to do about it.
+    const first = p(text).errors[0];
+    expect(`${first?.message.replace(/ \(the "\{" after .*/, "")}:${first?.line}`).toBe(
+      'unknown directive "6}$":5',
+    );
     const quoted = wrap('    location ~ "^/id/[0-9]{6}$" {\n      return 200;\n    }');
     expect(nginxTest(quoted).ok).toBe(true);
     // A `}` inside a word is part of it for nginx too.

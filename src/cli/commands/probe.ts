@@ -137,7 +137,8 @@ Examples:
 Read-only: one GET (or HEAD) per target, at most --concurrency at once, every step bounded by a timeout,
 the whole run by --deadline. HTTP checks send the Host header nginx would send (the location's
 proxy_set_header Host, default $proxy_host). Progress goes to stderr when it is a terminal.
-Exit codes: 0 every target fine, 1 problems found, 2 usage error or targets left unprobed at the deadline.`,
+Exit codes: 0 every target fine, 1 problems found, 2 usage error, configuration errors, or targets left
+unprobed or unfinished at the deadline (with nothing else found).`,
     )
     .action(async (opts: ProbeCliOptions) => {
       const cap = parseDurationOption("--timeout", opts.timeout);
@@ -205,7 +206,7 @@ Exit codes: 0 every target fine, 1 problems found, 2 usage error or targets left
           ? {
               onProgress: (done: number, total: number, last) =>
                 process.stderr.write(
-                  `\r\x1b[K${done}/${total} ${last.ok ? "ok  " : "FAIL"} ${safeText(last.target.id).slice(0, 60)}`,
+                  `\r\x1b[K${done}/${total} ${last.ok ? "ok  " : stoppedByDeadline(last.steps) ? "STOP" : "FAIL"} ${safeText(last.target.id).slice(0, 60)}`,
                 ),
             }
           : {}),

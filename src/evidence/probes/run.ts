@@ -20,8 +20,8 @@ export interface RunOptions {
   /** Directories with PHP-FPM pool files (default: the distribution locations). */
   fpmPoolDirs?: string[];
   /**
-   * Overall deadline for the whole run (default DEFAULT_DEADLINE_MS): checks still running then are stopped
-   * and reported as timeouts, targets not started are returned with `skipped: "deadline"`.
+   * Overall deadline for the whole run (default DEFAULT_DEADLINE_MS): checks still running then stop with the
+   * problem `deadline`, targets not started are returned with `skipped: "deadline"`.
    */
   deadlineMs?: number;
   /** Called after each target finishes (for a progress line). */

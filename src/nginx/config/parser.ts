@@ -79,10 +79,13 @@ export function parseConfig(src: string, opts: ParseOptions): { parsed: ConfNode
   let tooDeep = false;
   // Braces still open inside a block skipped for being too deep (0: not skipping).
   let skipping = 0;
-  const open = (line: number): ConfNode[] | null => {
+  // The directive that opened each block in `stack` (null for the top level and anonymous blocks).
+  const owners: Array<ConfNode | null> = [null];
+  const open = (line: number, owner: ConfNode | null): ConfNode[] | null => {
     if (stack.length + offset <= maxDepth) {
       const inner: ConfNode[] = [];
       stack.push(inner);
+      owners.push(owner);
       return inner;
     }
     if (!tooDeep) err(line, tooDeepMessage(maxDepth));
@@ -109,8 +112,10 @@ export function parseConfig(src: string, opts: ParseOptions): { parsed: ConfNode
       break;
     }
     if (k === CLOSE) {
-      if (depth > 0) stack.pop();
-      else err(lx.line, 'unexpected "}"');
+      if (depth > 0) {
+        stack.pop();
+        owners.pop();
+      } else err(lx.line, 'unexpected "}"');
       continue;
     }
     if (k === COMMENT) {
@@ -123,10 +128,24 @@ export function parseConfig(src: string, opts: ParseOptions): { parsed: ConfNode
     }
     if (k === OPEN) {
       err(lx.line, 'unexpected "{"');
-      open(lx.line); // an anonymous block: read and dropped
+      open(lx.line, null); // an anonymous block: read and dropped
       continue;
     }
     const node: ConfNode = { directive: lx.value, line: lx.line, args: [], file };
+    // `location ~ ^/a{2}$ {`: nginx opens the block at the first `{` and then reads `2}$` as a directive
+    // name, which it rejects first ("unknown directive"). Say so, where nginx does, with what to do about it.
+    const owner = owners[depth];
+    if (
+      owner?.directive === "location" &&
+      out.length === 0 &&
+      owner.line === node.line &&
+      !lx.quoted &&
+      node.directive.includes("}")
+    )
+      err(
+        node.line,
+        `unknown directive "${node.directive}" (the "{" after "${owner.args[owner.args.length - 1] ?? ""}" opened the block: quote a regular expression that contains "{" or "}")`,
+      );
     let argComments: ConfNode[] | null = null;
     let term: number;
     for (;;) {
@@ -146,11 +165,14 @@ export function parseConfig(src: string, opts: ParseOptions): { parsed: ConfNode
     out.push(node);
     if (argComments) out.push(...argComments);
     if (term === OPEN) {
-      const inner = open(node.line);
+      const inner = open(node.line, node);
       if (inner) node.block = inner;
     } else if (term === CLOSE) {
       err(lx.line, 'unexpected "}"');
-      if (depth > 0) stack.pop();
+      if (depth > 0) {
+        stack.pop();
+        owners.pop();
+      }
     } else if (term === END) {
       eof(lx.line, 'unexpected end of file, expecting ";" or "}"');
       break;
