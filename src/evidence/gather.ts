@@ -55,6 +55,8 @@ export interface GatherOptions {
 export interface BundleFiles {
   /** The bundle directory's real path (only files inside it are read). */
   root: string;
+  /** Access log (real path) → the log_format name `collect` recorded for it in bundle.json `files`. */
+  accessFormats: Map<string, string>;
   nginxT: string | null;
   config: string | null;
   errorLogs: string[];
@@ -95,12 +97,23 @@ export function readBundleDir(dir: string, limits: BundleLimits = DEFAULT_BUNDLE
       meta = null;
     }
   }
+  const accessLogs = pick(/^access\.log(\.\d+)?(\.gz)?$/);
+  const accessFormats = new Map<string, string>();
+  const recorded = Array.isArray(meta?.["files"]) ? (meta?.["files"] as unknown[]) : [];
+  for (const f of recorded) {
+    const e = f as { name?: unknown; format?: unknown };
+    if (typeof e?.name !== "string" || typeof e.format !== "string" || !/^access\.log(\.\d+)?$/.test(e.name))
+      continue;
+    const real = accessLogs.find((p) => basename(p) === e.name);
+    if (real) accessFormats.set(real, e.format);
+  }
   return {
     root,
     nginxT: names.includes("nginx-T.txt") ? conf("nginx-T.txt") : null,
     config: names.includes("nginx.conf") ? conf("nginx.conf") : null,
     errorLogs: pick(/^error\.log(\.\d+)?(\.gz)?$/),
-    accessLogs: pick(/^access\.log(\.\d+)?(\.gz)?$/),
+    accessLogs,
+    accessFormats,
     probe: names.includes("probe.json") ? conf("probe.json") : null,
     meta,
   };
@@ -123,7 +136,13 @@ export function readProbeFacts(file: string, cap?: number): ProbeFact[] {
   return arr as ProbeFact[];
 }
 
-export async function gatherAccess(ev: Evidence, files: string[], opts: GatherOptions): Promise<void> {
+export async function gatherAccess(
+  ev: Evidence,
+  files: string[],
+  opts: GatherOptions,
+  /** Format names recorded per file (a bundle's bundle.json), used before guessing from the file name. */
+  recorded?: ReadonlyMap<string, string>,
+): Promise<void> {
   const present = files.filter((f) => f === "-" || existsSync(f));
   for (const f of files) if (!present.includes(f)) ev.missing.push(`access log ${f} does not exist`);
   if (present.length === 0) return;
@@ -134,8 +153,10 @@ export async function gatherAccess(ev: Evidence, files: string[], opts: GatherOp
   if (opts.logFormat?.includes("$")) formatFor = () => ({ format: opts.logFormat as string });
   else if (model) {
     const named = opts.logFormat ? formatForAccessLogNamed(model, opts.logFormat) : null;
+    const formats = logFormats(model);
     formatFor = (file) => {
-      const def = named ?? formatForAccessLog(model, file);
+      const rec = recorded?.get(file);
+      const def = named ?? (rec ? formats.get(rec) : undefined) ?? formatForAccessLog(model, file);
       return { format: def.format, escape: def.escape, name: def.name };
     };
   } else if (opts.logFormat) formatFor = () => ({ format: opts.logFormat as string });
@@ -293,7 +314,7 @@ export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
       ev.missing.push(`error log ${errorLogs.join(", ")}: nothing could be read`);
     else ev.errorLog = errorEvidence(s);
   } else ev.missing.push("error log (give --error-log)");
-  if (accessLogs.length) await gatherAccess(ev, accessLogs, opts);
+  if (accessLogs.length) await gatherAccess(ev, accessLogs, opts, bundle?.accessFormats);
   if (opts.probe && !opts.bundle && ev.config) {
     const targets = targetsFromModel(ev.config.model, { capMs: 3000 });
     // Addresses nginx was seen using for hostname targets (from the error log), for the stale-DNS check.

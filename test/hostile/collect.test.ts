@@ -237,7 +237,17 @@ systemDescribe(["nginx"], "collect: redaction by design", () => {
     for (const n of files.keys()) expect(statSync(join(out, n)).mode & 0o777).toBe(0o600);
     // The redacted bundle still diagnoses.
     const d = await runCliAsync(["diagnose", "--bundle", out, "--json"]);
-    expect(JSON.parse(d.stdout).findings[0].id).toBe("upstream-down");
+    const dj = JSON.parse(d.stdout);
+    expect(dj.findings[0].id).toBe("upstream-down");
+    // each redacted access log is read with its own format (bundle.json records it): every line counts
+    expect(
+      meta.files
+        .filter((f: { format?: string }) => f.format)
+        .map((f: { format: string }) => f.format)
+        .sort(),
+    ).toEqual(["js", "lab"]);
+    expect(dj.basis.accessLog.requests).toBe(8);
+    expect(dj.warnings.join("\n")).not.toMatch(/did not match|matched/);
   });
 });
 
