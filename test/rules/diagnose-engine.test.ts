@@ -10,7 +10,12 @@ import type { CauseRule } from "../../src/rules/causes/types.js";
 import { diagnose } from "../../src/rules/diagnose.js";
 import type { Finding, Severity } from "../../src/rules/types.js";
 
-function finding(id: string, confidence: number, counts: unknown[] = [], severity: Severity = "error"): Finding {
+function finding(
+  id: string,
+  confidence: number,
+  counts: unknown[] = [],
+  severity: Severity = "error",
+): Finding {
   return {
     id,
     title: id,
@@ -165,7 +170,11 @@ describe("exit code", () => {
 
   it("is 0 with an access log that matched lines, or with probes, and nothing wrong", () => {
     const ev = emptyEvidence("files");
-    ev.accessLog = { matched: 3, files: [], totals: { requests: 3, s502: 0, s504: 0 } } as unknown as Evidence["accessLog"];
+    ev.accessLog = {
+      matched: 3,
+      files: [],
+      totals: { requests: 3, s502: 0, s504: 0 },
+    } as unknown as Evidence["accessLog"];
     expect(diagnose(ev, []).exitCode).toBe(0);
     const ev2 = emptyEvidence("files");
     ev2.probes = [];
@@ -174,19 +183,29 @@ describe("exit code", () => {
 
   it("is 2 when the access log matched no line and nothing else was read", () => {
     const ev = emptyEvidence("files");
-    ev.accessLog = { matched: 0, files: [], totals: { requests: 0, s502: 0, s504: 0 } } as unknown as Evidence["accessLog"];
+    ev.accessLog = {
+      matched: 0,
+      files: [],
+      totals: { requests: 0, s502: 0, s504: 0 },
+    } as unknown as Evidence["accessLog"];
     expect(diagnose(ev, []).exitCode).toBe(2);
   });
 
   it("is 1 for warnings-only findings too, and 1 even with no log when a rule found something", () => {
     expect(diagnose(withLog(), [rule("w", () => [finding("w", 0.3, [], "warning")])]).exitCode).toBe(1);
-    expect(diagnose(emptyEvidence("files"), [rule("i", () => [finding("i", 0.3, [], "info")])]).exitCode).toBe(1);
+    expect(
+      diagnose(emptyEvidence("files"), [rule("i", () => [finding("i", 0.3, [], "info")])]).exitCode,
+    ).toBe(1);
   });
 });
 
 describe("basis", () => {
   it("sums upstream errors without the not-upstream lines and carries the log's files and times", () => {
-    const ev = withLog("files", [group("connection-refused", 40), group("not-upstream", 9), group("read-timeout", 2)]);
+    const ev = withLog("files", [
+      group("connection-refused", 40),
+      group("not-upstream", 9),
+      group("read-timeout", 2),
+    ]);
     ev.nginxVersion = "1.22.1";
     const r = diagnose(ev, []);
     expect(r.basis).toEqual({
@@ -207,7 +226,11 @@ describe("basis", () => {
 
   it("carries the access-log totals, the config source and the number of probes", () => {
     const ev = emptyEvidence("host");
-    ev.config = { model: modelFromText("http {}", "/etc/nginx/nginx.conf").model, source: "nginx -T", errors: [] };
+    ev.config = {
+      model: modelFromText("http {}", "/etc/nginx/nginx.conf").model,
+      source: "nginx -T",
+      errors: [],
+    };
     ev.accessLog = {
       files: ["/var/log/nginx/access.log"],
       matched: 10,
@@ -216,8 +239,22 @@ describe("basis", () => {
       lastTime: "2026-11-24T10:01:00",
     } as unknown as Evidence["accessLog"];
     ev.probes = [
-      { target: "http://127.0.0.1:1", peer: "127.0.0.1:1", check: "tcp", ok: true, problem: null, summary: "ok" },
-      { target: "http://127.0.0.1:2", peer: "127.0.0.1:2", check: "tcp", ok: true, problem: null, summary: "ok" },
+      {
+        target: "http://127.0.0.1:1",
+        peer: "127.0.0.1:1",
+        check: "tcp",
+        ok: true,
+        problem: null,
+        summary: "ok",
+      },
+      {
+        target: "http://127.0.0.1:2",
+        peer: "127.0.0.1:2",
+        check: "tcp",
+        ok: true,
+        problem: null,
+        summary: "ok",
+      },
     ];
     ev.missing.push("error log");
     const r = diagnose(ev, []);
@@ -261,7 +298,11 @@ describe("paste mode", () => {
 
   it("lowers confidence by 0.9 with a config and timed lines, by 0.8 without a config", () => {
     const full = withLog("paste");
-    full.config = { model: modelFromText("http {}", "/etc/nginx/nginx.conf").model, source: "paste", errors: [] };
+    full.config = {
+      model: modelFromText("http {}", "/etc/nginx/nginx.conf").model,
+      source: "paste",
+      errors: [],
+    };
     const withConfig = diagnose(full, [rule("x", () => [finding("x", 0.77, [1])])]);
     expect(withConfig.findings[0]?.confidence).toBe(0.69);
     expect(withConfig.findings[0]?.message).toBe("x happened.");
@@ -271,7 +312,11 @@ describe("paste mode", () => {
 
   it("lowers by 0.8 when the pasted lines carry no time, and asks for the timed log", () => {
     const ev = withLog("paste");
-    ev.config = { model: modelFromText("http {}", "/etc/nginx/nginx.conf").model, source: "paste", errors: [] };
+    ev.config = {
+      model: modelFromText("http {}", "/etc/nginx/nginx.conf").model,
+      source: "paste",
+      errors: [],
+    };
     if (ev.errorLog) ev.errorLog.first = null;
     const r = diagnose(ev, [rule("x", () => [finding("x", 0.5, [1])])]);
     expect(r.findings[0]?.confidence).toBe(0.4);
@@ -283,7 +328,8 @@ describe("paste mode", () => {
   it("names what would confirm each kind of cause", () => {
     const r = diagnose(withLog("paste"), rules);
     const by = Object.fromEntries(r.findings.map((f) => [f.id, f.message.replace(/^.* happened\. /, "")]));
-    const ss = "(From a paste: confirm with `nginx -T`, `ss -tlnp` on the backend host and `curl -v` to the peer.)";
+    const ss =
+      "(From a paste: confirm with `nginx -T`, `ss -tlnp` on the backend host and `curl -v` to the peer.)";
     expect(by["upstream-down"]).toBe(ss);
     expect(by["wrong-port"]).toBe(ss);
     expect(by["connection-limit"]).toBe(ss);
@@ -300,7 +346,8 @@ describe("paste mode", () => {
       "(From a paste: confirm with `nginx -T`, the access log with `$upstream_response_time` and `nginx -T | grep _timeout`.)";
     expect(by["upstream-timeout"]).toBe(acc);
     expect(by["upstream-overloaded"]).toBe(acc);
-    const ssl = "(From a paste: confirm with `nginx -T`, `openssl s_client -connect HOST:PORT -servername NAME` from the nginx host.)";
+    const ssl =
+      "(From a paste: confirm with `nginx -T`, `openssl s_client -connect HOST:PORT -servername NAME` from the nginx host.)";
     expect(by["tls-upstream"]).toBe(ssl);
     expect(by["scheme-mismatch"]).toBe(ssl);
     expect(by["fastcgi-script-path"]).toBe("(From a paste: confirm with `nginx -T`.)");
@@ -308,7 +355,9 @@ describe("paste mode", () => {
 
   it("matches the confirm hints at the start of the id only", () => {
     const r = diagnose(withLog("paste"), [rule("x", () => [finding("not-upstream-down", 0.5, [1])])]);
-    expect(r.findings[0]?.message).toBe("not-upstream-down happened. (From a paste: confirm with `nginx -T`.)");
+    expect(r.findings[0]?.message).toBe(
+      "not-upstream-down happened. (From a paste: confirm with `nginx -T`.)",
+    );
   });
 
   it("leaves findings of other modes untouched and passes the paste report through", () => {
