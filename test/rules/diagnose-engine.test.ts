@@ -354,10 +354,11 @@ describe("paste mode", () => {
   });
 
   it("matches the confirm hints at the start of the id only", () => {
-    const r = diagnose(withLog("paste"), [rule("x", () => [finding("not-upstream-down", 0.5, [1])])]);
-    expect(r.findings[0]?.message).toBe(
-      "not-upstream-down happened. (From a paste: confirm with `nginx -T`.)",
-    );
+    const others = all.filter((id) => id !== "fastcgi-script-path").map((id) => `x-${id}`);
+    const r = diagnose(withLog("paste"), [rule("x", () => others.map((id) => finding(id, 0.5, [1])))]);
+    for (const f of r.findings)
+      expect(f.message, f.id).toBe(`${f.id} happened. (From a paste: confirm with \`nginx -T\`.)`);
+    expect(r.findings).toHaveLength(12);
   });
 
   it("leaves findings of other modes untouched and passes the paste report through", () => {
