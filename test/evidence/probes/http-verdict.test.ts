@@ -69,10 +69,15 @@ describe("header size against proxy_buffer_size", () => {
     });
   });
 
-  it("a header still open at the limit waits; one byte over the limit is too big without waiting for the end", async () => {
+  // nginx gives up when its buffer is full and the header has not ended (checked with the real nginx: see
+  // boundaries.test.ts): one byte under the limit still waits, a full buffer is too big without waiting.
+  it("a header still open one byte under the limit waits; a full buffer is too big without waiting for the end", async () => {
     const open = "HTTP/1.1 200 OK\r\nX-Pad: ";
     const atLimit = `${open}${"p".repeat(4096 - open.length)}`;
-    expect(await ask(sendOpen(atLimit), { timeoutMs: 400 })).toMatchObject({ problem: "read-timeout" });
+    expect(await ask(sendOpen(atLimit.slice(0, -1)), { timeoutMs: 400 })).toMatchObject({
+      problem: "read-timeout",
+    });
+    expect(await ask(sendOpen(atLimit))).toMatchObject({ ok: false, problem: "header-too-big" });
     expect(await ask(sendOpen(`${atLimit}p`))).toMatchObject({
       ok: false,
       problem: "header-too-big",

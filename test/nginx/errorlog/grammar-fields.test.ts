@@ -212,7 +212,9 @@ describe("helpers", () => {
     expect(isContinuation(first, `${T} [error] 1#1: *2 x`)).toBe(false);
     expect(isContinuation(first, "")).toBe(false);
     expect(isContinuation("", "client: x")).toBe(false);
-    expect(isContinuation("no comma here", "client: x")).toBe(false);
+    // Nothing but a wrapped nginx line starts with one of its context keys.
+    expect(isContinuation("no comma here", "client: x")).toBe(true);
+    expect(isContinuation("no comma here", "clients are waiting")).toBe(false);
     expect(isContinuation("x while connecting to upstream", 'upstream: "http://a/"')).toBe(true);
     expect(isContinuation('y, request: "GET /a', 'b HTTP/1.1"')).toBe(true);
     expect(isContinuation('y, request: "GET /a', ' b HTTP/1.1"')).toBe(false);

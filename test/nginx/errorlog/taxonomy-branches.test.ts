@@ -139,15 +139,17 @@ describe("errno-decided classes", () => {
 
 describe("timeouts by phase", () => {
   it.each([
-    ["connecting to upstream", "connect-timeout", "connecting"],
-    ["SSL handshaking to upstream", "connect-timeout", "ssl-handshake"],
-    ["sending request to upstream", "send-timeout", "sending-request"],
-    ["reading response header from upstream", "read-timeout", "reading-response-header"],
-  ])("upstream timed out while %s → %s, 504, next upstream", (where, klass, phase) => {
+    ["connecting to upstream", "connect-timeout", "connecting", null],
+    // nginx times the handshake with proxy_connect_timeout; the detail keeps it apart from a TCP connect timeout.
+    ["SSL handshaking to upstream", "connect-timeout", "ssl-handshake", "ssl-handshake"],
+    ["sending request to upstream", "send-timeout", "sending-request", null],
+    ["reading response header from upstream", "read-timeout", "reading-response-header", null],
+  ])("upstream timed out while %s → %s, 504, next upstream", (where, klass, phase, detail) => {
     expect(cls(up(`upstream timed out (110: Connection timed out) while ${where}`))).toEqual({
       ...base,
       class: klass,
       phase,
+      detail,
       status: 504,
       next: true,
       errno: "ETIMEDOUT",
