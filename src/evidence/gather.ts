@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { listenPorts } from "../nginx/config/listen.js";
-import { formatForAccessLog, logFormats } from "../nginx/config/logs.js";
+import { formatForAccessLog, logFormats, resolveLogFormat } from "../nginx/config/logs.js";
 import { buildModel, type ConfigModel, matchLocation, matchServer } from "../nginx/config/model.js";
 import { summarizeAccessLogs } from "./access-log.js";
 import { discoverNginx, logFilesOf } from "./collect.js";
@@ -98,11 +98,13 @@ export async function gatherAccess(ev: Evidence, files: string[], opts: GatherOp
   let format: string | undefined;
   let esc: "default" | "json" | "none" | undefined;
   const model = ev.config?.model;
-  if (opts.logFormat?.includes("$")) format = opts.logFormat;
-  else if (model) {
-    const def = opts.logFormat
-      ? (formatForAccessLogNamed(model, opts.logFormat) ?? formatForAccessLog(model, present[0] as string))
-      : formatForAccessLog(model, present[0] as string);
+  // An explicit --log-format means the same as for `access`: a format string, or a name that must exist.
+  const def = opts.logFormat
+    ? resolveLogFormat(opts.logFormat, model ?? null)
+    : model
+      ? formatForAccessLog(model, present[0] as string)
+      : null;
+  if (def) {
     format = def.format;
     esc = def.escape;
   }
@@ -118,10 +120,6 @@ export async function gatherAccess(ev: Evidence, files: string[], opts: GatherOp
     ev.warnings.push(
       `none of the ${ev.accessLog.lines} access-log lines matched the log format; pass --log-format NAME or the format string`,
     );
-}
-
-function formatForAccessLogNamed(model: ConfigModel, name: string) {
-  return logFormats(model).get(name) ?? null;
 }
 
 export { emptyEvidence };
@@ -220,6 +218,8 @@ export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
   }
   if (!configFile && !nginxT && hostText === null)
     ev.missing.push("configuration (give --config or --nginx-t)");
+  // A --log-format naming no format is a usage error before any log is read (UnknownLogFormatError).
+  if (opts.logFormat) resolveLogFormat(opts.logFormat, ev.config?.model ?? null);
   if (errorLogs.length) {
     opts.onProgress?.(`reading error log ${errorLogs.join(", ")}`);
     const s = await summarizeErrorLogs(errorLogs, {

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import pc from "picocolors";
 import { type AccessSummary, summarizeAccessLogs } from "../../evidence/access-log.js";
-import { logFormats } from "../../nginx/config/logs.js";
+import { type LogFormatDef, logFormats, resolveLogFormat } from "../../nginx/config/logs.js";
 import { modelFromText } from "../../nginx/config/model.js";
 import type { LogEscape } from "../../nginx/logformat.js";
 import { EXIT, UserError } from "../exit.js";
@@ -146,16 +146,14 @@ Exit codes: 0 no upstream 502/504 found, 1 502/504 found, 2 could not read the i
         if (eq <= 0) throw new UserError(`--define-format needs NAME=FORMAT, got '${d}'`);
         named.set(d.slice(0, eq), { format: d.slice(eq + 1), escape: "default" });
       }
-      let format = o.logFormat ?? "combined";
-      let mode: LogEscape = "default";
-      const hit = named.get(format);
-      if (hit) {
-        format = hit.format;
-        mode = hit.escape;
-      } else if (format !== "combined" && !format.includes("$"))
-        throw new UserError(
-          `unknown log format '${format}' (known: combined${named.size ? `, ${[...named.keys()].join(", ")}` : ""})`,
-        );
+      let def: LogFormatDef;
+      try {
+        def = resolveLogFormat(o.logFormat ?? "combined", null, named);
+      } catch (e) {
+        throw new UserError((e as Error).message);
+      }
+      const format = def.format;
+      let mode: LogEscape = def.escape;
       if (o.escape) {
         if (!["default", "json", "none"].includes(o.escape))
           throw new UserError(`--escape must be default, json or none, got '${o.escape}'`);
