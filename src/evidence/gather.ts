@@ -5,8 +5,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { listenPorts } from "../nginx/config/listen.js";
-import { formatForAccessLog, logFormats, resolveLogFormat } from "../nginx/config/logs.js";
-import { buildModel, type ConfigModel, matchLocation, matchServer } from "../nginx/config/model.js";
+import { formatForAccessLog, resolveLogFormat } from "../nginx/config/logs.js";
+import { buildModel, matchLocation, matchServer } from "../nginx/config/model.js";
 import { summarizeAccessLogs } from "./access-log.js";
 import { discoverNginx, logFilesOf } from "./collect.js";
 import { loadConfig, loadNginxT, readConfigText, runNginxT } from "./config-loader.js";
