@@ -1,6 +1,9 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import pc from "picocolors";
+import { colors, stdoutColor } from "../color.js";
+
+type Colors = ReturnType<typeof colors>;
+
 import { type AccessSummary, summarizeAccessLogs } from "../../evidence/access-log.js";
 import { type LogFormatDef, logFormats, resolveLogFormat } from "../../nginx/config/logs.js";
 import { modelFromText } from "../../nginx/config/model.js";
@@ -45,13 +48,14 @@ function fmtPct(n: number, d: number): string {
   return d === 0 ? "0%" : `${((100 * n) / d).toFixed(1)}%`;
 }
 
-function sec(x: number | null, limit?: number): string {
+function sec(pc: Colors, x: number | null, limit?: number): string {
   if (x === null) return "-";
   const s = `${x.toFixed(3)}s`;
   return limit !== undefined && x >= limit * 0.9 ? pc.red(s) : s;
 }
 
-export function renderAccess(s: AccessSummary, timeout?: number): string {
+export function renderAccess(s: AccessSummary, timeout?: number, color = stdoutColor()): string {
+  const pc = colors(color);
   const o: string[] = [];
   const t = s.totals;
   o.push(pc.bold(`${t.requests} requests`) + (s.firstTime ? ` from ${s.firstTime} to ${s.lastTime}` : ""));
@@ -59,7 +63,7 @@ export function renderAccess(s: AccessSummary, timeout?: number): string {
     `  502: ${t.s502} (${fmtPct(t.s502, t.requests)})  504: ${t.s504} (${fmtPct(t.s504, t.requests)})  other 5xx: ${t.s5xx}`,
   );
   o.push(
-    `  request_time p50 ${sec(t.latency.request.p50, timeout)} p95 ${sec(t.latency.request.p95, timeout)} p99 ${sec(t.latency.request.p99, timeout)}${timeout ? ` (timeout ${timeout}s)` : ""}`,
+    `  request_time p50 ${sec(pc, t.latency.request.p50, timeout)} p95 ${sec(pc, t.latency.request.p95, timeout)} p99 ${sec(pc, t.latency.request.p99, timeout)}${timeout ? ` (timeout ${timeout}s)` : ""}`,
   );
   if (s.unmatched)
     o.push(
@@ -75,7 +79,7 @@ export function renderAccess(s: AccessSummary, timeout?: number): string {
     o.push("", pc.bold("Upstream peers (worst first)"));
     for (const [name, p] of peers.slice(0, 15)) {
       const bad = p.s502 + p.s504 + p.s5xx;
-      const line = `  ${name}  tries ${p.requests}  502 ${p.s502}  504 ${p.s504}  5xx ${p.s5xx}  failed-then-retried ${p.failedInChain}  response p50 ${sec(p.latency.response.p50, timeout)} p95 ${sec(p.latency.response.p95, timeout)} p99 ${sec(p.latency.response.p99, timeout)}`;
+      const line = `  ${name}  tries ${p.requests}  502 ${p.s502}  504 ${p.s504}  5xx ${p.s5xx}  failed-then-retried ${p.failedInChain}  response p50 ${sec(pc, p.latency.response.p50, timeout)} p95 ${sec(pc, p.latency.response.p95, timeout)} p99 ${sec(pc, p.latency.response.p99, timeout)}`;
       o.push(bad || p.failedInChain ? pc.red(line) : line);
     }
   }
@@ -84,7 +88,7 @@ export function renderAccess(s: AccessSummary, timeout?: number): string {
     o.push("", pc.bold("Locations with 5xx"));
     for (const [k, g] of locs.slice(0, 15))
       o.push(
-        `  ${k}  ${g.requests} req  502 ${g.s502}  504 ${g.s504}  5xx ${g.s5xx}  p99 ${sec(g.latency.request.p99, timeout)}`,
+        `  ${k}  ${g.requests} req  502 ${g.s502}  504 ${g.s504}  5xx ${g.s5xx}  p99 ${sec(pc, g.latency.request.p99, timeout)}`,
       );
   }
   for (const w of s.warnings) o.push(pc.yellow(`warning: ${w.message}`));

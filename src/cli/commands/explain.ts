@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import pc from "picocolors";
 import { explainLine, type LineExplanation } from "../../nginx/errorlog/explain.js";
+import { colors } from "../color.js";
 import { EXIT, UserError } from "../exit.js";
 
-function render(e: LineExplanation, c: ReturnType<typeof pc.createColors>): string {
+function render(e: LineExplanation, c: ReturnType<typeof colors>): string {
   if (!e.parsed) return `${c.yellow("?")} not an nginx error-log line: ${e.input.slice(0, 120)}\n`;
   const o: string[] = [];
   const status = e.status
@@ -75,7 +75,7 @@ Exit codes: 0 no upstream failure among the lines, 1 at least one upstream failu
           .filter((l) => l.trim() !== "");
       } else inputs = [arg];
       if (inputs.length === 0) throw new UserError("no lines to explain");
-      const c = pc.createColors(Boolean(process.stdout.isTTY) && !process.env["NO_COLOR"]);
+      const c = colors();
       let parsed = 0;
       let failures = 0;
       const out: string[] = [];
