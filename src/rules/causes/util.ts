@@ -193,11 +193,6 @@ export function finding(
   };
 }
 
-/** Peer text for messages. */
-export function peerName(g: ErrorGroup): string {
-  return g.peer ?? g.group ?? g.upstream ?? "the upstream";
-}
-
 /** A curl line that checks a TCP/HTTP peer the way nginx reaches it. */
 export function curlFor(peer: string | null, scheme = "http"): string {
   if (!peer) return "curl -sS -o /dev/null -w '%{http_code}\\n' http://UPSTREAM/";

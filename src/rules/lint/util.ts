@@ -40,8 +40,3 @@ export function passSeconds(
 export function isOn(model: ConfigModel, scope: Scope, name: string): boolean {
   return effective(model, scope, name).args?.[0] === "on";
 }
-
-/** The directive to point at for a pass: the pass itself. */
-export function passDirective(p: PassTarget): Directive {
-  return p.directive;
-}
