@@ -1,3 +1,4 @@
+import { where } from "../finding.js";
 import type { LintReport, LintRule } from "./types.js";
 import { httpPasses, passSeconds } from "./util.js";
 
@@ -21,7 +22,7 @@ export const connectTimeoutTooLow: LintRule = {
     for (const p of httpPasses(model)) {
       const t = passSeconds(model, p, "connect_timeout");
       if (!t.directive || t.seconds === null || t.seconds >= 1) continue;
-      const key = `${t.directive.file}:${t.directive.line}`;
+      const key = `${where(t.directive)}`;
       if (seen.has(key)) continue;
       seen.add(key);
       out.push({

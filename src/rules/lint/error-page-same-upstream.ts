@@ -1,4 +1,5 @@
 import { effective, type LocationBlock, matchLocation, type PassTarget } from "../../nginx/config/model.js";
+import { where } from "../finding.js";
 import type { LintReport, LintRule } from "./types.js";
 
 function sameTarget(a: PassTarget, b: PassTarget): boolean {
@@ -44,7 +45,7 @@ export const errorPageSameUpstream: LintRule = {
     }
     const seen = new Set<string>();
     return out.filter((r) => {
-      const k = `${r.directive.file}:${r.directive.line}`;
+      const k = `${where(r.directive)}`;
       if (seen.has(k)) return false;
       seen.add(k);
       return true;

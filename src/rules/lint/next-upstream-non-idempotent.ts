@@ -1,4 +1,5 @@
 import { effective } from "../../nginx/config/model.js";
+import { where } from "../finding.js";
 import type { LintReport, LintRule } from "./types.js";
 import { httpPasses } from "./util.js";
 
@@ -24,7 +25,7 @@ export const nextUpstreamNonIdempotent: LintRule = {
       const e = effective(model, p.scope, `${mod}_next_upstream`);
       const d = e.directives[0];
       if (!d) continue;
-      const key = `${d.file}:${d.line}`;
+      const key = `${where(d)}`;
       if (d.args.includes("non_idempotent") && !seen.has(key)) {
         seen.add(key);
         out.push({

@@ -1,5 +1,6 @@
+import { where } from "../finding.js";
 import type { LintReport, LintRule } from "./types.js";
-import { at, httpPasses } from "./util.js";
+import { httpPasses } from "./util.js";
 
 const LOCAL = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i;
 
@@ -31,7 +32,7 @@ export const proxyPassHostnameNoResolver: LintRule = {
         if (s.isIp || !s.host || s.unixPath || s.resolve || LOCAL.test(s.host)) continue;
         out.push({
           directive: s.directive,
-          message: `server ${s.address} in upstream ${u.name} (${at(u.directive)}) is resolved once at start-up; add \`resolve\` (nginx ≥ 1.27.3) or reload on DNS changes`,
+          message: `server ${s.address} in upstream ${u.name} (${where(u.directive)}) is resolved once at start-up; add \`resolve\` (nginx ≥ 1.27.3) or reload on DNS changes`,
         });
       }
     return out;

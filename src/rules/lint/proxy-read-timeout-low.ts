@@ -1,3 +1,4 @@
+import { where } from "../finding.js";
 import type { LintReport, LintRule } from "./types.js";
 import { httpPasses, passSeconds } from "./util.js";
 
@@ -22,7 +23,7 @@ export const proxyReadTimeoutLow: LintRule = {
       for (const suffix of ["read_timeout", "send_timeout"]) {
         const t = passSeconds(model, p, suffix);
         if (!t.directive || t.seconds === null || t.seconds >= 3) continue;
-        const key = `${t.directive.file}:${t.directive.line}`;
+        const key = `${where(t.directive)}`;
         if (seen.has(key)) continue;
         seen.add(key);
         out.push({

@@ -1,6 +1,7 @@
 import { effective } from "../../nginx/config/model.js";
+import { where } from "../finding.js";
 import type { LintReport, LintRule } from "./types.js";
-import { at, httpPasses } from "./util.js";
+import { httpPasses } from "./util.js";
 
 /** upstream keepalive only works with HTTP/1.1 and a cleared Connection header. */
 export const upstreamKeepaliveHttp10: LintRule = {
@@ -34,7 +35,7 @@ export const upstreamKeepaliveHttp10: LintRule = {
       out.push({
         directive: p.directive,
         related: [u.keepaliveDirective],
-        message: `upstream ${u.name} has keepalive (${at(u.keepaliveDirective)}) but here ${missing.join(" and ")}, so connections are not reused`,
+        message: `upstream ${u.name} has keepalive (${where(u.keepaliveDirective)}) but here ${missing.join(" and ")}, so connections are not reused`,
       });
     }
     return out;

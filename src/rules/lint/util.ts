@@ -8,11 +8,6 @@ import {
 } from "../../nginx/config/model.js";
 import { parseDuration } from "../../nginx/config/units.js";
 
-/** `file:line` of a directive. */
-export function at(d: Directive): string {
-  return `${d.file}:${d.line}`;
-}
-
 /** The resolver in effect at a scope (http/server/location inheritance), or null. */
 export function resolverAt(model: ConfigModel, scope: Scope): Directive | null {
   return effective(model, scope, "resolver").directives[0] ?? null;
