@@ -41,7 +41,7 @@ describe("every command decides colour the same way", () => {
       ["access", `${EX}/access.log`, "--format-file", `${EX}/log_format.conf`, "--log-format", "upstreams"],
     ],
     ["diagnose", ["diagnose", "--bundle", EX]],
-    ["lint", ["lint", "test/fixtures/lint/unknown-upstream/bad.conf"]],
+    ["lint", ["lint", "src/rules/lint/unknown-upstream/bad.conf"]],
     ["config files", ["config", "files", `${EX}/nginx.conf`]],
   ];
 
