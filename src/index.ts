@@ -56,8 +56,8 @@ export type {
 export { buildModel, effective, matchLocation, matchServer, modelFromText } from "./nginx/config/model.js";
 export type { ConfNode, ParseError, ParseOptions } from "./nginx/config/parser.js";
 export { parseConfig } from "./nginx/config/parser.js";
-export type { ConfigFile, ConfigPayload, PayloadError } from "./nginx/config/payload.js";
-export { payloadFromNginxT } from "./nginx/config/payload.js";
+export type { ConfigFile, ConfigPayload, CrossplaneJson, PayloadError } from "./nginx/config/payload.js";
+export { payloadFromNginxT, toCrossplaneJson } from "./nginx/config/payload.js";
 export type { ClassInfo } from "./nginx/errorlog/catalogue.js";
 export { CLASS_INFO } from "./nginx/errorlog/catalogue.js";
 export type { LineExplanation } from "./nginx/errorlog/explain.js";
