@@ -1,7 +1,8 @@
 // Bundles the CLI into one ESM file so `badgateway` starts fast (no module resolution at run time),
 // and builds the library entry separately so it can be imported without the CLI.
 
-import { mkdirSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import asc from "assemblyscript/asc";
 import { build } from "esbuild";
 
@@ -55,5 +56,16 @@ const wasm = await asc.main(
 );
 if (wasm.error) {
   console.error(`build: the scanner cores did not compile: ${wasm.error.message}`);
+  process.exit(1);
+}
+
+// The library's type declarations (dist/types/, "types" in package.json), from src/index.ts and what it reaches.
+rmSync("dist/types", { recursive: true, force: true });
+try {
+  execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json"], {
+    stdio: "inherit",
+  });
+} catch {
+  console.error("build: the type declarations did not compile (tsc -p tsconfig.build.json)");
   process.exit(1);
 }

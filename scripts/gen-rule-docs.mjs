@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Writes docs/rules/<id>.md for every lint and cause rule from the rule's own metadata and, for lint rules, its
-// fixtures (test/fixtures/lint/<id>/{bad,good}.conf), plus docs/rules/README.md. `--check` exits 1 when a page
+// fixtures (src/rules/lint/<id>/bad*.conf and good*.conf: bad.conf and good.conf, else the first of each, are shown), plus docs/rules/README.md. `--check` exits 1 when a page
 // is missing or out of date (the test suite runs it). Run `npm run build` first.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CAUSE_RULES, CLASS_INFO, LINT_RULES } from "../dist/index.js";
 
@@ -28,9 +28,16 @@ const status = (s) =>
 
 for (const r of LINT_RULES) {
   const m = r.meta;
-  const fx = join(root, "test", "fixtures", "lint", m.id);
-  const bad = strip(readFileSync(join(fx, "bad.conf"), "utf8"));
-  const good = strip(readFileSync(join(fx, "good.conf"), "utf8"));
+  const fx = join(root, "src", "rules", "lint", m.id);
+  // `bad.conf`/`good.conf` when present, else the first case by name.
+  const first = (kind) =>
+    existsSync(join(fx, `${kind}.conf`))
+      ? `${kind}.conf`
+      : readdirSync(fx)
+          .filter((f) => f.startsWith(kind) && f.endsWith(".conf"))
+          .sort()[0];
+  const bad = strip(readFileSync(join(fx, first("bad")), "utf8"));
+  const good = strip(readFileSync(join(fx, first("good")), "utf8"));
   pages.set(
     `${m.id}.md`,
     `# ${m.id}

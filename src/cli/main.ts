@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { parseColorMode, setColorMode } from "./color.js";
 import { registerAccess } from "./commands/access.js";
 import { registerCollect } from "./commands/collect.js";
 import { registerConfig } from "./commands/config.js";
@@ -13,6 +14,11 @@ export function buildProgram(): Command {
   const program = new Command("badgateway")
     .description("Find out why nginx answers 502 Bad Gateway / 504 Gateway Timeout, and what to do about it.")
     .version(__BADGATEWAY_VERSION__, "-V, --version")
+    .option(
+      "--color <when>",
+      "colour the output: auto (a terminal, unless NO_COLOR is set or FORCE_COLOR=0), always or never",
+      "auto",
+    )
     .showHelpAfterError("(run with --help for usage and examples)")
     .addHelpText(
       "after",
@@ -27,9 +33,14 @@ Examples:
   $ sudo badgateway collect --out /tmp/incident --since 2h
 
 Exit codes: 0 nothing wrong found, 1 problems found, 2 could not do the job (message on stderr).
-Colours follow NO_COLOR / FORCE_COLOR; every command takes --json.`,
+Colours: --color=auto|always|never, else FORCE_COLOR (0 off, anything else on), else NO_COLOR, else only on a terminal.
+Every command takes --json.`,
     );
   program.exitOverride();
+  // The global --color (before or after the command name) is read once, before any command runs.
+  program.hook("preAction", () => {
+    setColorMode(parseColorMode(String(program.opts()["color"] ?? "auto")));
+  });
   registerDiagnose(program);
   registerCollect(program);
   registerExplain(program);

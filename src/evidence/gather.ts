@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { listenPorts } from "../nginx/config/listen.js";
-import { formatForAccessLog, logFormats } from "../nginx/config/logs.js";
+import { formatForAccessLog, logFormats, resolveLogFormat } from "../nginx/config/logs.js";
 import { buildModel, type ConfigModel, matchLocation, matchServer } from "../nginx/config/model.js";
 import { configVariables } from "../nginx/variables.js";
 import { type FormatChoice, summarizeAccessLogs } from "./access-log.js";
@@ -300,6 +300,8 @@ export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
   }
   if (!configFile && !nginxT && hostText === null)
     ev.missing.push("configuration (give --config or --nginx-t)");
+  // A --log-format naming no format is a usage error before any log is read (UnknownLogFormatError).
+  if (opts.logFormat) resolveLogFormat(opts.logFormat, ev.config?.model ?? null);
   if (errorLogs.length) {
     opts.onProgress?.(`reading error log ${errorLogs.join(", ")}`);
     const s = await summarizeErrorLogs(errorLogs, {

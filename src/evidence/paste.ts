@@ -3,11 +3,12 @@
  * `ls -la` of a socket, `systemctl status`, `curl -v`) sorted into Evidence. Every line is either used as one
  * kind of evidence or listed as ignored, so the operator sees what the answer rests on.
  */
-import { COMBINED, logFormats } from "../nginx/config/logs.js";
+import { logFormats } from "../nginx/config/logs.js";
 import { buildModel } from "../nginx/config/model.js";
 import { parseConfig } from "../nginx/config/parser.js";
 import { payloadFromNginxT } from "../nginx/config/payload.js";
 import { isContinuation, parseErrorLine } from "../nginx/errorlog/grammar.js";
+import { COMBINED_FORMAT } from "../nginx/logformat.js";
 import { AccessAccumulator } from "./access-log.js";
 import { ErrorLogAccumulator, errorEvidence } from "./error-log.js";
 import { type ErrorGroup, type Evidence, emptyEvidence, type PasteReport, type ProbeFact } from "./types.js";
@@ -420,7 +421,7 @@ export function evidenceFromPaste(text: string): { evidence: Evidence; report: P
     // The configuration's own formats first, then combined: whichever reads the most lines.
     const formats = ev.config ? [...logFormats(ev.config.model).values()] : [];
     let best: AccessAccumulator | null = null;
-    for (const f of formats.length ? formats : [{ format: COMBINED, escape: "default" as const }]) {
+    for (const f of formats.length ? formats : [{ format: COMBINED_FORMAT, escape: "default" as const }]) {
       let acc: AccessAccumulator;
       try {
         acc = new AccessAccumulator(f.format, f.escape);

@@ -276,13 +276,6 @@ export function splitUpstreamList(v: string): UpstreamValue[][] {
   return groups.map((g) => g.split(", ").map((x) => (x === "-" || x === "" ? null : x)));
 }
 
-/** Seconds ("0.123") or null ("-"). nginx writes times with millisecond resolution. */
-export function parseSeconds(v: string | null | undefined): number | null {
-  if (v == null || v === "-" || v === "") return null;
-  const x = Number(v);
-  return Number.isFinite(x) ? x : null;
-}
-
 export interface ParsedRequest {
   method: string;
   uri: string;

@@ -4,6 +4,7 @@
  */
 import pc from "picocolors";
 import type { DiagnoseResult } from "../rules/diagnose.js";
+import { where } from "../rules/finding.js";
 import type { Finding } from "../rules/types.js";
 import { safeText } from "./terminal.js";
 
@@ -100,9 +101,7 @@ export function diagnoseText(r: DiagnoseResult, opts: { color: boolean; verbose?
       }
     }
     for (const e of f.evidence.slice(0, opts.verbose ? 20 : 6)) {
-      const at = e.location
-        ? c.dim(` (${safeText(e.location.file)}${e.location.line ? `:${e.location.line}` : ""})`)
-        : "";
+      const at = e.location ? c.dim(` (${safeText(where(e.location))})`) : "";
       lines.push(`   ${c.cyan("•")} ${c.dim(`${safeText(e.source)}:`)} ${safeText(e.summary)}${at}`);
       for (const s of (e.samples ?? []).slice(0, opts.verbose ? 3 : 1))
         lines.push(`       ${c.dim(safeText(s.length > 220 ? `${s.slice(0, 220)}…` : s))}`);
@@ -140,10 +139,7 @@ export function diagnoseMarkdown(r: DiagnoseResult): string {
     out.push(`## ${i + 1}. ${f.title} (\`${f.id}\`)`, "", f.message, "", `**Fix:** ${f.fix}`, "");
     if (f.verify) out.push(`**Verify:** ${f.verify}`, "");
     if (f.locations.length)
-      out.push(
-        `**Where:** ${f.locations.map((l) => `\`${l.file}${l.line ? `:${l.line}` : ""}\``).join(", ")}`,
-        "",
-      );
+      out.push(`**Where:** ${f.locations.map((l) => `\`${where(l)}\``).join(", ")}`, "");
     out.push("**Evidence:**", "");
     for (const e of f.evidence) {
       out.push(`- ${e.source}: ${e.summary}`);

@@ -13,7 +13,7 @@ type Validator = ((data: unknown) => boolean) & { errors?: unknown[] | null };
 const { default: Ajv } = require("ajv-draft-04") as {
   default: new (opts: Record<string, unknown>) => { compile(schema: object): Validator };
 };
-const fixtures = join(import.meta.dirname, "../fixtures/lint");
+const fixtures = join(import.meta.dirname, "../../src/rules/lint");
 
 let dir: string;
 let conf: string;

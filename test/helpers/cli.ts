@@ -2,12 +2,18 @@ import { spawn, spawnSync } from "node:child_process";
 
 export const cliPath = new URL("../../dist/cli.js", import.meta.url).pathname;
 
+/** The environment of a CLI run: plain output (NO_COLOR, no inherited FORCE_COLOR) unless `env` asks otherwise. */
+function cliEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  const { FORCE_COLOR: _inherited, ...rest } = process.env;
+  return { ...rest, NO_COLOR: "1", ...env };
+}
+
 /** Runs the built CLI (npm test builds first) with NO_COLOR and returns exit code and output. */
 export function runCli(args: string[], input?: string, env: Record<string, string> = {}) {
   const res = spawnSync(process.execPath, [cliPath, ...args], {
     input,
     encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1", ...env },
+    env: cliEnv(env),
     timeout: 120_000,
     maxBuffer: 256 * 1024 * 1024,
   });
@@ -20,7 +26,7 @@ export function runCliAsync(
   env: Record<string, string> = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [cliPath, ...args], { env: { ...process.env, NO_COLOR: "1", ...env } });
+    const p = spawn(process.execPath, [cliPath, ...args], { env: cliEnv(env) });
     let stdout = "";
     let stderr = "";
     p.stdout.on("data", (d: Buffer) => {

@@ -8,7 +8,6 @@ import {
   escapeLogValue,
   parseMsec,
   parseRequestLine,
-  parseSeconds,
   parseTimeIso,
   parseTimeLocal,
   splitUpstreamList,
@@ -74,17 +73,6 @@ describe("upstream lists and numbers", () => {
     ]);
     expect(splitUpstreamList("502, - : 200")).toEqual([["502", null], ["200"]]);
     expect(splitUpstreamList("1, ")).toEqual([["1", null]]);
-  });
-
-  it("reads seconds, null for '-', empty and junk", () => {
-    expect(parseSeconds("0.123")).toBe(0.123);
-    expect(parseSeconds("0")).toBe(0);
-    expect(parseSeconds("-")).toBeNull();
-    expect(parseSeconds("")).toBeNull();
-    expect(parseSeconds(null)).toBeNull();
-    expect(parseSeconds(undefined)).toBeNull();
-    expect(parseSeconds("abc")).toBeNull();
-    expect(parseSeconds("Infinity")).toBeNull();
   });
 
   it("cuts a request line at its first and last space", () => {

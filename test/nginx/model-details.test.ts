@@ -8,7 +8,6 @@ import { describe, expect, it } from "vitest";
 import {
   effective,
   effectiveSeconds,
-  enclosingKind,
   globalValue,
   isIpAddress,
   matchLocation,
@@ -247,9 +246,6 @@ http {
     const ifScope = root?.scope.children.find((c) => c.kind === "if");
     if (!ifScope) throw new Error("no if scope");
     expect(effective(m, ifScope, "proxy_set_header").args).toEqual(["C", "3"]);
-    expect(enclosingKind(ifScope, "location")).toBe(root?.scope);
-    expect(enclosingKind(ifScope, "server")?.kind).toBe("server");
-    expect(enclosingKind(ifScope, "stream")).toBeNull();
   });
 
   it("global values come from main or events", () => {

@@ -25,7 +25,6 @@ import {
   failureTotal,
   groupsOf,
   mentions,
-  peerName,
   probeItem,
   probesFor,
   refItems,
@@ -104,13 +103,6 @@ describe("peers", () => {
     expect(splitPeer("unix:/run/app.sock")).toEqual({ host: null, port: null, unix: "/run/app.sock" });
     expect(splitPeer("backend")).toEqual({ host: "backend", port: null, unix: null });
     expect(splitPeer("backend:http")).toEqual({ host: "backend", port: null, unix: null });
-  });
-
-  it("names a peer by address, then group, then upstream", () => {
-    expect(peerName(group("x", "1.2.3.4:80", 1, { group: "g" }))).toBe("1.2.3.4:80");
-    expect(peerName(group("x", null, 1, { group: "g", upstream: "http://g/" }))).toBe("g");
-    expect(peerName(group("x", null, 1, { upstream: "http://g/" }))).toBe("http://g/");
-    expect(peerName(group("x", null, 1))).toBe("the upstream");
   });
 
   it("writes a curl line for TCP, unix and unknown peers", () => {

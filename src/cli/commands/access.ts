@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import pc from "picocolors";
 import {
   type AccessSummary,
   badFormatMessage,
@@ -8,12 +7,15 @@ import {
   summarizeAccessLogs,
 } from "../../evidence/access-log.js";
 import { losesInput } from "../../evidence/input.js";
-import { logFormats } from "../../nginx/config/logs.js";
+import { type LogFormatDef, logFormats, resolveLogFormat } from "../../nginx/config/logs.js";
 import { modelFromText } from "../../nginx/config/model.js";
 import type { LogEscape } from "../../nginx/logformat.js";
 import { configVariables, unknownVariables } from "../../nginx/variables.js";
 import { safeText } from "../../report/terminal.js";
+import { colors, stdoutColor } from "../color.js";
 import { EXIT, UserError } from "../exit.js";
+
+type Colors = ReturnType<typeof colors>;
 
 interface AccessCliOptions {
   logFormat?: string;
@@ -53,13 +55,14 @@ function fmtPct(n: number, d: number): string {
   return d === 0 ? "0%" : `${((100 * n) / d).toFixed(1)}%`;
 }
 
-function sec(x: number | null, limit?: number): string {
+function sec(pc: Colors, x: number | null, limit?: number): string {
   if (x === null) return "-";
   const s = `${x.toFixed(3)}s`;
   return limit !== undefined && x >= limit * 0.9 ? pc.red(s) : s;
 }
 
-export function renderAccess(s: AccessSummary, timeout?: number): string {
+export function renderAccess(s: AccessSummary, timeout?: number, color = stdoutColor()): string {
+  const pc = colors(color);
   const o: string[] = [];
   const t = s.totals;
   o.push(pc.bold(`${t.requests} requests`) + (s.firstTime ? ` from ${s.firstTime} to ${s.lastTime}` : ""));
@@ -67,7 +70,7 @@ export function renderAccess(s: AccessSummary, timeout?: number): string {
     `  502: ${t.s502} (${fmtPct(t.s502, t.requests)})  504: ${t.s504} (${fmtPct(t.s504, t.requests)})  other 5xx: ${t.s5xx}`,
   );
   o.push(
-    `  request_time p50 ${sec(t.latency.request.p50, timeout)} p95 ${sec(t.latency.request.p95, timeout)} p99 ${sec(t.latency.request.p99, timeout)}${timeout ? ` (timeout ${timeout}s)` : ""}`,
+    `  request_time p50 ${sec(pc, t.latency.request.p50, timeout)} p95 ${sec(pc, t.latency.request.p95, timeout)} p99 ${sec(pc, t.latency.request.p99, timeout)}${timeout ? ` (timeout ${timeout}s)` : ""}`,
   );
   if (s.unmatched)
     o.push(
@@ -85,7 +88,7 @@ export function renderAccess(s: AccessSummary, timeout?: number): string {
     o.push("", pc.bold("Upstream peers (worst first)"));
     for (const [name, p] of peers.slice(0, 15)) {
       const bad = p.s502 + p.s504 + p.s5xx;
-      const line = `  ${safeText(name)}  tries ${p.requests}  502 ${p.s502}  504 ${p.s504}  5xx ${p.s5xx}  failed-then-retried ${p.failedInChain}  response p50 ${sec(p.latency.response.p50, timeout)} p95 ${sec(p.latency.response.p95, timeout)} p99 ${sec(p.latency.response.p99, timeout)}`;
+      const line = `  ${safeText(name)}  tries ${p.requests}  502 ${p.s502}  504 ${p.s504}  5xx ${p.s5xx}  failed-then-retried ${p.failedInChain}  response p50 ${sec(pc, p.latency.response.p50, timeout)} p95 ${sec(pc, p.latency.response.p95, timeout)} p99 ${sec(pc, p.latency.response.p99, timeout)}`;
       o.push(bad || p.failedInChain ? pc.red(line) : line);
     }
   }
@@ -94,7 +97,7 @@ export function renderAccess(s: AccessSummary, timeout?: number): string {
     o.push("", pc.bold("Locations with 5xx"));
     for (const [k, g] of locs.slice(0, 15))
       o.push(
-        `  ${safeText(k)}  ${g.requests} req  502 ${g.s502}  504 ${g.s504}  5xx ${g.s5xx}  p99 ${sec(g.latency.request.p99, timeout)}`,
+        `  ${safeText(k)}  ${g.requests} req  502 ${g.s502}  504 ${g.s504}  5xx ${g.s5xx}  p99 ${sec(pc, g.latency.request.p99, timeout)}`,
       );
   }
   for (const w of s.warnings) o.push(pc.yellow(`warning: ${safeText(w.message)}`));
@@ -159,16 +162,14 @@ most lines of a file do not match its format (below 95 % matched is a warning).`
         if (eq <= 0) throw new UserError(`--define-format needs NAME=FORMAT, got '${d}'`);
         named.set(d.slice(0, eq), { format: d.slice(eq + 1), escape: "default" });
       }
-      let format = o.logFormat ?? "combined";
-      let mode: LogEscape = "default";
-      const hit = named.get(format);
-      if (hit) {
-        format = hit.format;
-        mode = hit.escape;
-      } else if (format !== "combined" && !format.includes("$"))
-        throw new UserError(
-          `unknown log format '${format}' (known: combined${named.size ? `, ${[...named.keys()].join(", ")}` : ""})`,
-        );
+      let def: LogFormatDef;
+      try {
+        def = resolveLogFormat(o.logFormat ?? "combined", null, named);
+      } catch (e) {
+        throw new UserError((e as Error).message);
+      }
+      const format = def.format;
+      let mode: LogEscape = def.escape;
       if (o.escape) {
         if (!["default", "json", "none"].includes(o.escape))
           throw new UserError(`--escape must be default, json or none, got '${o.escape}'`);
@@ -180,7 +181,10 @@ most lines of a file do not match its format (below 95 % matched is a warning).`
       const unknown = unknownVariables(resolveFormat(format), defined);
       if (unknown.length)
         throw new UserError(
-          badFormatMessage({ format, ...(hit ? { name: o.logFormat as string } : {}) }, unknown),
+          badFormatMessage(
+            { format, ...(o.logFormat && !o.logFormat.includes("$") ? { name: o.logFormat } : {}) },
+            unknown,
+          ),
         );
       const s = await summarizeAccessLogs(files, {
         format,

@@ -1,8 +1,8 @@
 import type { Command } from "commander";
-import pc from "picocolors";
 import type { ConfNode } from "../../nginx/config/parser.js";
 import { type ConfigPayload, toCrossplaneJson } from "../../nginx/config/payload.js";
 import { safeText } from "../../report/terminal.js";
+import { colors } from "../color.js";
 import { EXIT } from "../exit.js";
 import { loadConfigInput } from "./config-input.js";
 
@@ -136,6 +136,7 @@ Exit codes: 0 every file read and parsed, 2 syntax errors or unreadable files.`,
       else
         for (const f of files) {
           const from = safeText(f.includedFrom.map((x) => `${x.file}:${x.line}`).join(", "));
+          const pc = colors();
           const status = f.status === "ok" ? pc.green("ok") : pc.red("failed");
           process.stdout.write(
             `${String(f.index).padStart(3)}  ${status}  ${safeText(f.file)}  ${pc.dim(`${f.directives} directives${from ? `, included from ${from}` : ""}`)}\n`,

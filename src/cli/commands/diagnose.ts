@@ -4,6 +4,7 @@ import { gatherEvidence } from "../../evidence/gather.js";
 import { evidenceFromPaste } from "../../evidence/paste.js";
 import { diagnoseJson, diagnoseMarkdown, diagnoseText } from "../../report/diagnose.js";
 import { diagnose } from "../../rules/diagnose.js";
+import { stdoutColor } from "../color.js";
 import { EXIT, UserError } from "../exit.js";
 import { parseDurationOption } from "../options.js";
 import { parseWhen } from "./access.js";
@@ -180,7 +181,7 @@ function readPaste(file: string | 0): string {
 }
 
 function emit(result: ReturnType<typeof diagnose>, opts: DiagnoseCliOptions, unread: string[] = []): void {
-  const color = !opts.out && !opts.json && !opts.markdown && process.stdout.isTTY && !process.env["NO_COLOR"];
+  const color = !opts.out && !opts.json && !opts.markdown && stdoutColor();
   const text = opts.json
     ? diagnoseJson(result, __BADGATEWAY_VERSION__)
     : opts.markdown

@@ -1,11 +1,11 @@
 import type { Command } from "commander";
-import pc from "picocolors";
 import { lineBlocks, losesInput } from "../../evidence/input.js";
 import { explainLine, type LineExplanation } from "../../nginx/errorlog/explain.js";
 import { safeText } from "../../report/terminal.js";
+import { colors } from "../color.js";
 import { EXIT, UserError } from "../exit.js";
 
-function render(e: LineExplanation, c: ReturnType<typeof pc.createColors>): string {
+function render(e: LineExplanation, c: ReturnType<typeof colors>): string {
   if (!e.parsed) return `${c.yellow("?")} not an nginx error-log line: ${safeText(e.input.slice(0, 120))}\n`;
   const o: string[] = [];
   const status = e.status
@@ -62,7 +62,7 @@ Examples:
 Exit codes: 0 no upstream failure among the lines, 1 at least one upstream failure, 2 no line could be read.`,
     )
     .action(async (arg: string, opts: { json?: boolean }) => {
-      const c = pc.createColors(Boolean(process.stdout.isTTY) && !process.env["NO_COLOR"]);
+      const c = colors();
       let seen = 0;
       let parsed = 0;
       let failures = 0;

@@ -6,6 +6,7 @@ import { safeText } from "../../report/terminal.js";
 import { LINT_RULES } from "../../rules/lint/index.js";
 import { collectSuppressions, lintModel } from "../../rules/lint/run.js";
 import type { Finding, Severity } from "../../rules/types.js";
+import { stdoutColor } from "../color.js";
 import { EXIT, UserError } from "../exit.js";
 import { loadConfigInput } from "./config-input.js";
 
@@ -152,10 +153,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage 
             2,
           )}\n`,
         );
-      else
-        process.stdout.write(
-          renderText(findings, Boolean(process.stdout.isTTY) && !process.env["NO_COLOR"], parseErrors),
-        );
+      else process.stdout.write(renderText(findings, stdoutColor(), parseErrors));
       // Why the configuration could not be read in full is a failure reason: stderr, whatever the format.
       for (const e of parseErrors) process.stderr.write(`badgateway: ${safeText(e)}\n`);
       const threshold = RANK[opts.failOn] ?? 3;

@@ -5,6 +5,7 @@ import { losesInput } from "../../evidence/input.js";
 import { CLASS_INFO } from "../../nginx/errorlog/catalogue.js";
 import type { ErrorClass } from "../../nginx/errorlog/taxonomy.js";
 import { safeText } from "../../report/terminal.js";
+import { stdoutColor } from "../color.js";
 import { EXIT, UserError } from "../exit.js";
 import { parseWhen } from "./access.js";
 
@@ -153,7 +154,7 @@ Rotated sets are read oldest first whatever the order given. Exit codes: 0 no up
           process.stdout.write(`${JSON.stringify(rest, null, 2)}\n`);
         } else {
           const top = Math.max(1, Number.parseInt(opts.top, 10) || 10);
-          process.stdout.write(render(s, top, Boolean(process.stdout.isTTY) && !process.env["NO_COLOR"]));
+          process.stdout.write(render(s, top, stdoutColor()));
         }
         const lost = s.warnings.some(losesInput);
         process.exitCode = lost ? EXIT.ERROR : s.upstreamErrors > 0 ? EXIT.FOUND : EXIT.OK;

@@ -9,6 +9,7 @@ import type { ProbeReport, ProbeTarget } from "../../evidence/probes/types.js";
 import { listenPorts } from "../../nginx/config/listen.js";
 import { buildModel, globalValue } from "../../nginx/config/model.js";
 import { safeText } from "../../report/terminal.js";
+import { stdoutColor } from "../color.js";
 import { EXIT, UserError } from "../exit.js";
 import { checkPathOption, parseCountOption, parseDurationOption } from "../options.js";
 import { loadConfigInput } from "./config-input.js";
@@ -230,7 +231,7 @@ unprobed or unfinished at the deadline (with nothing else found).`,
       };
       if (opts.json)
         process.stdout.write(`${JSON.stringify({ ...report, facts: probeFacts(report) }, null, 2)}\n`);
-      else process.stdout.write(render(report, Boolean(process.stdout.isTTY) && !process.env["NO_COLOR"]));
+      else process.stdout.write(render(report, stdoutColor()));
       const problems = report.results.some((r) => !r.ok && !r.skipped && !stoppedByDeadline(r.steps));
       if (report.skipped || report.unfinished)
         process.stderr.write(

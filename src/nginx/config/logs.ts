@@ -2,7 +2,7 @@
  * Where a configuration writes its logs and in which format: `log_format` definitions and the
  * `access_log` / `error_log` directives in effect (pure; paths are returned as written).
  */
-import type { LogEscape } from "../logformat.js";
+import { COMBINED_FORMAT, type LogEscape } from "../logformat.js";
 import { type ConfigModel, type Directive, findDirectives } from "./model.js";
 
 export interface LogFormatDef {
@@ -25,13 +25,10 @@ function unescapeConfString(s: string): string {
   );
 }
 
-export const COMBINED =
-  '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"';
-
 /** Every log_format of the configuration by name, plus the built-in `combined`. */
 export function logFormats(model: ConfigModel): Map<string, LogFormatDef> {
   const out = new Map<string, LogFormatDef>([
-    ["combined", { name: "combined", format: COMBINED, escape: "default", directive: null }],
+    ["combined", { name: "combined", format: COMBINED_FORMAT, escape: "default", directive: null }],
   ]);
   for (const { directive: d } of findDirectives(model, "log_format")) {
     const words = [...d.args];
@@ -87,4 +84,40 @@ export function formatForAccessLog(model: ConfigModel, file: string): LogFormatD
   return (
     (byName && formats.get(byName.formatName)) ?? upstreamFormat ?? (formats.get("combined") as LogFormatDef)
   );
+}
+
+/** A `--log-format` value that names no format the configuration (or the command line) defines. */
+export class UnknownLogFormatError extends Error {
+  constructor(
+    readonly spec: string,
+    readonly known: string[],
+  ) {
+    super(
+      `unknown log format '${spec}' (known: ${known.join(", ")}); give a log_format name or the format string itself`,
+    );
+    this.name = "UnknownLogFormatError";
+  }
+}
+
+/**
+ * What a `--log-format` value means, the same for every command: a value containing `$` is the format itself
+ * (escape=default); otherwise it names a format — `combined`, a `log_format` of `model`, or one of `extra`
+ * (e.g. `--define-format NAME=FORMAT`, which wins over the configuration). A name defined nowhere throws
+ * UnknownLogFormatError naming the known ones.
+ */
+export function resolveLogFormat(
+  spec: string,
+  model: ConfigModel | null,
+  extra: Iterable<[string, { format: string; escape: LogEscape }]> = [],
+): LogFormatDef {
+  if (spec.includes("$")) return { name: "", format: spec, escape: "default", directive: null };
+  const formats = model
+    ? logFormats(model)
+    : new Map<string, LogFormatDef>([
+        ["combined", { name: "combined", format: COMBINED_FORMAT, escape: "default", directive: null }],
+      ]);
+  for (const [name, def] of extra) formats.set(name, { name, ...def, directive: null });
+  const hit = formats.get(spec);
+  if (!hit) throw new UnknownLogFormatError(spec, [...formats.keys()]);
+  return hit;
 }

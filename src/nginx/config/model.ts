@@ -625,12 +625,6 @@ export function effectiveSeconds(
   return { seconds, value };
 }
 
-/** The innermost `server` scope enclosing `scope`, if any. */
-export function enclosingKind(scope: Scope, kind: ScopeKind): Scope | null {
-  for (let s: Scope | null = scope; s; s = s.parent) if (s.kind === kind) return s;
-  return null;
-}
-
 /**
  * Which location of `server` nginx picks for a request URI (ngx_http_core_find_location): exact match
  * first, then the longest prefix; a `^~` prefix stops the search; otherwise the first matching regex in
@@ -678,9 +672,4 @@ export function matchServer(model: ConfigModel, host: string, port?: number): Se
   for (const s of candidates)
     if (s.serverNames.some((n) => n.startsWith("*.") && h.endsWith(n.slice(1).toLowerCase()))) return s;
   return candidates.find((s) => s.listen.some((l) => l.defaultServer)) ?? candidates[0] ?? null;
-}
-
-/** `file:line` of a directive. */
-export function where(d: Directive): string {
-  return `${d.file}:${d.line}`;
 }

@@ -27,11 +27,6 @@ export interface ParseOptions {
   depthOffset?: number;
 }
 
-/** `file:line: message`, the way badgateway prints configuration errors. */
-export function formatParseError(e: ParseError): string {
-  return `${e.file}${e.line === null ? "" : `:${e.line}`}: ${e.message}`;
-}
-
 function prepareIf(args: string[]): void {
   const first = args[0];
   const last = args[args.length - 1];

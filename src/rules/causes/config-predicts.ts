@@ -1,4 +1,5 @@
 import type { Evidence } from "../../evidence/types.js";
+import { docsFor } from "../finding.js";
 import { lintModel } from "../lint/run.js";
 import type { Finding } from "../types.js";
 import type { CauseContext, CauseRule } from "./types.js";
@@ -64,7 +65,7 @@ export const configPredicts: CauseRule = {
         severity: "warning",
         message: `${f.message.replace(/\.?\s*$/, ".")} No error-log line shows it yet: the configuration alone predicts this cause (lint rule ${f.id}).`,
         verify: `The error log confirms it: \`tail -n 200 /var/log/nginx/error.log | badgateway explain -\`.`,
-        docs: `docs/rules/${cause}.md`,
+        docs: docsFor(cause),
       });
     }
     return out.sort((a, b) => b.confidence - a.confidence);

@@ -1,4 +1,5 @@
 import { globalValue } from "../../nginx/config/model.js";
+import { where } from "../finding.js";
 import { classRule } from "./simple.js";
 import type { CauseRule } from "./types.js";
 import { configItem, loc } from "./util.js";
@@ -26,7 +27,7 @@ export const connectionLimit: CauseRule = classRule({
   },
   fix: (_gs, _r, ev) => {
     const wc = ev.config ? globalValue(ev.config.model, "worker_connections").directives[0] : undefined;
-    return `Raise \`worker_connections\` (e.g. 4096)${wc ? ` at ${wc.file}:${wc.line}` : " in the events block"}, keep \`worker_rlimit_nofile\` at least twice that, and use \`worker_processes auto;\`. Enable upstream keepalive to reuse connections.`;
+    return `Raise \`worker_connections\` (e.g. 4096)${wc ? ` at ${where(wc)}` : " in the events block"}, keep \`worker_rlimit_nofile\` at least twice that, and use \`worker_processes auto;\`. Enable upstream keepalive to reuse connections.`;
   },
   verify: () =>
     "`nginx -T | grep -E 'worker_(connections|processes|rlimit_nofile)'` shows the new values; under the same load stub_status 'Active connections' stays below worker_processes × worker_connections and the alert disappears.",

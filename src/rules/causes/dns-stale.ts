@@ -1,17 +1,8 @@
 import type { Evidence } from "../../evidence/types.js";
+import { finding, where } from "../finding.js";
 import type { Finding } from "../types.js";
 import type { CauseRule } from "./types.js";
-import {
-  claim,
-  confidence,
-  configItem,
-  errorItem,
-  failureTotal,
-  finding,
-  loc,
-  probeItem,
-  total,
-} from "./util.js";
+import { claim, confidence, configItem, errorItem, failureTotal, loc, probeItem, total } from "./util.js";
 
 const CLASSES = [
   "connection-refused",
@@ -76,7 +67,7 @@ export const dnsStale: CauseRule = {
           ...groups.slice(0, 3).map((g) => errorItem(g, "failures on the old address")),
           ...directives.slice(0, 3).map((d) => configItem(d)),
         ],
-        fix: `Reload nginx now (\`nginx -t && nginx -s reload\`) so it resolves the names again. For good: add \`resolver <dns-ip> valid=30s;\` and either use a variable in proxy_pass (\`set $backend http://name:port; proxy_pass $backend;\`) or, on nginx ≥ 1.27.3, \`server name:port resolve;\` in a zone'd upstream${directives[0] ? ` (${directives[0].file}:${directives[0].line})` : ""}.`,
+        fix: `Reload nginx now (\`nginx -t && nginx -s reload\`) so it resolves the names again. For good: add \`resolver <dns-ip> valid=30s;\` and either use a variable in proxy_pass (\`set $backend http://name:port; proxy_pass $backend;\`) or, on nginx ≥ 1.27.3, \`server name:port resolve;\` in a zone'd upstream${directives[0] ? ` (${where(directives[0])})` : ""}.`,
         verify: `\`getent hosts ${(names[0] ?? "NAME").replace(/^\w+:\/\//, "").replace(/[:/].*$/, "")}\` matches the peer address in new error/access log lines ($upstream_addr), and the old address no longer appears.`,
         locations: directives.map(loc),
       }),

@@ -1,3 +1,4 @@
+import { where } from "../finding.js";
 import { atConfig, classRule, peersText } from "./simple.js";
 import type { CauseRule } from "./types.js";
 
@@ -20,7 +21,7 @@ export const ephemeralPorts: CauseRule = classRule({
     `nginx cannot get a free local port to connect to ${peersText(gs)}${atConfig(refs)}: the ephemeral port range is used up, usually by thousands of TIME_WAIT connections from short-lived upstream connections. Clients got 502.`,
   fix: (_gs, refs) => {
     const u = refs.passes.find((p) => p.upstream)?.upstream;
-    return `Reuse upstream connections: in ${u ? `upstream ${u.name} (${u.directive.file}:${u.directive.line})` : "an upstream{} block for this backend"} add \`keepalive 32;\`, and in the location \`proxy_http_version 1.1; proxy_set_header Connection "";\`. Widening \`net.ipv4.ip_local_port_range\` or adding backend addresses also helps.`;
+    return `Reuse upstream connections: in ${u ? `upstream ${u.name} (${where(u.directive)})` : "an upstream{} block for this backend"} add \`keepalive 32;\`, and in the location \`proxy_http_version 1.1; proxy_set_header Connection "";\`. Widening \`net.ipv4.ip_local_port_range\` or adding backend addresses also helps.`;
   },
   verify: (gs) =>
     `\`ss -tan state time-wait dst ${(gs[0]?.peer ?? "IP:PORT").replace(/:\d+$/, "")} | wc -l\` drops far below the size of \`cat /proc/sys/net/ipv4/ip_local_port_range\`, and the error stops.`,

@@ -1,4 +1,5 @@
 import { globalValue } from "../../nginx/config/model.js";
+import { where } from "../finding.js";
 import { classRule } from "./simple.js";
 import type { CauseRule } from "./types.js";
 import { configItem, loc } from "./util.js";
@@ -26,7 +27,7 @@ export const fdLimit: CauseRule = classRule({
   },
   fix: (_gs, _r, ev) => {
     const d = ev.config ? globalValue(ev.config.model, "worker_rlimit_nofile").directives[0] : undefined;
-    return `Set \`worker_rlimit_nofile\` to at least 2 × worker_connections (e.g. 65535)${d ? ` at ${d.file}:${d.line}` : " in the main context"}, and raise the systemd limit (\`systemctl edit nginx\` → \`[Service] LimitNOFILE=65535\`), then restart nginx.`;
+    return `Set \`worker_rlimit_nofile\` to at least 2 × worker_connections (e.g. 65535)${d ? ` at ${where(d)}` : " in the main context"}, and raise the systemd limit (\`systemctl edit nginx\` → \`[Service] LimitNOFILE=65535\`), then restart nginx.`;
   },
   verify: () =>
     "`grep 'Max open files' /proc/$(pgrep -f 'nginx: worker' | head -1)/limits` shows the new limit and \"Too many open files\" lines stop.",

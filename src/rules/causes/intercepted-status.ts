@@ -1,8 +1,9 @@
 import type { Evidence } from "../../evidence/types.js";
 import { type Directive, findDirectives } from "../../nginx/config/model.js";
+import { finding, where } from "../finding.js";
 import type { EvidenceItem, Finding } from "../types.js";
 import type { CauseContext, CauseRule } from "./types.js";
-import { configItem, finding, loc, where } from "./util.js";
+import { configItem, loc } from "./util.js";
 
 /** `error_page 404 =502 /x` → the codes it catches and the status it answers with (null: keeps the code). */
 function rewriteOf(d: Directive): { codes: number[]; to: number | null } {

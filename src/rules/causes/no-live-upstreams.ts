@@ -1,5 +1,6 @@
 import type { Evidence } from "../../evidence/types.js";
 import { formatDuration } from "../../nginx/config/units.js";
+import { finding, where } from "../finding.js";
 import type { Finding } from "../types.js";
 import type { CauseContext, CauseRule } from "./types.js";
 import {
@@ -7,7 +8,6 @@ import {
   configItem,
   configRefs,
   errorItem,
-  finding,
   groupsOf,
   loc,
   probeItem,
@@ -92,7 +92,7 @@ export const noLiveUpstreams: CauseRule = {
               data: { id: f.id },
             })),
           ],
-          fix: `First fix why the peers fail${underlying[0] ? ` (${underlying[0].id}: ${underlying[0].fix})` : refusedProbes.length ? ` (start the backends behind ${refusedProbes.map((p) => p.peer).join(", ")})` : ""}. Then make the pool more forgiving${u ? ` in upstream ${u.name} at ${u.directive.file}:${u.directive.line}` : ""}: more than one healthy server, a \`backup\` server, and max_fails/fail_timeout that match real failure patterns (e.g. \`max_fails=3 fail_timeout=10s\`) so one burst of errors does not empty the pool.`,
+          fix: `First fix why the peers fail${underlying[0] ? ` (${underlying[0].id}: ${underlying[0].fix})` : refusedProbes.length ? ` (start the backends behind ${refusedProbes.map((p) => p.peer).join(", ")})` : ""}. Then make the pool more forgiving${u ? ` in upstream ${u.name} at ${where(u.directive)}` : ""}: more than one healthy server, a \`backup\` server, and max_fails/fail_timeout that match real failure patterns (e.g. \`max_fails=3 fail_timeout=10s\`) so one burst of errors does not empty the pool.`,
           verify: `Requests through nginx return the backend's answers again, and \`grep -c 'no live upstreams' error.log\` stops growing; each server in the pool answers directly (\`curl\` each address).`,
           locations: u
             ? [loc(u.directive), ...refs.passes.map((p) => loc(p.directive))]

@@ -1,3 +1,4 @@
+import { where } from "../finding.js";
 import { atConfig, classRule } from "./simple.js";
 import type { CauseRule } from "./types.js";
 
@@ -20,7 +21,7 @@ export const noResolver: CauseRule = classRule({
     `A proxy_pass with a variable${atConfig(refs)} needs a DNS lookup at request time, but no \`resolver\` is set in that context. Each of these requests ended in 502.`,
   fix: (_gs, refs) => {
     const p = refs.passes[0];
-    return `Add \`resolver <dns-server-ip> valid=30s;\` (e.g. 127.0.0.53 with systemd-resolved, the VPC/cluster DNS, or 127.0.0.11 in Docker) in the http, server or location block${p ? ` that holds ${p.directive.file}:${p.directive.line}` : ""}; or use an upstream{} name / literal address instead of the variable.`;
+    return `Add \`resolver <dns-server-ip> valid=30s;\` (e.g. 127.0.0.53 with systemd-resolved, the VPC/cluster DNS, or 127.0.0.11 in Docker) in the http, server or location block${p ? ` that holds ${where(p.directive)}` : ""}; or use an upstream{} name / literal address instead of the variable.`;
   },
   verify: () =>
     '`nginx -T | grep -n resolver` shows the resolver in effect; after `nginx -t && nginx -s reload`, requests succeed and no "no resolver defined" lines appear.',

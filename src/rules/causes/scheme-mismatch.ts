@@ -1,4 +1,5 @@
 import type { ErrorGroup, Evidence } from "../../evidence/types.js";
+import { where } from "../finding.js";
 import { atConfig, classRule, peersText } from "./simple.js";
 import type { CauseRule } from "./types.js";
 import { configRefs, mentions, probesFor } from "./util.js";
@@ -48,7 +49,7 @@ export const schemeMismatch: CauseRule = classRule({
   fix: (gs, refs) => {
     const tlsToPlain = gs.some((g) => g.class === "tls-handshake");
     const p = refs.passes[0];
-    const at = p ? ` at ${p.directive.file}:${p.directive.line}` : "";
+    const at = p ? ` at ${where(p.directive)}` : "";
     return tlsToPlain
       ? `Change \`https://\` to \`http://\` in the proxy_pass${at} (or enable TLS on the backend), then \`nginx -t && nginx -s reload\`.`
       : `Change \`http://\` to \`https://\` in the proxy_pass${at} (and set \`proxy_ssl_server_name on;\` when the backend needs SNI), or point it at the backend's plain-HTTP port; then \`nginx -t && nginx -s reload\`.`;

@@ -3,6 +3,7 @@
  * each rule file only states what is specific to it: classes, wording, fix and verify step.
  */
 import type { ErrorGroup, Evidence } from "../../evidence/types.js";
+import { finding, where } from "../finding.js";
 import type { EvidenceItem, Finding, SourceLocation } from "../types.js";
 import type { CauseContext, CauseMeta, CauseRule } from "./types.js";
 import {
@@ -12,7 +13,6 @@ import {
   configRefs,
   errorItem,
   failureTotal,
-  finding,
   probeItem,
   probesFor,
   refItems,
@@ -161,9 +161,9 @@ export function peersText(groups: ErrorGroup[]): string {
 /** "proxy_pass at /etc/nginx/conf.d/app.conf:12" for the first config reference, or "". */
 export function atConfig(refs: ConfigRefs): string {
   const p = refs.passes[0];
-  if (p) return ` (${p.directive.name} ${p.raw} at ${p.directive.file}:${p.directive.line})`;
+  if (p) return ` (${p.directive.name} ${p.raw} at ${where(p.directive)})`;
   const s = refs.servers[0];
   if (s)
-    return ` (server ${s.server.address} in upstream ${s.upstream.name} at ${s.server.directive.file}:${s.server.directive.line})`;
+    return ` (server ${s.server.address} in upstream ${s.upstream.name} at ${where(s.server.directive)})`;
   return "";
 }

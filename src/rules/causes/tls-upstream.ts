@@ -1,4 +1,5 @@
 import { effective } from "../../nginx/config/model.js";
+import { where } from "../finding.js";
 import { atConfig, classRule, peersText } from "./simple.js";
 import type { CauseRule } from "./types.js";
 
@@ -27,7 +28,7 @@ export const tlsUpstream: CauseRule = classRule({
   },
   fix: (gs, refs) => {
     const p = refs.passes[0];
-    const at = p ? ` in the block of ${p.directive.file}:${p.directive.line}` : "";
+    const at = p ? ` in the block of ${where(p.directive)}` : "";
     return gs.some((g) => g.class === "tls-verify")
       ? `Point \`proxy_ssl_trusted_certificate\` at the CA bundle that signed the backend's certificate${at}, make \`proxy_ssl_name\` match a name in the certificate and set \`proxy_ssl_server_name on;\`; or fix the backend's certificate (renew, include the chain). Only as a stop-gap: \`proxy_ssl_verify off;\`.`
       : `Turn on SNI (\`proxy_ssl_server_name on;\`)${at}, align \`proxy_ssl_protocols\`/\`proxy_ssl_ciphers\` with what the backend supports, and provide \`proxy_ssl_certificate\`/\`proxy_ssl_certificate_key\` if the backend requires client certificates.`;

@@ -1,4 +1,5 @@
 import { effective } from "../../nginx/config/model.js";
+import { where } from "../finding.js";
 import { atConfig, classRule } from "./simple.js";
 import type { CauseRule } from "./types.js";
 
@@ -30,7 +31,7 @@ export const tooBigHeader: CauseRule = classRule({
   fix: (_gs, refs) => {
     const p = refs.passes[0];
     const mod = p?.module === "stream-proxy" ? "proxy" : (p?.module ?? "proxy");
-    return `Raise the buffers where ${p ? `${p.directive.file}:${p.directive.line} is` : "the upstream is"} configured: \`${mod}_buffer_size 16k; ${mod}_buffers 8 16k;\`${mod === "proxy" ? " `proxy_busy_buffers_size 32k;`" : ""} — and ask the app team to shrink what they send in headers.`;
+    return `Raise the buffers where ${p ? `${where(p.directive)} is` : "the upstream is"} configured: \`${mod}_buffer_size 16k; ${mod}_buffers 8 16k;\`${mod === "proxy" ? " `proxy_busy_buffers_size 32k;`" : ""} — and ask the app team to shrink what they send in headers.`;
   },
   verify: (gs) =>
     `\`curl -s -o /dev/null -D - ${gs[0]?.upstream ?? "http://UPSTREAM/PATH"} | wc -c\` shows the header size the backend sends; after reload it fits in the new buffer and no "too big header" lines appear.`,

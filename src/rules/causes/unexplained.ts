@@ -1,7 +1,8 @@
 import type { Evidence } from "../../evidence/types.js";
+import { finding } from "../finding.js";
 import type { Finding } from "../types.js";
 import type { CauseContext, CauseRule } from "./types.js";
-import { errorItem, finding } from "./util.js";
+import { errorItem } from "./util.js";
 
 /**
  * Upstream failures that no specific rule explained: error-log lines of unclaimed classes, or 502/504

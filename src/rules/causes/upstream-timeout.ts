@@ -7,6 +7,7 @@ import {
   type ServerBlock,
 } from "../../nginx/config/model.js";
 import { formatDuration } from "../../nginx/config/units.js";
+import { where } from "../finding.js";
 import type { EvidenceItem } from "../types.js";
 import { atConfig, classRule, peersText } from "./simple.js";
 import type { CauseRule } from "./types.js";
@@ -44,7 +45,7 @@ function configured(
   if (!p || !ev.config) return { seconds: null, name, at: "" };
   const { seconds, value } = effectiveSeconds(ev.config.model, p.scope, name);
   const d = value.directives[0];
-  return { seconds, name, at: d ? `${d.file}:${d.line}` : value.source === "default" ? "default" : "" };
+  return { seconds, name, at: d ? `${where(d)}` : value.source === "default" ? "default" : "" };
 }
 
 /** p95 of successful upstream response times for these peers, from the access log. */
@@ -99,7 +100,7 @@ export function locationsNearTimeout(ev: Evidence): EvidenceItem[] {
       const block = loc.scope.block;
       out.push({
         source: "access-log",
-        summary: `location ${loc.modifier ? `${loc.modifier} ` : ""}${loc.path}: upstream p99 ${p99.toFixed(2)}s over ${g.upstreamed} requests (${key}…) against ${name} ${formatDuration(seconds)}${d ? ` at ${d.file}:${d.line}` : " (default)"}`,
+        summary: `location ${loc.modifier ? `${loc.modifier} ` : ""}${loc.path}: upstream p99 ${p99.toFixed(2)}s over ${g.upstreamed} requests (${key}…) against ${name} ${formatDuration(seconds)}${d ? ` at ${where(d)}` : " (default)"}`,
         ...(block ? { location: { file: block.file, line: block.line } } : {}),
         data: { location: loc.path, key, p99, timeout: seconds, directive: name, requests: g.upstreamed },
       });
@@ -194,7 +195,7 @@ export const upstreamTimeout: CauseRule = classRule({
       return `Raise ${conf.name}${conf.at && conf.at !== "default" ? ` at ${conf.at}` : ""} above the backend's real response time (e.g. \`${conf.name} ${cls === "connect-timeout" ? "5s" : "120s"};\`) — ideally only in the location of the slow endpoint — then \`nginx -t && nginx -s reload\`.`;
     if (cls === "connect-timeout" && inHandshake(gs)) {
       const peer = gs.find((g) => g.class === "connect-timeout")?.peer ?? "HOST:PORT";
-      return `Check that ${peer} speaks TLS: \`openssl s_client -connect ${peer} </dev/null\` must print a certificate within a second. If it hangs, the port is not a TLS port (use http:// in ${refs.passes[0]?.directive.name ?? "proxy_pass"}${refs.passes[0] ? ` at ${refs.passes[0].directive.file}:${refs.passes[0].directive.line}` : ""}) or the TLS service behind it is stuck (restart it, look at its logs). ${conf.name} also bounds the handshake: keep it short.`;
+      return `Check that ${peer} speaks TLS: \`openssl s_client -connect ${peer} </dev/null\` must print a certificate within a second. If it hangs, the port is not a TLS port (use http:// in ${refs.passes[0]?.directive.name ?? "proxy_pass"}${refs.passes[0] ? ` at ${where(refs.passes[0].directive)}` : ""}) or the TLS service behind it is stuck (restart it, look at its logs). ${conf.name} also bounds the handshake: keep it short.`;
     }
     if (cls === "connect-timeout")
       return `Check the backend host and the path to it: \`ss -ltn\` on the backend (listen queue overflow: \`nstat -az TcpExtListenOverflows\`), firewall rules, security groups. Keep ${conf.name} short (a few seconds) so nginx fails over quickly.`;

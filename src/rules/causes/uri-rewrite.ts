@@ -1,9 +1,10 @@
 import type { Evidence } from "../../evidence/types.js";
 import type { PassTarget } from "../../nginx/config/model.js";
 import { rewriteExample, uriJoinProblem } from "../../nginx/config/uri.js";
+import { finding, where } from "../finding.js";
 import type { EvidenceItem, Finding } from "../types.js";
 import type { CauseRule } from "./types.js";
-import { configItem, finding, loc } from "./util.js";
+import { configItem, loc } from "./util.js";
 
 function candidates(ev: Evidence): PassTarget[] {
   return (ev.config?.model.passes ?? []).filter(
@@ -61,11 +62,11 @@ export const uriRewrite: CauseRule = {
       out.push(
         finding(this.meta, {
           confidence: seen404 ? (join ? 0.9 : 0.8) : 0.55,
-          message: `In location ${l.path} (${l.scope.block ? `${l.scope.block.file}:${l.scope.block.line}` : ""}), \`proxy_pass ${p.raw}\` replaces the prefix ${l.path} with ${p.uri}: a request for ${ex.from} is sent upstream as ${ex.to}${join ? ` (${join})` : ""}.${seen404 ? ` The backend answers 404 for ${Math.round(share * 100)}% of these requests, so it expects the original path.` : ""}`,
+          message: `In location ${l.path} (${l.scope.block ? `${where(l.scope.block)}` : ""}), \`proxy_pass ${p.raw}\` replaces the prefix ${l.path} with ${p.uri}: a request for ${ex.from} is sent upstream as ${ex.to}${join ? ` (${join})` : ""}.${seen404 ? ` The backend answers 404 for ${Math.round(share * 100)}% of these requests, so it expects the original path.` : ""}`,
           evidence,
           fix: join
-            ? `Make the slashes agree at ${p.directive.file}:${p.directive.line}: either \`location ${l.path.endsWith("/") ? l.path : `${l.path}/`}\` with \`proxy_pass ${p.raw.endsWith("/") ? p.raw : `${p.raw}/`}\`, or drop the URI part (\`proxy_pass ${p.raw.slice(0, p.raw.length - p.uri.length)};\`) to pass the path unchanged.`
-            : `If the backend routes on the full path, drop the URI part at ${p.directive.file}:${p.directive.line}: \`proxy_pass ${p.raw.slice(0, p.raw.length - p.uri.length)};\` (no trailing slash) passes ${ex.from} unchanged. Keep the URI only if the backend really serves the stripped path.`,
+            ? `Make the slashes agree at ${where(p.directive)}: either \`location ${l.path.endsWith("/") ? l.path : `${l.path}/`}\` with \`proxy_pass ${p.raw.endsWith("/") ? p.raw : `${p.raw}/`}\`, or drop the URI part (\`proxy_pass ${p.raw.slice(0, p.raw.length - p.uri.length)};\`) to pass the path unchanged.`
+            : `If the backend routes on the full path, drop the URI part at ${where(p.directive)}: \`proxy_pass ${p.raw.slice(0, p.raw.length - p.uri.length)};\` (no trailing slash) passes ${ex.from} unchanged. Keep the URI only if the backend really serves the stripped path.`,
           verify: `\`curl -s -o /dev/null -w '%{http_code}\\n' http://<server>${ex.from}\` returns the backend's page instead of 404; the backend's access log shows the path you expect.`,
           locations: [loc(p.directive)],
         }),

@@ -9,8 +9,9 @@ import {
   type UpstreamBlock,
   type UpstreamServer,
 } from "../../nginx/config/model.js";
-import type { EvidenceItem, Finding, SourceLocation } from "../types.js";
-import type { CauseContext, CauseMeta } from "./types.js";
+import { where } from "../finding.js";
+import type { EvidenceItem, SourceLocation } from "../types.js";
+import type { CauseContext } from "./types.js";
 
 /** Unclaimed error groups of the given classes, biggest first. */
 export function groupsOf(ev: Evidence, ctx: CauseContext, classes: string[]): ErrorGroup[] {
@@ -70,10 +71,6 @@ export function configItem(d: Directive, note?: string): EvidenceItem {
 
 export function loc(d: Directive): SourceLocation {
   return { file: d.file, line: d.line };
-}
-
-export function where(d: Directive): string {
-  return `${d.file}:${d.line}`;
 }
 
 /** "host:port" / "[v6]:port" / "unix:/p" → parts. */
@@ -177,25 +174,6 @@ export function confidence(base: number, count: number, totalFailures: number): 
 export function failureTotal(ev: Evidence): number {
   if (!ev.errorLog) return 0;
   return ev.errorLog.groups.filter((g) => g.class !== "not-upstream").reduce((n, g) => n + g.count, 0);
-}
-
-export function finding(
-  meta: CauseMeta,
-  f: Omit<Finding, "id" | "title" | "severity" | "docs" | "status"> & { status?: Finding["status"] },
-): Finding {
-  return {
-    id: meta.id,
-    title: meta.title,
-    severity: meta.severity,
-    status: f.status ?? meta.status,
-    docs: `docs/rules/${meta.id}.md`,
-    ...f,
-  };
-}
-
-/** Peer text for messages. */
-export function peerName(g: ErrorGroup): string {
-  return g.peer ?? g.group ?? g.upstream ?? "the upstream";
 }
 
 /** A curl line that checks a TCP/HTTP peer the way nginx reaches it. */

@@ -1,5 +1,6 @@
 import type { ErrorGroup, Evidence } from "../../evidence/types.js";
 import { listenPorts } from "../../nginx/config/listen.js";
+import { where } from "../finding.js";
 import { atConfig, classRule, peersText } from "./simple.js";
 import type { CauseRule } from "./types.js";
 import { curlFor, probesFor, splitPeer } from "./util.js";
@@ -91,7 +92,7 @@ export const wrongPort: CauseRule = classRule({
     const g = gs[0] as ErrorGroup;
     const right = nearbyListener(ev, g);
     const d = refs.servers[0]?.server.directive ?? refs.passes[0]?.directive;
-    const at = d ? ` at ${d.file}:${d.line}` : "";
+    const at = d ? ` at ${where(d)}` : "";
     return `Change the port of ${g.peer} to ${right}${at} (or make the backend listen on the configured port), then \`nginx -t && nginx -s reload\`.`;
   },
   verify: (gs, _r, ev) => {

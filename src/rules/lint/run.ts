@@ -6,6 +6,7 @@
 
 import type { ConfigModel, ModelInput } from "../../nginx/config/model.js";
 import type { ConfNode } from "../../nginx/config/parser.js";
+import { finding } from "../finding.js";
 import type { Finding, Severity } from "../types.js";
 import { LINT_RULES } from "./index.js";
 import type { LintRule } from "./types.js";
@@ -57,25 +58,22 @@ export function lintModel(
       const sup = opts.suppressions?.get(`${d.file}\0${d.line}`);
       if (sup && (sup.has("*") || sup.has(rule.meta.id))) continue;
       const locations = [d, ...(rep.related ?? [])].map((x) => ({ file: x.file, line: x.line }));
-      findings.push({
-        id: rule.meta.id,
-        title: rule.meta.title,
-        severity: rule.meta.severity,
-        confidence: 1,
-        status: rule.meta.status ?? null,
-        message: rep.message,
-        evidence: [
-          {
-            source: "config",
-            summary: `${d.name} ${d.args.join(" ")}`.trim(),
-            location: { file: d.file, line: d.line },
-            ...(rep.data ? { data: rep.data } : {}),
-          },
-        ],
-        fix: rep.fix ?? rule.meta.fix,
-        locations,
-        docs: `docs/rules/${rule.meta.id}.md`,
-      });
+      findings.push(
+        finding(rule.meta, {
+          confidence: 1,
+          message: rep.message,
+          evidence: [
+            {
+              source: "config",
+              summary: `${d.name} ${d.args.join(" ")}`.trim(),
+              location: { file: d.file, line: d.line },
+              ...(rep.data ? { data: rep.data } : {}),
+            },
+          ],
+          fix: rep.fix ?? rule.meta.fix,
+          locations,
+        }),
+      );
     }
   }
   findings.sort(

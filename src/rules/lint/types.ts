@@ -1,8 +1,8 @@
 /**
  * Lint rules inspect the configuration model (src/nginx/config/model.ts) for settings that lead to
- * 502/504. Modelled on ESLint's rule modules: static `meta` plus a `check` function. Each rule lives in
- * its own file `src/rules/lint/<id>.ts`, has fixtures `test/fixtures/lint/<id>/{bad,good}.conf` and a
- * docs page `docs/rules/<id>.md`.
+ * 502/504. Modelled on ESLint's rule modules: static `meta` plus a `check` function. Each rule has its own
+ * folder `src/rules/lint/<id>/`: `rule.ts`, one or more `bad*.conf` and `good*.conf` fixtures
+ * (test/rules/lint/fixtures.test.ts), and a docs page `docs/rules/<id>.md` generated from them.
  */
 import type { ConfigModel, Directive } from "../../nginx/config/model.js";
 import type { RuleMeta } from "../types.js";

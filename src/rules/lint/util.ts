@@ -8,11 +8,6 @@ import {
 } from "../../nginx/config/model.js";
 import { parseDuration } from "../../nginx/config/units.js";
 
-/** `file:line` of a directive. */
-export function at(d: Directive): string {
-  return `${d.file}:${d.line}`;
-}
-
 /** The resolver in effect at a scope (http/server/location inheritance), or null. */
 export function resolverAt(model: ConfigModel, scope: Scope): Directive | null {
   return effective(model, scope, "resolver").directives[0] ?? null;
@@ -39,9 +34,4 @@ export function passSeconds(
 /** True when `value` is a literal "on". */
 export function isOn(model: ConfigModel, scope: Scope, name: string): boolean {
   return effective(model, scope, name).args?.[0] === "on";
-}
-
-/** The directive to point at for a pass: the pass itself. */
-export function passDirective(p: PassTarget): Directive {
-  return p.directive;
 }
