@@ -695,6 +695,12 @@ describe("edges found by mutation testing", () => {
     });
   });
 
+  it("a message that mentions a unix path but is not a connect() to it does not make a TCP peer a socket", () => {
+    expect(
+      cls(up("bind(unix:/run/x.sock) failed (13: Permission denied) while connecting to upstream")).class,
+    ).toBe("permission-denied");
+  });
+
   it("an errno on a line that names an upstream counts even without the phase", () => {
     expect(cls(up("recv() failed (104: Connection reset by peer)"))).toMatchObject({
       class: "connection-reset",
