@@ -730,9 +730,7 @@ describe("edges found by mutation testing", () => {
   });
 
   it("other 'client closed …' messages are the client's", () => {
-    expect(cls(client("client closed prematurely while reading client request body")).class).toBe(
-      "not-upstream",
-    );
+    expect(cls(up("client closed prematurely while reading client request body")).class).toBe("not-upstream");
   });
 
   it("protocol words only mark messages that start with 'upstream '", () => {
