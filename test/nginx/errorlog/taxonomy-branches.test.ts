@@ -666,3 +666,104 @@ describe("helpers", () => {
     expect(isReload("not reconfiguring")).toBe(false);
   });
 });
+
+describe("edges found by mutation testing", () => {
+  it("findErrno skips parentheses that are not '(N: text)'", () => {
+    expect(findErrno("12: x (111: Connection refused)")?.number).toBe(111);
+    expect(findErrno("(-1: x)")).toBeNull();
+    expect(findErrno("(111x y) (2: No such file or directory)")).toEqual({
+      number: 2,
+      symbol: "ENOENT",
+      text: "No such file or directory",
+    });
+  });
+
+  it("phaseOf reads the clause by its start, whatever follows it", () => {
+    expect(phaseOf(" while connecting to upstream")).toBe("connecting");
+    expect(phaseOf("x while SSL handshaking to upstream, y")).toBe("ssl-handshake");
+    expect(phaseOf("x while sending request to upstream, y")).toBe("sending-request");
+    expect(phaseOf("x while reading response header from upstream, y")).toBe("reading-response-header");
+    expect(phaseOf("x while reading upstream, y")).toBe("reading-response");
+    expect(phaseOf("x while reading from upstream, y")).toBe("reading-response");
+  });
+
+  it("a unix upstream is known from the upstream field when the message lost its start", () => {
+    const text = `${T} [crit] 7#7: *41 (2: No such file or directory) while connecting to upstream, client: 10.0.0.1, server: s, request: "GET / HTTP/1.1", upstream: "fastcgi://unix:/run/php/fpm.sock:", host: "s"`;
+    expect(cls(text)).toMatchObject({
+      class: "unix-socket-missing",
+      phase: "connecting",
+      status: 502,
+      next: true,
+    });
+  });
+
+  it("a message that mentions a unix path but is not a connect() to it does not make a TCP peer a socket", () => {
+    expect(
+      cls(up("bind(unix:/run/x.sock) failed (13: Permission denied) while connecting to upstream")).class,
+    ).toBe("permission-denied");
+  });
+
+  it("an errno on a line that names an upstream counts even without the phase", () => {
+    expect(cls(up("recv() failed (104: Connection reset by peer)"))).toMatchObject({
+      class: "connection-reset",
+      phase: "other",
+      status: 502,
+      next: true,
+    });
+  });
+
+  it("a TLS handshake failure on a line that names an upstream is the upstream's, even without the phase", () => {
+    const text = up(
+      "SSL_do_handshake() failed (SSL: error:0A00010B:SSL routines::wrong version number)",
+      "error",
+      "https://10.0.0.5:443/",
+    );
+    expect(cls(text)).toMatchObject({ class: "tls-handshake", detail: "wrong-version-number", status: 502 });
+  });
+
+  it("'upstream timed out' without its errno is still a timeout of the phase", () => {
+    expect(cls(up("upstream timed out while reading response header from upstream"))).toEqual({
+      ...base,
+      class: "read-timeout",
+      phase: "reading-response-header",
+      status: 504,
+      next: true,
+    });
+  });
+
+  it("other 'client closed …' messages are the client's", () => {
+    expect(cls(up("client closed prematurely while reading client request body")).class).toBe("not-upstream");
+  });
+
+  it("protocol words only mark messages that start with 'upstream '", () => {
+    expect(cls(up("unexpected FastCGI record type 7 while reading response header from upstream"))).toEqual({
+      ...base,
+      class: "invalid-response",
+      phase: "reading-response-header",
+      status: 502,
+      next: false,
+      detail: "unknown-message",
+    });
+  });
+
+  it("no-resolver lines are in the resolving phase whatever their clause says", () => {
+    expect(cls(up("no resolver defined to resolve api.internal while connecting to upstream"))).toMatchObject(
+      {
+        class: "no-resolver",
+        phase: "resolving",
+      },
+    );
+  });
+
+  it("a start-up line keeps its own detail and has no client status", () => {
+    expect(
+      cls(
+        `${T} [warn] 1#1: api.internal could not be resolved (3: Host not found) in /etc/nginx/nginx.conf:12`,
+      ),
+    ).toMatchObject({
+      class: "dns-failure",
+      detail: "runtime",
+      status: null,
+    });
+  });
+});
