@@ -484,19 +484,19 @@ systemDescribe(["nginx"], "collect: writes only inside a directory it owns", () 
     }
   });
 
-  it("streams a 250 MB log with bounded memory", async () => {
+  it("streams 250 MB and 500 MB logs with the same peak memory", async () => {
     const big = join(ngx.prefix, "logs", "access.log.1");
     const line = `192.0.2.44 - - [24/Nov/2026:13:36:30 +0000] "GET /cart?session=abc123 HTTP/1.1" 502 157 "-" "curl/8.5"\n`;
     const block = Buffer.from(line.repeat(Math.ceil((1 << 20) / line.length)));
     const { openSync, writeSync, closeSync } = await import("node:fs");
-    const fd = openSync(big, "w");
-    for (let i = 0; i < 250; i++) writeSync(fd, block);
-    closeSync(fd);
-    const size = statSync(big).size;
-    expect(size).toBeGreaterThan(250 * 1024 * 1024);
-    try {
-      const dir = join(work, "big");
-      const rssFile = join(work, "maxrss");
+    // One collect over a log of `mib` MiB; returns its peak RSS in MiB.
+    const collectPeak = async (mib: number, name: string): Promise<number> => {
+      const fd = openSync(big, "w");
+      for (let i = 0; i < mib; i++) writeSync(fd, block);
+      closeSync(fd);
+      expect(statSync(big).size).toBeGreaterThan(mib * 1024 * 1024);
+      const dir = join(work, name);
+      const rssFile = join(work, `maxrss-${name}`);
       const res = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
         const c = spawn(
           process.execPath,
@@ -513,16 +513,21 @@ systemDescribe(["nginx"], "collect: writes only inside a directory it owns", () 
       });
       expect(res.stderr).toBe("");
       expect(res.code).toBe(0);
-      const rssMiB = Number(readFileSync(rssFile, "utf8")) / 1024;
-      // measured 135–165 MiB whatever the size (about 50 MiB is node and the CLI, up to 48 MiB V8's young
-      // generation); it was 1.38 GB for this file when logs were held whole
-      expect(rssMiB).toBeLessThan(180);
-      const copied = statSync(join(dir, "access.log.1"));
-      expect(copied.size).toBeGreaterThan(200 * 1024 * 1024);
+      expect(statSync(join(dir, "access.log.1")).size).toBeGreaterThan(mib * 0.8 * 1024 * 1024);
+      return Number(readFileSync(rssFile, "utf8")) / 1024;
+    };
+    try {
+      const small = await collectPeak(250, "big250");
+      const large = await collectPeak(500, "big500");
+      // Twice the log, the same peak: measured 135–165 MiB on Node 20 and about 258 MiB on Node 24, whose V8
+      // grows a bigger young generation before it levels off (with --max-semi-space-size=16 it stays under 180).
+      // It was 1.38 GB for the 250 MB log when logs were held whole.
+      expect(large - small).toBeLessThan(30);
+      expect(large).toBeLessThan(320);
     } finally {
       rmSync(big, { force: true });
     }
-  }, 180_000);
+  }, 300_000);
 });
 
 describe("collect: option checks", () => {

@@ -226,14 +226,17 @@ describe("unix sockets", () => {
       // cross-check with a real connect as nobody
       const tryAs = (mode: number) => {
         chmodSync(path, mode);
-        return spawnSync(
+        const res = spawnSync(
           process.execPath,
           [
             "-e",
             `require("net").connect(${JSON.stringify(path)}).on("connect",()=>process.exit(0)).on("error",()=>process.exit(3))`,
           ],
           { uid: nobody?.uid, gid: nobody?.gid },
-        ).status;
+        );
+        // nobody must be able to run this node binary (a Node installed under a 0700 directory cannot be)
+        if (res.error) throw new Error(`cannot run ${process.execPath} as nobody: ${res.error.message}`);
+        return res.status;
       };
       expect(tryAs(0o600)).toBe(3);
       expect(tryAs(0o666)).toBe(0);
