@@ -87,6 +87,29 @@ export interface GroupStats extends Counts {
   latency: { request: Percentiles; upstream: Percentiles };
 }
 
+/**
+ * One (location, peer) cell that had timed-out tries (upstream status 504): what the timeout what-if reads. Times of
+ * tries that completed are kept apart from the timed-out ones, which are censored at the timeout (nothing is known
+ * about when they would have ended).
+ */
+export interface TimeoutCell {
+  /** Location key (first path segment, as in byLocation). */
+  location: string;
+  peer: string;
+  /** Tries at this peer for this location. */
+  tries: number;
+  /** Tries that ended with upstream status 504 (nginx gave up waiting). */
+  timedOut: number;
+  /** Sum of $upstream_response_time over all tries (seconds): with `tries`, the mean time a try holds a connection. */
+  responseSum: number;
+  /** Sum of $upstream_response_time over the timed-out tries (seconds): about `timedOut` × the timeout. */
+  timedOutSum: number;
+  /** Waiting time of the tries that completed: $upstream_header_time, else $upstream_response_time. */
+  completed: SketchJSON;
+  /** $upstream_connect_time of the tries that completed (empty when the format lacks it). */
+  connect: SketchJSON;
+}
+
 export interface AccessSummary {
   format: string;
   escape: LogEscape;
@@ -110,6 +133,8 @@ export interface AccessSummary {
    * made the status itself, typically through `*_intercept_errors on` + `error_page 404 =502`. Needs $upstream_status.
    */
   rewritten: Array<{ status: number; upstreamStatus: number; location: string; count: number }>;
+  /** (location, peer) cells with timed-out tries, most timed-out first (at most 200): see TimeoutCell. */
+  timeoutCells: TimeoutCell[];
   /** Which fields the format provides (rules should check before trusting a zero). */
   fields: {
     upstreamAddr: boolean;
@@ -175,7 +200,58 @@ export interface AccumulatorState {
   locations: Array<[string, GroupState]>;
   minutes: Array<[number, Counts]>;
   rewrites: Array<[string, number]>;
+  cells: Array<[string, CellState]>;
 }
+
+type CellState = { n: number[]; c: SketchJSON; x: SketchJSON };
+
+/** Latency of one (location, peer) pair, completed tries apart from timed-out ones (see TimeoutCell). */
+class CellAcc {
+  tries = 0;
+  timedOut = 0;
+  responseSum = 0;
+  timedOutSum = 0;
+  completed = new QuantileSketch();
+  connect = new QuantileSketch();
+  add(status: number, response: number, header: number, connect: number): void {
+    this.tries++;
+    const r = Number.isNaN(response) ? 0 : response;
+    this.responseSum += r;
+    if (status === 504) {
+      this.timedOut++;
+      this.timedOutSum += r;
+      return;
+    }
+    const wait = Number.isNaN(header) ? response : header;
+    if (!Number.isNaN(wait)) this.completed.add(wait);
+    if (!Number.isNaN(connect)) this.connect.add(connect);
+  }
+  merge(o: CellAcc): void {
+    this.tries += o.tries;
+    this.timedOut += o.timedOut;
+    this.responseSum += o.responseSum;
+    this.timedOutSum += o.timedOutSum;
+    this.completed.merge(o.completed);
+    this.connect.merge(o.connect);
+  }
+  state(): CellState {
+    return {
+      n: [this.tries, this.timedOut, this.responseSum, this.timedOutSum],
+      c: this.completed.toJSON(),
+      x: this.connect.toJSON(),
+    };
+  }
+  static of(st: CellState): CellAcc {
+    const a = new CellAcc();
+    [a.tries, a.timedOut, a.responseSum, a.timedOutSum] = st.n as [number, number, number, number];
+    a.completed = QuantileSketch.fromJSON(st.c);
+    a.connect = QuantileSketch.fromJSON(st.x);
+    return a;
+  }
+}
+const newCell = () => new CellAcc();
+/** At most this many (location, peer) cells are kept (further pairs fold into "(other)"). */
+const MAX_CELLS = 2000;
 
 class CountsAcc {
   requests = 0;
@@ -258,6 +334,12 @@ export class AccessAccumulator {
   minutes = new Map<number, CountsAcc>();
   /** "status|upstreamStatus|location" → count, for 502/504 the upstream did not send (see AccessSummary.rewritten). */
   rewrites = new Map<string, number>();
+  /** "location\tpeer" → latency of that pair (see TimeoutCell). */
+  cells = new Map<string, CellAcc>();
+  /** Tries of the line being read (JavaScript path), fed into cells once its location is known. */
+  private tryCount = 0;
+  private readonly tryPeer: string[] = [];
+  private readonly tryNum: number[] = [];
   /** The last upstream status of the line being counted (0: none). */
   private lastUp = 0;
   private readonly vals: string[];
@@ -325,6 +407,8 @@ export class AccessAccumulator {
   private readonly hostById: Array<GroupAcc | undefined> = [];
   private readonly locationById: Array<GroupAcc | undefined> = [];
   private readonly peerById: Array<PeerAcc | undefined> = [];
+  /** Cells by (peer id, location id) of the core. */
+  private readonly cellById = new Map<number, CellAcc>();
   private readonly timeVal: { index: number; kind: number };
 
   /** A core loaded with this format's program, or null when the format does not fit it. */
@@ -434,12 +518,64 @@ export class AccessAccumulator {
         this.locationById[lid] = loc;
       }
     }
+    if (pid >= 0) {
+      const ck = pid * 1048576 + (lid >= 0 ? lid + 1 : 0);
+      let cell = this.cellById.get(ck);
+      if (cell === undefined) {
+        const l = lid >= 0 ? block.toString("latin1", d[b + 12], d[b + 13]) : "";
+        cell = this.cellOf(l, block.toString("latin1", d[b + 15], d[b + 16]));
+        this.cellById.set(ck, cell);
+      }
+      cell.add(
+        d[b + 17] as number,
+        d[b + 18] as number,
+        (this.ix["upstream_header_time"] as number) >= 0 ? (d[b + 19] as number) : Number.NaN,
+        (this.ix["upstream_connect_time"] as number) >= 0 ? (d[b + 20] as number) : Number.NaN,
+      );
+    }
     if ((status === 502 || status === 504) && pid >= 0) {
       const up = d[b + 17] as number;
       if (up > 0 && up !== status)
         this.noteRewrite(status, up, lid >= 0 ? block.toString("latin1", d[b + 12], d[b + 13]) : "");
     }
     this.tally(t, status, rt, pid >= 0, upTotal, host, loc);
+  }
+
+  private cellOf(location: string, peer: string): CellAcc {
+    const m = this.cells;
+    const k = `${location}\t${peer}`;
+    let v = m.get(k);
+    if (v === undefined) {
+      const key = m.size >= Math.min(this.maxKeys, MAX_CELLS) ? "(other)\t(other)" : k;
+      v = m.get(key);
+      if (v === undefined) {
+        v = newCell();
+        m.set(key, v);
+      }
+    }
+    return v;
+  }
+
+  /** Remembers one try of the line being read (JavaScript path) for its (location, peer) cell. */
+  private noteTry(peer: string, status: number, response: number, header: number, connect: number): void {
+    const i = this.tryCount++;
+    this.tryPeer[i] = peer;
+    this.tryNum[4 * i] = status;
+    this.tryNum[4 * i + 1] = response;
+    this.tryNum[4 * i + 2] = header;
+    this.tryNum[4 * i + 3] = connect;
+  }
+
+  private flushTries(location: string): void {
+    const t = this.tryNum;
+    for (let i = 0; i < this.tryCount; i++)
+      this.cellOf(location, this.tryPeer[i] as string).add(
+        t[4 * i] as number,
+        t[4 * i + 1] as number,
+        t[4 * i + 2] as number,
+        t[4 * i + 3] as number,
+      );
+    this.tryCount = 0;
   }
 
   private noteRewrite(status: number, up: number, location: string): void {
@@ -535,6 +671,7 @@ export class AccessAccumulator {
     let upTotal = Number.NaN;
     let reached = false;
     this.lastUp = 0;
+    this.tryCount = 0;
     if (ai >= 0) {
       const addr = v[ai] as string;
       if (addr !== "-" && addr !== "") {
@@ -557,7 +694,8 @@ export class AccessAccumulator {
       locGroup = this.key(this.locations, loc, newGroup);
       if ((status === 502 || status === 504) && this.lastUp > 0 && this.lastUp !== status)
         this.noteRewrite(status, this.lastUp, loc);
-    }
+      this.flushTries(loc);
+    } else this.flushTries("");
     this.tally(t, status, rt, reached, upTotal, host, locGroup);
   }
 
@@ -641,6 +779,7 @@ export class AccessAccumulator {
         if (!Number.isNaN(h)) acc.header.add(h);
         const c = con ? toNum(con[k] ?? "-") : Number.NaN;
         if (!Number.isNaN(c)) acc.connect.add(c);
+        this.noteTry(name, s, r, h, c);
       }
     }
     return total;
@@ -673,6 +812,7 @@ export class AccessAccumulator {
       locations: [...this.locations].map(([k, a]) => [k, g(a)]),
       minutes: [...this.minutes].map(([k, a]) => [k, a.counts()]),
       rewrites: [...this.rewrites],
+      cells: [...this.cells].map(([k, c]) => [k, c.state()]),
     };
   }
 
@@ -716,6 +856,7 @@ export class AccessAccumulator {
     for (const [k, x] of st.hosts) a.hosts.set(k, g(x));
     for (const [k, x] of st.locations) a.locations.set(k, g(x));
     for (const [k, n] of st.rewrites ?? []) a.rewrites.set(k, n);
+    for (const [k, c] of st.cells ?? []) a.cells.set(k, CellAcc.of(c));
     for (const [k, c] of st.minutes) {
       const m = new CountsAcc();
       counts(m, c);
@@ -737,9 +878,12 @@ export class AccessAccumulator {
     const r = ri >= 0 ? toNum(v[ri] as string) : Number.NaN;
     if (!Number.isNaN(r)) acc.response.add(r);
     const hi = ix["upstream_header_time"] as number;
-    if (hi >= 0) acc.header.add(toNum(v[hi] as string));
+    const h = hi >= 0 ? toNum(v[hi] as string) : Number.NaN;
+    if (hi >= 0) acc.header.add(h);
     const ci = ix["upstream_connect_time"] as number;
-    if (ci >= 0) acc.connect.add(toNum(v[ci] as string));
+    const c = ci >= 0 ? toNum(v[ci] as string) : Number.NaN;
+    if (ci >= 0) acc.connect.add(c);
+    this.noteTry(addr, s, r, h, c);
     return r;
   }
 
@@ -770,6 +914,10 @@ export class AccessAccumulator {
       const cur = this.rewrites.get(k);
       if (cur !== undefined) this.rewrites.set(k, cur + n);
       else if (this.rewrites.size < 200) this.rewrites.set(k, n);
+    }
+    for (const [k, c] of o.cells) {
+      const [loc, peer] = k.split("\t") as [string, string];
+      this.cellOf(loc, peer ?? "").merge(c);
     }
     for (const [k, c] of o.minutes) {
       let a = this.minutes.get(k);
@@ -824,6 +972,23 @@ export class AccessAccumulator {
           return { status: Number(st), upstreamStatus: Number(up), location: loc.join("|"), count };
         })
         .sort((a, b) => b.count - a.count),
+      timeoutCells: [...this.cells]
+        .filter(([, c]) => c.timedOut > 0)
+        .sort((a, b) => b[1].timedOut - a[1].timedOut || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+        .slice(0, 200)
+        .map(([k, c]) => {
+          const [location, peer] = k.split("\t") as [string, string];
+          return {
+            location,
+            peer: peer ?? "",
+            tries: c.tries,
+            timedOut: c.timedOut,
+            responseSum: c.responseSum,
+            timedOutSum: c.timedOutSum,
+            completed: c.completed.toJSON(),
+            connect: c.connect.toJSON(),
+          };
+        }),
       fields: {
         upstreamAddr: has("upstream_addr"),
         upstreamStatus: has("upstream_status"),

@@ -6,6 +6,7 @@ import pc from "picocolors";
 import type { DiagnoseResult } from "../rules/diagnose.js";
 import { where } from "../rules/finding.js";
 import type { Finding } from "../rules/types.js";
+import { whatIfLines } from "../rules/what-if.js";
 import { safeText } from "./terminal.js";
 
 type Colors = ReturnType<typeof pc.createColors>;
@@ -106,6 +107,11 @@ export function diagnoseText(r: DiagnoseResult, opts: { color: boolean; verbose?
       for (const s of (e.samples ?? []).slice(0, opts.verbose ? 3 : 1))
         lines.push(`       ${c.dim(safeText(s.length > 220 ? `${s.slice(0, 220)}…` : s))}`);
     }
+    for (const w of f.whatIf ?? []) {
+      const [head, ...rest] = whatIfLines(w);
+      lines.push(`   ${c.cyan("•")} ${c.bold(safeText(head ?? ""))}`);
+      for (const l of rest) lines.push(`       ${safeText(l)}`);
+    }
   });
   const basis = basisLines(r);
   if (basis.length) lines.push("", c.dim("Based on:"), ...basis.map((b) => c.dim(`  ${safeText(b)}`)));
@@ -145,6 +151,10 @@ export function diagnoseMarkdown(r: DiagnoseResult): string {
       out.push(`- ${e.source}: ${e.summary}`);
       const s = e.samples?.[0];
       if (s) out.push("", "  ```", `  ${s}`, "  ```");
+    }
+    for (const w of f.whatIf ?? []) {
+      const [head, ...rest] = whatIfLines(w);
+      out.push("", `**${head ?? ""}**`, "", ...rest.map((l) => `- ${l}`));
     }
     out.push("");
   });

@@ -3,6 +3,8 @@
  * (src/rules/lint) produces Findings of this shape; renderers (src/report) only consume Findings.
  */
 
+import type { TimeoutWhatIf } from "./what-if.js";
+
 export type Severity = "error" | "warning" | "info";
 
 /** A place in a file, e.g. a config directive or an error-log line. Lines are 1-based. */
@@ -43,6 +45,8 @@ export interface Finding {
   locations: SourceLocation[];
   /** Link or path to the rule's docs page (docs/rules/<id>.md). */
   docs: string;
+  /** Timeout findings: what other timeouts would have done (see docs/what-if.md). */
+  whatIf?: TimeoutWhatIf[];
 }
 
 /** Static description of a rule, in the spirit of ESLint's rule `meta`. */

@@ -2,6 +2,7 @@ import type { ErrorGroup, Evidence } from "../../evidence/types.js";
 import {
   type ConfigModel,
   effectiveSeconds,
+  globalValue,
   matchLocation,
   matchServer,
   type ServerBlock,
@@ -9,9 +10,10 @@ import {
 import { formatDuration } from "../../nginx/config/units.js";
 import { where } from "../finding.js";
 import type { EvidenceItem } from "../types.js";
-import { atConfig, classRule, peersText } from "./simple.js";
+import { type TimeoutWhatIf, timeoutWhatIf } from "../what-if.js";
+import { atConfig, classRule, mergeRefs, peersText } from "./simple.js";
 import type { CauseRule } from "./types.js";
-import type { ConfigRefs } from "./util.js";
+import { type ConfigRefs, configRefs } from "./util.js";
 
 const PHASE: Record<string, { word: string; directive: string }> = {
   "connect-timeout": { word: "connecting (no TCP handshake)", directive: "connect_timeout" },
@@ -161,8 +163,67 @@ function verdict(gs: ErrorGroup[], refs: ConfigRefs, ev: Evidence): { text: stri
   };
 }
 
-/** Connect, send or read timeouts toward the upstream: 504 Gateway Timeout. */
-export const upstreamTimeout: CauseRule = classRule({
+/** The effective timeout for a location key (first path segment) through the configuration, if it can be matched. */
+function timeoutAt(
+  ev: Evidence,
+  key: string,
+  which: "read" | "connect",
+): { seconds: number; name: string; at: string } | null {
+  const model = ev.config?.model;
+  if (!model || !key.startsWith("/")) return null;
+  for (const server of trafficServers(ev, model)) {
+    const loc = matchLocation(server, key);
+    const pass = loc && model.passes.find((p) => p.location === loc);
+    if (!loc || !pass) continue;
+    const name = `${pass.module === "stream-proxy" ? "proxy" : pass.module}_${which}_timeout`;
+    const { seconds, value } = effectiveSeconds(model, loc.scope, name);
+    if (seconds === null) return null;
+    const d = value.directives[0];
+    return { seconds, name, at: d ? where(d) : "default" };
+  }
+  return null;
+}
+
+/**
+ * The timeout what-if for the (location, peer) cells of the access log behind these groups: the two with the most
+ * timed-out tries. Read and connect timeouts only (a send timeout is not about the backend's latency).
+ */
+export function whatIfsFor(ev: Evidence, gs: ErrorGroup[], refs: ConfigRefs): TimeoutWhatIf[] {
+  const al = ev.accessLog;
+  if (!al || !al.timeoutCells?.length) return [];
+  const cls = mainPhase(gs);
+  if (cls === "send-timeout" || (cls === "connect-timeout" && inHandshake(gs))) return [];
+  const which = cls === "connect-timeout" ? "connect" : "read";
+  const peers = new Set(gs.map((g) => g.peer).filter((p): p is string => p !== null));
+  const cells = al.timeoutCells.filter((c) => peers.size === 0 || peers.has(c.peer)).slice(0, 2);
+  const first = al.firstTime ? Date.parse(al.firstTime) : Number.NaN;
+  const last = al.lastTime ? Date.parse(al.lastTime) : Number.NaN;
+  const span = last > first ? (last - first) / 1000 : null;
+  const allTimedOut = al.timeoutCells.reduce((n, c) => n + c.timedOut, 0);
+  const peakMinute = Math.max(0, ...Object.values(al.byMinute).map((m) => m.s504));
+  const wc = ev.config ? globalValue(ev.config.model, "worker_connections") : null;
+  const wcn = wc ? Number(wc.args?.[0]) : Number.NaN;
+  const conf = configured(refs, ev, cls);
+  return cells.map((cell) => {
+    const at = timeoutAt(ev, cell.location, which);
+    return timeoutWhatIf({
+      cell,
+      phase: which,
+      directive: at?.name ?? conf.name,
+      timeout: at?.seconds ?? conf.seconds,
+      timeoutFrom: at ? at.at : conf.at || "configuration",
+      spanSeconds: span,
+      // The busiest minute of client 504s (all peers), this cell's part of it; only over logs of 2 minutes or more.
+      peakTimedOutRate:
+        span !== null && span >= 120 && allTimedOut > 0
+          ? ((peakMinute / 60) * cell.timedOut) / allTimedOut
+          : null,
+      workerConnections: Number.isFinite(wcn) && wcn > 0 ? wcn : null,
+    });
+  });
+}
+
+const timeoutRule: CauseRule = classRule({
   meta: {
     id: "upstream-timeout",
     title: "Upstream timed out (504 Gateway Timeout)",
@@ -217,3 +278,20 @@ export const upstreamTimeout: CauseRule = classRule({
     return [...items, ...locationsNearTimeout(ev)];
   },
 });
+
+/** Connect, send or read timeouts toward the upstream: 504 Gateway Timeout, with the timeout what-if attached. */
+export const upstreamTimeout: CauseRule = {
+  meta: timeoutRule.meta,
+  diagnose(ev, ctx) {
+    const classes = timeoutRule.meta.classes ?? [];
+    const before = new Set(ctx.claimed);
+    const found = timeoutRule.diagnose(ev, ctx);
+    const groups = (ev.errorLog?.groups ?? []).filter((g) => classes.includes(g.class) && !before.has(g));
+    const refs = mergeRefs(groups.map((g) => configRefs(ev.config?.model, g)));
+    for (const f of found) {
+      const w = whatIfsFor(ev, groups, refs);
+      if (w.length) f.whatIf = w;
+    }
+    return found;
+  },
+};
