@@ -24,8 +24,10 @@ import { loadConfig, loadNginxT, maxConfigBytes, readConfigText, runNginxT } fro
 import { errorEvidence, summarizeErrorLogs } from "./error-log.js";
 import { losesInput, orderRotated } from "./input.js";
 import { probeFacts } from "./probes/facts.js";
+import { isLocalAddress } from "./probes/listeners.js";
 import { runProbes } from "./probes/run.js";
 import { targetsFromModel, workerUserOf } from "./probes/targets.js";
+import { type BackendOptions, type BackendUnit, backendStories, type JournalEvent } from "./systemd.js";
 import { type Evidence, emptyEvidence, type ProbeFact } from "./types.js";
 
 export interface GatherOptions {
@@ -45,6 +47,13 @@ export interface GatherOptions {
   pid?: number;
   /** Run live probes against the configuration's upstreams (never for bundles). */
   probe?: boolean;
+  /**
+   * Look up the systemd unit behind each failing local peer and read its journal over the incident window
+   * (default: on in host mode, off otherwise; never for bundles, which carry backends.json instead).
+   */
+  systemd?: boolean;
+  /** Options of the systemd lookup (test roots, timeouts). */
+  systemdOptions?: BackendOptions;
   /** Overall deadline of the live probes (default 10 s, see runProbes). */
   probeDeadlineMs?: number;
   onProgress?: (msg: string) => void;
@@ -62,6 +71,8 @@ export interface BundleFiles {
   errorLogs: string[];
   accessLogs: string[];
   probe: string | null;
+  /** backends.json: the units behind failing peers and their journal excerpts, recorded by `collect`. */
+  backends: string | null;
   meta: Record<string, unknown> | null;
 }
 
@@ -115,6 +126,7 @@ export function readBundleDir(dir: string, limits: BundleLimits = DEFAULT_BUNDLE
     accessLogs,
     accessFormats,
     probe: names.includes("probe.json") ? conf("probe.json") : null,
+    backends: names.includes("backends.json") ? conf("backends.json") : null,
     meta,
   };
 }
@@ -342,6 +354,21 @@ export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
       ev.mode = "host";
     }
   }
+  if (bundle?.backends) {
+    try {
+      ev.backends = readBackends(bundle.backends, limits.maxConfigSize);
+    } catch (e) {
+      if (e instanceof BundleError) throw e;
+      ev.warnings.push(`backends.json: ${(e as Error).message}`);
+    }
+  } else if (!opts.bundle && (opts.systemd ?? opts.host === true)) {
+    const w = incidentPeers(ev);
+    if (w.peers.length) {
+      opts.onProgress?.(`looking up the systemd units of ${w.peers.join(", ")}`);
+      ev.backends = await backendStories(w.peers, w.sinceMs, w.untilMs, opts.systemdOptions);
+      for (const b of ev.backends) for (const p of b.problems) ev.missing.push(`${b.peer}: ${p}`);
+    }
+  }
   if (probeFile) {
     try {
       ev.probes = readProbeFacts(probeFile, bundle?.probe === probeFile ? limits.maxConfigSize : undefined);
@@ -351,4 +378,137 @@ export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
     }
   }
   return ev;
+}
+
+/** Error classes after which the backend itself is worth asking about (nothing listened, or it broke off). */
+const BACKEND_CLASSES = new Set([
+  "connection-refused",
+  "unix-socket-missing",
+  "unix-socket-busy",
+  "premature-close",
+  "connection-reset",
+  "peer-closed",
+  "read-timeout",
+  "connect-timeout",
+]);
+
+/**
+ * The failing peers on this host (loopback or unix sockets) and the incident window around their error lines:
+ * from 10 minutes before the first to 10 minutes after the last (error-log times are local, as journalctl's are).
+ */
+export function incidentPeers(ev: Evidence): { peers: string[]; sinceMs: number; untilMs: number } {
+  const gs = (ev.errorLog?.groups ?? []).filter(
+    (g) =>
+      g.peer &&
+      g.first &&
+      BACKEND_CLASSES.has(g.class) &&
+      (g.peer.startsWith("unix:") || isLocalAddress(splitHost(g.peer))),
+  );
+  const by = new Map<string, number>();
+  for (const g of gs) by.set(g.peer as string, (by.get(g.peer as string) ?? 0) + g.count);
+  const peers = [...by.entries()].sort((a, b) => b[1] - a[1]).map(([p]) => p);
+  const firsts = gs.map((g) => new Date(g.first as string).getTime()).filter(Number.isFinite);
+  const lasts = gs.map((g) => new Date((g.last ?? g.first) as string).getTime()).filter(Number.isFinite);
+  const since = Math.min(...firsts) - 10 * 60_000;
+  const until = Math.min(Math.max(...lasts) + 10 * 60_000, Date.now() + 60_000);
+  return { peers: firsts.length ? peers : [], sinceMs: since, untilMs: until };
+}
+
+function splitHost(peer: string): string {
+  const i = peer.lastIndexOf(":");
+  return i < 0 ? peer : peer.slice(0, i);
+}
+
+/** Reads a bundle's backends.json (an array of BackendUnit, or `{backends: [...]}`). */
+export function readBackends(file: string, cap: number): BackendUnit[] {
+  const data = JSON.parse(readBundleText(file, cap, "--max-config-size")) as unknown;
+  const arr = Array.isArray(data) ? data : (data as { backends?: unknown }).backends;
+  if (!Array.isArray(arr)) throw new Error("expected an array of backends");
+  return arr.flatMap((b) => {
+    const x = cleanBackend(b);
+    return x ? [x] : [];
+  });
+}
+
+const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
+const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
+const KINDS = new Set([
+  "started",
+  "start-failed",
+  "stopping",
+  "stopped",
+  "exited",
+  "killed",
+  "oom-kill",
+  "failed",
+  "restart-scheduled",
+  "start-limit",
+  "socket",
+  "message",
+]);
+
+/** A BackendUnit from untrusted JSON: only fields of the right types are kept (a bundle is not trusted). */
+function cleanBackend(v: unknown): BackendUnit | null {
+  if (typeof v !== "object" || v === null) return null;
+  const b = v as Record<string, unknown>;
+  const peer = str(b["peer"]);
+  if (!peer) return null;
+  const p = b["process"] as Record<string, unknown> | null | undefined;
+  const pid = p && typeof p === "object" ? num(p["pid"]) : null;
+  const j = b["journal"] as Record<string, unknown> | null | undefined;
+  const events: JournalEvent[] = [];
+  if (j && typeof j === "object" && Array.isArray(j["events"]))
+    for (const e of (j["events"] as unknown[]).slice(0, 2000)) {
+      if (typeof e !== "object" || e === null) continue;
+      const r = e as Record<string, unknown>;
+      const time = str(r["time"]);
+      const kind = str(r["kind"]);
+      const message = str(r["message"]);
+      const epochMs = num(r["epochMs"]);
+      if (
+        !time ||
+        !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/.test(time) ||
+        !kind ||
+        !KINDS.has(kind) ||
+        message === null
+      )
+        continue;
+      events.push({
+        time,
+        epochMs: epochMs ?? Date.parse(`${time}Z`),
+        kind: kind as JournalEvent["kind"],
+        unit: str(r["unit"]) ?? "",
+        message,
+        ...(str(r["exitCode"]) ? { exitCode: str(r["exitCode"]) as string } : {}),
+        ...(str(r["exitStatus"]) ? { exitStatus: str(r["exitStatus"]) as string } : {}),
+        ...(str(r["result"]) ? { result: str(r["result"]) as string } : {}),
+      });
+    }
+  return {
+    peer,
+    unit: str(b["unit"]),
+    how: str(b["how"]) ?? "",
+    process:
+      p && typeof p === "object" && pid !== null
+        ? {
+            pid,
+            comm: str(p["comm"]) ?? "?",
+            startedAt: str(p["startedAt"]),
+            startedEpochMs: num(p["startedEpochMs"]),
+          }
+        : null,
+    journal:
+      j && typeof j === "object"
+        ? {
+            since: str(j["since"]) ?? "",
+            until: str(j["until"]) ?? "",
+            lines: num(j["lines"]) ?? events.length,
+            truncated: j["truncated"] === true,
+            events,
+          }
+        : null,
+    problems: Array.isArray(b["problems"])
+      ? (b["problems"] as unknown[]).filter((x): x is string => typeof x === "string")
+      : [],
+  };
 }

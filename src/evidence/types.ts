@@ -4,6 +4,7 @@
  */
 import type { ConfigModel } from "../nginx/config/model.js";
 import type { AccessSummary } from "./access-log.js";
+import type { BackendUnit } from "./systemd.js";
 
 /** Error-log lines of one class toward one peer (or one upstream group), as the rules need them. */
 export interface ErrorGroup {
@@ -87,6 +88,11 @@ export interface Evidence {
   /** Sources we tried and could not use, said plainly ("no error log found at /var/log/nginx/error.log"). */
   missing: string[];
   warnings: string[];
+  /**
+   * The systemd unit (or process) behind each failing local peer and its journal over the incident window
+   * (`diagnose --systemd`, bundles' backends.json). Absent when not collected.
+   */
+  backends?: BackendUnit[];
   /** Set in paste mode: how the paste was sorted. */
   paste?: PasteReport;
   /**

@@ -24,6 +24,7 @@ interface DiagnoseCliOptions {
   to?: string;
   probe: boolean;
   probeDeadline: string;
+  systemd?: boolean;
   json?: boolean;
   markdown?: boolean;
   out?: string;
@@ -68,6 +69,11 @@ export function registerDiagnose(program: Command): void {
       "overall time limit of the live checks (ms, or with ms/s/m); upstreams not reached by then are listed in the warnings",
       "10s",
     )
+    .option(
+      "--systemd",
+      "look up the systemd unit behind each failing local peer and read its journal over the incident window (default in host mode)",
+    )
+    .option("--no-systemd", "do not run systemctl/journalctl, even in host mode")
     .option("--pid <pid>", "nginx master pid to diagnose (host mode; default: the first one found)")
     .option(
       "--max-file-size <size>",
@@ -87,6 +93,7 @@ Examples:
   $ pbpaste | badgateway diagnose --paste          # whatever you have: log lines, config, ss, curl -v…
   $ badgateway diagnose --nginx-t nginx-T.txt --error-log error.log --access-log access.log.1 --access-log access.log
   $ badgateway diagnose --config /etc/nginx/nginx.conf --error-log /var/log/nginx/error.log --since 2h --json
+  $ badgateway diagnose --config nginx.conf --error-log error.log --systemd   # + the failing backend's unit and journal
 
 Exit codes: 0 no upstream failures found, 1 causes found, 2 could not diagnose, or an input could not be
 read in full (the report is still printed; the reasons go to stderr).`,
@@ -138,6 +145,7 @@ read in full (the report is still printed; the reasons go to stderr).`,
           ...(until !== undefined ? { until } : {}),
           ...(progress ? { onProgress: progress } : {}),
           probe: opts.probe,
+          ...(opts.systemd !== undefined ? { systemd: opts.systemd } : {}),
           limits,
           probeDeadlineMs,
         });

@@ -3,6 +3,7 @@
  * error lines they explain), generic ones after, then no-live-upstreams (which cites the others) and
  * the catch-all.
  */
+import { backendDied } from "./backend-died.js";
 import { configPredicts } from "./config-predicts.js";
 import { connectionLimit } from "./connection-limit.js";
 import { dnsStale } from "./dns-stale.js";
@@ -30,6 +31,7 @@ import { uriRewrite } from "./uri-rewrite.js";
 import { wrongPort } from "./wrong-port.js";
 
 export const CAUSE_RULES: CauseRule[] = [
+  backendDied,
   reloadChangedUpstream,
   schemeMismatch,
   wrongPort,
