@@ -251,11 +251,19 @@ export function fpmListenIs(listen: string, peer: string): boolean {
 
 // ---- /proc ----
 
-/** Boot time (epoch seconds) from /proc/stat. */
-function bootTime(procRoot: string): number | null {
+/**
+ * Boot time in epoch milliseconds: now − /proc/uptime (10 ms resolution), else /proc/stat's btime (whole seconds).
+ */
+function bootTimeMs(procRoot: string): number | null {
+  try {
+    const up = Number(readFileSync(join(procRoot, "uptime"), "utf8").split(" ")[0]);
+    if (Number.isFinite(up) && up > 0) return Date.now() - up * 1000;
+  } catch {
+    /* fall through */
+  }
   try {
     const m = /^btime (\d+)$/m.exec(readFileSync(join(procRoot, "stat"), "utf8"));
-    return m ? Number(m[1]) : null;
+    return m ? Number(m[1]) * 1000 : null;
   } catch {
     return null;
   }
@@ -269,8 +277,8 @@ export function processInfo(pid: number, procRoot = "/proc"): BackendProcess | n
     const comm = stat.slice(stat.indexOf("(") + 1, close);
     const rest = stat.slice(close + 2).split(" ");
     const ticks = Number(rest[19]);
-    const bt = bootTime(procRoot);
-    const epoch = bt !== null && Number.isFinite(ticks) ? bt * 1000 + ticks * 10 : null;
+    const bt = bootTimeMs(procRoot);
+    const epoch = bt !== null && Number.isFinite(ticks) ? Math.round(bt + ticks * 10) : null;
     return { pid, comm, startedAt: epoch === null ? null : localIso(epoch), startedEpochMs: epoch };
   } catch {
     return null;

@@ -198,7 +198,7 @@ export const backendDied: CauseRule = {
       for (const e of events)
         items.push({
           source: "journal",
-          summary: `${e.time.replace("T", " ")} ${e.unit}: ${e.message}`,
+          summary: `${e.time.replace("T", " ")} ${e.unit}: ${e.message.startsWith(`${e.unit}: `) ? e.message.slice(e.unit.length + 2) : e.message}`,
           data: {
             kind: e.kind,
             epochMs: e.epochMs,
