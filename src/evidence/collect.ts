@@ -16,10 +16,13 @@ import {
   type RedactionCounts,
   redactErrorLine,
   redactNginxT,
+  scrub,
 } from "../nginx/redact.js";
 import { loadNginxT, maxConfigBytes, runNginxT } from "./config-loader.js";
+import { errorEvidence, summarizeErrorLogs } from "./error-log.js";
 import { type InputWarning, isGzipFile, lineBlocks, orderRotated } from "./input.js";
 import { BundleFile, checkOutDir, createOutDir } from "./safe-write.js";
+import { type BackendOptions, backendStories, incidentPeers } from "./systemd.js";
 
 export interface NginxInstance {
   pid: number;
@@ -155,13 +158,19 @@ export interface CollectOptions {
   maxConfigSize?: number;
   /** Told about each file skipped or cut, as it happens. */
   onNotice?: (msg: string) => void;
+  /**
+   * Add backends.json: the systemd unit behind each failing local peer of the copied error logs and its journal
+   * over the incident window (messages redacted like log lines). Default true.
+   */
+  systemd?: boolean;
+  systemdOptions?: BackendOptions;
 }
 
 export interface CollectedFile {
   name: string;
   /** The log it was copied from. */
   source: string | null;
-  kind: "config" | "error" | "access" | "meta";
+  kind: "config" | "error" | "access" | "meta" | "backends";
   lines?: number;
   bytes: number;
   /** Access logs: the log_format they are written with. */
@@ -488,6 +497,25 @@ async function writeBundle(opts: CollectOptions, state: { created: string | null
       throw e;
     } finally {
       closeSync(src.fd);
+    }
+  }
+  if (opts.systemd !== false && lines["error.log"] !== undefined) {
+    const copied = written.filter((f) => f.kind === "error").map((f) => join(out, f.name));
+    const summary = await summarizeErrorLogs(copied, {});
+    const w = incidentPeers(errorEvidence(summary).groups);
+    if (w.peers.length) {
+      const found = await backendStories(w.peers, w.sinceMs, w.untilMs, opts.systemdOptions);
+      for (const b of found) {
+        for (const e of b.journal?.events ?? []) if (p) e.message = scrub(e.message, p, keep);
+        for (const q of b.problems) missing.push(`${b.peer}: ${q}`);
+      }
+      const f = new BundleFile(out, "backends.json");
+      try {
+        f.writeText(`${JSON.stringify(found, null, 2)}\n`);
+      } finally {
+        f.close();
+      }
+      written.push({ name: "backends.json", source: null, kind: "backends", bytes: f.bytes });
     }
   }
   for (const m of missing) notice(m);

@@ -24,10 +24,15 @@ import { loadConfig, loadNginxT, maxConfigBytes, readConfigText, runNginxT } fro
 import { errorEvidence, summarizeErrorLogs } from "./error-log.js";
 import { losesInput, orderRotated } from "./input.js";
 import { probeFacts } from "./probes/facts.js";
-import { isLocalAddress } from "./probes/listeners.js";
 import { runProbes } from "./probes/run.js";
 import { targetsFromModel, workerUserOf } from "./probes/targets.js";
-import { type BackendOptions, type BackendUnit, backendStories, type JournalEvent } from "./systemd.js";
+import {
+  type BackendOptions,
+  type BackendUnit,
+  backendStories,
+  incidentPeers,
+  type JournalEvent,
+} from "./systemd.js";
 import { type Evidence, emptyEvidence, type ProbeFact } from "./types.js";
 
 export interface GatherOptions {
@@ -362,7 +367,7 @@ export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
       ev.warnings.push(`backends.json: ${(e as Error).message}`);
     }
   } else if (!opts.bundle && (opts.systemd ?? opts.host === true)) {
-    const w = incidentPeers(ev);
+    const w = incidentPeers(ev.errorLog?.groups ?? []);
     if (w.peers.length) {
       opts.onProgress?.(`looking up the systemd units of ${w.peers.join(", ")}`);
       ev.backends = await backendStories(w.peers, w.sinceMs, w.untilMs, opts.systemdOptions);
@@ -378,45 +383,6 @@ export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
     }
   }
   return ev;
-}
-
-/** Error classes after which the backend itself is worth asking about (nothing listened, or it broke off). */
-const BACKEND_CLASSES = new Set([
-  "connection-refused",
-  "unix-socket-missing",
-  "unix-socket-busy",
-  "premature-close",
-  "connection-reset",
-  "peer-closed",
-  "read-timeout",
-  "connect-timeout",
-]);
-
-/**
- * The failing peers on this host (loopback or unix sockets) and the incident window around their error lines:
- * from 10 minutes before the first to 10 minutes after the last (error-log times are local, as journalctl's are).
- */
-export function incidentPeers(ev: Evidence): { peers: string[]; sinceMs: number; untilMs: number } {
-  const gs = (ev.errorLog?.groups ?? []).filter(
-    (g) =>
-      g.peer &&
-      g.first &&
-      BACKEND_CLASSES.has(g.class) &&
-      (g.peer.startsWith("unix:") || isLocalAddress(splitHost(g.peer))),
-  );
-  const by = new Map<string, number>();
-  for (const g of gs) by.set(g.peer as string, (by.get(g.peer as string) ?? 0) + g.count);
-  const peers = [...by.entries()].sort((a, b) => b[1] - a[1]).map(([p]) => p);
-  const firsts = gs.map((g) => new Date(g.first as string).getTime()).filter(Number.isFinite);
-  const lasts = gs.map((g) => new Date((g.last ?? g.first) as string).getTime()).filter(Number.isFinite);
-  const since = Math.min(...firsts) - 10 * 60_000;
-  const until = Math.min(Math.max(...lasts) + 10 * 60_000, Date.now() + 60_000);
-  return { peers: firsts.length ? peers : [], sinceMs: since, untilMs: until };
-}
-
-function splitHost(peer: string): string {
-  const i = peer.lastIndexOf(":");
-  return i < 0 ? peer : peer.slice(0, i);
 }
 
 /** Reads a bundle's backends.json (an array of BackendUnit, or `{backends: [...]}`). */

@@ -13,7 +13,8 @@
 import { execFile } from "node:child_process";
 import { readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { listTcpListeners } from "./probes/listeners.js";
+import { isLocalAddress, listTcpListeners } from "./probes/listeners.js";
+import type { ErrorGroup } from "./types.js";
 
 export type JournalKind =
   | "started"
@@ -337,6 +338,45 @@ export function listenerOf(peer: string, procRoot = "/proc"): BackendProcess | n
     (x) => x.port === Number(port) && (x.address === host || x.address === "0.0.0.0" || x.address === "::"),
   );
   return l?.pid === undefined ? null : processInfo(l.pid, procRoot);
+}
+
+/** Error classes after which the backend itself is worth asking about (nothing listened, or it broke off). */
+const BACKEND_CLASSES = new Set([
+  "connection-refused",
+  "unix-socket-missing",
+  "unix-socket-busy",
+  "premature-close",
+  "connection-reset",
+  "peer-closed",
+  "read-timeout",
+  "connect-timeout",
+]);
+
+/**
+ * The failing peers on this host (loopback or unix sockets) and the incident window around their error lines:
+ * from 10 minutes before the first to 10 minutes after the last (error-log times are local, as journalctl's are).
+ */
+export function incidentPeers(groups: ErrorGroup[]): { peers: string[]; sinceMs: number; untilMs: number } {
+  const gs = groups.filter(
+    (g) =>
+      g.peer &&
+      g.first &&
+      BACKEND_CLASSES.has(g.class) &&
+      (g.peer.startsWith("unix:") || isLocalAddress(splitHost(g.peer))),
+  );
+  const by = new Map<string, number>();
+  for (const g of gs) by.set(g.peer as string, (by.get(g.peer as string) ?? 0) + g.count);
+  const peers = [...by.entries()].sort((a, b) => b[1] - a[1]).map(([p]) => p);
+  const firsts = gs.map((g) => new Date(g.first as string).getTime()).filter(Number.isFinite);
+  const lasts = gs.map((g) => new Date((g.last ?? g.first) as string).getTime()).filter(Number.isFinite);
+  const since = Math.min(...firsts) - 10 * 60_000;
+  const until = Math.min(Math.max(...lasts) + 10 * 60_000, Date.now() + 60_000);
+  return { peers: firsts.length ? peers : [], sinceMs: since, untilMs: until };
+}
+
+function splitHost(peer: string): string {
+  const i = peer.lastIndexOf(":");
+  return i < 0 ? peer : peer.slice(0, i);
 }
 
 // ---- programs ----

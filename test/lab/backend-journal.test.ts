@@ -155,7 +155,7 @@ systemDescribe(
       expect(call).toMatch(/--since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d --until /);
       // the text report says it in one line
       const text = await runCliAsync(args, { PATH: `${fake.bin}:${process.env["PATH"]}` });
-    expect(text.stdout).toContain(`${UNIT} was killed (signal 9/KILL) at`);
+      expect(text.stdout).toContain(`${UNIT} was killed (signal 9/KILL) at`);
       expect(text.stdout).toContain("it came back at");
 
       // No journal (journalctl has no entries for the unit): the return is read from /proc — the real start time

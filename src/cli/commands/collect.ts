@@ -7,6 +7,7 @@ import { parseByteSize } from "./size-option.js";
 interface CollectCliOptions {
   out: string;
   since?: string;
+  systemd: boolean;
   pid?: string;
   redact: boolean;
   json?: boolean;
@@ -30,6 +31,10 @@ export function registerCollect(program: Command): void {
       "--no-redact",
       "keep client addresses, user names, credentials and query strings (redacted by default)",
     )
+    .option(
+      "--no-systemd",
+      "do not add backends.json (the systemd unit and journal excerpt behind each failing local peer)",
+    )
     .option("--max-file-size <size>", "copy at most the newest SIZE bytes of each log (default 2G)")
     .option("--max-config-size <size>", "largest nginx -T output accepted (default 64M)")
     .option("--json", "print what was collected as JSON")
@@ -40,7 +45,8 @@ Examples:
   $ sudo badgateway collect --out /tmp/incident-2026-11-24 --since 2h
   $ badgateway diagnose --bundle /tmp/incident-2026-11-24
 
-Runs only \`nginx -T\`; writes only inside --out (files 0600, never through a symlink). Logs that are symbolic
+Runs \`nginx -T\`, and for failing local peers \`systemctl status PID\` and \`journalctl -u UNIT -o json\` over the
+incident window (backends.json, messages redacted; --no-systemd skips it); writes only inside --out (files 0600, never through a symlink). Logs that are symbolic
 links, FIFOs or unreadable are skipped, logs over --max-file-size are cut to their newest part: both are
 reported on stderr and in bundle.json. See docs/security.md for what redaction removes and keeps.
 Exit codes: 0 written, 2 could not collect.`,
@@ -58,6 +64,7 @@ Exit codes: 0 written, 2 could not collect.`,
           out: opts.out,
           ...(opts.pid ? { pid: Number(opts.pid) } : {}),
           redact: opts.redact,
+          systemd: opts.systemd,
           ...(opts.since ? { since: parseWhen(opts.since) } : {}),
           ...(maxFileSize ? { maxFileSize } : {}),
           ...(maxConfigSize ? { maxConfigSize } : {}),
