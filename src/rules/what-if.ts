@@ -14,12 +14,17 @@ import type { SketchJSON } from "../nginx/sketch.js";
 
 export type TailKind = "exponential" | "pareto";
 
+/** How much better (log-likelihood) the Pareto tail must fit before it replaces the exponential one. */
+export const PARETO_MARGIN = 2;
+
 export interface TailFit {
   kind: TailKind;
   /** Threshold u (seconds): the fit uses the tries above it. */
   threshold: number;
   /** β (mean excess, seconds) for exponential, a (shape) for Pareto. */
   parameter: number;
+  /** The parameter of the other tail (a for exponential, β for Pareto), for the sensitivity shown beside. */
+  otherParameter: number;
   /** Completed tries above u and timed-out tries the fit used. */
   completedAbove: number;
   timedOut: number;
@@ -35,6 +40,8 @@ export interface WhatIfCandidate {
   completed: number;
   /** completed / timed-out tries. */
   share: number;
+  /** The share under the other tail model (how much the answer depends on the assumption). */
+  shareOtherTail: number;
   /** Completed tries that would have been cut (a candidate below the current timeout). */
   newlyCut: number;
   /** Extra requests held at once on average (Little's law: rate × extra time held); negative frees some. */
@@ -123,14 +130,27 @@ export function fitTail(
   const a = k / sumLog;
   const llExp = -k * Math.log(beta) - k;
   const llPar = k * Math.log(a) - k - sumLnT;
-  const kind: TailKind = llPar > llExp ? "pareto" : "exponential";
+  // The exponential tail is the default; the Pareto tail is chosen only when the data favour it clearly (by more
+  // than PARETO_MARGIN in log-likelihood): with a few dozen tries near the timeout, small differences are noise.
+  const kind: TailKind = llPar > llExp + PARETO_MARGIN ? "pareto" : "exponential";
   return {
     kind,
     threshold: u,
     parameter: kind === "pareto" ? a : beta,
+    otherParameter: kind === "pareto" ? beta : a,
     completedAbove: k,
     timedOut,
     logLikelihood: { exponential: llExp, pareto: llPar },
+  };
+}
+
+/** The same fit with the other tail form. */
+export function otherTail(fit: TailFit): TailFit {
+  return {
+    ...fit,
+    kind: fit.kind === "exponential" ? "pareto" : "exponential",
+    parameter: fit.otherParameter,
+    otherParameter: fit.parameter,
   };
 }
 
@@ -183,7 +203,7 @@ function describeFit(fit: TailFit): string {
     fit.kind === "exponential"
       ? `exponential tail (mean excess β = ${fit.parameter.toFixed(3)}s above u = ${u}s)`
       : `Pareto tail (shape a = ${fit.parameter.toFixed(2)} above u = ${u}s)`;
-  return `latency beyond the timeout is not observed (those tries were cut); assumed an ${form}, fitted by censored maximum likelihood to ${fit.completedAbove} completed tries above u and ${fit.timedOut} timed-out ones, chosen over the ${fit.kind === "exponential" ? "Pareto" : "exponential"} tail by likelihood (log-likelihood ${fit.logLikelihood.exponential.toFixed(1)} exponential vs ${fit.logLikelihood.pareto.toFixed(1)} Pareto)`;
+  return `latency beyond the timeout is not observed (those tries were cut); assumed ${fit.kind === "pareto" ? "a" : "an"} ${form}, fitted by censored maximum likelihood to ${fit.completedAbove} completed tries above u and ${fit.timedOut} timed-out ones, ${fit.kind === "pareto" ? `chosen over the exponential tail because it fits clearly better (log-likelihood ${fit.logLikelihood.pareto.toFixed(1)} vs ${fit.logLikelihood.exponential.toFixed(1)})` : `the default; the Pareto tail would need a log-likelihood more than ${PARETO_MARGIN} higher (it has ${fit.logLikelihood.pareto.toFixed(1)} vs ${fit.logLikelihood.exponential.toFixed(1)})`}`;
 }
 
 export interface WhatIfInput {
@@ -249,12 +269,14 @@ export function timeoutWhatIf(input: WhatIfInput): TimeoutWhatIf {
   if (p999 !== null && Number.isFinite(p999)) targets.push(["p99.9", Math.round(p999 * 1000) / 1000]);
   for (const [label, t] of targets) {
     let completed = 0;
+    let shareOther = 0;
     let newlyCut = 0;
     let held = 0; // extra seconds held per timed-out try (negative: saved)
     let savedCompleted = 0; // seconds saved over all completed tries that the shorter timeout would cut
     if (t >= tau) {
       const share = completesBy(fit, tau, t);
       completed = share * cell.timedOut;
+      shareOther = completesBy(otherTail(fit), tau, t);
       held = extraHeld(fit, tau, t);
     } else {
       for (const [v, c] of values)
@@ -275,6 +297,7 @@ export function timeoutWhatIf(input: WhatIfInput): TimeoutWhatIf {
       seconds: t,
       completed,
       share: cell.timedOut > 0 ? completed / cell.timedOut : 0,
+      shareOtherTail: shareOther,
       newlyCut,
       extraBusy,
       extraBusyPeak,
@@ -304,7 +327,7 @@ export function whatIfLines(w: TimeoutWhatIf): string[] {
         : `${c.extraBusy >= 0 ? "+" : ""}${num(c.extraBusy, 2)} requests held at once on average${c.extraBusyPeak !== null ? `, ${c.extraBusyPeak >= 0 ? "+" : ""}${num(c.extraBusyPeak, 2)} at the busiest minute` : ""}${c.workerConnectionsShare !== null ? ` (${num(Math.abs(c.workerConnectionsShare) * 100)}% of worker_connections ${w.workerConnections}, 2 connections each)` : ""}`;
     const gain =
       c.seconds >= w.timeout
-        ? `≈${Math.round(c.completed)} of ${w.timedOut} timed-out tries would have completed (${num(c.share * 100)}%)`
+        ? `≈${Math.round(c.completed)} of ${w.timedOut} timed-out tries would have completed (${num(c.share * 100)}%; ${num(c.shareOtherTail * 100)}% with ${w.fit?.kind === "pareto" ? "an exponential" : "a Pareto"} tail)`
         : `shorter than now: ${c.newlyCut} completed tries would also have been cut`;
     out.push(`${c.label} = ${num(c.seconds, 3)}s: ${gain}; ${cost}`);
   }

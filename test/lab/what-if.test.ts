@@ -123,7 +123,7 @@ systemDescribe(["nginx"], "timeout what-if against a replay (real nginx, schedul
     const observed = (first.s504 - second.s504) / first.s504;
     const predicted = x2?.share ?? Number.NaN;
     process.stderr.write(
-      `[what-if lab] 504s at 200ms: ${first.s504}, at 400ms: ${second.s504}; avoided observed ${(observed * 100).toFixed(1)}%, predicted ${(predicted * 100).toFixed(1)}% (${w?.assumption})\n`,
+      `[what-if lab] 504s at 200ms: ${first.s504}, at 400ms: ${second.s504}; avoided observed ${(observed * 100).toFixed(1)}%, predicted ${(predicted * 100).toFixed(1)}% (other tail ${((x2?.shareOtherTail ?? 0) * 100).toFixed(1)}%; ${w?.assumption})\n`,
     );
     expect(Math.abs(predicted - observed)).toBeLessThanOrEqual(0.05);
     // ×4 covers every sleep of the schedule (at most about 780 ms): nearly all would have completed.
