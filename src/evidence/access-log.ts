@@ -393,6 +393,8 @@ export class AccessAccumulator {
     ];
     this.ix = Object.fromEntries(names.map((n) => [n, this.fmt.indexOf(n)]));
     this.maxKeys = opts.maxKeys ?? 5000;
+    this.hasHeader = (this.ix["upstream_header_time"] as number) >= 0;
+    this.hasConnect = (this.ix["upstream_connect_time"] as number) >= 0;
     this.locationOf = opts.locationOf ?? firstSegment;
     this.timeVal = this.timeVar();
     this.core = opts.core === false || opts.locationOf ? null : this.setUpCore();
@@ -407,6 +409,8 @@ export class AccessAccumulator {
   private readonly hostById: Array<GroupAcc | undefined> = [];
   private readonly locationById: Array<GroupAcc | undefined> = [];
   private readonly peerById: Array<PeerAcc | undefined> = [];
+  private readonly hasHeader: boolean;
+  private readonly hasConnect: boolean;
   /** Cells by (peer id, location id) of the core. */
   private readonly cellById = new Map<number, CellAcc>();
   private readonly timeVal: { index: number; kind: number };
@@ -529,8 +533,8 @@ export class AccessAccumulator {
       cell.add(
         d[b + 17] as number,
         d[b + 18] as number,
-        (this.ix["upstream_header_time"] as number) >= 0 ? (d[b + 19] as number) : Number.NaN,
-        (this.ix["upstream_connect_time"] as number) >= 0 ? (d[b + 20] as number) : Number.NaN,
+        this.hasHeader ? (d[b + 19] as number) : Number.NaN,
+        this.hasConnect ? (d[b + 20] as number) : Number.NaN,
       );
     }
     if ((status === 502 || status === 504) && pid >= 0) {
