@@ -48,7 +48,7 @@ export interface WhatIfCandidate {
   extraBusy: number | null;
   /** The same at the busiest minute of 504s. */
   extraBusyPeak: number | null;
-  /** 2 × extraBusyPeak (client + upstream connection) as a share of worker_connections. */
+  /** 2 × extraBusyPeak (else 2 × extraBusy; client + upstream connection) as a share of worker_connections. */
   workerConnectionsShare: number | null;
 }
 
@@ -301,9 +301,10 @@ export function timeoutWhatIf(input: WhatIfInput): TimeoutWhatIf {
       newlyCut,
       extraBusy,
       extraBusyPeak,
+      // At the busiest minute when known, else on average.
       workerConnectionsShare:
-        extraBusyPeak !== null && input.workerConnections
-          ? (2 * extraBusyPeak) / input.workerConnections
+        input.workerConnections && (extraBusyPeak ?? extraBusy) !== null
+          ? (2 * ((extraBusyPeak ?? extraBusy) as number)) / input.workerConnections
           : null,
     });
   }

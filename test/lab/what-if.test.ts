@@ -131,5 +131,6 @@ systemDescribe(["nginx"], "timeout what-if against a replay (real nginx, schedul
     // The cost is positive and named against worker_connections.
     expect(x2?.extraBusy).toBeGreaterThan(0);
     expect(w?.workerConnections).toBe(256);
+    expect(x2?.workerConnectionsShare).toBeCloseTo((2 * (x2?.extraBusy ?? 0)) / 256, 12);
   }, 90_000);
 });

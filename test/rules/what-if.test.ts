@@ -89,6 +89,12 @@ describe("timeout what-if (censored tail fit)", () => {
     const rate = c.timedOut / 1000;
     expect(x2?.extraBusy).toBeGreaterThan(0);
     expect(x2?.extraBusy).toBeLessThan(rate * 1);
+    // no busiest minute (peak unknown): the average against worker_connections, two connections per request
+    expect(x2?.extraBusyPeak).toBeNull();
+    expect(x2?.workerConnectionsShare).toBeCloseTo((2 * (x2?.extraBusy ?? 0)) / 512, 12);
+    // the other tail's answer is given beside
+    expect(x2?.shareOtherTail).toBeGreaterThan(0);
+    expect(x2?.shareOtherTail).not.toBeCloseTo(x2?.share ?? 0, 3);
     // p99.9 of the full distribution: about 0.1 % of all tries above it.
     const over = trueOver(p?.seconds ?? 0) / 5000;
     expect(over).toBeGreaterThan(0.0003);
