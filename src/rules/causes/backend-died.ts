@@ -42,24 +42,28 @@ function clock(localIso: string): string {
   return localIso.slice(11, localIso.length > 19 && !localIso.endsWith(".000") ? 23 : 19);
 }
 
-function deathWords(e: JournalEvent): string {
+/** What happened to the unit, as a verb phrase ("was OOM-killed", "exited with status 1/FAILURE"). */
+function deathWords(e: JournalEvent, unitStopped = true): string {
   switch (e.kind) {
     case "oom-kill":
-      return "OOM-killed";
+      // systemd reports an OOM kill of any process of the unit; without "Main process exited" the unit went on
+      return unitStopped
+        ? "was OOM-killed"
+        : "was hit by the OOM killer (one of its processes was killed; the unit kept running)";
     case "killed":
-      return `killed (${e.exitCode === "dumped" ? "core dumped, " : ""}signal ${e.exitStatus ?? "?"})`;
+      return `was killed (${e.exitCode === "dumped" ? "core dumped, " : ""}signal ${e.exitStatus ?? "?"})`;
     case "exited":
       return `exited with status ${e.exitStatus ?? "?"}`;
     case "failed":
       return `failed (result '${e.result ?? "?"}')`;
     case "stopped":
-      return "stopped";
+      return "was stopped";
     case "start-limit":
-      return "given up on by systemd (Start request repeated too quickly)";
+      return "was given up on by systemd (Start request repeated too quickly)";
     case "start-failed":
-      return "failing to start";
+      return "failed to start";
     default:
-      return e.kind;
+      return `had "${e.kind}"`;
   }
 }
 
@@ -70,9 +74,13 @@ interface Story {
   death: JournalEvent | null;
   /** Several entries often describe one death (Main process exited, Failed with result 'oom-kill'): the most telling. */
   worst: JournalEvent | null;
+  /** Whether the unit itself stopped (main process exited, failed, stopped), not only one of its processes. */
+  stopped: boolean;
   back: string | null;
   backHow: string;
   gaveUp: JournalEvent | null;
+  /** Starts between the death and systemd giving up (each failed again). */
+  restarts: number;
   fromProc: boolean;
 }
 
@@ -91,20 +99,29 @@ function storyOf(b: BackendUnit, ev: Evidence): Story | null {
   // The death that explains the failures: the last one up to 5 s after the first failure (journal entries and
   // nginx's log lines are written by different processes), else the first one while nginx was failing.
   const deaths = events.filter((e) => DEATHS.has(e.kind));
-  const before = deaths.filter((e) => ms(e.time) <= f + 5000 && ms(e.time) >= f - 15 * 60_000);
-  let death: JournalEvent | null = before.at(-1) ?? null;
+  // f is the whole second of the first failing line: the failure happened within [f, f + 1 s).
+  const before = deaths.filter((e) => ms(e.time) < f + 1000 && ms(e.time) >= f - 15 * 60_000);
+  let death: JournalEvent | null =
+    before.at(-1) ?? deaths.find((e) => ms(e.time) >= f + 1000 && ms(e.time) <= f + 5000) ?? null;
   if (!death) death = deaths.find((e) => ms(e.time) > f && ms(e.time) <= ms(last) + 1000) ?? null;
   let worst = death;
+  let stopped = false;
   if (death) {
     // entries of the same death within 2 s: an OOM kill outranks the bare "killed" it causes
     const near = deaths.filter((e) => Math.abs(ms(e.time) - ms((death as JournalEvent).time)) <= 2000);
     worst = near.find((e) => e.kind === "oom-kill") ?? near.find((e) => e.kind === "killed") ?? death;
+    stopped = near.some((e) => e.kind !== "oom-kill");
     // the time of the death is the earliest of those entries
     death = near.reduce((a, e) => (ms(e.time) < ms(a.time) ? e : a), death);
   }
   const after = death ? ms(death.time) : f;
-  const started = events.find((e) => e.kind === "started" && ms(e.time) > after);
   const gaveUp = events.find((e) => e.kind === "start-limit" && ms(e.time) >= after) ?? null;
+  // When systemd gave up, the restarts before that were short-lived: the return is a start after it.
+  const from = gaveUp ? ms(gaveUp.time) : after;
+  const started = events.find((e) => e.kind === "started" && ms(e.time) > from);
+  const restarts = gaveUp
+    ? events.filter((e) => e.kind === "started" && ms(e.time) > after && ms(e.time) < from).length
+    : 0;
   let back: string | null = started?.time ?? null;
   let backHow = "journal";
   const p = b.process;
@@ -115,7 +132,7 @@ function storyOf(b: BackendUnit, ev: Evidence): Story | null {
     fromProc = true;
   }
   if (!death && !fromProc) return null;
-  return { b, groups, first, death, worst, back, backHow, gaveUp, fromProc };
+  return { b, groups, first, death, worst, stopped, back, backHow, gaveUp, restarts, fromProc };
 }
 
 function who(b: BackendUnit): string {
@@ -126,7 +143,7 @@ function who(b: BackendUnit): string {
 function sentence(s: Story, status: string): string {
   const name = who(s.b);
   const parts: string[] = [];
-  if (s.death && s.worst) parts.push(`${name} was ${deathWords(s.worst)} at ${clock(s.death.time)}`);
+  if (s.death && s.worst) parts.push(`${name} ${deathWords(s.worst, s.stopped)} at ${clock(s.death.time)}`);
   else
     parts.push(
       `the process listening on ${s.b.peer.replace(/^unix:/, "")} now (${s.b.process?.comm ?? "?"}, pid ${s.b.process?.pid ?? "?"}) started after nginx began failing, so the one before it was gone; with no journal entry the death is only bounded by the first failure`,
@@ -134,11 +151,12 @@ function sentence(s: Story, status: string): string {
   parts.push(`the first ${status} was at ${clock(s.first)}`);
   if (s.gaveUp)
     parts.push(
-      `systemd stopped restarting it at ${clock(s.gaveUp.time)} (Start request repeated too quickly)`,
+      `systemd stopped restarting it at ${clock(s.gaveUp.time)}${s.restarts ? ` after ${s.restarts} restart(s) that failed again` : ""} (Start request repeated too quickly)`,
     );
-  if (s.back)
+  const onlyAWorker = s.death !== null && !s.stopped;
+  if (s.back && !onlyAWorker)
     parts.push(`it came back at ${clock(s.back)}${s.backHow === "journal" ? "" : ` (${s.backHow})`}`);
-  else if (!s.gaveUp) parts.push("it had not come back by the end of the journal window");
+  else if (!s.gaveUp && !onlyAWorker) parts.push("it had not come back by the end of the journal window");
   return `${parts.join("; ")}.`;
 }
 
@@ -186,7 +204,7 @@ export const backendDied: CauseRule = {
             unit: b.unit,
             process: b.process,
             died: s.death?.time ?? null,
-            how: s.worst ? deathWords(s.worst) : null,
+            how: s.worst ? deathWords(s.worst, s.stopped).replace(/^was /, "") : null,
             firstFailure: s.first,
             back: s.back,
             backFrom: s.back ? s.backHow : null,
