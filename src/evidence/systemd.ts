@@ -165,9 +165,10 @@ export function classifyJournal(
  */
 export function parseJournalJson(
   out: string,
-  unit: string,
+  unitOrUnits: string | string[],
   max = 500,
 ): { events: JournalEvent[]; lines: number; skipped: number } {
+  const units = Array.isArray(unitOrUnits) ? unitOrUnits : [unitOrUnits];
   const events: JournalEvent[] = [];
   let lines = 0;
   let skipped = 0;
@@ -190,12 +191,10 @@ export function parseJournalJson(
     const transport = text(f["_TRANSPORT"]);
     const about = text(f["UNIT"]) || text(f["USER_UNIT"]) || text(f["OBJECT_SYSTEMD_UNIT"]);
     const from = text(f["_SYSTEMD_UNIT"]);
-    if (transport === "kernel") {
-      if (!message.includes(`/${unit}`)) {
-        skipped++;
-        continue;
-      }
-    } else if (about !== unit && from !== unit) {
+    let unit: string | undefined;
+    if (transport === "kernel") unit = units.find((u) => message.includes(`/${u}`));
+    else unit = units.find((u) => about === u || from === u);
+    if (unit === undefined) {
       skipped++;
       continue;
     }
@@ -511,7 +510,11 @@ export async function backendStories(
     const proc = listenerOf(peer, procRoot);
     let unit: string | null = null;
     let how = "";
-    if (proc) {
+    // systemd itself holding the socket is socket activation: the .socket unit file names the address.
+    const bySystemd = proc !== null && (proc.pid === 1 || proc.comm === "systemd");
+    if (bySystemd && proc)
+      how = `systemd (pid ${proc.pid}) holds ${peer.replace(/^unix:/, "")}: socket activation`;
+    if (proc && !bySystemd) {
       const cg = readSmall(join(procRoot, String(proc.pid), "cgroup"), 64 * 1024);
       const fromCg = cg ? unitFromCgroup(cg) : null;
       // A .scope is a session or container, not a service: ask systemctl first, keep the scope as the fallback.
@@ -539,6 +542,8 @@ export async function backendStories(
       if (first) {
         unit = first[0];
         how = `${how ? `${how}; ` : "nothing listens there now; "}${first[1]} names ${peer.replace(/^unix:/, "")} (unit ${unit})`;
+        if (unit.endsWith(".socket"))
+          how += `; its service ${unit.replace(/\.socket$/, ".service")} is read too`;
       } else if (!proc) how = "nothing listens there now and no unit file names it";
     }
     let journal: BackendUnit["journal"] = null;
@@ -546,11 +551,12 @@ export async function backendStories(
       const since = journalTime(sinceMs);
       const until = journalTime(untilMs);
       const maxEvents = opts.maxEvents ?? 500;
+      // A socket unit starts its service on the first connection: the service's entries tell the story.
+      const units = unit.endsWith(".socket") ? [unit, unit.replace(/\.socket$/, ".service")] : [unit];
       const r = await run(
         "journalctl",
         [
-          "-u",
-          unit,
+          ...units.flatMap((u) => ["-u", u]),
           "-o",
           "json",
           "--no-pager",
@@ -566,7 +572,7 @@ export async function backendStories(
       );
       if (r === null) problems.push("journalctl is not available or timed out: no journal for the unit");
       else {
-        const parsed = parseJournalJson(r.out, unit, maxEvents);
+        const parsed = parseJournalJson(r.out, units, maxEvents);
         // Kernel OOM-killer lines are not the unit's own entries: read them apart, kept when they name its cgroup.
         const k = await run(
           "journalctl",

@@ -228,4 +228,49 @@ describe("the process behind a peer (/proc) and its journal (fake journalctl)", 
       child.kill("SIGKILL");
     }
   });
+
+  it("socket activation: nothing listens but a .socket unit names the port; its service's journal is read too", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bg-units-"));
+    const fake = makeFakeSystemd({
+      journals: {
+        "api.socket": [
+          JSON.stringify({
+            __REALTIME_TIMESTAMP: "1796526600000000",
+            UNIT: "api.socket",
+            MESSAGE: "Listening on api.socket - API socket.",
+          }),
+        ],
+        "api.service": [
+          JSON.stringify({
+            __REALTIME_TIMESTAMP: "1796526721000000",
+            UNIT: "api.service",
+            MESSAGE: "api.service: Main process exited, code=dumped, status=11/SEGV",
+          }),
+        ],
+      },
+    });
+    const path = process.env["PATH"];
+    process.env["PATH"] = `${fake.bin}:${path}`;
+    try {
+      writeFileSync(join(dir, "api.socket"), "[Socket]\nListenStream=127.0.0.1:1\n");
+      const [b] = await backendStories(["127.0.0.1:1"], 0, Date.now(), {
+        unitDirs: [dir],
+        phpRoot: "/nonexistent",
+      });
+      expect(b?.unit).toBe("api.socket");
+      expect(b?.how).toContain("its service api.service is read too");
+      expect(b?.journal?.events.map((e) => [e.unit, e.kind])).toEqual([
+        ["api.socket", "socket"],
+        ["api.service", "killed"],
+      ]);
+      expect(b?.journal?.events[1]?.exitCode).toBe("dumped");
+      expect(fake.calls().find((c) => c.startsWith("journalctl -u"))).toContain(
+        "-u api.socket -u api.service -o json",
+      );
+    } finally {
+      process.env["PATH"] = path;
+      fake.remove();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -32,16 +32,20 @@ export function makeFakeSystemd(
   writeFileSync(join(data, "kernel.jsonl"), (init.kernel ?? []).map((l) => `${l}\n`).join(""));
   const journalctl = `#!/bin/sh
 echo "journalctl $*" >> "${dir}/calls.log"
-unit=""; kernel=0
+units=""; kernel=0
 while [ $# -gt 0 ]; do
   case "$1" in
-    -u|--unit) unit="$2"; shift ;;
+    -u|--unit) units="$units $2"; shift ;;
     -k|--dmesg) kernel=1 ;;
   esac
   shift
 done
 if [ "$kernel" = 1 ]; then cat "${data}/kernel.jsonl"; exit 0; fi
-if [ -f "${data}/$unit.jsonl" ]; then cat "${data}/$unit.jsonl"; exit 0; fi
+found=0
+for u in $units; do
+  if [ -f "${data}/$u.jsonl" ]; then cat "${data}/$u.jsonl"; found=1; fi
+done
+[ "$found" = 1 ] && exit 0
 echo "-- No entries --" >&2
 exit 1
 `;

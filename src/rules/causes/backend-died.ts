@@ -141,7 +141,8 @@ function who(b: BackendUnit): string {
 }
 
 function sentence(s: Story, status: string): string {
-  const name = who(s.b);
+  // the entry's own unit: for socket activation the service died, not the socket
+  const name = s.worst?.unit || who(s.b);
   const parts: string[] = [];
   if (s.death && s.worst) parts.push(`${name} ${deathWords(s.worst, s.stopped)} at ${clock(s.death.time)}`);
   else
