@@ -122,7 +122,8 @@ export function classifyJournal(
   const out: Omit<JournalEvent, "time" | "epochMs"> = { kind: "message", unit, message };
   const code = text(fields["EXIT_CODE"]);
   const status = text(fields["EXIT_STATUS"]);
-  let m: RegExpExecArray | null;
+  const exit = /Main process exited, code=(\w{1,20}), status=(\d{1,3})(?:\/(\w{1,20}))?/.exec(message);
+  const result = /Failed with result '([\w-]{1,40})'/.exec(message);
   if (
     /has been killed by the OOM killer|Failed with result 'oom-kill'|Out of memory: Killed process|oom-kill:/.test(
       message,
@@ -130,9 +131,9 @@ export function classifyJournal(
   ) {
     out.kind = "oom-kill";
     if (message.includes("Failed with result")) out.result = "oom-kill";
-  } else if ((m = /Main process exited, code=(\w{1,20}), status=(\d{1,3})(?:\/(\w{1,20}))?/.exec(message))) {
-    out.exitCode = m[1] as string;
-    out.exitStatus = m[3] ? `${m[2]}/${m[3]}` : (m[2] as string);
+  } else if (exit) {
+    out.exitCode = exit[1] as string;
+    out.exitStatus = exit[3] ? `${exit[2]}/${exit[3]}` : (exit[2] as string);
     out.kind = out.exitCode === "exited" ? "exited" : "killed";
   } else if (code && status && /process exited/i.test(message)) {
     out.exitCode = code;
@@ -141,9 +142,9 @@ export function classifyJournal(
   } else if (/Start request repeated too quickly|Failed with result 'start-limit-hit'/.test(message)) {
     out.kind = "start-limit";
     out.result = "start-limit-hit";
-  } else if ((m = /Failed with result '([\w-]{1,40})'/.exec(message))) {
+  } else if (result) {
     out.kind = "failed";
-    out.result = m[1] as string;
+    out.result = result[1] as string;
   } else if (/Scheduled restart job/.test(message)) out.kind = "restart-scheduled";
   else if (/^Failed to start /.test(message) || text(fields["JOB_RESULT"]) === "failed")
     out.kind = "start-failed";

@@ -106,11 +106,11 @@ systemDescribe(["nginx"], "timeout what-if against a replay (real nginx, schedul
         errorLogs: [ngx.errorLogPath],
         accessLogs: [ngx.accessLogPath],
       });
-      return { ev, r: diagnose(ev) };
+      return { r: diagnose(ev) };
     });
     const second = await run(400, backend.port, sleeps, async () => null);
     expect(first.s504).toBeGreaterThan(40);
-    const { ev, r } = first.out;
+    const { r } = first.out;
     const f = r.findings.find((x) => x.id === "upstream-timeout");
     expect(f?.whatIf?.length).toBeGreaterThan(0);
     const w = f?.whatIf?.[0];

@@ -190,7 +190,7 @@ function timeoutAt(
  */
 export function whatIfsFor(ev: Evidence, gs: ErrorGroup[], refs: ConfigRefs): TimeoutWhatIf[] {
   const al = ev.accessLog;
-  if (!al || !al.timeoutCells?.length) return [];
+  if (!al?.timeoutCells?.length) return [];
   const cls = mainPhase(gs);
   if (cls === "send-timeout" || (cls === "connect-timeout" && inHandshake(gs))) return [];
   const which = cls === "connect-timeout" ? "connect" : "read";
