@@ -393,6 +393,7 @@ export class AccessAccumulator {
     ];
     this.ix = Object.fromEntries(names.map((n) => [n, this.fmt.indexOf(n)]));
     this.maxKeys = opts.maxKeys ?? 5000;
+    this.hasStatus = (this.ix["upstream_status"] as number) >= 0;
     this.hasHeader = (this.ix["upstream_header_time"] as number) >= 0;
     this.hasConnect = (this.ix["upstream_connect_time"] as number) >= 0;
     this.locationOf = opts.locationOf ?? firstSegment;
@@ -409,6 +410,8 @@ export class AccessAccumulator {
   private readonly hostById: Array<GroupAcc | undefined> = [];
   private readonly locationById: Array<GroupAcc | undefined> = [];
   private readonly peerById: Array<PeerAcc | undefined> = [];
+  /** Whether the format has $upstream_status: without it no try is known to have timed out, and no cell is kept. */
+  private readonly hasStatus: boolean;
   private readonly hasHeader: boolean;
   private readonly hasConnect: boolean;
   /** Cells by (peer id, location id) of the core. */
@@ -522,7 +525,7 @@ export class AccessAccumulator {
         this.locationById[lid] = loc;
       }
     }
-    if (pid >= 0) {
+    if (pid >= 0 && this.hasStatus) {
       const ck = pid * 1048576 + (lid >= 0 ? lid + 1 : 0);
       let cell = this.cellById.get(ck);
       if (cell === undefined) {
@@ -562,6 +565,7 @@ export class AccessAccumulator {
 
   /** Remembers one try of the line being read (JavaScript path) for its (location, peer) cell. */
   private noteTry(peer: string, status: number, response: number, header: number, connect: number): void {
+    if (!this.hasStatus) return;
     const i = this.tryCount++;
     this.tryPeer[i] = peer;
     this.tryNum[4 * i] = status;

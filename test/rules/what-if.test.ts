@@ -155,4 +155,34 @@ describe("timeout what-if (censored tail fit)", () => {
     expect(w.candidates).toEqual([]);
     expect(w.notes[0]).toMatch(/too few completed tries/);
   });
+
+  it("a connect-timeout what-if reads the connect times, not the waiting times", () => {
+    const tau = 1;
+    const { cell: c } = cell(5000, expTail, tau);
+    // connect times: all completed tries connected in 1 ms, so no tail can be fitted from them
+    const w = timeoutWhatIf({
+      cell: c,
+      phase: "connect",
+      directive: "proxy_connect_timeout",
+      timeout: tau,
+      timeoutFrom: "default",
+      spanSeconds: 100,
+      peakTimedOutRate: null,
+      workerConnections: null,
+    });
+    expect(w.directive).toBe("proxy_connect_timeout");
+    expect(w.fit).toBeNull();
+    expect(w.notes[0]).toMatch(/too few completed tries/);
+    const empty = timeoutWhatIf({
+      ...{ cell: { ...c, connect: new QuantileSketch().toJSON() } },
+      phase: "connect",
+      directive: "proxy_connect_timeout",
+      timeout: tau,
+      timeoutFrom: "default",
+      spanSeconds: 100,
+      peakTimedOutRate: null,
+      workerConnections: null,
+    });
+    expect(empty.notes[0]).toContain("$upstream_connect_time");
+  });
 });
