@@ -485,6 +485,8 @@ export interface BackendOptions {
   maxBytes?: number;
   /** Most events kept per unit (default 500). */
   maxEvents?: number;
+  /** No new peer is looked up after this long (default 15 s; each program call has its own timeout too). */
+  budgetMs?: number;
 }
 
 /** journalctl's --since/--until: local time "YYYY-MM-DD HH:MM:SS". */
@@ -506,8 +508,23 @@ export async function backendStories(
   const timeout = opts.timeoutMs ?? 5000;
   const maxBytes = opts.maxBytes ?? 4 << 20;
   const out: BackendUnit[] = [];
+  const started = Date.now();
+  const budget = opts.budgetMs ?? 15_000;
   for (const peer of peers.slice(0, 5)) {
     const problems: string[] = [];
+    if (Date.now() - started > budget) {
+      out.push({
+        peer,
+        unit: null,
+        how: "not looked up",
+        process: null,
+        journal: null,
+        problems: [
+          `not looked up: the ${budget / 1000} s budget for systemd lookups was spent on the peers before it`,
+        ],
+      });
+      continue;
+    }
     const proc = listenerOf(peer, procRoot);
     let unit: string | null = null;
     let how = "";

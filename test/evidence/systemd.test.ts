@@ -273,4 +273,14 @@ describe("the process behind a peer (/proc) and its journal (fake journalctl)", 
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("stops looking up peers once its time budget is spent, and says so", async () => {
+    const r = await backendStories(["127.0.0.1:1", "127.0.0.1:2"], 0, 1, {
+      unitDirs: [],
+      phpRoot: "/nonexistent",
+      budgetMs: -1,
+    });
+    expect(r.map((b) => b.how)).toEqual(["not looked up", "not looked up"]);
+    expect(r[0]?.problems[0]).toMatch(/budget for systemd lookups was spent/);
+  });
 });
