@@ -108,6 +108,8 @@ export interface TimeoutCell {
   completed: SketchJSON;
   /** $upstream_connect_time of the tries that completed (empty when the format lacks it). */
   connect: SketchJSON;
+  /** $upstream_response_time of the 504 tries (a backend's own 504 answers early; nginx's timeout near the limit). */
+  timedOutTimes: SketchJSON;
 }
 
 export interface AccessSummary {
@@ -203,7 +205,7 @@ export interface AccumulatorState {
   cells: Array<[string, CellState]>;
 }
 
-type CellState = { n: number[]; c: SketchJSON; x: SketchJSON };
+type CellState = { n: number[]; c: SketchJSON; x: SketchJSON; t?: SketchJSON };
 
 /** Latency of one (location, peer) pair, completed tries apart from timed-out ones (see TimeoutCell). */
 class CellAcc {
@@ -213,6 +215,8 @@ class CellAcc {
   timedOutSum = 0;
   completed = new QuantileSketch();
   connect = new QuantileSketch();
+  /** $upstream_response_time of the 504 tries: near the timeout when nginx gave up, short for a backend's own 504. */
+  timedOutTimes = new QuantileSketch();
   add(status: number, response: number, header: number, connect: number): void {
     this.tries++;
     const r = Number.isNaN(response) ? 0 : response;
@@ -220,6 +224,7 @@ class CellAcc {
     if (status === 504) {
       this.timedOut++;
       this.timedOutSum += r;
+      if (!Number.isNaN(response)) this.timedOutTimes.add(response);
       return;
     }
     const wait = Number.isNaN(header) ? response : header;
@@ -233,12 +238,14 @@ class CellAcc {
     this.timedOutSum += o.timedOutSum;
     this.completed.merge(o.completed);
     this.connect.merge(o.connect);
+    this.timedOutTimes.merge(o.timedOutTimes);
   }
   state(): CellState {
     return {
       n: [this.tries, this.timedOut, this.responseSum, this.timedOutSum],
       c: this.completed.toJSON(),
       x: this.connect.toJSON(),
+      t: this.timedOutTimes.toJSON(),
     };
   }
   static of(st: CellState): CellAcc {
@@ -246,6 +253,7 @@ class CellAcc {
     [a.tries, a.timedOut, a.responseSum, a.timedOutSum] = st.n as [number, number, number, number];
     a.completed = QuantileSketch.fromJSON(st.c);
     a.connect = QuantileSketch.fromJSON(st.x);
+    if (st.t) a.timedOutTimes = QuantileSketch.fromJSON(st.t);
     return a;
   }
 }
@@ -995,6 +1003,7 @@ export class AccessAccumulator {
             timedOutSum: c.timedOutSum,
             completed: c.completed.toJSON(),
             connect: c.connect.toJSON(),
+            timedOutTimes: c.timedOutTimes.toJSON(),
           };
         }),
       fields: {

@@ -231,9 +231,23 @@ export function timeoutWhatIf(input: WhatIfInput): TimeoutWhatIf {
     tau = cell.timedOut > 0 ? cell.timedOutSum / cell.timedOut : 0;
     from = "inferred: mean $upstream_response_time of the timed-out tries";
   }
+  // A 504 answered well before the timeout is the backend's own 504, not nginx giving up: not censored at τ.
+  let timedOut = cell.timedOut;
+  const t504 = cell.timedOutTimes;
+  if (input.timeout !== null && t504 && t504.count === cell.timedOut) {
+    const early = sketchValues(t504)
+      .filter(([v]) => v < 0.9 * tau)
+      .reduce((n, [, c]) => n + c, 0);
+    if (early > 0) {
+      timedOut -= early;
+      notes.push(
+        `${early} of the ${cell.timedOut} tries with upstream status 504 ended in less than 90 % of the timeout: the backend's own 504 answers, not nginx's timeout; left out`,
+      );
+    }
+  }
   const sketch = input.phase === "connect" ? cell.connect : cell.completed;
   const values = sketchValues(sketch).filter(([v]) => v < tau);
-  const fit = tau > 0 ? fitTail(values, cell.timedOut, tau) : null;
+  const fit = tau > 0 ? fitTail(values, timedOut, tau) : null;
   const busy = input.spanSeconds ? cell.responseSum / input.spanSeconds : null;
   const base: TimeoutWhatIf = {
     directive: input.directive,
@@ -242,7 +256,7 @@ export function timeoutWhatIf(input: WhatIfInput): TimeoutWhatIf {
     location: cell.location,
     peer: cell.peer,
     tries: cell.tries,
-    timedOut: cell.timedOut,
+    timedOut,
     busy,
     workerConnections: input.workerConnections,
     fit,
@@ -260,8 +274,8 @@ export function timeoutWhatIf(input: WhatIfInput): TimeoutWhatIf {
     return base;
   }
   base.assumption = describeFit(fit);
-  const rate = input.spanSeconds ? cell.timedOut / input.spanSeconds : null;
-  const p999 = quantileWithTail(values, cell.timedOut, tau, fit, 0.999);
+  const rate = input.spanSeconds ? timedOut / input.spanSeconds : null;
+  const p999 = quantileWithTail(values, timedOut, tau, fit, 0.999);
   const targets: Array<[string, number]> = [
     ["×2", tau * 2],
     ["×4", tau * 4],
@@ -275,7 +289,7 @@ export function timeoutWhatIf(input: WhatIfInput): TimeoutWhatIf {
     let savedCompleted = 0; // seconds saved over all completed tries that the shorter timeout would cut
     if (t >= tau) {
       const share = completesBy(fit, tau, t);
-      completed = share * cell.timedOut;
+      completed = share * timedOut;
       shareOther = completesBy(otherTail(fit), tau, t);
       held = extraHeld(fit, tau, t);
     } else {
@@ -296,7 +310,7 @@ export function timeoutWhatIf(input: WhatIfInput): TimeoutWhatIf {
       label,
       seconds: t,
       completed,
-      share: cell.timedOut > 0 ? completed / cell.timedOut : 0,
+      share: timedOut > 0 ? completed / timedOut : 0,
       shareOtherTail: shareOther,
       newlyCut,
       extraBusy,

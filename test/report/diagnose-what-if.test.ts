@@ -24,6 +24,7 @@ function result(peer: string): DiagnoseResult {
     timedOutSum: timedOut,
     completed: completed.toJSON(),
     connect: new QuantileSketch().toJSON(),
+    timedOutTimes: new QuantileSketch().toJSON(),
   };
   const w = timeoutWhatIf({
     cell,

@@ -11,6 +11,7 @@ function cell(
 ): { cell: TimeoutCell; trueOver: (t: number) => number } {
   const completed = new QuantileSketch();
   const connect = new QuantileSketch();
+  const cut = new QuantileSketch();
   let timedOut = 0;
   let responseSum = 0;
   const all: number[] = [];
@@ -19,6 +20,7 @@ function cell(
     all.push(t);
     if (t > tau) {
       timedOut++;
+      cut.add(tau);
       responseSum += tau;
     } else {
       completed.add(t);
@@ -36,6 +38,7 @@ function cell(
       timedOutSum: timedOut * tau,
       completed: completed.toJSON(),
       connect: connect.toJSON(),
+      timedOutTimes: cut.toJSON(),
     },
     trueOver: (t: number) => all.filter((x) => x > t).length,
   };
@@ -140,6 +143,7 @@ describe("timeout what-if (censored tail fit)", () => {
         timedOutSum: 60,
         completed: s.toJSON(),
         connect: new QuantileSketch().toJSON(),
+        timedOutTimes: new QuantileSketch().toJSON(),
       },
       phase: "read",
       directive: "proxy_read_timeout",
@@ -184,5 +188,30 @@ describe("timeout what-if (censored tail fit)", () => {
       workerConnections: null,
     });
     expect(empty.notes[0]).toContain("$upstream_connect_time");
+  });
+
+  it("leaves out 504s the backend answered itself (well before the timeout): they were not cut", () => {
+    const tau = 1;
+    const { cell: c } = cell(5000, expTail, tau);
+    const times = new QuantileSketch();
+    times.merge(QuantileSketch.fromJSON(c.timedOutTimes));
+    for (let i = 0; i < 30; i++) times.add(0.05); // the backend's own quick 504s
+    const mixed = { ...c, timedOut: c.timedOut + 30, timedOutTimes: times.toJSON() };
+    const input = {
+      phase: "read" as const,
+      directive: "proxy_read_timeout",
+      timeout: tau,
+      timeoutFrom: "default",
+      spanSeconds: 100,
+      peakTimedOutRate: null,
+      workerConnections: null,
+    };
+    const clean = timeoutWhatIf({ ...input, cell: c });
+    const w = timeoutWhatIf({ ...input, cell: mixed });
+    expect(w.timedOut).toBe(c.timedOut);
+    expect(w.notes[0]).toBe(
+      `30 of the ${c.timedOut + 30} tries with upstream status 504 ended in less than 90 % of the timeout: the backend's own 504 answers, not nginx's timeout; left out`,
+    );
+    expect(w.candidates[0]?.share).toBeCloseTo(clean.candidates[0]?.share ?? 0, 12);
   });
 });
