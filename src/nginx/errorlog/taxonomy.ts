@@ -232,6 +232,9 @@ function fallbackByPhase(phase: Phase): ErrorClass {
   }
 }
 
+/** System calls nginx makes on local files; their errnos (2, 13, …) say nothing about an upstream. */
+const LOCAL_FILE_OPS = ['open() "', 'stat() "', 'opendir() "', 'lstat() "', 'realpath() "'];
+
 /** Messages about the client's side of the connection: never an upstream failure, whatever they mention. */
 const CLIENT_SIDE = [
   "client prematurely closed",
@@ -242,8 +245,23 @@ const CLIENT_SIDE = [
   "client closed keepalive",
 ];
 
+/**
+ * An OpenResty gateway's own balancer reporting that the target's name did not resolve (Kong: "DNS resolution
+ * failed: dns server error: 3 name error", "failed the initial dns/balancer resolve for …", "failed to retry the
+ * dns/balancer resolver for …"). Lowercased once; plain `includes` scans.
+ */
+function isGatewayDns(msg: string): boolean {
+  const m = msg.toLowerCase();
+  return (
+    m.includes("dns resolution failed") ||
+    m.includes("dns/balancer resolve") ||
+    m.includes("name resolution failed")
+  );
+}
+
 /** OpenResty's Lua messages (cosockets, resty.http, lua-resty-*): what they mean for the upstream call. */
 function matchLua(msg: string, phase: Phase): Partial | null {
+  if (isGatewayDns(msg)) return { class: "dns-failure", detail: "lua", status: null, next: false };
   if (msg.includes("no resolver defined to resolve"))
     return { class: "no-resolver", next: false, status: null };
   if (msg.includes("lua ssl certificate verify error") || msg.includes("certificate verify failed"))
@@ -274,6 +292,18 @@ function match(line: ErrorLine, msg: string, phase: Phase, errno: Errno | null):
     msg.includes("client read timed out")
   )
     return { class: "not-upstream", status: null, next: null };
+  // A local file nginx itself opens (an error page, a static file): never an upstream, even when the line carries
+  // the `upstream:` of the request that fell back to it.
+  if (LOCAL_FILE_OPS.some((op) => msg.startsWith(op)))
+    return { class: "not-upstream", detail: "local-file", status: null, next: null };
+  // An upstream address nginx cannot use as written (`invalid port in upstream "jenkins:"`, also at run time when a
+  // variable expands to it): nginx answers 500 itself and contacts no backend.
+  if (
+    msg.startsWith("invalid port in upstream") ||
+    msg.startsWith("invalid host in upstream") ||
+    msg.startsWith("no port in upstream")
+  )
+    return { class: "not-upstream", detail: "config", status: null, next: null };
   if (msg.startsWith("an upstream response is buffered") || msg.startsWith("upstream response is buffered"))
     return { class: "not-upstream", detail: "buffered", status: null, next: null };
   if (msg.includes("no live upstreams")) return { class: "no-live-upstreams", next: false };
@@ -286,6 +316,7 @@ function match(line: ErrorLine, msg: string, phase: Phase, errno: Errno | null):
     const l = matchLua(msg, phase);
     if (l) return l;
   }
+  if (isGatewayDns(msg)) return { class: "dns-failure", detail: "lua", status: null, next: false };
   if (msg.includes("no resolver defined to resolve")) return { class: "no-resolver", next: false };
   if (msg.includes(" could not be resolved (") || msg.includes("could not be resolved ("))
     return { class: "dns-failure", next: false, detail: "runtime" };
@@ -390,6 +421,16 @@ function match(line: ErrorLine, msg: string, phase: Phase, errno: Errno | null):
     const c = byErrno(errno, unix, phase);
     if (c === "too-many-open-files")
       return { class: c, status: msg.startsWith("socket() failed") ? 500 : null, next: false };
+    // `connect() failed (91: Protocol wrong type for socket)` with no request, upstream or phase: a local socket
+    // nginx itself uses (syslog logging to /dev/log), not a backend.
+    if (
+      c === null &&
+      msg.startsWith("connect() ") &&
+      phase === "other" &&
+      line.upstream === null &&
+      line.request === null
+    )
+      return { class: "not-upstream", detail: "local-socket", status: null, next: null };
     if (c && upstreamish)
       return {
         class: c,
@@ -415,6 +456,8 @@ function tidyMessage(m: string): string {
   while (i < msg.length && i < 8 && " *_'\"-.…".includes(msg.charAt(i))) i++;
   if (i > 0) msg = msg.slice(i);
   if (msg.startsWith("Upstream ")) msg = `u${msg.slice(1)}`;
+  // OpenResty's stream subsystem tags its Lua log lines: "stream [lua] balancer.lua:…".
+  if (msg.startsWith("stream [lua] ")) msg = msg.slice(7);
   return msg;
 }
 
@@ -433,13 +476,20 @@ export function classify(line: ErrorLine): Classification {
     m.detail !== "non-fatal" &&
     m.detail !== "peer-disabled" &&
     m.status !== null;
+  // The kernel's ETIMEDOUT reported by connect() (not nginx's own timer, "upstream timed out") goes to
+  // ngx_http_upstream_next as an error, not a timeout: the client gets 502.
+  const kernelTimeout =
+    m.class === "connect-timeout" && msg.startsWith("connect() ") && errno?.number !== undefined;
+  // The resolver's own socket failing ("send() failed (111: …) while resolving, resolver: …") belongs to no request.
+  const noRequest =
+    m.class === "dns-failure" && phase === "resolving" && line.connection === null && line.request === null;
   const status: Classification["status"] = after
     ? null
     : m.status !== undefined
       ? m.status
-      : m.class === "not-upstream"
+      : m.class === "not-upstream" || noRequest
         ? null
-        : isTimeout
+        : isTimeout && !kernelTimeout
           ? 504
           : 502;
   const next: boolean | null = after
