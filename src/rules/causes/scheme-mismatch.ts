@@ -16,6 +16,9 @@ function httpToTls(g: ErrorGroup, ev: Evidence): boolean {
     return true;
   const refs = configRefs(ev.config?.model, g);
   const port = Number(g.peer?.split(":").pop());
+  // No configuration at hand (a paste): the line's own `upstream: "http://…:8443/…"` shows the scheme nginx used.
+  if (refs.passes.length === 0)
+    return g.upstream !== null && /^http:\/\//i.test(g.upstream) && (port === 443 || port === 8443);
   return (
     refs.passes.some((p) => p.scheme === "http") &&
     (port === 443 ||
