@@ -330,6 +330,7 @@ const MESSAGE_STARTS = [
   "upstream sent ",
   "upstream SSL certificate",
   "upstream server temporarily disabled",
+  "upstream rejected request",
   "upstream response is buffered",
   "an upstream response is buffered",
   "upstream buffer is too small",

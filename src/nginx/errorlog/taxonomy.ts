@@ -292,6 +292,10 @@ function match(line: ErrorLine, msg: string, phase: Phase, errno: Errno | null):
     msg.includes("client read timed out")
   )
     return { class: "not-upstream", status: null, next: null };
+  // OCSP stapling: nginx fetching its own certificate's status from the CA's responder ("connect() failed (111: …)
+  // while requesting certificate status, responder: …"). No proxied request waits on it.
+  if (msg.includes(" while requesting certificate status"))
+    return { class: "not-upstream", detail: "ocsp", status: null, next: null };
   // A local file nginx itself opens (an error page, a static file): never an upstream, even when the line carries
   // the `upstream:` of the request that fell back to it.
   if (LOCAL_FILE_OPS.some((op) => msg.startsWith(op)))
@@ -406,6 +410,9 @@ function match(line: ErrorLine, msg: string, phase: Phase, errno: Errno | null):
       return { class: "invalid-response", detail: "invalid-chunked", next: false };
     return { class: "invalid-response", detail: "other", next: false };
   }
+  // gRPC: the backend reset the stream (RST_STREAM) instead of answering; nginx returns INVALID_HEADER, so 502.
+  if (msg.startsWith("upstream rejected request with error"))
+    return { class: "invalid-response", detail: "stream-reset", next: false };
   if (
     msg.startsWith("upstream ") &&
     (msg.includes("FastCGI") || msg.includes("http2") || msg.includes("gRPC"))
