@@ -859,7 +859,12 @@ export class AccessAccumulator {
       const key = `${f.m}|${f.peer}`;
       let row = fails.get(key);
       if (!row) {
-        row = { minute: `${new Date(f.m * 60000).toISOString().slice(0, 16)}Z`, peer: f.peer, s502: 0, s504: 0 };
+        row = {
+          minute: `${new Date(f.m * 60000).toISOString().slice(0, 16)}Z`,
+          peer: f.peer,
+          s502: 0,
+          s504: 0,
+        };
         fails.set(key, row);
       }
       if (f.st === 502) row.s502 += f.n;
@@ -885,7 +890,12 @@ export class AccessAccumulator {
       latencyHistogram: {
         bounds: LATENCY_BOUNDS,
         upstream: this.totals.upstream.histogram(LATENCY_BOUNDS),
-        byPeer: Object.fromEntries(Object.keys(byPeer).map((k) => [k, (this.peers.get(k) as PeerAcc).response.histogram(LATENCY_BOUNDS)])),
+        byPeer: Object.fromEntries(
+          Object.keys(byPeer).map((k) => [
+            k,
+            (this.peers.get(k) as PeerAcc).response.histogram(LATENCY_BOUNDS),
+          ]),
+        ),
       },
       rewritten: [...this.rewrites]
         .map(([k, count]) => {
