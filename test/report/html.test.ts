@@ -22,7 +22,7 @@ const HOSTILE = [
   "</script><script>alert(4)</script>",
   "<!--",
   "a\u2028b\u2029c",
-  "`${x}`",
+  "`$" + "{x}`",
 ];
 
 describe("esc", () => {
