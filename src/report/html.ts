@@ -256,23 +256,22 @@ function classChart(ev: Evidence): string {
   ].join("");
 }
 
+/** Column kinds: "num" right-aligned numbers, "nw" short values kept on one line, "" text that may wrap. */
+type Col = "num" | "nw" | "";
+
 /** An evidence table with its filter box (shown by the script; without script the whole table is there). */
-function filteredTable(
-  id: string,
-  title: string,
-  head: string[],
-  numeric: boolean[],
-  rows: string[][],
-): string {
+function filteredTable(id: string, title: string, head: string[], cols: Col[], rows: string[][]): string {
   const left = rows.length - MAX_ROWS;
   const body = rows
     .slice(0, MAX_ROWS)
-    .map((r) => `<tr>${r.map((c, i) => `<td${numeric[i] ? ' class="num"' : ""}>${c}</td>`).join("")}</tr>`)
+    .map(
+      (r) => `<tr>${r.map((c, i) => `<td${cols[i] ? ` class="${cols[i]}"` : ""}>${c}</td>`).join("")}</tr>`,
+    )
     .join("");
   return [
     `<h3>${esc(title)}</h3>`,
     `<div class="filter" hidden><label for="${id}-q">Filter</label><input id="${id}-q" type="search" autocomplete="off" spellcheck="false" data-filter="${id}" data-count="${id}-n" placeholder="words that must all appear in the row"><output id="${id}-n"></output></div>`,
-    `<table id="${id}"><thead><tr>${head.map((h, i) => `<th${numeric[i] ? ' class="num"' : ""}>${esc(h)}</th>`).join("")}</tr></thead><tbody>${body}</tbody></table>`,
+    `<div class="scroll"><table id="${id}"><thead><tr>${head.map((h, i) => `<th${cols[i] === "num" ? ' class="num"' : ""}>${esc(h)}</th>`).join("")}</tr></thead><tbody>${body}</tbody></table></div>`,
     left > 0 ? `<p class="muted">${left} more rows not shown.</p>` : "",
   ].join("");
 }
@@ -289,20 +288,20 @@ function evidenceTables(ev: Evidence): string {
       filteredTable(
         "table-errors",
         "Error log: failures by class and peer",
-        ["class", "peer", "upstream", "server", "host", "lines", "first", "last", "sample line"],
-        [false, false, false, false, false, true, false, false, false],
+        ["class", "peer", "lines", "first → last", "upstream, server, host and a sample line"],
+        ["nw", "nw", "num", "nw", ""],
         [...el.groups]
           .sort((a, b) => b.count - a.count)
           .map((g) => [
             `<code>${esc(g.class)}</code>`,
             esc(g.peer ?? g.group ?? "—"),
-            esc(g.upstream ?? "—"),
-            esc(g.server ?? "—"),
-            esc(g.host ?? "—"),
             esc(g.count),
-            esc(g.first ?? "—"),
-            esc(g.last ?? "—"),
-            g.samples[0] ? `<pre>${esc(g.samples[0].text)}</pre>` : "",
+            `${esc(g.first ?? "—")}<br>${esc(g.last ?? "—")}`,
+            [
+              `<div>upstream: ${esc(g.upstream ?? "—")}</div>`,
+              `<div>server: ${esc(g.server ?? "—")} · host: ${esc(g.host ?? "—")}</div>`,
+              g.samples[0] ? `<pre>${esc(g.samples[0].text)}</pre>` : "",
+            ].join(""),
           ]),
       ),
     );
@@ -314,7 +313,7 @@ function evidenceTables(ev: Evidence): string {
         "table-peers",
         "Access log: tries per upstream peer",
         ["peer", "tries", "502", "504", "other 5xx", "failed, retried", "p50", "p95", "p99", "max"],
-        [false, true, true, true, true, true, true, true, true, true],
+        ["nw", "num", "num", "num", "num", "num", "num", "num", "num", "num"],
         Object.entries(al.byPeer).map(([peer, s]) => [
           esc(peer),
           esc(s.requests),
@@ -336,7 +335,7 @@ function evidenceTables(ev: Evidence): string {
         "table-locations",
         "Access log: requests per location (first path segment)",
         ["location", "requests", "502", "504", "other 5xx", "upstream p99"],
-        [false, true, true, true, true, true],
+        ["", "num", "num", "num", "num", "num"],
         Object.entries(al.byLocation).map(([loc, s]) => [
           esc(loc),
           esc(s.requests),
@@ -354,7 +353,7 @@ function evidenceTables(ev: Evidence): string {
         "table-probes",
         "Live checks",
         ["target", "check", "result", "problem", "summary"],
-        [false, false, false, false, false],
+        ["", "nw", "nw", "nw", ""],
         ev.probes.map((p) => [
           esc(p.target),
           esc(p.check),

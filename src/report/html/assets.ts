@@ -20,6 +20,8 @@ h3 { font-size: 1.05rem; margin: 18px 0 6px; }
 .verdict h2 { border: 0; margin: 0 0 6px; }
 table { border-collapse: collapse; width: 100%; margin: 8px 0 12px; font-size: 0.9rem; }
 th, td { border: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+td.nw { white-space: nowrap; overflow-wrap: normal; }
+.scroll { overflow-x: auto; }
 th { background: #f3f3f3; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 code, pre, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 0.85rem; }
@@ -46,6 +48,7 @@ footer { border-top: 1px solid var(--line); margin-top: 32px; padding: 12px 20px
   h2 { break-after: avoid; }
   .verdict, .finding, figure, table { break-inside: avoid; }
   pre { background: none; }
+  .scroll { overflow: visible; }
   details > summary { display: none; }
 }
 `;
