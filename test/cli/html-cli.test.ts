@@ -1,9 +1,9 @@
 // `diagnose --html FILE`: where the report may be written (never through a symlink, never over something that
 // is not our regular file), `-` for stdout, and one-line errors with exit 2 before any evidence is read.
 import {
-  chmodSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   statSync,
