@@ -107,7 +107,8 @@ export interface AccessSummary {
   byMinute: Record<string, Counts>;
   /**
    * 502/504 answers per minute and per peer (the last peer of `$upstream_addr`, the one whose failure the client
-   * saw; "-" when no upstream was reached), by minute then peer. Empty without a time in the format.
+   * saw; "-" when no upstream was reached), by minute then peer. Empty without a time in the format. At most
+   * FAIL_PEERS (64) peers get their own rows, later ones are summed as "(other)".
    */
   failuresByMinute: Array<{ minute: string; peer: string; s502: number; s504: number }>;
   /**
@@ -187,6 +188,9 @@ export interface AccumulatorState {
   rewrites: Array<[string, number]>;
   fails?: Array<[string, number]>;
 }
+
+/** Peers with their own rows in failuresByMinute (the report draws 8); the rest are summed as "(other)". */
+export const FAIL_PEERS = 64;
 
 /** Upper bounds (seconds) of the latency histogram: Prometheus-like steps plus the usual timeouts (30 s, 60 s). */
 export const LATENCY_BOUNDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
@@ -274,6 +278,7 @@ export class AccessAccumulator {
   rewrites = new Map<string, number>();
   /** "minute|status|peer" → 502/504 answers (see AccessSummary.failuresByMinute). */
   fails = new Map<string, number>();
+  private readonly failPeers = new Set<string>();
   /** The last peer of the line being counted ("-": none). */
   private lastPeer = "-";
   /** The last upstream status of the line being counted (0: none). */
@@ -462,22 +467,22 @@ export class AccessAccumulator {
       this.noteFail(t, status, pid >= 0 ? block.toString("latin1", d[b + 15], d[b + 16]) : "-");
   }
 
-  /** Counts a 502/504 in its minute and peer; beyond maxKeys distinct keys, new peers count as "(other)". */
+  /** Counts a 502/504 in its minute and peer. */
   private noteFail(t: number, status: number, peer: string): void {
     if (Number.isNaN(t)) return;
-    this.addFail(`${Math.floor(t / 60000)}|${status}|${peer}`, 1);
+    this.addFail(Math.floor(t / 60000), status, peer, 1);
   }
 
-  private addFail(k: string, n: number): void {
-    const cur = this.fails.get(k);
-    if (cur !== undefined) {
-      this.fails.set(k, cur + n);
-      return;
+  /**
+   * At most FAIL_PEERS distinct peers (or maxKeys when smaller) get their own rows; later ones count as
+   * "(other)". Memory: minutes with failures × those peers × 2 statuses.
+   */
+  private addFail(minute: number, status: number, peer: string, n: number): void {
+    if (!this.failPeers.has(peer)) {
+      if (this.failPeers.size >= Math.min(this.maxKeys, FAIL_PEERS)) peer = "(other)";
+      else this.failPeers.add(peer);
     }
-    if (this.fails.size >= this.maxKeys) {
-      const parts = k.split("|");
-      k = `${parts[0]}|${parts[1]}|(other)`;
-    }
+    const k = `${minute}|${status}|${peer}`;
     this.fails.set(k, (this.fails.get(k) ?? 0) + n);
   }
 
@@ -759,7 +764,10 @@ export class AccessAccumulator {
     for (const [k, x] of st.hosts) a.hosts.set(k, g(x));
     for (const [k, x] of st.locations) a.locations.set(k, g(x));
     for (const [k, n] of st.rewrites ?? []) a.rewrites.set(k, n);
-    for (const [k, n] of st.fails ?? []) a.fails.set(k, n);
+    for (const [k, n] of st.fails ?? []) {
+      const [m, status, ...peer] = k.split("|");
+      a.addFail(Number(m), Number(status), peer.join("|"), n);
+    }
     for (const [k, c] of st.minutes) {
       const m = new CountsAcc();
       counts(m, c);
@@ -816,7 +824,10 @@ export class AccessAccumulator {
       if (cur !== undefined) this.rewrites.set(k, cur + n);
       else if (this.rewrites.size < 200) this.rewrites.set(k, n);
     }
-    for (const [k, n] of o.fails) this.addFail(k, n);
+    for (const [k, n] of o.fails) {
+      const [m, st, ...peer] = k.split("|");
+      this.addFail(Number(m), Number(st), peer.join("|"), n);
+    }
     for (const [k, c] of o.minutes) {
       let a = this.minutes.get(k);
       if (!a) {
