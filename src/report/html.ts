@@ -223,7 +223,7 @@ function latencyChart(al: AccessSummary, ev: Evidence, peers: PeerColour[]): str
       tip: (c, s, v) => `${c} · ${s} · ${v} tries`,
     }),
     legend(peers),
-    `<p class="muted">Configured: ${esc(timeoutText)}. A try that ends at the timeout is drawn just right of its line.</p>`,
+    `<p class="muted">Configured: ${esc(timeoutText)}. Tries cut off by a timeout sit in the bar at its line or the one just right of it.</p>`,
     dataTable(
       ["response time", ...series.map((s) => s.name)],
       labels

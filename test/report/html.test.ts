@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import type { AccessSummary } from "../../src/evidence/access-log.js";
 import { emptyEvidence } from "../../src/evidence/types.js";
 import { REPORT_CSS, REPORT_JS } from "../../src/report/html/assets.js";
-import { niceScale } from "../../src/report/html/charts.js";
+import { fmt, niceScale } from "../../src/report/html/charts.js";
 import { axisPosition, bucketLabels, peerColours, timeline } from "../../src/report/html/data.js";
 import { cspHash, esc, scriptJson } from "../../src/report/html/escape.js";
 import { diagnoseHtml, HTML_DATA_ID, reportCsp } from "../../src/report/html.js";
@@ -188,6 +188,15 @@ describe("chart data", () => {
     expect(niceScale(19)).toEqual({ top: 20, step: 5 });
     expect(niceScale(101)).toEqual({ top: 150, step: 50 });
     expect(niceScale(3)).toEqual({ top: 3, step: 1 });
+    expect([0, 12, 2.5, 9999, 25000, 400000, 1_250_000].map(fmt)).toEqual([
+      "0",
+      "12",
+      "2.50",
+      "9999",
+      "25k",
+      "400k",
+      "1.3M",
+    ]);
   });
 });
 

@@ -60,7 +60,10 @@ export function niceScale(max: number): { top: number; step: number } {
   return { top: Math.ceil(max / s) * s, step: s };
 }
 
-function fmt(n: number): string {
+/** Axis numbers: 12, 1.5, 25k, 1.2M (short enough for the left margin). */
+export function fmt(n: number): string {
+  if (n >= 1e6) return `${+(n / 1e6).toFixed(1)}M`;
+  if (n >= 1e4) return `${+(n / 1e3).toFixed(1)}k`;
   return Number.isInteger(n) ? String(n) : n.toFixed(2);
 }
 
