@@ -3,10 +3,14 @@
  * data, and hostile evidence turned into a page. The browser test (html-browser.test.ts) opens real pages.
  */
 import { createHash } from "node:crypto";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { AccessSummary } from "../../src/evidence/access-log.js";
+import { gatherEvidence } from "../../src/evidence/gather.js";
 import { emptyEvidence } from "../../src/evidence/types.js";
+import { diagnoseJson } from "../../src/report/diagnose.js";
 import { REPORT_CSS, REPORT_JS } from "../../src/report/html/assets.js";
 import { fmt, niceScale } from "../../src/report/html/charts.js";
 import { axisPosition, bucketLabels, peerColours, timeline } from "../../src/report/html/data.js";
@@ -271,5 +275,32 @@ describe("diagnoseHtml with hostile evidence", () => {
     const embedded = JSON.parse((m as RegExpMatchArray)[1] as string);
     expect(embedded.findings).toEqual(JSON.parse(JSON.stringify(r.findings)));
     expect(embedded.tool).toEqual({ name: "badgateway", version: "0.0.0" });
+  });
+});
+
+describe("diagnoseHtml on every cause bundle", () => {
+  const root = new URL("../fixtures/causes/", import.meta.url).pathname;
+  const dirs = readdirSync(root, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name);
+
+  it.each(dirs)("%s: well-formed page with the findings of diagnoseJson", async (name) => {
+    const ev = await gatherEvidence({ bundle: join(root, name) });
+    const r = diagnose(ev);
+    const page = diagnoseHtml(r, ev, { version: "9.9.9" });
+    expect(page.match(/<script/g)?.length).toBe(2);
+    const tags = page.match(/<[a-zA-Z][^>]*>/g) ?? [];
+    for (const t of tags) expect(t).not.toMatch(/\son[a-z]+=|javascript:|src=/i);
+    const m = page.match(new RegExp(`<script type="application/json" id="${HTML_DATA_ID}">([^<]*)</script>`));
+    expect(JSON.parse((m as RegExpMatchArray)[1] as string)).toEqual(JSON.parse(diagnoseJson(r, "9.9.9")));
+    // One table row and one card per finding, in rank order.
+    const rows = [...page.matchAll(/<tr><td class="num">(\d+)<\/td><td><a href="#finding-\1">/g)];
+    expect(rows.map((x) => Number(x[1]))).toEqual(r.findings.map((_, i) => i + 1));
+    expect(page.match(/<article class="finding"/g)?.length ?? 0).toBe(r.findings.length);
+    // Charts are drawn from whatever evidence the bundle has.
+    if (ev.errorLog && Object.keys(ev.errorLog.byClass).some((c) => c !== "not-upstream"))
+      expect(page).toContain('id="chart-classes"');
+    if (ev.accessLog?.failuresByMinute.some((f) => f.s502 > 0)) expect(page).toContain('id="chart-502"');
+    if (ev.accessLog?.failuresByMinute.some((f) => f.s504 > 0)) expect(page).toContain('id="chart-504"');
   });
 });
