@@ -1,7 +1,8 @@
-// The access summary's data for the HTML report: 502/504 per minute per peer and the latency histogram,
-// through the WebAssembly core and the JavaScript path, and across worker-style merges.
+// The summaries' data for the HTML report: 502/504 per minute per peer and the latency histogram (access log),
+// failures per minute per peer (error log), through the WebAssembly cores, the JavaScript paths and merges.
 import { describe, expect, it } from "vitest";
 import { AccessAccumulator, LATENCY_BOUNDS } from "../../src/evidence/access-log.js";
+import { ErrorLogAccumulator, errorEvidence } from "../../src/evidence/error-log.js";
 import { QuantileSketch } from "../../src/nginx/sketch.js";
 
 const FORMAT =
@@ -83,5 +84,59 @@ describe("QuantileSketch.histogram", () => {
     const one = new QuantileSketch();
     one.add(10, 3);
     expect(one.histogram([1, 10])).toEqual([0, 3, 0]);
+  });
+});
+
+describe("error log failuresByMinute", () => {
+  const e = (
+    time: string,
+    peer: string,
+    msg = "connect() failed (111: Connection refused) while connecting to upstream",
+  ) =>
+    `2026/11/20 ${time} [error] 7#7: *1 ${msg}, client: 10.1.1.1, server: s, request: "GET / HTTP/1.1", upstream: "http://${peer}/", host: "h"`;
+  const LINES = [
+    e("03:12:01", "10.0.0.1:80"),
+    e("03:12:02", "10.0.0.2:80"),
+    e(
+      "03:12:59",
+      "10.0.0.1:80",
+      "upstream timed out (110: Connection timed out) while reading response header from upstream",
+    ),
+    e("03:13:00", "10.0.0.1:80"),
+    "2026/11/20 03:13:01 [notice] 7#7: signal process started",
+    e("03:15:30", "10.0.0.2:80"),
+  ];
+
+  function run(core: boolean, split: boolean) {
+    const feed = (a: ErrorLogAccumulator, xs: string[], from: number) =>
+      a.addBytes(Buffer.from(`${xs.join("\n")}\n`, "utf8"), "e.log", from);
+    const a = new ErrorLogAccumulator({ core });
+    if (!split) feed(a, LINES, 0);
+    else {
+      const b = new ErrorLogAccumulator({ core });
+      feed(a, LINES.slice(0, 2), 0);
+      feed(b, LINES.slice(2), 2);
+      a.merge(b.toState());
+    }
+    return a.result(["e.log"], []);
+  }
+
+  it("counts every failure line once in its minute and peer, through the core, JavaScript and merges", () => {
+    for (const [core, split] of [
+      [true, false],
+      [false, false],
+      [true, true],
+      [false, true],
+    ] as const) {
+      const s = run(core, split);
+      expect(s.failuresByMinute).toEqual([
+        { minute: "2026-11-20T03:12", peer: "10.0.0.1:80", count: 2 },
+        { minute: "2026-11-20T03:12", peer: "10.0.0.2:80", count: 1 },
+        { minute: "2026-11-20T03:13", peer: "10.0.0.1:80", count: 1 },
+        { minute: "2026-11-20T03:15", peer: "10.0.0.2:80", count: 1 },
+      ]);
+      expect(s.failuresByMinute.reduce((n, r) => n + r.count, 0)).toBe(s.upstreamErrors);
+      expect(errorEvidence(s).failuresByMinute).toEqual(s.failuresByMinute);
+    }
   });
 });
