@@ -21,8 +21,11 @@ import {
   bucketLabels,
   classRows,
   configuredTimeouts,
+  errorPeerColours,
+  errorTimeline,
   type PeerColour,
   peerColours,
+  type Timeline,
   timeline,
 } from "./html/data.js";
 import { cspHash, esc, scriptJson } from "./html/escape.js";
@@ -134,10 +137,7 @@ function tickIndexes(n: number, want = 8): number[] {
   return out;
 }
 
-function timelineCharts(al: AccessSummary, peers: PeerColour[]): string {
-  const t = timeline(al, peers);
-  if (!t)
-    return `<p class="muted">No 502/504 answers with a time in the access log${al.fields.time ? "" : " (its format has no time)"}.</p>`;
+function timelineCharts(t: Timeline): string {
   const unit = t.binMinutes === 1 ? "minute" : `${t.binMinutes} minutes`;
   const span = `${t.bins[0]?.slice(0, 10)} ${hhmm(t.bins[0] ?? "")}–${hhmm(t.bins[t.bins.length - 1] ?? "")} UTC`;
   const out: string[] = [];
@@ -177,6 +177,39 @@ function timelineCharts(al: AccessSummary, peers: PeerColour[]): string {
     );
   }
   return out.join("");
+}
+
+/** Upstream failures per minute per peer from the error log (when the access log has no 502/504 to show). */
+function errorTimelineChart(rows: Array<{ minute: string; peer: string; count: number }>): string {
+  const peers = errorPeerColours(rows);
+  const t = errorTimeline(rows, peers);
+  if (!t) return "";
+  const unit = t.binMinutes === 1 ? "minute" : `${t.binMinutes} minutes`;
+  const span = `${t.bins[0]?.slice(0, 10)} ${hhmm(t.bins[0] ?? "")}–${hhmm(t.bins[t.bins.length - 1] ?? "")}`;
+  const total = t.counts.reduce((a, r) => a + r.reduce((x, y) => x + y, 0), 0);
+  return [
+    `<figure><figcaption>Upstream failures in the error log per ${unit} per peer (${total} lines, ${esc(span)}, the log's local time)</figcaption>`,
+    stackedBars({
+      id: "chart-errors",
+      title: `Upstream failures per ${unit} per peer (error log)`,
+      desc: `${total} upstream failure lines between ${span} (local time of the log), stacked by peer.`,
+      categories: t.bins.map(hhmm),
+      tickAt: tickIndexes(t.bins.length),
+      series: t.peers.map((p, i) => ({ name: p.peer, colour: p.colour, values: t.counts[i] ?? [] })),
+      yLabel: `failures per ${unit}`,
+      tip: (c, s, v) => `${c} · ${s} · ${v} failure lines`,
+    }),
+    legend(t.peers),
+    `<p class="muted">From the error log: an access log with <code>$upstream_addr</code> and a time would show the 502 and 504 answers clients got.</p>`,
+    dataTable(
+      ["minute", ...t.peers.map((p) => p.peer)],
+      t.bins
+        .map((b, i) => [hhmm(b), ...t.peers.map((_, p) => t.counts[p]?.[i] ?? 0)] as Array<string | number>)
+        .filter((r) => r.slice(1).some((v) => v !== 0)),
+      `Failures per ${unit}: the numbers`,
+    ),
+    "</figure>",
+  ].join("");
 }
 
 function latencyChart(al: AccessSummary, ev: Evidence, peers: PeerColour[]): string {
@@ -397,9 +430,16 @@ export function diagnoseHtml(r: DiagnoseResult, ev: Evidence | null, opts: HtmlR
   const title = r.exitCode === 2 ? "could not diagnose" : top ? top.title : "no upstream failures found";
   const peers = ev?.accessLog ? peerColours(ev.accessLog) : [];
   const charts: string[] = [];
-  if (ev?.accessLog) {
-    charts.push(timelineCharts(ev.accessLog, peers), latencyChart(ev.accessLog, ev, peers));
-  } else charts.push('<p class="muted">No access log: no per-minute or latency charts.</p>');
+  const t = ev?.accessLog ? timeline(ev.accessLog, peers) : null;
+  const errorRows = ev?.errorLog?.failuresByMinute ?? [];
+  if (t) charts.push(timelineCharts(t));
+  else if (errorRows.length > 0) charts.push(errorTimelineChart(errorRows));
+  else
+    charts.push(
+      `<p class="muted">No 502/504 answers or upstream failures with a time in the logs${ev?.accessLog && !ev.accessLog.fields.time ? " (the access log format has no time)" : ""}: no per-minute chart.</p>`,
+    );
+  if (ev?.accessLog) charts.push(latencyChart(ev.accessLog, ev, peers));
+  else charts.push('<p class="muted">No access log: no latency chart.</p>');
   if (ev) charts.push(classChart(ev));
   return [
     "<!DOCTYPE html>",

@@ -258,6 +258,22 @@ systemDescribe(["chromium"], "HTML report in headless Chromium", () => {
       .map((d) => ({ name: d.name, dir: join(ROOT, "test/fixtures/bundles", d.name) })),
   ];
 
+  it("an incident with an error log only: failures per minute per peer from the error log", async () => {
+    const bundle = join(work, "error-log-only");
+    cpSync(join(ROOT, "examples/checkout-outage"), bundle, { recursive: true });
+    rmSync(join(bundle, "access.log"));
+    const r = report(bundle, "error-log-only");
+    const o = await checkPage("error-log-only", r);
+    await expectCharts(o.page, ["chart-errors", "chart-classes"]);
+    // Every failure line is drawn, all at the one failing peer.
+    const tips = await o.page.$$eval("#chart-errors rect title", (ts) => ts.map((t) => t.textContent ?? ""));
+    const sum = tips.reduce((n, t) => n + Number(/· (\d+) failure lines$/.exec(t)?.[1] ?? 0), 0);
+    expect(sum).toBe((r.json["basis"] as { errorLog: { upstreamErrors: number } }).errorLog.upstreamErrors);
+    expect(tips.length).toBeGreaterThan(0);
+    expect(tips.every((t) => t.includes("10.0.4.12:8080"))).toBe(true);
+    await o.page.close();
+  }, 60_000);
+
   it.each(bundles)(
     "$name: findings equal the JSON report, charts drawn, nothing fetched",
     async ({ name, dir }) => {

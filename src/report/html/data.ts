@@ -39,6 +39,17 @@ export function peerColours(al: AccessSummary): PeerColour[] {
   // Peers without failures still appear in the latency chart: add them after, by requests.
   for (const [peer, s] of Object.entries(al.byPeer))
     if (!total.has(peer)) total.set(peer, -1 / (1 + s.requests));
+  return colour(total);
+}
+
+/** The same for the error log's failures per minute per peer. */
+export function errorPeerColours(rows: Array<{ peer: string; count: number }>): PeerColour[] {
+  const total = new Map<string, number>();
+  for (const r of rows) total.set(r.peer, (total.get(r.peer) ?? 0) + r.count);
+  return colour(total);
+}
+
+function colour(total: Map<string, number>): PeerColour[] {
   const order = [...total].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([p]) => p);
   const own = order.length <= MAX_PEERS ? order : order.slice(0, MAX_PEERS - 1);
   const out = own.map((peer, i) => ({ peer, colour: PALETTE[i] as string }));
@@ -51,12 +62,24 @@ function slotOf(peers: PeerColour[], peer: string): number {
   return i >= 0 ? i : peers.length - 1;
 }
 
-/** 502/504 per minute (or per bin of minutes) and per peer; null when the access log has no such answers. */
-export function timeline(al: AccessSummary, peers: PeerColour[]): Timeline | null {
-  const rows = al.failuresByMinute ?? [];
+/**
+ * Rows of (minute, peer, k values) binned on a continuous time axis (gaps filled with zeros, at most MAX_BARS
+ * bins): out[j][peer][bin] sums value j. Bins are ISO minutes with "Z" (error-log minutes, in the log's local
+ * time, are placed on the same axis as if they were UTC).
+ */
+function binRows(
+  rows: Array<{ minute: string; peer: string; values: number[] }>,
+  peers: PeerColour[],
+  k: number,
+): { bins: string[]; binMinutes: number; out: number[][][] } | null {
   if (rows.length === 0 || peers.length === 0) return null;
-  const first = Math.min(...rows.map((r) => minuteOf(r.minute)));
-  const last = Math.max(...rows.map((r) => minuteOf(r.minute)));
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const r of rows) {
+    const m = minuteOf(r.minute);
+    if (m < first) first = m;
+    if (m > last) last = m;
+  }
   const span = last - first + 1;
   const binMinutes = Math.max(1, Math.ceil(span / MAX_BARS));
   const n = Math.ceil(span / binMinutes);
@@ -64,15 +87,49 @@ export function timeline(al: AccessSummary, peers: PeerColour[]): Timeline | nul
     { length: n },
     (_, i) => `${new Date((first + i * binMinutes) * 60000).toISOString().slice(0, 16)}Z`,
   );
-  const s502 = peers.map(() => new Array<number>(n).fill(0));
-  const s504 = peers.map(() => new Array<number>(n).fill(0));
+  const out = Array.from({ length: k }, () => peers.map(() => new Array<number>(n).fill(0)));
   for (const r of rows) {
     const b = Math.floor((minuteOf(r.minute) - first) / binMinutes);
     const p = slotOf(peers, r.peer);
-    (s502[p] as number[])[b] = ((s502[p] as number[])[b] as number) + r.s502;
-    (s504[p] as number[])[b] = ((s504[p] as number[])[b] as number) + r.s504;
+    for (let j = 0; j < k; j++) {
+      const series = out[j]?.[p] as number[];
+      series[b] = (series[b] as number) + (r.values[j] ?? 0);
+    }
   }
-  return { bins, binMinutes, peers, s502, s504 };
+  return { bins, binMinutes, out };
+}
+
+/** 502/504 per minute (or per bin of minutes) and per peer; null when the access log has no such answers. */
+export function timeline(al: AccessSummary, peers: PeerColour[]): Timeline | null {
+  const rows = (al.failuresByMinute ?? []).map((r) => ({
+    minute: r.minute,
+    peer: r.peer,
+    values: [r.s502, r.s504],
+  }));
+  const b = binRows(rows, peers, 2);
+  if (!b) return null;
+  return { bins: b.bins, binMinutes: b.binMinutes, peers, s502: b.out[0] ?? [], s504: b.out[1] ?? [] };
+}
+
+export interface ErrorTimeline {
+  bins: string[];
+  binMinutes: number;
+  peers: PeerColour[];
+  /** [peer index][bin] failure lines. */
+  counts: number[][];
+}
+
+/** Error-log failures per minute (or bin) and per peer, for incidents without 502/504 in an access log. */
+export function errorTimeline(
+  rows: Array<{ minute: string; peer: string; count: number }>,
+  peers: PeerColour[],
+): ErrorTimeline | null {
+  const b = binRows(
+    rows.map((r) => ({ minute: r.minute, peer: r.peer, values: [r.count] })),
+    peers,
+    1,
+  );
+  return b ? { bins: b.bins, binMinutes: b.binMinutes, peers, counts: b.out[0] ?? [] } : null;
 }
 
 export interface ConfiguredTimeout {
