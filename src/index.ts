@@ -70,6 +70,8 @@ export { COMBINED_FORMAT } from "./nginx/logformat.js";
 
 // Renderers: they return strings.
 export { diagnoseJson, diagnoseMarkdown, diagnoseText } from "./report/diagnose.js";
+export type { HtmlReportOptions } from "./report/html.js";
+export { diagnoseHtml } from "./report/html.js";
 
 // Rules.
 export { CAUSE_RULES } from "./rules/causes/index.js";

@@ -106,6 +106,17 @@ export interface AccessSummary {
   /** Key: minute, ISO "2026-11-24T13:36Z". */
   byMinute: Record<string, Counts>;
   /**
+   * 502/504 answers per minute and per peer (the last peer of `$upstream_addr`, the one whose failure the client
+   * saw; "-" when no upstream was reached), by minute then peer. Empty without a time in the format. At most
+   * FAIL_PEERS (64) peers get their own rows, later ones are summed as "(other)".
+   */
+  failuresByMinute: Array<{ minute: string; peer: string; s502: number; s504: number }>;
+  /**
+   * Distribution of upstream response times: `bounds` are upper bounds in seconds, each count array has one
+   * more element (above the last bound). `upstream`: per request (the tries summed), `byPeer`: per try.
+   */
+  latencyHistogram: { bounds: number[]; upstream: number[]; byPeer: Record<string, number[]> };
+  /**
    * 502/504 answers whose upstream answered something else (`$status` 502 while `$upstream_status` is 404): nginx
    * made the status itself, typically through `*_intercept_errors on` + `error_page 404 =502`. Needs $upstream_status.
    */
@@ -175,7 +186,14 @@ export interface AccumulatorState {
   locations: Array<[string, GroupState]>;
   minutes: Array<[number, Counts]>;
   rewrites: Array<[string, number]>;
+  fails?: Array<[string, number]>;
 }
+
+/** Peers with their own rows in failuresByMinute (the report draws 8); the rest are summed as "(other)". */
+export const FAIL_PEERS = 64;
+
+/** Upper bounds (seconds) of the latency histogram: Prometheus-like steps plus the usual timeouts (30 s, 60 s). */
+export const LATENCY_BOUNDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
 class CountsAcc {
   requests = 0;
@@ -258,6 +276,11 @@ export class AccessAccumulator {
   minutes = new Map<number, CountsAcc>();
   /** "status|upstreamStatus|location" → count, for 502/504 the upstream did not send (see AccessSummary.rewritten). */
   rewrites = new Map<string, number>();
+  /** "minute|status|peer" → 502/504 answers (see AccessSummary.failuresByMinute). */
+  fails = new Map<string, number>();
+  private readonly failPeers = new Set<string>();
+  /** The last peer of the line being counted ("-": none). */
+  private lastPeer = "-";
   /** The last upstream status of the line being counted (0: none). */
   private lastUp = 0;
   private readonly vals: string[];
@@ -440,6 +463,27 @@ export class AccessAccumulator {
         this.noteRewrite(status, up, lid >= 0 ? block.toString("latin1", d[b + 12], d[b + 13]) : "");
     }
     this.tally(t, status, rt, pid >= 0, upTotal, host, loc);
+    if (status === 502 || status === 504)
+      this.noteFail(t, status, pid >= 0 ? block.toString("latin1", d[b + 15], d[b + 16]) : "-");
+  }
+
+  /** Counts a 502/504 in its minute and peer. */
+  private noteFail(t: number, status: number, peer: string): void {
+    if (Number.isNaN(t)) return;
+    this.addFail(Math.floor(t / 60000), status, peer, 1);
+  }
+
+  /**
+   * At most FAIL_PEERS distinct peers (or maxKeys when smaller) get their own rows; later ones count as
+   * "(other)". Memory: minutes with failures × those peers × 2 statuses.
+   */
+  private addFail(minute: number, status: number, peer: string, n: number): void {
+    if (!this.failPeers.has(peer)) {
+      if (this.failPeers.size >= Math.min(this.maxKeys, FAIL_PEERS)) peer = "(other)";
+      else this.failPeers.add(peer);
+    }
+    const k = `${minute}|${status}|${peer}`;
+    this.fails.set(k, (this.fails.get(k) ?? 0) + n);
   }
 
   private noteRewrite(status: number, up: number, location: string): void {
@@ -535,6 +579,7 @@ export class AccessAccumulator {
     let upTotal = Number.NaN;
     let reached = false;
     this.lastUp = 0;
+    this.lastPeer = "-";
     if (ai >= 0) {
       const addr = v[ai] as string;
       if (addr !== "-" && addr !== "") {
@@ -559,6 +604,7 @@ export class AccessAccumulator {
         this.noteRewrite(status, this.lastUp, loc);
     }
     this.tally(t, status, rt, reached, upTotal, host, locGroup);
+    if (status === 502 || status === 504) this.noteFail(t, status, this.lastPeer);
   }
 
   /** The window test for a split line, and its time span; false when the line is out of the window. */
@@ -627,6 +673,7 @@ export class AccessAccumulator {
         const name = peers[p] as string;
         if (name === "-" || name === "") continue;
         const acc = this.key(this.peers, name, newPeer);
+        this.lastPeer = name;
         const s = st ? toInt(st[k] ?? "-") : 0;
         acc.add(s);
         this.lastUp = s;
@@ -673,6 +720,7 @@ export class AccessAccumulator {
       locations: [...this.locations].map(([k, a]) => [k, g(a)]),
       minutes: [...this.minutes].map(([k, a]) => [k, a.counts()]),
       rewrites: [...this.rewrites],
+      fails: [...this.fails],
     };
   }
 
@@ -716,6 +764,10 @@ export class AccessAccumulator {
     for (const [k, x] of st.hosts) a.hosts.set(k, g(x));
     for (const [k, x] of st.locations) a.locations.set(k, g(x));
     for (const [k, n] of st.rewrites ?? []) a.rewrites.set(k, n);
+    for (const [k, n] of st.fails ?? []) {
+      const [m, status, ...peer] = k.split("|");
+      a.addFail(Number(m), Number(status), peer.join("|"), n);
+    }
     for (const [k, c] of st.minutes) {
       const m = new CountsAcc();
       counts(m, c);
@@ -729,6 +781,7 @@ export class AccessAccumulator {
     const v = this.vals;
     const ix = this.ix;
     const acc = this.key(this.peers, addr, newPeer);
+    this.lastPeer = addr;
     const si = ix["upstream_status"] as number;
     const s = si >= 0 ? toInt(v[si] as string) : 0;
     acc.add(s);
@@ -771,6 +824,10 @@ export class AccessAccumulator {
       if (cur !== undefined) this.rewrites.set(k, cur + n);
       else if (this.rewrites.size < 200) this.rewrites.set(k, n);
     }
+    for (const [k, n] of o.fails) {
+      const [m, st, ...peer] = k.split("|");
+      this.addFail(Number(m), Number(st), peer.join("|"), n);
+    }
     for (const [k, c] of o.minutes) {
       let a = this.minutes.get(k);
       if (!a) {
@@ -802,6 +859,28 @@ export class AccessAccumulator {
     const byMinute: Record<string, Counts> = {};
     for (const [m, c] of [...this.minutes].sort((a, b) => a[0] - b[0]))
       byMinute[`${new Date(m * 60000).toISOString().slice(0, 16)}Z`] = c.counts();
+    const fails = new Map<string, { minute: string; peer: string; s502: number; s504: number }>();
+    const sorted = [...this.fails]
+      .map(([k, n]) => {
+        const [m, st, ...peer] = k.split("|");
+        return { m: Number(m), st: Number(st), peer: peer.join("|"), n };
+      })
+      .sort((a, b) => a.m - b.m || (a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : 0));
+    for (const f of sorted) {
+      const key = `${f.m}|${f.peer}`;
+      let row = fails.get(key);
+      if (!row) {
+        row = {
+          minute: `${new Date(f.m * 60000).toISOString().slice(0, 16)}Z`,
+          peer: f.peer,
+          s502: 0,
+          s504: 0,
+        };
+        fails.set(key, row);
+      }
+      if (f.st === 502) row.s502 += f.n;
+      else row.s504 += f.n;
+    }
     return {
       format: this.formatText,
       escape: this.escapeMode,
@@ -818,6 +897,17 @@ export class AccessAccumulator {
       byHost: table(this.hosts),
       byLocation: table(this.locations),
       byMinute,
+      failuresByMinute: [...fails.values()],
+      latencyHistogram: {
+        bounds: LATENCY_BOUNDS,
+        upstream: this.totals.upstream.histogram(LATENCY_BOUNDS),
+        byPeer: Object.fromEntries(
+          Object.keys(byPeer).map((k) => [
+            k,
+            (this.peers.get(k) as PeerAcc).response.histogram(LATENCY_BOUNDS),
+          ]),
+        ),
+      },
       rewritten: [...this.rewrites]
         .map(([k, count]) => {
           const [st, up, ...loc] = k.split("|");

@@ -88,6 +88,11 @@ export interface ErrorLogSummary {
   byHost: Record<string, number>;
   /** Upstream failures per minute ("2026-11-24T10:07"). */
   byMinute: Record<string, number>;
+  /**
+   * Upstream failures per minute and peer (the peer key of byPeer: address, socket or upstream group), by minute
+   * then peer; lines without a time are not in it. At most FAIL_PEERS (64) peers get rows, later ones "(other)".
+   */
+  failuresByMinute: Array<{ minute: string; peer: string; count: number }>;
   samples: Record<string, Sample[]>;
   /** Lines of one class toward one peer or group, for the diagnose rules. */
   groups: ErrorGroup[];
@@ -97,6 +102,9 @@ export interface ErrorLogSummary {
   perFile: FileAccount[];
   warnings: InputWarning[];
 }
+
+/** Peers with their own rows in failuresByMinute (as in the access summary); the rest count as "(other)". */
+const FAIL_PEERS = 64;
 
 /** Lines worth a full parse: everything else is counted as not-upstream after a cheap substring test. */
 const MARKERS = [
@@ -185,6 +193,8 @@ export interface ErrorLogState {
   servers: Map<string, number>;
   hosts: Map<string, number>;
   minutes: Map<string, number>;
+  /** "minute|peer" → failures (see ErrorLogSummary.failuresByMinute); absent in states from older code. */
+  peerMinutes?: Map<string, number>;
   samples: Map<string, Sample[]>;
   groups: Map<string, Map<string, GroupAcc>>;
   reloads: string[];
@@ -214,6 +224,11 @@ export class ErrorLogAccumulator {
   readonly servers = new Map<string, number>();
   readonly hosts = new Map<string, number>();
   readonly minutes = new Map<string, number>();
+  /** "minute|peer" → failures; peers beyond the cap count as "(other)". */
+  readonly peerMinutes = new Map<string, number>();
+  private readonly minutePeers = new Set<string>();
+  /** Per peer, the minute being counted and its count so far (added to peerMinutes when the minute changes). */
+  private readonly peerMinuteRuns = new Map<string, Run>();
   readonly samples = new Map<string, Sample[]>();
   /** class → peer → group */
   readonly groups = new Map<string, Map<string, GroupAcc>>();
@@ -402,6 +417,20 @@ export class ErrorLogAccumulator {
   }
 
   private countPeer(p: PeerSummary, c: Classification, iso: string | null, mk: SampleSource): void {
+    if (iso) {
+      // lastMinute is the minute of `iso` (both paths set it with the line's time).
+      let run = this.peerMinuteRuns.get(p.peer);
+      if (!run) {
+        run = { key: null, n: 0 };
+        this.peerMinuteRuns.set(p.peer, run);
+      }
+      if (run.key === this.lastMinute) run.n++;
+      else {
+        if (run.key !== null) this.addPeerMinute(run.key, p.peer, run.n);
+        run.key = this.lastMinute;
+        run.n = 1;
+      }
+    }
     p.total++;
     p.byClass[c.class] = (p.byClass[c.class] ?? 0) + 1;
     // Lines come mostly in time order: the same second as the last one leaves first and last as they are.
@@ -494,8 +523,20 @@ export class ErrorLogAccumulator {
     return ctr;
   }
 
+  private addPeerMinute(minute: string, peer: string, n: number): void {
+    if (!this.minutePeers.has(peer)) {
+      if (this.minutePeers.size >= Math.min(this.maxKeys, FAIL_PEERS)) peer = "(other)";
+      else this.minutePeers.add(peer);
+    }
+    const k = `${minute}|${peer}`;
+    this.peerMinutes.set(k, (this.peerMinutes.get(k) ?? 0) + n);
+  }
+
   /** Adds the counts held back by the run and class counters (before results are read or merged). */
   private flushRuns(): void {
+    for (const [peer, run] of this.peerMinuteRuns)
+      if (run.key !== null) this.addPeerMinute(run.key, peer, run.n);
+    this.peerMinuteRuns.clear();
     for (const ctr of this.classCounters.values()) {
       if (ctr.n > 0) this.bump(this.byClass, ctr.cls, ctr.n);
       ctr.n = 0;
@@ -743,6 +784,7 @@ export class ErrorLogAccumulator {
       servers: this.servers,
       hosts: this.hosts,
       minutes: this.minutes,
+      peerMinutes: this.peerMinutes,
       samples: this.samples,
       groups: this.groups,
       reloads: this.reloads,
@@ -779,6 +821,10 @@ export class ErrorLogAccumulator {
     add(this.servers, o.servers);
     add(this.hosts, o.hosts);
     add(this.minutes, o.minutes);
+    for (const [k, v] of o.peerMinutes ?? []) {
+      const bar = k.indexOf("|");
+      this.addPeerMinute(k.slice(0, bar), k.slice(bar + 1), v);
+    }
     const shift = <T extends { line?: number }>(xs: T[]): T[] =>
       xs.map((x) => ({ ...x, line: (x.line ?? 0) + lineOffset }));
     const takeSamples = <T extends { line?: number }>(into: T[], from: T[]) => {
@@ -855,6 +901,14 @@ export class ErrorLogAccumulator {
       byServer: obj(this.servers),
       byHost: obj(this.hosts),
       byMinute: Object.fromEntries([...this.minutes].sort((a, b) => (a[0] < b[0] ? -1 : 1))),
+      failuresByMinute: [...this.peerMinutes]
+        .map(([k, count]) => {
+          const bar = k.indexOf("|");
+          return { minute: k.slice(0, bar), peer: k.slice(bar + 1), count };
+        })
+        .sort((a, b) =>
+          a.minute < b.minute ? -1 : a.minute > b.minute ? 1 : a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : 0,
+        ),
       samples: Object.fromEntries(this.samples),
       groups: groups.sort((a, b) => b.count - a.count),
       reloads: [...this.reloads].sort(),
@@ -1082,6 +1136,7 @@ export function errorEvidence(s: ErrorLogSummary): ErrorLogEvidence {
     lines: s.lines,
     byClass: s.byClass,
     groups: s.groups,
+    failuresByMinute: s.failuresByMinute,
     reloads: s.reloads,
     first: s.first,
     last: s.last,

@@ -41,6 +41,8 @@ export interface ErrorLogEvidence {
   lines: number;
   byClass: Record<string, number>;
   groups: ErrorGroup[];
+  /** Failures per minute and peer (see ErrorLogSummary.failuresByMinute); absent in evidence built elsewhere. */
+  failuresByMinute?: Array<{ minute: string; peer: string; count: number }>;
   /** Configuration reloads seen in the log (ISO local times); absent in evidence from older bundles. */
   reloads?: string[];
   first: string | null;

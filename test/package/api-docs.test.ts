@@ -57,6 +57,7 @@ describe("docs/api.md examples run against the built package", () => {
       "diagnoseText",
       "diagnoseMarkdown",
       "diagnoseJson",
+      "diagnoseHtml",
       "CAUSE_RULES",
       "LINT_RULES",
       "CLASS_INFO",

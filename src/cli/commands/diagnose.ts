@@ -2,7 +2,10 @@ import { closeSync, openSync, readSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { gatherEvidence } from "../../evidence/gather.js";
 import { evidenceFromPaste } from "../../evidence/paste.js";
+import { checkReportPath, writeReportFile } from "../../evidence/safe-write.js";
+import type { Evidence } from "../../evidence/types.js";
 import { diagnoseJson, diagnoseMarkdown, diagnoseText } from "../../report/diagnose.js";
+import { diagnoseHtml } from "../../report/html.js";
 import { diagnose } from "../../rules/diagnose.js";
 import { stdoutColor } from "../color.js";
 import { EXIT, UserError } from "../exit.js";
@@ -26,6 +29,7 @@ interface DiagnoseCliOptions {
   probeDeadline: string;
   json?: boolean;
   markdown?: boolean;
+  html?: string;
   out?: string;
   verbose?: boolean;
   pid?: string;
@@ -76,6 +80,10 @@ export function registerDiagnose(program: Command): void {
     .option("--max-config-size <size>", "largest configuration or JSON file read from a bundle (default 64M)")
     .option("--json", "print the diagnosis as JSON (see docs/json.md)")
     .option("--markdown", "print the diagnosis as Markdown (for tickets)")
+    .option(
+      "--html <file>",
+      "also write a self-contained HTML report (charts, filterable evidence; opens offline) to FILE, or '-' for stdout instead of the text report",
+    )
     .option("--out <file>", "write the report to this file instead of stdout")
     .option("-v, --verbose", "show more evidence per finding")
     .addHelpText(
@@ -87,11 +95,13 @@ Examples:
   $ pbpaste | badgateway diagnose --paste          # whatever you have: log lines, config, ss, curl -v…
   $ badgateway diagnose --nginx-t nginx-T.txt --error-log error.log --access-log access.log.1 --access-log access.log
   $ badgateway diagnose --config /etc/nginx/nginx.conf --error-log /var/log/nginx/error.log --since 2h --json
+  $ badgateway diagnose --bundle examples/checkout-outage --html incident.html   # attach to the incident
 
 Exit codes: 0 no upstream failures found, 1 causes found, 2 could not diagnose, or an input could not be
 read in full (the report is still printed; the reasons go to stderr).`,
     )
     .action(async (opts: DiagnoseCliOptions) => {
+      checkHtmlOption(opts);
       if (opts.paste !== undefined) {
         const file = typeof opts.paste === "string" ? opts.paste : 0;
         let text: string;
@@ -104,7 +114,7 @@ read in full (the report is still printed; the reasons go to stderr).`,
           throw new UserError("the paste is empty: pipe the lines into `badgateway diagnose --paste`");
         const { evidence } = evidenceFromPaste(text);
         const r = diagnose(evidence);
-        emit(r, opts);
+        emit(r, opts, [], evidence);
         return;
       }
       const since = (opts.since ?? opts.from) ? parseWhen((opts.since ?? opts.from) as string) : undefined;
@@ -146,7 +156,7 @@ read in full (the report is still printed; the reasons go to stderr).`,
       } finally {
         if (progress) process.stderr.write("\r\x1b[K");
       }
-      emit(diagnose(ev), opts, ev.unread ?? []);
+      emit(diagnose(ev), opts, ev.unread ?? [], ev);
     });
 }
 
@@ -180,7 +190,42 @@ function readPaste(file: string | 0): string {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-function emit(result: ReturnType<typeof diagnose>, opts: DiagnoseCliOptions, unread: string[] = []): void {
+/** --html is checked before any evidence is gathered: a bad name fails at once, not after minutes of reading. */
+function checkHtmlOption(opts: DiagnoseCliOptions): void {
+  if (opts.html === undefined) return;
+  if (opts.html === "-") {
+    if (!opts.out && (opts.json || opts.markdown))
+      throw new UserError(
+        "--html - writes the HTML report to stdout: give --out FILE for the --json/--markdown report",
+      );
+    return;
+  }
+  try {
+    checkReportPath(opts.html);
+  } catch (e) {
+    throw new UserError(`--html ${opts.html}: ${(e as Error).message}`);
+  }
+}
+
+function emit(
+  result: ReturnType<typeof diagnose>,
+  opts: DiagnoseCliOptions,
+  unread: string[] = [],
+  ev: Evidence | null = null,
+): void {
+  if (opts.html !== undefined) {
+    const page = diagnoseHtml(result, ev, { version: __BADGATEWAY_VERSION__ });
+    if (opts.html === "-") process.stdout.write(page);
+    else {
+      let path: string;
+      try {
+        path = writeReportFile(opts.html, page);
+      } catch (e) {
+        throw new UserError(`--html ${opts.html}: ${(e as Error).message}`);
+      }
+      process.stderr.write(`badgateway: wrote the HTML report to ${path}\n`);
+    }
+  }
   const color = !opts.out && !opts.json && !opts.markdown && stdoutColor();
   const text = opts.json
     ? diagnoseJson(result, __BADGATEWAY_VERSION__)
@@ -193,7 +238,7 @@ function emit(result: ReturnType<typeof diagnose>, opts: DiagnoseCliOptions, unr
     } catch (e) {
       throw new UserError(`cannot write ${opts.out}: ${(e as Error).message}`);
     }
-  } else process.stdout.write(text);
+  } else if (opts.html !== "-") process.stdout.write(text);
   // The report goes to stdout (or --out); why the answer is not complete goes to stderr, with exit 2.
   if (result.exitCode === 2) {
     process.stderr.write("badgateway: could not diagnose: no usable evidence\n");
