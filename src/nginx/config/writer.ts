@@ -211,10 +211,15 @@ export class EditableConfig {
 
   /**
    * Inserts a directive at the end of a block (`block` null: the end of the file's top level), indented like
-   * the block's last directive, or one step deeper than the block's own line when it is empty.
+   * the block's last directive, or one step deeper than the block's own line when it is empty; with `first`,
+   * before the block's first directive.
    */
-  insertInBlock(block: ConfNode | null, d: NewDirective): void {
+  insertInBlock(block: ConfNode | null, d: NewDirective, first = false): void {
     const children = (block ? (block.block ?? []) : this.parsed).filter((n) => n.directive !== "#");
+    if (first && children[0]) {
+      this.insertBefore(children[0], d);
+      return;
+    }
     const last = children[children.length - 1];
     if (last) {
       this.insertAfter(last, d);
