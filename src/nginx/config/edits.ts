@@ -24,6 +24,20 @@ export type Edit =
 
 export class EditError extends Error {}
 
+const utf8 = new TextEncoder();
+
+/**
+ * A value as a "binary string" (one character per byte of its UTF-8 encoding). Files are edited as binary
+ * strings so that bytes that are not UTF-8 (a Latin-1 comment) are written back exactly; new values are
+ * turned into the same representation. ASCII is unchanged.
+ */
+export function toBinary(s: string): string {
+  if (!/[^\x20-\x7e\t\r\n]/.test(s)) return s;
+  let out = "";
+  for (const b of utf8.encode(s)) out += String.fromCharCode(b);
+  return out;
+}
+
 /** The file an edit changes. */
 export function editFile(model: ConfigModel, e: Edit): string {
   if (e.op !== "insert") return e.directive.file;
@@ -38,7 +52,8 @@ function nodeFor(ed: EditableConfig, d: Directive): ConfNode {
 }
 
 /**
- * Applies edits to the texts of the files they touch. `texts` maps each configuration file to its current text;
+ * Applies edits to the texts of the files they touch. `texts` maps each configuration file to its current text
+ * (with `binary`, as binary strings: see toBinary);
  * the result maps every touched file to its new text. Throws EditError when a directive cannot be found where
  * the model says it is (the file changed since it was read) or two edits overlap.
  */
@@ -46,7 +61,10 @@ export function applyEdits(
   model: ConfigModel,
   texts: Map<string, string>,
   edits: Edit[],
+  opts: { binary?: boolean } = {},
 ): Map<string, string> {
+  const enc = opts.binary ? toBinary : (s: string) => s;
+  const nd = (d: { name: string; args: string[] }) => ({ name: enc(d.name), args: d.args.map(enc) });
   const editors = new Map<string, EditableConfig>();
   const editor = (file: string) => {
     let ed = editors.get(file);
@@ -61,25 +79,25 @@ export function applyEdits(
   for (const e of edits) {
     const ed = editor(editFile(model, e));
     try {
-      if (e.op === "set") ed.setArgs(nodeFor(ed, e.directive), e.args);
+      if (e.op === "set") ed.setArgs(nodeFor(ed, e.directive), e.args.map(enc));
       else if (e.op === "delete") ed.remove(nodeFor(ed, e.directive));
-      else if (e.before) ed.insertBefore(nodeFor(ed, e.before), e.directive);
+      else if (e.before) ed.insertBefore(nodeFor(ed, e.before), nd(e.directive));
       else if (e.scope.block) {
         const b = ed.findBlock(e.scope.block.name, e.scope.block.line);
         if (!b)
           throw new EditError(
             `${e.scope.block.file}:${e.scope.block.line}: no "${e.scope.block.name}" block there`,
           );
-        ed.insertInBlock(b, e.directive, Boolean(e.first));
+        ed.insertInBlock(b, nd(e.directive), Boolean(e.first));
       } else {
         // The main level: after the main file's last simple top-level directive (worker_processes, pid…), so the
         // new line sits with its peers rather than after the http block.
         const simple = ed.parsed.filter((n) => n.directive !== "#" && !n.block && n.directive !== "include");
         const last = simple[simple.length - 1];
         const first = ed.parsed.find((n) => n.directive !== "#");
-        if (last) ed.insertAfter(last, e.directive);
-        else if (first) ed.insertBefore(first, e.directive);
-        else ed.insertInBlock(null, e.directive);
+        if (last) ed.insertAfter(last, nd(e.directive));
+        else if (first) ed.insertBefore(first, nd(e.directive));
+        else ed.insertInBlock(null, nd(e.directive));
       }
     } catch (err) {
       if (err instanceof EditError) throw err;

@@ -1,0 +1,222 @@
+/**
+ * `badgateway fix` as a library call: gather the evidence the way `diagnose` does, run diagnose and lint,
+ * plan a fix per finding (src/rules/fix), turn each plan into new file texts and a unified diff, and validate
+ * every change with the real `nginx -t` on a temporary copy of the configuration tree (src/evidence/fix-io.ts).
+ * A change nginx rejects is kept in the result with the reason but not offered.
+ */
+import { applyEdits, type Edit, EditError } from "../nginx/config/edits.js";
+import type { ConfigModel } from "../nginx/config/model.js";
+import { type ConfigPayload, loadPayload, nginxTSource, splitNginxT } from "../nginx/config/payload.js";
+import { unifiedDiff } from "../report/diff.js";
+import { diagnose } from "../rules/diagnose.js";
+import { planFixes } from "../rules/fix/index.js";
+import type { FixPlan } from "../rules/fix/types.js";
+import { collectSuppressions, lintModel } from "../rules/lint/run.js";
+import type { Finding } from "../rules/types.js";
+import { DEFAULT_BUNDLE_LIMITS, readBundleText } from "./bundle.js";
+import { discoverNginx } from "./collect.js";
+import { loadConfig } from "./config-loader.js";
+import {
+  findNginx,
+  type NginxCheck,
+  type NginxRun,
+  readConfigBytes,
+  Sandbox,
+  systemCaBundle,
+  systemResolvers,
+} from "./fix-io.js";
+import { type GatherOptions, gatherEvidence, readBundleDir } from "./gather.js";
+import type { Evidence } from "./types.js";
+
+export interface FixOptions extends GatherOptions {
+  /** Only these fixes: a rule id (all its fixes) or a fix id `<rule>@<file>:<line>`. */
+  only?: string[];
+  /** Also plan fixes for lint findings (default true). */
+  lint?: boolean;
+  /** The nginx binary for `nginx -t` (default: the running nginx's, else `nginx` on PATH). */
+  nginx?: string;
+  /** nginx's -p prefix for the real configuration. */
+  prefix?: string;
+  /** Name servers for a `resolver` line (default: /etc/resolv.conf). */
+  resolvers?: string[];
+  /** CA bundle for proxy_ssl_trusted_certificate (default: the system's). */
+  caBundle?: string | null;
+  /** Validate with nginx -t (default true). */
+  validate?: boolean;
+}
+
+export type ValidationStatus = "valid" | "invalid" | "not-validated" | "manual";
+
+export interface FixOffer {
+  plan: FixPlan;
+  /** New text per touched file (binary strings). */
+  changed: Map<string, string>;
+  /** Unified diff per touched file (display text). */
+  diffs: Array<{ file: string; diff: string }>;
+  validation: { status: ValidationStatus; message: string };
+  /** Shown and applicable: valid, or not validated because nginx -t could not judge here. */
+  offered: boolean;
+}
+
+export interface FixSession {
+  evidence: Evidence;
+  model: ConfigModel | null;
+  /** Where the configuration came from; `onDisk` when the files themselves were read (apply is possible). */
+  source: string;
+  onDisk: boolean;
+  main: string | null;
+  /** Original texts of the configuration files (binary strings). */
+  texts: Map<string, string>;
+  nginx: NginxRun | null;
+  /** nginx -t on the unchanged copy: what every change is judged against. Null when not validated. */
+  baseline: NginxCheck | null;
+  /** Why changes were not validated, when they were not. */
+  notValidated: string | null;
+  findings: Finding[];
+  offers: FixOffer[];
+  warnings: string[];
+  sandbox: Sandbox | null;
+}
+
+const display = (s: string) => Buffer.from(s, "latin1").toString("utf8");
+
+function configTexts(
+  opts: FixOptions,
+  ev: Evidence,
+): { texts: Map<string, string>; onDisk: boolean; main: string | null; payload: ConfigPayload | null } {
+  const model = ev.config?.model;
+  if (!model) return { texts: new Map(), onDisk: false, main: null, payload: null };
+  let dump: string | null = null;
+  if (opts.nginxT) dump = readConfigBytes(opts.nginxT);
+  else if (opts.bundle && !opts.config) {
+    const b = readBundleDir(opts.bundle, { ...DEFAULT_BUNDLE_LIMITS, ...opts.limits });
+    if (b.nginxT)
+      dump = Buffer.from(
+        readBundleText(b.nginxT, DEFAULT_BUNDLE_LIMITS.maxConfigSize, "--max-config-size", "nginx-T.txt"),
+        "utf8",
+      ).toString("latin1");
+  }
+  const texts = new Map<string, string>();
+  if (dump !== null) for (const [f, t] of splitNginxT(dump)) texts.set(f, t);
+  else for (const f of model.files) texts.set(f, readConfigBytes(f));
+  const main = model.files[0] ?? null;
+  // The same files again with comments, for the `# badgateway-disable-next-line` suppressions of lint.
+  let payload: ConfigPayload | null = null;
+  if (main && dump === null) payload = loadConfig(main, { comments: true });
+  else if (main) {
+    const shown = new Map([...texts].map(([f, t]) => [f, display(t)]));
+    payload = loadPayload(main, nginxTSource(shown), { comments: true });
+  }
+  return { texts, onDisk: dump === null, main, payload };
+}
+
+function matches(p: FixPlan, only: string[] | undefined): boolean {
+  return !only?.length || only.some((o) => o === p.rule || o === p.id);
+}
+
+/** Gathers, diagnoses, lints, plans and validates. The caller disposes `sandbox`. */
+export async function prepareFixes(opts: FixOptions): Promise<FixSession> {
+  const ev = await gatherEvidence(opts);
+  const model = ev.config?.model ?? null;
+  const session: FixSession = {
+    evidence: ev,
+    model,
+    source: ev.config?.source ?? "",
+    onDisk: false,
+    main: null,
+    texts: new Map(),
+    nginx: null,
+    baseline: null,
+    notValidated: null,
+    findings: [],
+    offers: [],
+    warnings: [...ev.missing],
+    sandbox: null,
+  };
+  if (!model) return session;
+  const { texts, onDisk, main, payload } = configTexts(opts, ev);
+  Object.assign(session, { texts, onDisk, main });
+  const causes = diagnose(ev).findings;
+  const lint =
+    opts.lint === false
+      ? []
+      : lintModel(model, payload ? { suppressions: collectSuppressions(payload) } : {});
+  session.findings = [...causes, ...lint];
+  const plans = planFixes(causes, lint, {
+    model,
+    evidence: ev,
+    resolvers: opts.resolvers ?? systemResolvers(),
+    caBundle: opts.caBundle !== undefined ? opts.caBundle : systemCaBundle(),
+  }).filter((p) => matches(p, opts.only));
+
+  // Which nginx validates: the given binary, the running one (host mode), else the one on PATH.
+  const inst = opts.host ? discoverNginx(opts.pid) : null;
+  const binary = opts.nginx ?? inst?.binary ?? findNginx();
+  const prefix = opts.prefix ?? inst?.prefix ?? undefined;
+  if (binary) session.nginx = { binary, ...(prefix ? { prefix } : {}) };
+  if (opts.validate === false) session.notValidated = "validation was turned off (--no-validate)";
+  else if (!binary) session.notValidated = "nginx is not installed here, so the changes were not validated";
+  else if (!main) session.notValidated = "the configuration has no main file";
+  else if (plans.some((p) => p.edits.length)) {
+    session.sandbox = new Sandbox(texts, main, session.nginx as NginxRun);
+    session.baseline = await session.sandbox.check();
+    if (session.baseline === null)
+      session.notValidated = `${binary} could not be run, so the changes were not validated`;
+    else if (!session.baseline.ok)
+      session.notValidated = `nginx -t already fails on the unchanged configuration here (${session.baseline.message}), so the changes could not be validated`;
+  }
+
+  for (const plan of plans) {
+    const offer: FixOffer = {
+      plan,
+      changed: new Map(),
+      diffs: [],
+      validation: { status: "manual", message: "" },
+      offered: true,
+    };
+    session.offers.push(offer);
+    if (plan.edits.length === 0) continue;
+    try {
+      offer.changed = applyEdits(model, texts, plan.edits, { binary: true });
+    } catch (e) {
+      offer.offered = false;
+      offer.validation = {
+        status: "invalid",
+        message: `the change cannot be made: ${e instanceof EditError ? e.message : (e as Error).message}`,
+      };
+      continue;
+    }
+    offer.diffs = [...offer.changed].map(([file, text]) => ({
+      file,
+      diff: display(unifiedDiff(file, texts.get(file) as string, text)),
+    }));
+    if (session.notValidated || !session.sandbox) {
+      offer.validation = { status: "not-validated", message: session.notValidated ?? "not validated" };
+      continue;
+    }
+    const r = await session.sandbox.check(offer.changed);
+    if (r?.ok) offer.validation = { status: "valid", message: "nginx -t accepts the changed configuration" };
+    else {
+      offer.offered = false;
+      offer.validation = {
+        status: "invalid",
+        message: `nginx -t rejects it: ${r?.message ?? "nginx could not be run"}`,
+      };
+    }
+  }
+  return session;
+}
+
+/**
+ * The new texts of all offered changes together (every edit applied to the original files at once), checked
+ * with nginx -t on the copy when validation is possible. Throws EditError when two changes touch the same bytes.
+ */
+export async function combineOffers(
+  session: FixSession,
+  offers: FixOffer[],
+): Promise<{ changed: Map<string, string>; check: NginxCheck | null }> {
+  const edits: Edit[] = offers.flatMap((o) => o.plan.edits);
+  const changed = applyEdits(session.model as ConfigModel, session.texts, edits, { binary: true });
+  const check = session.sandbox && !session.notValidated ? await session.sandbox.check(changed) : null;
+  return { changed, check };
+}
