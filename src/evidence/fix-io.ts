@@ -239,9 +239,10 @@ export function atomicWrite(
 }
 
 /**
- * Applies new texts to the real files: each file is checked (a regular file, not a symlink, still holding the
- * text the change was planned on), backed up next to itself (`<name>.badgateway-<time>.bak`, same mode), then
- * replaced atomically. Then `nginx -t` runs on the real configuration; when it fails every file is put back
+ * Applies new texts to the real files: each file is checked (a regular file — a symbolic link is followed to its
+ * real path once, and the target is edited there, never written through — still holding the text the change
+ * was planned on), backed up next to itself (`.<name>.badgateway-<time>.bak`, same mode), then replaced
+ * atomically. Then `nginx -t` runs on the real configuration; when it fails every file is put back
  * from its backup (byte for byte) and the result says why.
  */
 export async function applyChanges(
@@ -283,7 +284,8 @@ export async function applyChanges(
   // Backups first, all of them, before any file changes.
   try {
     for (const file of changed.keys()) {
-      const bak = `${file}.badgateway-${when}.bak`;
+      // A dot name: nginx's include globs (glob(3)) never match it, so `include conf.d/*;` does not load it.
+      const bak = join(dirname(file), `.${basename(file)}.badgateway-${when}.bak`);
       const st = stats.get(file) as { mode: number; uid: number; gid: number };
       const fd = openSync(
         bak,

@@ -49,7 +49,7 @@ export function fixText(s: FixSession, opts: { color: boolean }): string {
           : c.yellow(STATUS_TEXT[st]);
     o.push(
       c.bold(`${safeText(f.plan.id)} — ${safeText(f.plan.title)}`),
-      `  [${tag}]${f.validation.message && st !== "valid" ? ` ${safeText(f.validation.message)}` : ""}`,
+      `  [${tag}]${f.validation.message && st === "invalid" ? ` ${safeText(f.validation.message)}` : ""}`,
     );
     o.push(`  ${safeText(f.plan.explanation)}`);
     if (f.offered) for (const d of f.diffs) o.push("", colourDiff(d.diff.replace(/\n$/, ""), c));

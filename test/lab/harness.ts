@@ -77,15 +77,47 @@ function get(port: number, path: string): Promise<number> {
   });
 }
 
+/** Sends requests through nginx with `concurrency` lanes; resolves with each response's status (0: no answer). */
+export async function sendRequests(port: number, paths: string[], concurrency = 1): Promise<number[]> {
+  const queue = [...paths];
+  const statuses: number[] = [];
+  const lanes = Array.from({ length: concurrency }, async () => {
+    for (let path = queue.shift(); path !== undefined; path = queue.shift())
+      statuses.push(await get(port, path));
+  });
+  await Promise.all(lanes);
+  return statuses;
+}
+
+/**
+ * Reloads the lab's nginx after its configuration changed on disk (SIGHUP to the master) and waits until the
+ * new workers started, so the next requests see the new configuration.
+ */
+export async function reloadNginx(ngx: RunningNginx): Promise<void> {
+  const before = ngx
+    .errorLog()
+    .split("\n")
+    .filter((l) => l.includes("start worker process")).length;
+  const pid = Number(readFileSync(join(ngx.prefix, "nginx.pid"), "utf8").trim());
+  process.kill(pid, "SIGHUP");
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const now = ngx
+      .errorLog()
+      .split("\n")
+      .filter((l) => l.includes("start worker process")).length;
+    if (now > before) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  // The old workers finish their requests and exit; give the new ones a moment to take over the listener.
+  await new Promise((r) => setTimeout(r, 300));
+}
+
 export async function runScenario(s: Scenario): Promise<LabRun> {
   const ngx = await startNginx({ freePorts: 6, ...s.nginx, logFormat: LAB_LOG_FORMAT });
   const stopUpstreams = s.upstreams ? await s.upstreams(ngx) : () => undefined;
   const send = async (paths: string[]) => {
-    const queue = [...paths];
-    const lanes = Array.from({ length: s.concurrency ?? 1 }, async () => {
-      for (let path = queue.shift(); path !== undefined; path = queue.shift()) await get(ngx.port, path);
-    });
-    await Promise.all(lanes);
+    await sendRequests(ngx.port, paths, s.concurrency ?? 1);
   };
   if (s.reload) {
     await send(s.requests.slice(0, s.reload.after));
