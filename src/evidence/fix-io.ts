@@ -9,6 +9,7 @@ import {
   accessSync,
   closeSync,
   constants,
+  existsSync,
   fchmodSync,
   fchownSync,
   fstatSync,
@@ -17,10 +18,12 @@ import {
   mkdirSync,
   mkdtempSync,
   openSync,
+  readdirSync,
   readFileSync,
   realpathSync,
   renameSync,
   rmSync,
+  symlinkSync,
   unlinkSync,
   writeSync,
 } from "node:fs";
@@ -128,9 +131,11 @@ export function nginxTest(run: NginxRun, conf: string, extra: string[] = []): Pr
  * A temporary copy of a configuration tree for `nginx -t`. Every file is written at `<tmp>/root/<its absolute
  * path>`, so relative includes (resolved against the main file's directory) land in the copy by themselves;
  * absolute include paths are rewritten to point into the copy (with the byte-preserving writer). Files the
- * configuration names but that are not configuration (certificates, logs) are left where they are: nginx -t
- * reads them from the real place, and opens log files it may not be allowed to — which is why every change is
- * judged against the unchanged copy's own result.
+ * configuration names but that are not configuration (certificates, htpasswd, mime types…) stay where they
+ * are: with `linkSiblings` (the files are on this host), every other entry of each configuration directory is
+ * linked into the copy, so relative paths to them resolve; absolute paths are read from the real place. nginx -t
+ * also opens log files it may not be allowed to write, which is why every change is judged against the
+ * unchanged copy's own result.
  */
 export class Sandbox {
   readonly dir: string;
@@ -141,6 +146,7 @@ export class Sandbox {
     private readonly texts: Map<string, string>,
     private readonly main: string,
     private readonly run: NginxRun,
+    private readonly linkSiblings = false,
   ) {
     this.dir = mkdtempSync(join(tmpdir(), "badgateway-fix-"));
     this.root = join(this.dir, "root");
@@ -174,12 +180,27 @@ export class Sandbox {
         closeSync(fd);
       }
     }
+    if (this.linkSiblings)
+      for (const d of new Set(this.files.map((f) => dirname(resolve(f))))) {
+        let names: string[];
+        try {
+          names = readdirSync(d);
+        } catch {
+          continue;
+        }
+        for (const n of names) {
+          const at = join(this.inside(d), n);
+          if (!existsSync(at)) symlinkSync(join(d, n), at);
+        }
+      }
     const prefix = this.inside(this.run.prefix ?? dirname(this.main));
     mkdirSync(join(prefix, "logs"), { recursive: true });
-    return nginxTest({ binary: this.run.binary, prefix: `${prefix}/` }, this.inside(this.main), [
+    const r = await nginxTest({ binary: this.run.binary, prefix: `${prefix}/` }, this.inside(this.main), [
       "-e",
       join(this.dir, "error.log"),
     ]);
+    // Say where the problem is in the operator's terms: the original paths, not the copy's.
+    return r && { ...r, message: r.message.split(this.root).join("") };
   }
 
   dispose(): void {

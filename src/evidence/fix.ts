@@ -107,7 +107,8 @@ function configTexts(
     const shown = new Map([...texts].map(([f, t]) => [f, display(t)]));
     payload = loadPayload(main, nginxTSource(shown), { comments: true });
   }
-  return { texts, onDisk: dump === null, main, payload };
+  // A bundle is evidence, never the configuration to change: its files are only shown as diffs.
+  return { texts, onDisk: dump === null && !opts.bundle, main, payload };
 }
 
 function matches(p: FixPlan, only: string[] | undefined): boolean {
@@ -158,7 +159,7 @@ export async function prepareFixes(opts: FixOptions): Promise<FixSession> {
   else if (!binary) session.notValidated = "nginx is not installed here, so the changes were not validated";
   else if (!main) session.notValidated = "the configuration has no main file";
   else if (plans.some((p) => p.edits.length)) {
-    session.sandbox = new Sandbox(texts, main, session.nginx as NginxRun);
+    session.sandbox = new Sandbox(texts, main, session.nginx as NginxRun, onDisk);
     session.baseline = await session.sandbox.check();
     if (session.baseline === null)
       session.notValidated = `${binary} could not be run, so the changes were not validated`;

@@ -68,6 +68,24 @@ export const tlsUpstreamFix: CauseFix = {
         });
       else if (f) out.push(f);
     }
+    if (out.length === 0) {
+      const peer = finding.evidence.find((e) => typeof e.data?.["peer"] === "string")?.data?.["peer"] as
+        | string
+        | undefined;
+      out.push({
+        rule: "tls-upstream",
+        id: finding.locations[0]?.line
+          ? `tls-upstream@${finding.locations[0].file}:${finding.locations[0].line}`
+          : "tls-upstream",
+        title: "check the backend's certificate against the trusted CA file",
+        explanation:
+          "A trusted CA file is already configured, so which file or name is right depends on the backend's certificate: compare its issuer and names with the CA file and proxy_ssl_name, then fix whichever side is wrong.",
+        edits: [],
+        commands: [
+          `openssl s_client -connect ${peer ?? "HOST:PORT"} -showcerts </dev/null | openssl x509 -noout -issuer -subject -ext subjectAltName`,
+        ],
+      });
+    }
     return out;
   },
 };

@@ -11,9 +11,19 @@ import { plan, refsOf, setOrInsert } from "./util.js";
 export const upstreamTimeoutFix: CauseFix = {
   rule: "upstream-timeout",
   plan(finding, { model }) {
-    if (!/^Raise /.test(finding.fix)) return [];
     const phase = /(read|send)_timeout/.exec(finding.fix)?.[1];
-    if (!phase) return [];
+    if (!/^Raise /.test(finding.fix) || !phase) {
+      const at = finding.locations[0];
+      return [
+        {
+          rule: "upstream-timeout",
+          id: at?.line ? `upstream-timeout@${at.file}:${at.line}` : "upstream-timeout",
+          title: "make the backend answer in time (no configuration change)",
+          explanation: `The evidence does not show a timeout below the backend's normal response time, so raising it would only make clients wait longer: ${finding.fix}`,
+          edits: [],
+        },
+      ];
+    }
     const out: FixPlan[] = [];
     for (const p of refsOf(finding, model).passes) {
       if (!p.location) continue;
