@@ -4,6 +4,9 @@
  * every change with the real `nginx -t` on a temporary copy of the configuration tree (src/evidence/fix-io.ts).
  * A change nginx rejects is kept in the result with the reason but not offered.
  */
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { applyEdits, type Edit, EditError } from "../nginx/config/edits.js";
 import type { ConfigModel } from "../nginx/config/model.js";
 import { type ConfigPayload, loadPayload, nginxTSource, splitNginxT } from "../nginx/config/payload.js";
@@ -15,7 +18,7 @@ import { collectSuppressions, lintModel } from "../rules/lint/run.js";
 import type { Finding } from "../rules/types.js";
 import { DEFAULT_BUNDLE_LIMITS, readBundleText } from "./bundle.js";
 import { discoverNginx } from "./collect.js";
-import { loadConfig } from "./config-loader.js";
+import { loadConfig, readConfigText } from "./config-loader.js";
 import {
   findNginx,
   type NginxCheck,
@@ -111,12 +114,72 @@ function configTexts(
   return { texts, onDisk: dump === null && !opts.bundle, main, payload };
 }
 
+/** Line numbers (new side) of the lines a unified diff adds. */
+export function addedLines(diff: string): number[] {
+  const out: number[] = [];
+  let line = 0;
+  for (const l of diff.split("\n")) {
+    const h = /^@@ -\d+,\d+ \+(\d+),\d+ @@/.exec(l);
+    if (h) {
+      line = Number(h[1]);
+      continue;
+    }
+    if (l.startsWith("+++") || l.startsWith("---")) continue;
+    if (l.startsWith("+")) out.push(line++);
+    else if (l.startsWith(" ")) line++;
+  }
+  return out;
+}
+
+/**
+ * When the unchanged configuration already fails nginx -t, whether a failure of the changed one is the
+ * change's own fault: nginx names a line the change wrote (`in FILE:LINE`), or quotes a value it introduced.
+ */
+function blames(message: string, offer: FixOffer, plan: FixPlan): boolean {
+  const at = /in (\S+):(\d+)\s*$/.exec(message);
+  if (at)
+    for (const d of offer.diffs)
+      if (d.file === at[1] || d.file.endsWith(`/${at[1]}`))
+        if (addedLines(d.diff).includes(Number(at[2]))) return true;
+  const values = plan.edits.flatMap((e) =>
+    e.op === "set" ? e.args : e.op === "insert" ? e.directive.args : [],
+  );
+  return values.some((v) => v.length >= 4 && message.includes(v));
+}
+
 function matches(p: FixPlan, only: string[] | undefined): boolean {
   return !only?.length || only.some((o) => o === p.rule || o === p.id);
 }
 
 /** Gathers, diagnoses, lints, plans and validates. The caller disposes `sandbox`. */
 export async function prepareFixes(opts: FixOptions): Promise<FixSession> {
+  // A dump on stdin or a pipe can be read only once: keep its bytes in a private file for both readers.
+  let dumpDir: string | null = null;
+  if (opts.nginxT && (opts.nginxT === "-" || !isRegularFile(opts.nginxT))) {
+    const r = readConfigText(opts.nginxT === "-" ? 0 : opts.nginxT, { allowPipe: true });
+    if ("error" in r)
+      throw new Error(`cannot read ${opts.nginxT === "-" ? "stdin" : opts.nginxT}: ${r.error}`);
+    dumpDir = mkdtempSync(join(tmpdir(), "badgateway-fix-dump-"));
+    const file = join(dumpDir, "nginx-T.txt");
+    writeFileSync(file, r.text, { mode: 0o600, flag: "wx" });
+    opts = { ...opts, nginxT: file };
+  }
+  try {
+    return await prepare(opts);
+  } finally {
+    if (dumpDir) rmSync(dumpDir, { recursive: true, force: true });
+  }
+}
+
+function isRegularFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return true; // let the reader report why it cannot be read
+  }
+}
+
+async function prepare(opts: FixOptions): Promise<FixSession> {
   const ev = await gatherEvidence(opts);
   const model = ev.config?.model ?? null;
   const session: FixSession = {
@@ -164,7 +227,7 @@ export async function prepareFixes(opts: FixOptions): Promise<FixSession> {
     if (session.baseline === null)
       session.notValidated = `${binary} could not be run, so the changes were not validated`;
     else if (!session.baseline.ok)
-      session.notValidated = `nginx -t already fails on the unchanged configuration here (${session.baseline.message}), so the changes could not be validated`;
+      session.notValidated = `nginx -t already fails on the unchanged configuration here (${session.baseline.message}); a change is validated only when it makes nginx -t pass, and refused when nginx blames it`;
   }
 
   for (const plan of plans) {
@@ -191,19 +254,25 @@ export async function prepareFixes(opts: FixOptions): Promise<FixSession> {
       file,
       diff: display(unifiedDiff(file, texts.get(file) as string, text)),
     }));
-    if (session.notValidated || !session.sandbox) {
+    if (!session.sandbox || !session.baseline) {
       offer.validation = { status: "not-validated", message: session.notValidated ?? "not validated" };
       continue;
     }
     const r = await session.sandbox.check(offer.changed);
-    if (r?.ok) offer.validation = { status: "valid", message: "nginx -t accepts the changed configuration" };
-    else {
+    if (r?.ok)
+      offer.validation = {
+        status: "valid",
+        message: session.baseline.ok
+          ? "nginx -t accepts the changed configuration"
+          : "nginx -t accepts the changed configuration (and failed before it)",
+      };
+    else if (session.baseline.ok || (r && blames(r.message, offer, plan))) {
       offer.offered = false;
       offer.validation = {
         status: "invalid",
         message: `nginx -t rejects it: ${r?.message ?? "nginx could not be run"}`,
       };
-    }
+    } else offer.validation = { status: "not-validated", message: session.notValidated ?? "not validated" };
   }
   return session;
 }
@@ -218,6 +287,6 @@ export async function combineOffers(
 ): Promise<{ changed: Map<string, string>; check: NginxCheck | null }> {
   const edits: Edit[] = offers.flatMap((o) => o.plan.edits);
   const changed = applyEdits(session.model as ConfigModel, session.texts, edits, { binary: true });
-  const check = session.sandbox && !session.notValidated ? await session.sandbox.check(changed) : null;
+  const check = session.sandbox && session.baseline ? await session.sandbox.check(changed) : null;
   return { changed, check };
 }

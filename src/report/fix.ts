@@ -1,6 +1,7 @@
 /** Renderers of `badgateway fix`: text (diffs coloured when asked) and JSON (docs/json.md#fix). */
 import pc from "picocolors";
 import type { FixOffer, FixSession } from "../evidence/fix.js";
+import { unifiedDiff } from "./diff.js";
 import { safeText } from "./terminal.js";
 
 const STATUS_TEXT: Record<FixOffer["validation"]["status"], string> = {
@@ -68,11 +69,18 @@ export function fixText(s: FixSession, opts: { color: boolean }): string {
   return `${o.join("\n")}\n`;
 }
 
-/** The offered diffs alone, concatenated: input for `patch -p1` from `/` (absolute paths) or the config root. */
-export function fixPatch(s: FixSession): string {
-  return s.offers
-    .filter((f) => f.offered)
-    .flatMap((f) => f.diffs.map((d) => d.diff))
+/**
+ * All offered changes as one patch, one diff per file (`combined`: file → new text, from combineOffers), for
+ * `patch -p1` from `/` (absolute paths) or from the directory relative paths start at. `names` maps a file to
+ * the path the patch should write (its real path when it is a symbolic link: patch refuses links).
+ */
+export function fixPatch(s: FixSession, combined: Map<string, string>, names: Map<string, string>): string {
+  return [...combined]
+    .map(([file, text]) =>
+      Buffer.from(unifiedDiff(names.get(file) ?? file, s.texts.get(file) as string, text), "latin1").toString(
+        "utf8",
+      ),
+    )
     .join("");
 }
 

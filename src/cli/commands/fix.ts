@@ -1,3 +1,4 @@
+import { realpathSync } from "node:fs";
 import { createInterface } from "node:readline";
 import type { Command } from "commander";
 import { combineOffers, type FixSession, prepareFixes } from "../../evidence/fix.js";
@@ -64,6 +65,8 @@ async function apply(s: FixSession, opts: FixCliOptions): Promise<Applied> {
     process.exitCode = s.findings.length ? EXIT.FOUND : EXIT.OK;
     return none;
   }
+  if (s.baseline === null && opts.validate)
+    throw new UserError(`--apply needs nginx -t to work here: ${s.notValidated ?? "nginx could not be run"}`);
   let combined: Awaited<ReturnType<typeof combineOffers>>;
   try {
     combined = await combineOffers(s, offers);
@@ -72,7 +75,7 @@ async function apply(s: FixSession, opts: FixCliOptions): Promise<Applied> {
       throw new UserError(`the changes overlap (${e.message}): apply them one at a time with --finding ID`);
     throw e;
   }
-  if (combined.check && !combined.check.ok)
+  if (combined.check && !combined.check.ok && s.baseline?.ok)
     throw new UserError(
       `each change passes nginx -t alone but not all together (${combined.check.message}): apply them one at a time with --finding ID`,
     );
@@ -108,6 +111,29 @@ async function apply(s: FixSession, opts: FixCliOptions): Promise<Applied> {
   } else out(`reload nginx to use it: ${reloadCommand(s)}`);
   process.exitCode = EXIT.OK;
   return { files: [...r.backups].map(([file, backup]) => ({ file, backup })), reloaded };
+}
+
+/** Every offered change in one patch, files named by their real paths when they are on this host. */
+async function patchOf(s: FixSession): Promise<string> {
+  const offers = s.offers.filter((o) => o.offered && o.changed.size > 0);
+  if (offers.length === 0) return "";
+  let combined: Map<string, string>;
+  try {
+    combined = (await combineOffers(s, offers)).changed;
+  } catch (e) {
+    if (e instanceof EditError)
+      throw new UserError(`the changes overlap (${e.message}): show them one at a time with --finding ID`);
+    throw e;
+  }
+  const names = new Map<string, string>();
+  if (s.onDisk)
+    for (const f of combined.keys())
+      try {
+        names.set(f, realpathSync(f));
+      } catch {
+        /* keep the name as given */
+      }
+  return fixPatch(s, combined, names);
 }
 
 export function registerFix(program: Command): void {
@@ -190,7 +216,7 @@ Exit codes: 0 nothing to fix or the changes were applied, 1 findings/fixes shown
           if (opts.json) process.stdout.write(fixJson(s, { applied }));
         } else {
           if (opts.json) process.stdout.write(fixJson(s));
-          else if (opts.diff) process.stdout.write(fixPatch(s));
+          else if (opts.diff) process.stdout.write(await patchOf(s));
           else process.stdout.write(fixText(s, { color: stdoutColor() }));
           process.exitCode = s.findings.length || s.offers.length ? EXIT.FOUND : EXIT.OK;
         }
