@@ -21,6 +21,12 @@ const FIXABLE: Record<string, { rule: string; contains: RegExp; allOk?: boolean 
   "prefix-stripped": { rule: "uri-rewrite", contains: /proxy_pass http:\/\/127\.0\.0\.1:\d+;/, allOk: true },
   "tiny-worker-connections": { rule: "connection-limit", contains: /worker_connections 1024;/, allOk: true },
   "low-worker-rlimit-nofile": { rule: "fd-limit", contains: /worker_rlimit_nofile 1024;/, allOk: true },
+  "reload-changed-port": {
+    rule: "reload-changed-upstream",
+    contains: /proxy_pass http:\/\/127\.0\.0\.1:\d+;/,
+    allOk: true,
+  },
+  "intercepted-404": { rule: "intercepted-status", contains: /error_page 404 \/sorry\.html;/ },
   "php-fpm-wrong-script-filename": {
     rule: "fastcgi-script-path",
     contains: /fastcgi_param SCRIPT_FILENAME \$document_root\$fastcgi_script_name;/,

@@ -8,6 +8,7 @@ import { LINT_RULES } from "../lint/index.js";
 import type { Finding } from "../types.js";
 import { accessLogNoUpstreamFieldsFix } from "./access-log-no-upstream-fields.js";
 import { fastcgiNoScriptFilenameFix, fastcgiScriptPathFix } from "./fastcgi-script-filename.js";
+import { interceptedStatusFix } from "./intercepted-status.js";
 import {
   singleServerNoBackupFix,
   unixSocketMissingFix,
@@ -18,6 +19,7 @@ import { maxFailsLongFailTimeoutFix } from "./max-fails-long-fail-timeout.js";
 import { noResolverFix, passVariableNoResolverFix } from "./no-resolver.js";
 import { proxyPassHostnameNoResolverFix } from "./proxy-pass-hostname-no-resolver.js";
 import { proxyPassUriPrefixFix } from "./proxy-pass-uri-prefix.js";
+import { reloadChangedUpstreamFix } from "./reload-changed-upstream.js";
 import { schemeMismatchFix } from "./scheme-mismatch.js";
 import { connectTimeoutTooLowFix, proxyReadTimeoutLowFix } from "./timeouts.js";
 import { httpsUpstreamNoSniFix, sslVerifyWithoutTrustedCertFix, tlsUpstreamFix } from "./tls.js";
@@ -37,6 +39,8 @@ import { wrongPortFix } from "./wrong-port.js";
 export type { CauseFix, FixContext, FixPlan, LintFix } from "./types.js";
 
 export const CAUSE_FIXES: CauseFix[] = [
+  reloadChangedUpstreamFix,
+  interceptedStatusFix,
   wrongPortFix,
   schemeMismatchFix,
   uriRewriteFix,
