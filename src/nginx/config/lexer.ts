@@ -40,7 +40,7 @@ export class Lexer {
    */
   start = 0;
   end = 0;
-  /** Normalised offsets of the LFs that were CRLF in the text as given (null: it had none). */
+  /** Normalised offsets of the LFs that were CRLF in the text as given (null: not built yet, or none). */
   private crlf: number[] | null = null;
   readonly errors: LexError[] = [];
   /** Set when a quote is still open at the end of the text: the line it opened on, and which quote. */
@@ -57,16 +57,23 @@ export class Lexer {
   constructor(src: string) {
     if (src.includes("\r\n")) {
       this.src = src.replace(/\r\n/g, "\n");
-      const at: number[] = [];
-      for (let i = src.indexOf("\r\n"); i >= 0; i = src.indexOf("\r\n", i + 2)) at.push(i - at.length);
-      this.crlf = at;
+      this.given = src;
     } else this.src = src;
   }
 
+  /** The text as given, when it had CRLF line ends (the CRLF index is built from it on first use). */
+  private given: string | null = null;
+
   /** The offset in the text as given of a normalised offset (they differ only after a CRLF). */
   original(p: number): number {
+    if (this.given === null) return p;
+    if (this.crlf === null) {
+      const src = this.given;
+      const list: number[] = [];
+      for (let i = src.indexOf("\r\n"); i >= 0; i = src.indexOf("\r\n", i + 2)) list.push(i - list.length);
+      this.crlf = list;
+    }
     const at = this.crlf;
-    if (at === null) return p;
     let lo = 0;
     let hi = at.length;
     while (lo < hi) {
