@@ -23,14 +23,20 @@ import {
   realpathSync,
   renameSync,
   rmSync,
+  statSync,
   symlinkSync,
   unlinkSync,
+  writeFileSync,
   writeSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
+import type { ConfigModel } from "../nginx/config/model.js";
+import { type ConfigPayload, loadPayload, nginxTSource, splitNginxT } from "../nginx/config/payload.js";
 import { EditableConfig } from "../nginx/config/writer.js";
-import { maxConfigBytes, nginxFailureLine } from "./config-loader.js";
+import { type BundleLimits, DEFAULT_BUNDLE_LIMITS, readBundleText } from "./bundle.js";
+import { loadConfig, maxConfigBytes, nginxFailureLine, readConfigText } from "./config-loader.js";
+import { readBundleDir } from "./gather.js";
 
 /** Reads a configuration file as a binary string: a regular file (not through a symlink's target check), capped. */
 export function readConfigBytes(path: string): string {
@@ -373,4 +379,58 @@ export function nginxReload(run: NginxRun, conf: string): Promise<NginxCheck> {
       ),
     );
   });
+}
+
+/** A binary string (one character per byte) shown as UTF-8 text. */
+export const display = (s: string) => Buffer.from(s, "latin1").toString("utf8");
+
+export function configTexts(
+  opts: { nginxT?: string; bundle?: string; config?: string; limits?: Partial<BundleLimits> },
+  model: ConfigModel,
+): { texts: Map<string, string>; onDisk: boolean; main: string | null; payload: ConfigPayload | null } {
+  let dump: string | null = null;
+  if (opts.nginxT) dump = readConfigBytes(opts.nginxT);
+  else if (opts.bundle && !opts.config) {
+    const b = readBundleDir(opts.bundle, { ...DEFAULT_BUNDLE_LIMITS, ...opts.limits });
+    if (b.nginxT)
+      dump = Buffer.from(
+        readBundleText(b.nginxT, DEFAULT_BUNDLE_LIMITS.maxConfigSize, "--max-config-size", "nginx-T.txt"),
+        "utf8",
+      ).toString("latin1");
+  }
+  const texts = new Map<string, string>();
+  if (dump !== null) for (const [f, t] of splitNginxT(dump)) texts.set(f, t);
+  else for (const f of model.files) texts.set(f, readConfigBytes(f));
+  const main = model.files[0] ?? null;
+  // The same files again with comments, for the `# badgateway-disable-next-line` suppressions of lint.
+  let payload: ConfigPayload | null = null;
+  if (main && dump === null) payload = loadConfig(main, { comments: true });
+  else if (main) {
+    const shown = new Map([...texts].map(([f, t]) => [f, display(t)]));
+    payload = loadPayload(main, nginxTSource(shown), { comments: true });
+  }
+  // A bundle is evidence, never the configuration to change: its files are only shown as diffs.
+  return { texts, onDisk: dump === null && !opts.bundle, main, payload };
+}
+
+/**
+ * A `nginx -T` dump named `-` (stdin) or a pipe can be read only once; it is copied into a private temporary
+ * file (mode 0600, in a new 0700 directory) that both the diagnosis and the diffs read. Null for a regular file.
+ */
+export function spoolDump(nginxT: string): { path: string; cleanup: () => void } | null {
+  if (nginxT !== "-" && isRegularFile(nginxT)) return null;
+  const r = readConfigText(nginxT === "-" ? 0 : nginxT, { allowPipe: true });
+  if ("error" in r) throw new Error(`cannot read ${nginxT === "-" ? "stdin" : nginxT}: ${r.error}`);
+  const dir = mkdtempSync(join(tmpdir(), "badgateway-fix-dump-"));
+  const path = join(dir, "nginx-T.txt");
+  writeFileSync(path, r.text, { mode: 0o600, flag: "wx" });
+  return { path, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+function isRegularFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return true; // let the reader report why it cannot be read
+  }
 }

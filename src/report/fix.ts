@@ -1,8 +1,22 @@
 /** Renderers of `badgateway fix`: text (diffs coloured when asked) and JSON (docs/json.md#fix). */
 import pc from "picocolors";
-import type { FixOffer, FixSession } from "../evidence/fix.js";
+import type { FixOffer } from "../rules/fix/types.js";
+import type { Finding } from "../rules/types.js";
 import { unifiedDiff } from "./diff.js";
 import { safeText } from "./terminal.js";
+
+/** What the renderers need of a fix session (src/cli/commands/fix-session.ts). */
+export interface FixReport {
+  source: string;
+  onDisk: boolean;
+  main: string | null;
+  nginx: { binary: string } | null;
+  notValidated: string | null;
+  findings: Finding[];
+  offers: FixOffer[];
+  /** Original texts of the configuration files (binary strings). */
+  texts: Map<string, string>;
+}
 
 const STATUS_TEXT: Record<FixOffer["validation"]["status"], string> = {
   valid: "validated with nginx -t",
@@ -29,7 +43,7 @@ function colourDiff(diff: string, c: ReturnType<typeof pc.createColors>): string
 }
 
 /** Text report: one section per fix, the diff in `diff -u` form (pipe `--diff` output to `patch -p1 -d /`). */
-export function fixText(s: FixSession, opts: { color: boolean }): string {
+export function fixText(s: FixReport, opts: { color: boolean }): string {
   const c = pc.createColors(opts.color);
   const o: string[] = [];
   if (s.offers.length === 0) {
@@ -74,7 +88,7 @@ export function fixText(s: FixSession, opts: { color: boolean }): string {
  * `patch -p1` from `/` (absolute paths) or from the directory relative paths start at. `names` maps a file to
  * the path the patch should write (its real path when it is a symbolic link: patch refuses links).
  */
-export function fixPatch(s: FixSession, combined: Map<string, string>, names: Map<string, string>): string {
+export function fixPatch(s: FixReport, combined: Map<string, string>, names: Map<string, string>): string {
   return [...combined]
     .map(([file, text]) =>
       Buffer.from(unifiedDiff(names.get(file) ?? file, s.texts.get(file) as string, text), "latin1").toString(
@@ -84,7 +98,7 @@ export function fixPatch(s: FixSession, combined: Map<string, string>, names: Ma
     .join("");
 }
 
-export function fixJson(s: FixSession, extra: Record<string, unknown> = {}): string {
+export function fixJson(s: FixReport, extra: Record<string, unknown> = {}): string {
   return `${JSON.stringify(
     {
       source: s.source,

@@ -1,7 +1,6 @@
 import { realpathSync } from "node:fs";
 import { createInterface } from "node:readline";
 import type { Command } from "commander";
-import { combineOffers, type FixSession, prepareFixes } from "../../evidence/fix.js";
 import { applyChanges, nginxReload } from "../../evidence/fix-io.js";
 import { EditError } from "../../nginx/config/edits.js";
 import { fixJson, fixPatch, fixText } from "../../report/fix.js";
@@ -9,6 +8,7 @@ import { safeText } from "../../report/terminal.js";
 import { stdoutColor } from "../color.js";
 import { EXIT, UserError } from "../exit.js";
 import { addEvidenceOptions, type EvidenceCliOptions, gatherOptionsFrom } from "./evidence-options.js";
+import { combineOffers, type FixSession, prepareFixes } from "./fix-session.js";
 
 interface FixCliOptions extends EvidenceCliOptions {
   finding: string[];

@@ -43,3 +43,17 @@ export interface LintFix {
   rule: string;
   plan(report: LintReport, ctx: FixContext): FixPlan | null;
 }
+
+export type ValidationStatus = "valid" | "invalid" | "not-validated" | "manual";
+
+/** A plan made concrete for the files at hand: new texts, diffs, and what nginx -t said (src/cli/commands/fix-session.ts). */
+export interface FixOffer {
+  plan: FixPlan;
+  /** New text per touched file (binary strings). */
+  changed: Map<string, string>;
+  /** Unified diff per touched file (display text). */
+  diffs: Array<{ file: string; diff: string }>;
+  validation: { status: ValidationStatus; message: string };
+  /** Shown and applicable: valid, or not validated because nginx -t could not judge here. */
+  offered: boolean;
+}

@@ -1,35 +1,32 @@
 /**
- * `badgateway fix` as a library call: gather the evidence the way `diagnose` does, run diagnose and lint,
- * plan a fix per finding (src/rules/fix), turn each plan into new file texts and a unified diff, and validate
- * every change with the real `nginx -t` on a temporary copy of the configuration tree (src/evidence/fix-io.ts).
- * A change nginx rejects is kept in the result with the reason but not offered.
+ * The pipeline of `badgateway fix`: gather the evidence the way `diagnose` does, run diagnose and lint, plan a
+ * fix per finding (src/rules/fix), turn each plan into new file texts and a unified diff, and validate every
+ * change with the real `nginx -t` on a temporary copy of the configuration tree (src/evidence/fix-io.ts). A
+ * change nginx rejects is kept in the result with the reason but not offered.
  */
-import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { applyEdits, type Edit, EditError } from "../nginx/config/edits.js";
-import type { ConfigModel } from "../nginx/config/model.js";
-import { type ConfigPayload, loadPayload, nginxTSource, splitNginxT } from "../nginx/config/payload.js";
-import { unifiedDiff } from "../report/diff.js";
-import { diagnose } from "../rules/diagnose.js";
-import { planFixes } from "../rules/fix/index.js";
-import type { FixPlan } from "../rules/fix/types.js";
-import { collectSuppressions, lintModel } from "../rules/lint/run.js";
-import type { Finding } from "../rules/types.js";
-import { DEFAULT_BUNDLE_LIMITS, readBundleText } from "./bundle.js";
-import { discoverNginx } from "./collect.js";
-import { loadConfig, readConfigText } from "./config-loader.js";
+import { discoverNginx } from "../../evidence/collect.js";
 import {
+  configTexts,
   findNginx,
   type NginxCheck,
   type NginxRun,
-  readConfigBytes,
   Sandbox,
+  spoolDump,
   systemCaBundle,
   systemResolvers,
-} from "./fix-io.js";
-import { type GatherOptions, gatherEvidence, readBundleDir } from "./gather.js";
-import type { Evidence } from "./types.js";
+} from "../../evidence/fix-io.js";
+import { type GatherOptions, gatherEvidence } from "../../evidence/gather.js";
+import type { Evidence } from "../../evidence/types.js";
+import { applyEdits, type Edit, EditError } from "../../nginx/config/edits.js";
+import type { ConfigModel } from "../../nginx/config/model.js";
+import { unifiedDiff } from "../../report/diff.js";
+import { diagnose } from "../../rules/diagnose.js";
+import { planFixes } from "../../rules/fix/index.js";
+import type { FixOffer, FixPlan } from "../../rules/fix/types.js";
+import { collectSuppressions, lintModel } from "../../rules/lint/run.js";
+import type { Finding } from "../../rules/types.js";
+
+export type { FixOffer } from "../../rules/fix/types.js";
 
 export interface FixOptions extends GatherOptions {
   /** Only these fixes: a rule id (all its fixes) or a fix id `<rule>@<file>:<line>`. */
@@ -46,19 +43,6 @@ export interface FixOptions extends GatherOptions {
   caBundle?: string | null;
   /** Validate with nginx -t (default true). */
   validate?: boolean;
-}
-
-export type ValidationStatus = "valid" | "invalid" | "not-validated" | "manual";
-
-export interface FixOffer {
-  plan: FixPlan;
-  /** New text per touched file (binary strings). */
-  changed: Map<string, string>;
-  /** Unified diff per touched file (display text). */
-  diffs: Array<{ file: string; diff: string }>;
-  validation: { status: ValidationStatus; message: string };
-  /** Shown and applicable: valid, or not validated because nginx -t could not judge here. */
-  offered: boolean;
 }
 
 export interface FixSession {
@@ -79,39 +63,6 @@ export interface FixSession {
   offers: FixOffer[];
   warnings: string[];
   sandbox: Sandbox | null;
-}
-
-const display = (s: string) => Buffer.from(s, "latin1").toString("utf8");
-
-function configTexts(
-  opts: FixOptions,
-  ev: Evidence,
-): { texts: Map<string, string>; onDisk: boolean; main: string | null; payload: ConfigPayload | null } {
-  const model = ev.config?.model;
-  if (!model) return { texts: new Map(), onDisk: false, main: null, payload: null };
-  let dump: string | null = null;
-  if (opts.nginxT) dump = readConfigBytes(opts.nginxT);
-  else if (opts.bundle && !opts.config) {
-    const b = readBundleDir(opts.bundle, { ...DEFAULT_BUNDLE_LIMITS, ...opts.limits });
-    if (b.nginxT)
-      dump = Buffer.from(
-        readBundleText(b.nginxT, DEFAULT_BUNDLE_LIMITS.maxConfigSize, "--max-config-size", "nginx-T.txt"),
-        "utf8",
-      ).toString("latin1");
-  }
-  const texts = new Map<string, string>();
-  if (dump !== null) for (const [f, t] of splitNginxT(dump)) texts.set(f, t);
-  else for (const f of model.files) texts.set(f, readConfigBytes(f));
-  const main = model.files[0] ?? null;
-  // The same files again with comments, for the `# badgateway-disable-next-line` suppressions of lint.
-  let payload: ConfigPayload | null = null;
-  if (main && dump === null) payload = loadConfig(main, { comments: true });
-  else if (main) {
-    const shown = new Map([...texts].map(([f, t]) => [f, display(t)]));
-    payload = loadPayload(main, nginxTSource(shown), { comments: true });
-  }
-  // A bundle is evidence, never the configuration to change: its files are only shown as diffs.
-  return { texts, onDisk: dump === null && !opts.bundle, main, payload };
 }
 
 /** Line numbers (new side) of the lines a unified diff adds. */
@@ -154,28 +105,11 @@ function matches(p: FixPlan, only: string[] | undefined): boolean {
 /** Gathers, diagnoses, lints, plans and validates. The caller disposes `sandbox`. */
 export async function prepareFixes(opts: FixOptions): Promise<FixSession> {
   // A dump on stdin or a pipe can be read only once: keep its bytes in a private file for both readers.
-  let dumpDir: string | null = null;
-  if (opts.nginxT && (opts.nginxT === "-" || !isRegularFile(opts.nginxT))) {
-    const r = readConfigText(opts.nginxT === "-" ? 0 : opts.nginxT, { allowPipe: true });
-    if ("error" in r)
-      throw new Error(`cannot read ${opts.nginxT === "-" ? "stdin" : opts.nginxT}: ${r.error}`);
-    dumpDir = mkdtempSync(join(tmpdir(), "badgateway-fix-dump-"));
-    const file = join(dumpDir, "nginx-T.txt");
-    writeFileSync(file, r.text, { mode: 0o600, flag: "wx" });
-    opts = { ...opts, nginxT: file };
-  }
+  const spool = opts.nginxT ? spoolDump(opts.nginxT) : null;
   try {
-    return await prepare(opts);
+    return await prepare(spool ? { ...opts, nginxT: spool.path } : opts);
   } finally {
-    if (dumpDir) rmSync(dumpDir, { recursive: true, force: true });
-  }
-}
-
-function isRegularFile(p: string): boolean {
-  try {
-    return statSync(p).isFile();
-  } catch {
-    return true; // let the reader report why it cannot be read
+    spool?.cleanup();
   }
 }
 
@@ -198,7 +132,7 @@ async function prepare(opts: FixOptions): Promise<FixSession> {
     sandbox: null,
   };
   if (!model) return session;
-  const { texts, onDisk, main, payload } = configTexts(opts, ev);
+  const { texts, onDisk, main, payload } = configTexts(opts, model);
   Object.assign(session, { texts, onDisk, main });
   const causes = diagnose(ev).findings;
   const lint =
@@ -252,7 +186,7 @@ async function prepare(opts: FixOptions): Promise<FixSession> {
     }
     offer.diffs = [...offer.changed].map(([file, text]) => ({
       file,
-      diff: display(unifiedDiff(file, texts.get(file) as string, text)),
+      diff: Buffer.from(unifiedDiff(file, texts.get(file) as string, text), "latin1").toString("utf8"),
     }));
     if (!session.sandbox || !session.baseline) {
       offer.validation = { status: "not-validated", message: session.notValidated ?? "not validated" };
