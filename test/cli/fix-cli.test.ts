@@ -176,22 +176,6 @@ systemDescribe(["nginx"], "fix with a real nginx -t", () => {
     );
   });
 
-  it("--diff is one patch that patch -p1 -d / applies, giving what --apply writes", () => {
-    if (!findProgram("patch")) return;
-    const patchTree = tree();
-    const d = fix(["--config", patchTree.conf, "--diff"]);
-    expect(d.code).toBe(1);
-    expect(d.stdout).toMatch(/^--- a\//);
-    const p = spawnSync("patch", ["--binary", "-p1", "-s", "-d", "/"], { input: d.stdout });
-    expect(p.status, String(p.stderr)).toBe(0);
-    const a = fix(["--config", t.conf, "--apply", "--yes"]);
-    expect(a.code, a.stderr).toBe(0);
-    expect(readFileSync(patchTree.conf).toString("latin1").replaceAll(patchTree.dir, "DIR")).toBe(
-      readFileSync(t.conf).toString("latin1").replaceAll(t.dir, "DIR"),
-    );
-    expect(readFileSync(patchTree.site, "utf8")).toBe(readFileSync(t.site, "utf8"));
-  });
-
   it("--apply: atomic writes with backups, mode kept, the symlink stays a symlink, Latin-1 bytes untouched", () => {
     const before = t.bytes();
     const r = fix(["--config", t.conf, "--apply", "--yes", "--json"]);
@@ -291,5 +275,23 @@ systemDescribe(["nginx"], "fix with a real nginx -t", () => {
     const r = fix(["--config", conf]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain("nothing to fix");
+  });
+});
+
+systemDescribe(["nginx", "patch"], "fix --diff with GNU patch", () => {
+  it("--diff is one patch that patch -p1 -d / applies, giving what --apply writes", () => {
+    const t = tree();
+    const patchTree = tree();
+    const d = fix(["--config", patchTree.conf, "--diff"]);
+    expect(d.code).toBe(1);
+    expect(d.stdout).toMatch(/^--- a\//);
+    const p = spawnSync("patch", ["--binary", "-p1", "-s", "-d", "/"], { input: d.stdout });
+    expect(p.status, String(p.stderr)).toBe(0);
+    const a = fix(["--config", t.conf, "--apply", "--yes"]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(readFileSync(patchTree.conf).toString("latin1").replaceAll(patchTree.dir, "DIR")).toBe(
+      readFileSync(t.conf).toString("latin1").replaceAll(t.dir, "DIR"),
+    );
+    expect(readFileSync(patchTree.site, "utf8")).toBe(readFileSync(t.site, "utf8"));
   });
 });

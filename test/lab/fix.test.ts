@@ -1,7 +1,7 @@
 /**
  * `badgateway fix` in the lab: for every scenario whose fix is a configuration change, reproduce the failure
- * with a real nginx and real upstreams, let `fix --apply` change the configuration (validated with nginx -t
- * on a copy first, then on the real file), reload nginx, replay the same traffic and require that the 502/504s
+ * with a real nginx and real upstreams, let `fix --apply --reload` change the configuration (validated with
+ * nginx -t on a copy first, then on the real file) and reload nginx, replay the same traffic and require that the 502/504s
  * (and the 500s of the worker-limit scenarios) are gone. Scenarios whose fix is outside nginx (the backend is
  * down, hangs, or the name does not exist) are listed in docs/lab.md and docs/fix.md with why.
  */
@@ -9,7 +9,14 @@ import { readFileSync, rmSync } from "node:fs";
 import { afterAll, expect, it } from "vitest";
 import { runCliAsync } from "../helpers/cli.js";
 import { requireSystem, systemDescribe } from "../helpers/system.js";
-import { type LabRun, reloadNginx, runScenario, type Scenario, sendRequests } from "./harness.js";
+import {
+  type LabRun,
+  runScenario,
+  type Scenario,
+  sendRequests,
+  waitForNewWorkers,
+  workersStarted,
+} from "./harness.js";
 import { phpFpmBinary, phpScenario, SCENARIOS } from "./scenarios.js";
 
 /** Scenario → the fix that must be offered (its rule) and what the changed configuration must then contain. */
@@ -42,7 +49,7 @@ interface FixJson {
     validation: { status: string };
     files: Array<{ diff: string }>;
   }>;
-  applied?: { files: Array<{ file: string; backup: string }> };
+  applied?: { files: Array<{ file: string; backup: string }>; reloaded: boolean };
 }
 
 systemDescribe(["nginx", "openssl", "python3"], "lab: fix --apply makes the 502/504s go away", () => {
@@ -83,6 +90,7 @@ systemDescribe(["nginx", "openssl", "python3"], "lab: fix --apply makes the 502/
         `the failure is reproduced first: ${before}`,
       ).toBe(true);
       const original = readFileSync(run.ngx.confPath, "utf8");
+      const workers = workersStarted(run.ngx);
       const r = await runCliAsync([
         "fix",
         "--config",
@@ -95,6 +103,7 @@ systemDescribe(["nginx", "openssl", "python3"], "lab: fix --apply makes the 502/
         want.rule,
         "--apply",
         "--yes",
+        "--reload",
         "--json",
       ]);
       expect(r.code, r.stderr).toBe(0);
@@ -114,7 +123,8 @@ systemDescribe(["nginx", "openssl", "python3"], "lab: fix --apply makes the 502/
       // The backup holds the original bytes.
       expect(readFileSync(out.applied?.files[0]?.backup as string, "utf8")).toBe(original);
 
-      await reloadNginx(run.ngx);
+      expect(out.applied?.reloaded).toBe(true);
+      await waitForNewWorkers(run.ngx, workers);
       const after = await sendRequests(run.ngx.port, s.requests, s.concurrency ?? 1);
       expect(after.length).toBe(s.requests.length);
       for (const st of after) expect([0, 500, 502, 504], `after the fix: ${after}`).not.toContain(st);

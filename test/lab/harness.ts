@@ -89,24 +89,22 @@ export async function sendRequests(port: number, paths: string[], concurrency = 
   return statuses;
 }
 
-/**
- * Reloads the lab's nginx after its configuration changed on disk (SIGHUP to the master) and waits until the
- * new workers started, so the next requests see the new configuration.
- */
-export async function reloadNginx(ngx: RunningNginx): Promise<void> {
-  const before = ngx
+/** How many times the lab's nginx has started a worker process so far (its error log's "start worker process"). */
+export function workersStarted(ngx: RunningNginx): number {
+  return ngx
     .errorLog()
     .split("\n")
     .filter((l) => l.includes("start worker process")).length;
-  const pid = Number(readFileSync(join(ngx.prefix, "nginx.pid"), "utf8").trim());
-  process.kill(pid, "SIGHUP");
+}
+
+/**
+ * Waits until nginx started new workers after a reload (`before`: workersStarted() before it), so the next
+ * requests see the new configuration. Throws when none start within 10 s.
+ */
+export async function waitForNewWorkers(ngx: RunningNginx, before: number): Promise<void> {
   const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    const now = ngx
-      .errorLog()
-      .split("\n")
-      .filter((l) => l.includes("start worker process")).length;
-    if (now > before) break;
+  while (workersStarted(ngx) <= before) {
+    if (Date.now() > deadline) throw new Error("nginx started no new worker within 10 s of the reload");
     await new Promise((r) => setTimeout(r, 50));
   }
   // The old workers finish their requests and exit; give the new ones a moment to take over the listener.
