@@ -21,7 +21,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeEach, expect, it } from "vitest";
-import { runCli } from "../helpers/cli.js";
+import { cliPath, runCli } from "../helpers/cli.js";
 import { findProgram, systemDescribe } from "../helpers/system.js";
 
 const root = mkdtempSync(join(tmpdir(), "bg-fix-cli-"));
@@ -293,5 +293,31 @@ systemDescribe(["nginx", "patch"], "fix --diff with GNU patch", () => {
       readFileSync(t.conf).toString("latin1").replaceAll(t.dir, "DIR"),
     );
     expect(readFileSync(patchTree.site, "utf8")).toBe(readFileSync(t.site, "utf8"));
+  });
+});
+
+systemDescribe(["nginx", "script"], "fix --apply asks on a terminal", () => {
+  // script(1) gives the CLI a pseudo-terminal and passes our stdin (the answer) to it.
+  const onTty = (args: string[], answer: string) =>
+    spawnSync(
+      "script",
+      ["-qec", ["node", cliPath, "fix", "--no-probe", ...args].map((a) => `'${a}'`).join(" "), "/dev/null"],
+      {
+        input: answer,
+        encoding: "utf8",
+        env: { ...process.env, NO_COLOR: "1" },
+      },
+    );
+
+  it("answering no changes nothing; answering yes applies", () => {
+    const t = tree();
+    const before = t.bytes();
+    const no = onTty(["--config", t.conf, "--apply"], "n\n");
+    expect(no.stdout).toMatch(/Apply \d+ change\(s\) to 2 file\(s\): .*\? \[y\/N\]/);
+    expect(no.stdout).toContain("nothing changed");
+    for (const [f, b] of before) expect(readFileSync(f)).toEqual(b);
+    const yes = onTty(["--config", t.conf, "--apply"], "y\n");
+    expect(yes.stdout).toContain("nginx -t accepts the changed configuration");
+    expect(readFileSync(t.conf).toString("latin1")).toContain("worker_connections 1024;");
   });
 });
