@@ -45,8 +45,8 @@ export function editFile(model: ConfigModel, e: Edit): string {
   return e.scope.block?.file ?? (model.files[0] as string);
 }
 
-function nodeFor(ed: EditableConfig, d: Directive): ConfNode {
-  const n = ed.find(d.name, d.line);
+function nodeFor(ed: EditableConfig, d: Directive, enc: (s: string) => string): ConfNode {
+  const n = ed.find(d.name, d.line, d.args.map(enc));
   if (!n) throw new EditError(`${d.file}:${d.line}: no "${d.name}" directive there any more`);
   return n;
 }
@@ -79,11 +79,11 @@ export function applyEdits(
   for (const e of edits) {
     const ed = editor(editFile(model, e));
     try {
-      if (e.op === "set") ed.setArgs(nodeFor(ed, e.directive), e.args.map(enc));
-      else if (e.op === "delete") ed.remove(nodeFor(ed, e.directive));
-      else if (e.before) ed.insertBefore(nodeFor(ed, e.before), nd(e.directive));
+      if (e.op === "set") ed.setArgs(nodeFor(ed, e.directive, enc), e.args.map(enc));
+      else if (e.op === "delete") ed.remove(nodeFor(ed, e.directive, enc));
+      else if (e.before) ed.insertBefore(nodeFor(ed, e.before, enc), nd(e.directive));
       else if (e.scope.block) {
-        const b = ed.findBlock(e.scope.block.name, e.scope.block.line);
+        const b = ed.findBlock(e.scope.block.name, e.scope.block.line, e.scope.block.args.map(enc));
         if (!b)
           throw new EditError(
             `${e.scope.block.file}:${e.scope.block.line}: no "${e.scope.block.name}" block there`,

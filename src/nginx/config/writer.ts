@@ -93,14 +93,23 @@ export class EditableConfig {
     return this.nodes;
   }
 
-  /** The directive named `name` that starts on `line` (the first one when a line holds several). */
-  find(name: string, line: number): ConfNode | null {
-    return this.nodes.find((n) => n.directive === name && n.line === line) ?? null;
+  /**
+   * The directive named `name` that starts on `line`; when the line holds several, the one with these `args`
+   * (else the first).
+   */
+  find(name: string, line: number, args?: string[]): ConfNode | null {
+    return pick(
+      this.nodes.filter((n) => n.directive === name && n.line === line),
+      args,
+    );
   }
 
-  /** The block directive (e.g. `location`) starting on `line`. */
-  findBlock(name: string, line: number): ConfNode | null {
-    return this.nodes.find((n) => n.directive === name && n.line === line && n.block !== undefined) ?? null;
+  /** The block directive (e.g. `location`) starting on `line`, told apart by its `args` like `find`. */
+  findBlock(name: string, line: number, args?: string[]): ConfNode | null {
+    return pick(
+      this.nodes.filter((n) => n.directive === name && n.line === line && n.block !== undefined),
+      args,
+    );
   }
 
   private splice(start: number, end: number, text: string): void {
@@ -274,6 +283,16 @@ export class EditableConfig {
     }
     return out + this.source.slice(at);
   }
+}
+
+function pick(candidates: ConfNode[], args: string[] | undefined): ConfNode | null {
+  if (candidates.length > 1 && args)
+    return (
+      candidates.find((n) => n.args.length === args.length && n.args.every((a, i) => a === args[i])) ??
+      candidates[0] ??
+      null
+    );
+  return candidates[0] ?? null;
 }
 
 function spanOf(n: ConfNode): Span {
