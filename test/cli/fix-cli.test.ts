@@ -221,6 +221,27 @@ systemDescribe(["nginx"], "fix with a real nginx -t", () => {
     expect(statSync(t.conf).mode & 0o777).toBe(0o640);
   });
 
+  it("a symlink planted at the backup name makes --apply fail before any change, and its target is untouched", () => {
+    const before = t.bytes();
+    const victim = join(t.dir, "victim.txt");
+    writeFileSync(victim, "do not overwrite\n");
+    // The backup name carries the time to the second: plant links for the next seconds.
+    const now = Date.now();
+    for (let i = 0; i < 8; i++) {
+      const when = new Date(now + i * 1000)
+        .toISOString()
+        .replace(/[-:]/g, "")
+        .replace(/\.\d+Z$/, "Z");
+      symlinkSync(victim, join(t.dir, `.nginx.conf.badgateway-${when}.bak`));
+      symlinkSync(victim, join(t.dir, "sites-available", `.app.conf.badgateway-${when}.bak`));
+    }
+    const r = fix(["--config", t.conf, "--apply", "--yes"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/cannot write a backup: .*EEXIST/);
+    expect(readFileSync(victim, "utf8")).toBe("do not overwrite\n");
+    for (const [f, b] of before) expect(readFileSync(f)).toEqual(b);
+  });
+
   it("without --yes and with stdin not a terminal it refuses (exit 2) and changes nothing", () => {
     const before = t.bytes();
     const r = fix(["--config", t.conf, "--apply"], "y\n");
