@@ -5,6 +5,7 @@ import { registerCollect } from "./commands/collect.js";
 import { registerConfig } from "./commands/config.js";
 import { registerDiagnose } from "./commands/diagnose.js";
 import { registerExplain } from "./commands/explain.js";
+import { registerFix } from "./commands/fix.js";
 import { registerLint } from "./commands/lint.js";
 import { registerLogs } from "./commands/logs.js";
 import { registerProbe } from "./commands/probe.js";
@@ -47,6 +48,7 @@ Every command takes --json.`,
   registerLogs(program);
   registerConfig(program);
   registerLint(program);
+  registerFix(program);
   registerProbe(program);
   registerAccess(program);
   return program;

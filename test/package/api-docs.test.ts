@@ -61,6 +61,10 @@ describe("docs/api.md examples run against the built package", () => {
       "CAUSE_RULES",
       "LINT_RULES",
       "CLASS_INFO",
+      "planFixes",
+      "applyEdits",
+      "unifiedDiff",
+      "EditableConfig",
     ])
       expect(all, name).toMatch(new RegExp(`\\b${name}\\(|\\b${name}\\b[.\\[]`));
   });

@@ -9,75 +9,27 @@ import { diagnoseHtml } from "../../report/html.js";
 import { diagnose } from "../../rules/diagnose.js";
 import { stdoutColor } from "../color.js";
 import { EXIT, UserError } from "../exit.js";
-import { parseDurationOption } from "../options.js";
-import { parseWhen } from "./access.js";
-import { parseByteSize } from "./size-option.js";
+import { addEvidenceOptions, type EvidenceCliOptions, gatherOptionsFrom } from "./evidence-options.js";
 
-interface DiagnoseCliOptions {
+interface DiagnoseCliOptions extends EvidenceCliOptions {
   paste?: string | boolean;
-  bundle?: string;
-  config?: string;
-  nginxT?: string;
-  errorLog: string[];
-  accessLog: string[];
-  logFormat?: string;
-  since?: string;
-  until?: string;
-  from?: string;
-  to?: string;
-  probe: boolean;
-  probeDeadline: string;
   json?: boolean;
   markdown?: boolean;
   html?: string;
   out?: string;
   verbose?: boolean;
-  pid?: string;
-  maxFileSize?: string;
-  maxConfigSize?: string;
 }
 
-const collect = (v: string, prev: string[]) => [...prev, v];
-
 export function registerDiagnose(program: Command): void {
-  program
+  const cmd = program
     .command("diagnose")
-    .description("Find the root cause of 502/504 answers from nginx's logs, configuration and live checks.")
-    .option(
-      "--bundle <dir>",
-      "diagnose an evidence bundle (from `badgateway collect` or the examples/ folder)",
-    )
-    .option(
+    .description("Find the root cause of 502/504 answers from nginx's logs, configuration and live checks.");
+  addEvidenceOptions(cmd, (c) =>
+    c.option(
       "--paste [file]",
       "diagnose one mixed paste from stdin (or a file): error lines, access lines, a config snippet or nginx -T, ss -tlnp, ls -la, systemctl status, curl -v",
-    )
-    .option("--config <file>", "nginx configuration file (includes are followed)")
-    .option("--nginx-t <file>", "saved output of `nginx -T` ('-' for stdin)")
-    .option("--error-log <file>", "error log file (repeatable; .gz and rotated files are fine)", collect, [])
-    .option("--access-log <file>", "access log file (repeatable)", collect, [])
-    .option(
-      "--log-format <name|format>",
-      "log_format name from the config, or a format string, for the access log",
-    )
-    .option("--since <when>", "only evidence after this time (2h, 30m, ISO time)")
-    .option("--until <when>", "only evidence before this time")
-    .option("--from <when>", "same as --since")
-    .option("--to <when>", "same as --until")
-    .option(
-      "--no-probe",
-      "do not run live checks against the configuration's upstreams (bundles are never probed)",
-    )
-    .option(
-      "--probe-deadline <duration>",
-      "overall time limit of the live checks (ms, or with ms/s/m); upstreams not reached by then are listed in the warnings",
-      "10s",
-    )
-    .option("--pid <pid>", "nginx master pid to diagnose (host mode; default: the first one found)")
-    .option(
-      "--max-file-size <size>",
-      "largest log file read from a bundle (default 2G; .gz: compressed size)",
-    )
-    .option("--max-config-size <size>", "largest configuration or JSON file read from a bundle (default 64M)")
+    ),
+  )
     .option("--json", "print the diagnosis as JSON (see docs/json.md)")
     .option("--markdown", "print the diagnosis as Markdown (for tickets)")
     .option(
@@ -117,40 +69,11 @@ read in full (the report is still printed; the reasons go to stderr).`,
         emit(r, opts, [], evidence);
         return;
       }
-      const since = (opts.since ?? opts.from) ? parseWhen((opts.since ?? opts.from) as string) : undefined;
-      const until = (opts.until ?? opts.to) ? parseWhen((opts.until ?? opts.to) as string) : undefined;
-      const host =
-        !opts.bundle &&
-        !opts.config &&
-        !opts.nginxT &&
-        opts.errorLog.length === 0 &&
-        opts.accessLog.length === 0;
-      const limits = {
-        ...(opts.maxFileSize ? { maxFileSize: parseByteSize("--max-file-size", opts.maxFileSize) } : {}),
-        ...(opts.maxConfigSize
-          ? { maxConfigSize: parseByteSize("--max-config-size", opts.maxConfigSize) }
-          : {}),
-      };
-      const probeDeadlineMs = parseDurationOption("--probe-deadline", opts.probeDeadline);
       const progress = process.stderr.isTTY ? (m: string) => process.stderr.write(`\r\x1b[K${m}`) : undefined;
+      const gather = gatherOptionsFrom(opts, progress);
       let ev: Awaited<ReturnType<typeof gatherEvidence>>;
       try {
-        ev = await gatherEvidence({
-          ...(opts.bundle ? { bundle: opts.bundle } : {}),
-          ...(opts.config ? { config: opts.config } : {}),
-          ...(opts.nginxT ? { nginxT: opts.nginxT } : {}),
-          errorLogs: opts.errorLog,
-          host,
-          ...(opts.pid ? { pid: Number(opts.pid) } : {}),
-          accessLogs: opts.accessLog,
-          ...(opts.logFormat ? { logFormat: opts.logFormat } : {}),
-          ...(since !== undefined ? { since } : {}),
-          ...(until !== undefined ? { until } : {}),
-          ...(progress ? { onProgress: progress } : {}),
-          probe: opts.probe,
-          limits,
-          probeDeadlineMs,
-        });
+        ev = await gatherEvidence(gather);
       } catch (e) {
         throw new UserError((e as Error).message);
       } finally {
