@@ -4,7 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import asc from "assemblyscript/asc";
-import { build } from "esbuild";
+import { build, transform } from "esbuild";
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 const common = {
@@ -32,8 +32,11 @@ await build({ ...common, entryPoints: ["src/evidence/access-worker.ts"], outfile
 await build({ ...common, entryPoints: ["src/evidence/error-worker.ts"], outfile: "dist/error-worker.js" });
 
 // The scanner cores (src/nginx/wasm/, AssemblyScript) in one WebAssembly module. Its memory is laid out by hand
-// (src/nginx/wasm/shared.ts) below 6.5625 MiB; the compiler's own data goes above (--memoryBase); fixed size.
+// (src/nginx/wasm/layout.ts, read here too) below MEMORY_BASE; the compiler's own data goes above; fixed size.
 mkdirSync("dist", { recursive: true });
+const layoutTs = readFileSync(new URL("../src/nginx/wasm/layout.ts", import.meta.url), "utf8");
+const layoutJs = (await transform(layoutTs, { loader: "ts", format: "esm" })).code;
+const layout = await import(`data:text/javascript,${encodeURIComponent(layoutJs)}`);
 const wasm = await asc.main(
   [
     "src/nginx/wasm/index.ts",
@@ -41,11 +44,11 @@ const wasm = await asc.main(
     "--runtime",
     "stub",
     "--memoryBase",
-    String(6.5625 * 2 ** 20),
+    String(layout.MEMORY_BASE),
     "--initialMemory",
-    "107",
+    String(layout.MEMORY_PAGES),
     "--maximumMemory",
-    "107",
+    String(layout.MEMORY_PAGES),
     "--noAssert",
     "--enable",
     "simd",
