@@ -27,9 +27,8 @@ await build({
   banner: { js: `#!/usr/bin/env node\n${common.banner.js}` },
 });
 await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/index.js", packages: "external" });
-// Worker thread used by the access-log summary for big files (resolved next to dist/cli.js and dist/index.js).
-await build({ ...common, entryPoints: ["src/evidence/access-worker.ts"], outfile: "dist/access-worker.js" });
-await build({ ...common, entryPoints: ["src/evidence/error-worker.ts"], outfile: "dist/error-worker.js" });
+// Worker thread of the log scanner for big files (resolved next to dist/cli.js and dist/index.js).
+await build({ ...common, entryPoints: ["src/evidence/scan/worker.ts"], outfile: "dist/scan-worker.js" });
 
 // The scanner cores (src/nginx/wasm/, AssemblyScript) in one WebAssembly module. Its memory is laid out by hand
 // (src/nginx/wasm/layout.ts, read here too) below MEMORY_BASE; the compiler's own data goes above; fixed size.

@@ -3,7 +3,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { AccessAccumulator } from "../../src/evidence/access-log.js";
-import { loadWasmCore } from "../../src/evidence/wasm-core.js";
+import { loadWasmCore } from "../../src/evidence/scan/core.js";
 import { COMBINED_FORMAT, type LogEscape } from "../../src/nginx/logformat.js";
 
 const UPSTREAM_FORMAT = `${COMBINED_FORMAT} $upstream_addr $upstream_status $upstream_response_time $request_time`;

@@ -5,7 +5,8 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ErrorLogAccumulator } from "../../src/evidence/error-log.js";
-import { loadWasmCore } from "../../src/evidence/wasm-core.js";
+import { loadWasmCore } from "../../src/evidence/scan/core.js";
+import { ERR_STATUS, LINE_SCANNED } from "../../src/nginx/wasm/layout.js";
 
 const corpus = readFileSync(join(import.meta.dirname, "../fixtures/errorlog/corpus.log"), "utf8")
   .trimEnd()
@@ -120,7 +121,7 @@ describe("error-log WebAssembly core", () => {
       const n = w.scanErrorLog(block.length, from);
       for (let r = 0; r < n; r++) {
         total++;
-        if (w.ints[(w.recordBase >> 2) + r * w.errorRecordInts] === 1) fast++;
+        if (w.ints[w.errorRecord(r) + ERR_STATUS] === LINE_SCANNED) fast++;
       }
     }
     expect(total).toBe(corpus.length);

@@ -6,6 +6,7 @@
  * and the proxy/fastcgi/uwsgi/scgi/grpc/memcached/stream modules); see docs/error-log-messages.md.
  * Matching uses fixed substrings only (no regex cascades), so it is linear in the line length.
  */
+import { peerSpeaksPlain } from "./facts.js";
 import type { ErrorLine } from "./grammar.js";
 
 export const ERROR_CLASSES = [
@@ -343,10 +344,7 @@ function match(line: ErrorLine, msg: string, phase: Phase, errno: Errno | null):
     msg.startsWith("SSL_do_handshake() failed") ||
     msg.startsWith("peer closed connection in SSL handshake")
   ) {
-    const wrong =
-      msg.includes("wrong version number") ||
-      msg.includes("unknown protocol") ||
-      msg.includes("packet length too long");
+    const wrong = peerSpeaksPlain(msg);
     return {
       class: "tls-handshake",
       detail: wrong ? "wrong-version-number" : msg.startsWith("peer closed") ? "peer-closed" : null,
