@@ -14,6 +14,7 @@ import { configVariables, unknownVariables } from "../../nginx/variables.js";
 import { safeText } from "../../report/terminal.js";
 import { colors, stdoutColor } from "../color.js";
 import { EXIT, UserError } from "../exit.js";
+import { summaryOf } from "./index.js";
 
 type Colors = ReturnType<typeof colors>;
 
@@ -107,9 +108,7 @@ export function renderAccess(s: AccessSummary, timeout?: number, color = stdoutC
 export function registerAccess(program: Command): void {
   program
     .command("access")
-    .description(
-      "Access-log statistics through your log_format: 502/504 per upstream peer, host, location, minute; latency percentiles",
-    )
+    .description(summaryOf("access"))
     .argument("[files...]", "access logs (plain, .gz, rotated sets; - for stdin)", ["-"])
     .option(
       "--log-format <format>",

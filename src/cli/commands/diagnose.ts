@@ -8,6 +8,7 @@ import { stdoutColor } from "../color.js";
 import { EXIT, UserError } from "../exit.js";
 import { parseDurationOption } from "../options.js";
 import { parseWhen } from "./access.js";
+import { summaryOf } from "./index.js";
 import { parseByteSize } from "./size-option.js";
 
 interface DiagnoseCliOptions {
@@ -38,7 +39,7 @@ const collect = (v: string, prev: string[]) => [...prev, v];
 export function registerDiagnose(program: Command): void {
   program
     .command("diagnose")
-    .description("Find the root cause of 502/504 answers from nginx's logs, configuration and live checks.")
+    .description(summaryOf("diagnose"))
     .option(
       "--bundle <dir>",
       "diagnose an evidence bundle (from `badgateway collect` or the examples/ folder)",

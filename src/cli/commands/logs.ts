@@ -8,6 +8,7 @@ import { safeText } from "../../report/terminal.js";
 import { stdoutColor } from "../color.js";
 import { EXIT, UserError } from "../exit.js";
 import { parseWhen } from "./access.js";
+import { summaryOf } from "./index.js";
 
 const BARS = "▁▂▃▄▅▆▇█";
 
@@ -98,9 +99,7 @@ function render(s: ErrorLogSummary, top: number, color: boolean): string {
 export function registerLogs(program: Command): void {
   program
     .command("logs [files...]")
-    .description(
-      "Summarise upstream failures in nginx error logs: per class, peer, host and minute, with samples.",
-    )
+    .description(summaryOf("logs"))
     .option("--since <when>", "only lines after this time (2h, 30m, 1d, or an ISO time; nginx's local time)")
     .option("--until <when>", "only lines before this time")
     .option("--from <when>", "same as --since")
