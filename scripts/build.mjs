@@ -2,7 +2,7 @@
 // and builds the library entry separately so it can be imported without the CLI.
 
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import asc from "assemblyscript/asc";
 import { build, transform } from "esbuild";
 
@@ -20,10 +20,35 @@ const common = {
     js: "import { createRequire as __bgCreateRequire } from 'node:module'; const require = __bgCreateRequire(import.meta.url);",
   },
 };
+// Split into chunks (dist/chunk-*.js, next to cli.js so the worker and core.wasm paths resolve the same):
+// src/cli/main.ts imports each command on demand, so `--version`, `--help` and `explain` load only what they
+// run. The shebang goes into every chunk too (harmless: a module may start with one).
+for (const f of existsSync("dist") ? readdirSync("dist") : [])
+  if (/^chunk-[\w-]+\.js(\.map)?$/.test(f)) rmSync(`dist/${f}`);
+// commander requires node:child_process for executable subcommands, which badgateway does not have; loading it
+// (and node:net behind it) costs start-up time on every run, so commander gets a stand-in that fails if used.
+const noChildProcessForCommander = {
+  name: "no-child-process-for-commander",
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      /[\\/]commander[\\/]/.test(args.importer)
+        ? { path: "child_process", namespace: "commander-stub" }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "commander-stub" }, () => ({
+      contents:
+        "const no = () => { throw new Error('executable subcommands are not supported'); };\nmodule.exports = { spawn: no, execFileSync: no };\n",
+      loader: "js",
+    }));
+  },
+};
 await build({
   ...common,
-  entryPoints: ["src/cli/main.ts"],
-  outfile: "dist/cli.js",
+  plugins: [noChildProcessForCommander],
+  entryPoints: { cli: "src/cli/main.ts" },
+  outdir: "dist",
+  splitting: true,
+  chunkNames: "chunk-[hash]",
   banner: { js: `#!/usr/bin/env node\n${common.banner.js}` },
 });
 await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/index.js", packages: "external" });

@@ -5,6 +5,7 @@ import { safeText } from "../../report/terminal.js";
 import { colors } from "../color.js";
 import { EXIT } from "../exit.js";
 import { loadConfigInput } from "./config-input.js";
+import { summaryOf } from "./index.js";
 
 interface InputCliOptions {
   includeComments?: boolean;
@@ -77,7 +78,7 @@ export function summarizeFiles(payload: ConfigPayload): ConfigFileSummary[] {
 }
 
 export function registerConfig(program: Command): void {
-  const config = program.command("config").description("Work with nginx configuration files.");
+  const config = program.command("config").description(summaryOf("config"));
   withInputOptions(
     config
       .command("parse [file]")

@@ -7,7 +7,9 @@ import { diagnose } from "../../rules/diagnose.js";
 import { stdoutColor } from "../color.js";
 import { EXIT, UserError } from "../exit.js";
 import { parseDurationOption } from "../options.js";
+import { withProgress } from "../progress.js";
 import { parseWhen } from "./access.js";
+import { summaryOf } from "./index.js";
 import { parseByteSize } from "./size-option.js";
 
 interface DiagnoseCliOptions {
@@ -38,7 +40,7 @@ const collect = (v: string, prev: string[]) => [...prev, v];
 export function registerDiagnose(program: Command): void {
   program
     .command("diagnose")
-    .description("Find the root cause of 502/504 answers from nginx's logs, configuration and live checks.")
+    .description(summaryOf("diagnose"))
     .option(
       "--bundle <dir>",
       "diagnose an evidence bundle (from `badgateway collect` or the examples/ folder)",
@@ -122,29 +124,28 @@ read in full (the report is still printed; the reasons go to stderr).`,
           : {}),
       };
       const probeDeadlineMs = parseDurationOption("--probe-deadline", opts.probeDeadline);
-      const progress = process.stderr.isTTY ? (m: string) => process.stderr.write(`\r\x1b[K${m}`) : undefined;
       let ev: Awaited<ReturnType<typeof gatherEvidence>>;
       try {
-        ev = await gatherEvidence({
-          ...(opts.bundle ? { bundle: opts.bundle } : {}),
-          ...(opts.config ? { config: opts.config } : {}),
-          ...(opts.nginxT ? { nginxT: opts.nginxT } : {}),
-          errorLogs: opts.errorLog,
-          host,
-          ...(opts.pid ? { pid: Number(opts.pid) } : {}),
-          accessLogs: opts.accessLog,
-          ...(opts.logFormat ? { logFormat: opts.logFormat } : {}),
-          ...(since !== undefined ? { since } : {}),
-          ...(until !== undefined ? { until } : {}),
-          ...(progress ? { onProgress: progress } : {}),
-          probe: opts.probe,
-          limits,
-          probeDeadlineMs,
-        });
+        ev = await withProgress({}, (progress) =>
+          gatherEvidence({
+            ...(opts.bundle ? { bundle: opts.bundle } : {}),
+            ...(opts.config ? { config: opts.config } : {}),
+            ...(opts.nginxT ? { nginxT: opts.nginxT } : {}),
+            errorLogs: opts.errorLog,
+            host,
+            ...(opts.pid ? { pid: Number(opts.pid) } : {}),
+            accessLogs: opts.accessLog,
+            ...(opts.logFormat ? { logFormat: opts.logFormat } : {}),
+            ...(since !== undefined ? { since } : {}),
+            ...(until !== undefined ? { until } : {}),
+            ...(progress ? { onProgress: (m: string) => progress.note(m) } : {}),
+            probe: opts.probe,
+            limits,
+            probeDeadlineMs,
+          }),
+        );
       } catch (e) {
         throw new UserError((e as Error).message);
-      } finally {
-        if (progress) process.stderr.write("\r\x1b[K");
       }
       emit(diagnose(ev), opts, ev.unread ?? []);
     });

@@ -383,7 +383,7 @@ function match(line: ErrorLine, msg: string, phase: Phase, errno: Errno | null):
   // nginx calls connect() only toward upstreams (and Lua cosockets), so a connect() failure is one even when the
   // paste lost the "while connecting to upstream" part.
   const upstreamish =
-    line.upstream !== null || phase !== "other" || msg.includes("upstream") || msg.startsWith("connect() ");
+    line.upstream !== null || phase !== "other" || saysUpstream(msg) || msg.startsWith("connect() ");
   if (errno) {
     const c = byErrno(errno, unix, phase);
     if (c === "too-many-open-files")
@@ -414,6 +414,21 @@ function tidyMessage(m: string): string {
   if (i > 0) msg = msg.slice(i);
   if (msg.startsWith("Upstream ")) msg = `u${msg.slice(1)}`;
   return msg;
+}
+
+/**
+ * "upstream" among the message's own words, not only inside a quoted name or value: `open() "/srv/upstream/a"
+ * failed (2: …)` is a missing file, not an upstream failure.
+ */
+function saysUpstream(msg: string): boolean {
+  let quotes = 0;
+  let from = 0;
+  for (let at = msg.indexOf("upstream"); at !== -1; at = msg.indexOf("upstream", at + 1)) {
+    for (let k = from; k < at; k++) if (msg.charCodeAt(k) === 0x22) quotes++;
+    from = at;
+    if (quotes % 2 === 0) return true;
+  }
+  return false;
 }
 
 /** Classifies one parsed error line. */
