@@ -92,6 +92,17 @@ describe("scanner core layout (src/nginx/wasm/layout.ts)", () => {
     expect(text.slice(ints[other + L.ERR_LINE], ints[other + L.ERR_LINE + 1])).toBe("not a line");
   });
 
+  it("error-log records: a plain-layout line without an upstream word is LINE_OTHER, a reload note is JavaScript's", () => {
+    const w = core();
+    const text = [
+      '2026/11/24 10:07:33 [error] 1#1: *2 open() "/srv/www/favicon.ico" failed (2: No such file or directory), client: 1.2.3.4, server: a, request: "GET /favicon.ico HTTP/1.1", host: "a"',
+      "2026/11/24 10:07:34 [notice] 1#1: signal 1 (SIGHUP) received from 42, reconfiguring",
+      '2026/11/24 10:07:35 [warn] 1#1: *3 an upstream response is buffered to a temporary file /var/cache/1 while reading upstream, client: 1.2.3.4, server: a, request: "GET / HTTP/1.1", upstream: "http://10.0.0.1:80/", host: "a"',
+    ].join("\n");
+    const st = scan(w, `${text}\n`, "error").map((b) => w.ints[b + L.ERR_STATUS]);
+    expect(st).toEqual([L.LINE_OTHER, L.LINE_SLOW, L.LINE_SCANNED]);
+  });
+
   it("error-log records: the level index names every level, and a unix peer is UPSTREAM_UNIX", () => {
     const w = core();
     const levels = ["debug", "info", "notice", "warn", "error", "crit", "alert", "emerg"];

@@ -94,6 +94,13 @@ export class AccessAccumulator
           this.addLine(block.toString("latin1", d[b + L.ACC_LINE], d[b + L.ACC_LINE + 1]));
       }
       from = w.nextLine();
+      if (w.tableFull()) {
+        // Ids start again from 0: forget what was cached by id (the tables by key are kept).
+        w.resetTable();
+        this.hostById.length = 0;
+        this.locationById.length = 0;
+        this.peerById.length = 0;
+      }
     }
     return this.lines - before;
   }

@@ -31,6 +31,7 @@ import {
   ERR_SERVER_ID,
   ERR_TIME,
   ERR_UPSTREAM,
+  LINE_OTHER,
   LINE_SCANNED,
 } from "../../nginx/wasm/layout.js";
 import type { LogAccumulator } from "../scan/accumulator.js";
@@ -101,8 +102,13 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
       for (let r = 0; r < count; r++) {
         const b = w.errorRecord(r);
         n++;
-        if (ints[b] === LINE_SCANNED) this.addRecord(ints, b, block, enc, file, firstLine + n);
-        else {
+        const st = ints[b];
+        if (st === LINE_SCANNED) this.addRecord(ints, b, block, enc, file, firstLine + n);
+        else if (st === LINE_OTHER) {
+          this.lines++;
+          this.coreLines++;
+          this.otherLines().n++;
+        } else {
           const text = block.toString(enc, ints[b + ERR_LINE], ints[b + ERR_LINE + 1]);
           this.addLine(
             text.length > MAX_LINE_CHARS ? text.slice(0, MAX_LINE_CHARS) : text,
@@ -112,8 +118,22 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
         }
       }
       from = w.nextLine();
+      if (w.tableFull()) {
+        // Ids start again from 0: forget what was cached by id (entries by key are kept).
+        w.resetTable();
+        this.wmsgs.length = 0;
+        this.wtext.length = 0;
+        this.wpeers.length = 0;
+      }
     }
     return n;
+  }
+
+  private otherCounter: ClassCounter | null = null;
+  /** The counter of not-upstream lines (entered in byClass where the first one appears). */
+  private otherLines(): ClassCounter {
+    if (this.otherCounter === null) this.otherCounter = this.counterOf("not-upstream");
+    return this.otherCounter;
   }
 
   /** Counts one scanned line from its record at ints[b…]. */

@@ -27,6 +27,12 @@ export interface WasmCore {
   scanAccessLog(len: number, from: number): number;
   /** Where the last scan stopped (the block length when it reached the end). */
   nextLine(): number;
+  /**
+   * Whether the last scan stopped because the intern table is full; the caller then handles the records it
+   * has, forgets what it cached by id and calls resetTable (ids start again from 0).
+   */
+  tableFull(): boolean;
+  resetTable(): void;
   /** Index in `ints` of error-log record r, in `doubles` of access-log record r. */
   errorRecord(r: number): number;
   accessRecord(r: number): number;
@@ -54,6 +60,8 @@ interface Exports {
   scanErrorLog(len: number, from: number): number;
   scanAccessLog(len: number, from: number): number;
   nextLine(): number;
+  internFull(): number;
+  internReset(): void;
   inputCapacity(): number;
   recordBase(): number;
   configBase(): number;
@@ -146,6 +154,8 @@ export function loadWasmCore(): WasmCore | null {
     scanErrorLog: x.scanErrorLog,
     scanAccessLog: x.scanAccessLog,
     nextLine: x.nextLine,
+    tableFull: () => x.internFull() === 1,
+    resetTable: x.internReset,
     errorRecord: (r) => errBase + r * ERR_RECORD_INTS,
     accessRecord: (r) => accBase + r * ACC_RECORD_DOUBLES,
   };

@@ -37,6 +37,7 @@ import {
   LEVEL_INFO,
   LEVEL_NOTICE,
   LEVEL_WARN,
+  LINE_OTHER,
   LINE_SCANNED,
   LINE_SLOW,
   RECORD_BYTES,
@@ -119,6 +120,65 @@ function levelAt(p: i32, len: i32): i32 {
   return -1;
 }
 
+/** Whether one of the words of UPSTREAM_MARKERS (src/nginx/errorlog/facts.ts) or "reconfiguring" starts at p. */
+function keywordAt(p: i32, e: i32): bool {
+  switch (at(p)) {
+    case 0x75:
+      return bytesAt(p, e, "upstream");
+    case 0x77:
+      return bytesAt(p, e, "worker_connections");
+    case 0x6f:
+      return bytesAt(p, e, "open files");
+    case 0x66:
+      return bytesAt(p, e, "file descriptors");
+    case 0x63:
+      return bytesAt(p, e, "could not be resolved") || bytesAt(p, e, "connect() ");
+    case 0x6e:
+      return bytesAt(p, e, "no resolver");
+    case 0x46:
+      return bytesAt(p, e, "FastCGI");
+    case 0x53:
+      return bytesAt(p, e, "SSL");
+    case 0x72:
+      return bytesAt(p, e, "reconfiguring");
+  }
+  return false;
+}
+
+/** Whether [s, e) has one of the words keywordAt knows (their first bytes are found 16 at a time). */
+function mayBeAboutUpstream(s: i32, e: i32): bool {
+  let p = s;
+  while (p + 16 <= e) {
+    const v = v128.load(<usize>p);
+    let m =
+      i8x16.bitmask(
+        v128.or(
+          v128.or(
+            v128.or(i8x16.eq(v, i8x16.splat(0x75)), i8x16.eq(v, i8x16.splat(0x77))),
+            i8x16.eq(v, i8x16.splat(0x6f)),
+          ),
+          v128.or(
+            v128.or(i8x16.eq(v, i8x16.splat(0x66)), i8x16.eq(v, i8x16.splat(0x63))),
+            i8x16.eq(v, i8x16.splat(0x6e)),
+          ),
+        ),
+      ) |
+      i8x16.bitmask(
+        v128.or(
+          v128.or(i8x16.eq(v, i8x16.splat(0x46)), i8x16.eq(v, i8x16.splat(0x53))),
+          i8x16.eq(v, i8x16.splat(0x72)),
+        ),
+      );
+    while (m !== 0) {
+      if (keywordAt(p + ctz<i32>(m), e)) return true;
+      m &= m - 1;
+    }
+    p += 16;
+  }
+  for (; p < e; p++) if (keywordAt(p, e)) return true;
+  return false;
+}
+
 /** Writes slot k of the record at rec. */
 function put(rec: usize, k: i32, v: i32): void {
   store<i32>(rec + <usize>(k << 2), v);
@@ -146,6 +206,11 @@ function line(i: i32, end: i32, rec: usize): void {
     const c = at(i + o);
     if (!isDigit(c)) return;
     lo = lo * 10 + (c - 48);
+  }
+  // A line without any upstream word is counted as not-upstream, as addLine does after the same test.
+  if (!mayBeAboutUpstream(i, end)) {
+    put(rec, ERR_STATUS, LINE_OTHER);
+    return;
   }
   let level = -1;
   let p = 0;

@@ -2,4 +2,4 @@
 
 export { accessMaxVars, accessRecordDoubles, scanAccessLog } from "./accesslog";
 export { errorRecordInts, scanErrorLog } from "./errorlog";
-export { configBase, inputCapacity, nextLine, recordBase } from "./shared";
+export { configBase, inputCapacity, internFull, internReset, nextLine, recordBase } from "./shared";

@@ -21,6 +21,21 @@ const MAX_IDS: i32 = (TABLE_SLOTS * 3) >> 2;
 let arenaUsed: usize = 0;
 let ids: i32 = 0;
 let consumed: i32 = 0;
+/** The intern table or its arena refused an entry: the scan stops until JavaScript empties the table. */
+let full: bool = false;
+
+/** 1 when the intern table is full (the last scan stopped early); JavaScript then calls internReset. */
+export function internFull(): i32 {
+  return full ? 1 : 0;
+}
+
+/** Empties the intern table: ids start again from 0 (JavaScript forgets what it cached by id). */
+export function internReset(): void {
+  memory.fill(<usize>TABLE_BASE, 0, <usize>TABLE_SLOTS * <usize>TABLE_ENTRY_BYTES);
+  arenaUsed = 0;
+  ids = 0;
+  full = false;
+}
 
 export function inputCapacity(): i32 {
   return INPUT_CAPACITY;
@@ -89,7 +104,10 @@ export function intern(kind: i32, s: i32, e: i32): i32 {
     const ent = <usize>TABLE_BASE + <usize>slot * <usize>TABLE_ENTRY_BYTES;
     const idPlus = load<i32>(ent, 12);
     if (idPlus === 0) {
-      if (ids >= MAX_IDS || arenaUsed + <usize>n > <usize>ARENA_BYTES) return -1;
+      if (ids >= MAX_IDS || arenaUsed + <usize>n > <usize>ARENA_BYTES) {
+        full = true;
+        return -1;
+      }
       const off = <usize>ARENA_BASE + arenaUsed;
       memory.copy(off, <usize>s, <usize>n);
       arenaUsed += <usize>n;
@@ -113,7 +131,8 @@ export function intern(kind: i32, s: i32, e: i32): i32 {
 
 /**
  * Runs `each` on the lines of the block [0, len) from `from` on (line start, end without CR, record address),
- * at most `maxRecords` of them; returns how many it ran. `nextLine()` then tells where to continue.
+ * at most `maxRecords` of them, stopping after a line that found the intern table full; returns how many it
+ * ran. `nextLine()` then tells where to continue.
  */
 export function eachLine(
   len: i32,
@@ -124,7 +143,7 @@ export function eachLine(
 ): i32 {
   let i = from;
   let r = 0;
-  while (i < len && r < maxRecords) {
+  while (i < len && r < maxRecords && !full) {
     const j = findByte(i, len, 0x0a);
     let end = j;
     if (end > i && at(end - 1) === 0x0d) end--;
