@@ -10,7 +10,6 @@ import {
   ERROR_LEVEL_ORDER,
   hasNoPeer,
   isFailure,
-  keepsMessageDetail,
   unresolvedName,
 } from "../../nginx/errorlog/facts.js";
 import { blank, type ErrorLevel, type ErrorLine, parseUpstream } from "../../nginx/errorlog/grammar.js";
@@ -52,6 +51,9 @@ interface KnownMessage {
   /** A configuration reload note ("…, reconfiguring"): its times are kept. */
   reload: boolean;
   failure: boolean;
+  /** What a group keeps of it: the detail (detailOf) and, for resolver failures, the name (unresolvedName). */
+  detail: string | null;
+  name: string | null;
   /** The count of its class in byClass (failures and not-upstream lines), made when first counted. */
   counter: ClassCounter | null;
 }
@@ -227,17 +229,8 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
       const uri = rs >= 0 ? parseRequestLine(block.toString(enc, rs, ints[b + ERR_REQUEST + 1]))?.uri : null;
       this.noteInGroup(g, uri ?? null, null, null);
     }
-    const wantDetail = g.detailSet.size < 5 && (c.detail !== null || keepsMessageDetail(c));
-    const wantName = noPeer && g.nameSet.size < 5;
-    if (wantDetail || wantName) {
-      const message = block.toString(enc, ints[b + ERR_MESSAGE], ints[b + ERR_MESSAGE + 1]);
-      this.noteInGroup(
-        g,
-        null,
-        wantDetail ? detailOf(c, message) : null,
-        wantName ? unresolvedName(message) : null,
-      );
-    }
+    // The message is the same for every line with this id: its detail and name were taken once.
+    this.noteInGroup(g, null, e.detail, e.name);
   }
 
   private counted(e: KnownMessage): ClassCounter {
@@ -289,7 +282,14 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
       upstream: parseUpstream(block.toString(enc, ints[b + ERR_UPSTREAM], ints[b + ERR_UPSTREAM + 1]), false),
     };
     const c = this.classifyCached(line);
-    const known: KnownMessage = { c, failure: isFailure(c), counter: null, reload: isReload(line.message) };
+    const known: KnownMessage = {
+      c,
+      failure: isFailure(c),
+      counter: null,
+      reload: isReload(line.message),
+      detail: detailOf(c, line.message),
+      name: hasNoPeer(c.class) ? unresolvedName(line.message) : null,
+    };
     this.wmsgs[id] = known;
     return known;
   }
