@@ -13,7 +13,6 @@ import {
 import { AccessTables, FILE_SAMPLES, type GroupAcc, newGroup, newPeer } from "./tables.js";
 import type { AccessOptions } from "./types.js";
 
-/** The default location key: the first path segment. */
 /**
  * firstSegment of the URI inside a request line ("GET /api/users?x HTTP/1.1" → "/api/"), without building the
  * parsed request; null when the line is not the simple "METHOD /path PROTOCOL" shape (the caller then parses it).
@@ -34,6 +33,7 @@ export function segmentOfRequest(raw: string): string | null {
   return null;
 }
 
+/** The default location key: the first path segment ("/api/users?x" → "/api/"). */
 export function firstSegment(uri: string): string {
   if (uri[0] !== "/") return uri === "" ? "/" : "(other)";
   let end = uri.length;
