@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import type { ConfNode } from "../../nginx/config/parser.js";
 import { type ConfigPayload, toCrossplaneJson } from "../../nginx/config/payload.js";
+import { renderConfigErrors } from "../../report/config-errors.js";
 import { safeText } from "../../report/terminal.js";
 import { colors } from "../color.js";
 import { EXIT } from "../exit.js";
@@ -38,12 +39,9 @@ async function load(file: string | undefined, opts: InputCliOptions) {
   });
 }
 
-/** Errors as `file:line: message` on stderr; exit 2 when there were any. */
+/** Errors as `file:line: message` on stderr, each distinct message once with its count; exit 2 when any. */
 function reportErrors(payload: ConfigPayload): void {
-  for (const e of payload.errors)
-    process.stderr.write(
-      `${safeText(e.message !== undefined ? `${e.file}:${e.line ?? "?"}: ${e.message}` : e.error)}\n`,
-    );
+  if (payload.errors.length) process.stderr.write(renderConfigErrors(payload.errors));
   if (payload.errors.length) process.exitCode = EXIT.ERROR;
 }
 
