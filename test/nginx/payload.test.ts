@@ -7,6 +7,7 @@ import {
   payloadFromNginxT,
   splitNginxT,
   toCrossplaneJson,
+  writeCrossplaneJson,
 } from "../../src/nginx/config/payload.js";
 
 /** What nginx -T prints (src/core/nginx.c): marker line, the file's bytes, one more newline. */
@@ -185,5 +186,65 @@ describe("include cycles", () => {
     const p = load(files);
     expect(p.errors.map((e) => e.message)).toEqual([expect.stringContaining("nested more than 256 levels")]);
     expect(p.config.length).toBe(257);
+  });
+});
+
+describe("writeCrossplaneJson", () => {
+  const collect = (p: Parameters<typeof writeCrossplaneJson>[0], comments?: boolean) => {
+    const pieces: string[] = [];
+    writeCrossplaneJson(p, (s) => pieces.push(s), comments === undefined ? {} : { comments });
+    return pieces;
+  };
+  const files: Record<string, string> = {
+    "/etc/nginx/nginx.conf":
+      '# top\nevents {}\nhttp {\n  include conf.d/*.conf;\n  log_format x \'"$a" \\\\ \\t\';\n  server { listen 80; # why\n location / { return 200 "h\\"i"; } }\n}\n',
+    "/etc/nginx/conf.d/a.conf": "server { server_name é.example ☃; location ~ ^/(a|b)$ { } }\n",
+    "/etc/nginx/conf.d/b.conf": "broken {\n",
+  };
+  const source = {
+    read: (p: string) => (p in files ? { text: files[p] as string } : { error: "No such file" }),
+    glob: (pattern: string) =>
+      Object.keys(files)
+        .filter((f) => f.startsWith(pattern.slice(0, pattern.indexOf("*"))))
+        .sort(),
+  };
+
+  it("writes the same bytes as JSON.stringify(toCrossplaneJson(…)), with and without comments", () => {
+    for (const comments of [true, false]) {
+      const p = loadPayload("/etc/nginx/nginx.conf", source, { comments });
+      for (const c of [undefined, true, false]) {
+        const want = JSON.stringify(toCrossplaneJson(p, c === undefined ? {} : { comments: c }));
+        expect(collect(p, c).join("")).toBe(want);
+      }
+    }
+  });
+
+  it("gives large outputs in pieces of about 64 KiB", () => {
+    const big = Array.from({ length: 3000 }, (_, i) => `server { listen ${i}; server_name s${i}.example; }`);
+    const p = loadPayload("/big.conf", {
+      read: () => ({ text: `http {\n${big.join("\n")}\n}\n` }),
+      glob: () => [],
+    });
+    const pieces = collect(p);
+    expect(pieces.length).toBeGreaterThan(1);
+    for (const piece of pieces.slice(0, -1)) expect(piece.length).toBeLessThan(80_000);
+    expect(pieces.join("")).toBe(JSON.stringify(toCrossplaneJson(p)));
+  });
+
+  it("escapes every argument as JSON.stringify does (quotes, backslashes, control characters, lone surrogates)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ unit: "binary", maxLength: 12 }), { minLength: 1, maxLength: 4 }),
+        (args) => {
+          const node = { directive: "x", line: 1, args, file: "f" };
+          const p = {
+            status: "ok" as const,
+            errors: [],
+            config: [{ file: 'f"\\', status: "ok" as const, errors: [], parsed: [node] }],
+          };
+          expect(collect(p).join("")).toBe(JSON.stringify(toCrossplaneJson(p)));
+        },
+      ),
+    );
   });
 });

@@ -1,10 +1,11 @@
 import type { Command } from "commander";
 import type { ConfNode } from "../../nginx/config/parser.js";
-import { type ConfigPayload, toCrossplaneJson } from "../../nginx/config/payload.js";
+import { type ConfigPayload, toCrossplaneJson, writeCrossplaneJson } from "../../nginx/config/payload.js";
 import { renderConfigErrors } from "../../report/config-errors.js";
 import { safeText } from "../../report/terminal.js";
 import { colors } from "../color.js";
 import { EXIT } from "../exit.js";
+import { writeStdoutSync } from "../stdout-sync.js";
 import { loadConfigInput } from "./config-input.js";
 import { summaryOf } from "./index.js";
 
@@ -106,7 +107,13 @@ Exit codes: 0 parsed cleanly, 2 syntax errors or unreadable files (still printed
     .action(async (file: string | undefined, opts: ParseCliOptions) => {
       const { payload } = await load(file, opts);
       const indent = opts.indent ? Number.parseInt(opts.indent, 10) : undefined;
-      process.stdout.write(`${JSON.stringify(toCrossplaneJson(payload), null, indent)}\n`);
+      if (indent) process.stdout.write(`${JSON.stringify(toCrossplaneJson(payload), null, indent)}\n`);
+      else {
+        // Compact output is written in pieces straight from the parse tree, synchronously (large configurations:
+        // less memory, no second tree to build, no stream machinery).
+        writeCrossplaneJson(payload, (piece) => writeStdoutSync(piece));
+        writeStdoutSync("\n");
+      }
       reportErrors(payload);
     });
 
