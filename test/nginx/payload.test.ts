@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  CrossplaneJsonWriter,
   globSegmentMatcher,
   loadPayload,
   nginxTSource,
@@ -246,5 +247,41 @@ describe("writeCrossplaneJson", () => {
         },
       ),
     );
+  });
+});
+
+describe("CrossplaneJsonWriter with blocks written as they close", () => {
+  const texts = [
+    "events {}\nhttp {\n  server { listen 80; location / { if ($a) { return 403; } } }\n  server { # c\n listen 81; }\n}\n",
+    "http { server { listen 1; } }\n}\nstray;\n", // an unexpected "}"
+    "http { server { listen 1; location / {\n", // blocks still open at the end
+    'a "b\\"c" \'d\';\nblock { inner { x; } y { } }\n',
+  ];
+  it.each(texts.flatMap((t) => [true, false].map((c) => [t, c] as const)))(
+    "the same bytes as toCrossplaneJson + JSON.stringify (%#)",
+    (text, comments) => {
+      const source = { read: () => ({ text }), glob: () => [] };
+      const want = JSON.stringify(
+        toCrossplaneJson(loadPayload("/a.conf", source, { comments, singleFile: true })),
+      );
+      const writer = new CrossplaneJsonWriter();
+      const p = loadPayload("/a.conf", source, {
+        comments,
+        singleFile: true,
+        onBlockClosed: writer.blockClosed,
+      });
+      const pieces: string[] = [];
+      writer.write(p, (s) => pieces.push(s));
+      expect(pieces.join("")).toBe(want);
+    },
+  );
+
+  it("lets the nodes of a closed block go (the block is left empty) and is not used when includes are followed", () => {
+    const writer = new CrossplaneJsonWriter();
+    const source = { read: () => ({ text: "http { server { listen 1; } }\n" }), glob: () => [] };
+    const p = loadPayload("/a.conf", source, { singleFile: true, onBlockClosed: writer.blockClosed });
+    expect(p.config[0]?.parsed[0]?.block).toEqual([]);
+    const q = loadPayload("/a.conf", source, { onBlockClosed: writer.blockClosed });
+    expect(q.config[0]?.parsed[0]?.block?.[0]?.directive).toBe("server");
   });
 });

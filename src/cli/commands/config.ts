@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { ConfNode } from "../../nginx/config/parser.js";
-import { type ConfigPayload, toCrossplaneJson, writeCrossplaneJson } from "../../nginx/config/payload.js";
+import { type ConfigPayload, CrossplaneJsonWriter, toCrossplaneJson } from "../../nginx/config/payload.js";
 import { renderConfigErrors } from "../../report/config-errors.js";
 import { safeText } from "../../report/terminal.js";
 import { colors } from "../color.js";
@@ -31,12 +31,13 @@ function withInputOptions(cmd: Command): Command {
     .option("--from-nginx", "run `nginx -T` on this host and parse its output");
 }
 
-async function load(file: string | undefined, opts: InputCliOptions) {
+async function load(file: string | undefined, opts: InputCliOptions, writer?: CrossplaneJsonWriter) {
   return loadConfigInput(file, {
     ...(opts.nginxT ? { nginxT: opts.nginxT } : {}),
     fromNginx: Boolean(opts.fromNginx),
     singleFile: Boolean(opts.singleFile),
     comments: Boolean(opts.includeComments),
+    ...(writer ? { onBlockClosed: writer.blockClosed } : {}),
   });
 }
 
@@ -105,13 +106,14 @@ Errors are also printed on stderr as file:line: message.
 Exit codes: 0 parsed cleanly, 2 syntax errors or unreadable files (still printed as far as possible).`,
     )
     .action(async (file: string | undefined, opts: ParseCliOptions) => {
-      const { payload } = await load(file, opts);
       const indent = opts.indent ? Number.parseInt(opts.indent, 10) : undefined;
-      if (indent) process.stdout.write(`${JSON.stringify(toCrossplaneJson(payload), null, indent)}\n`);
+      // Compact output is written straight from the parse tree (each block as soon as it is closed, for single
+      // files), in pieces with synchronous writes: large configurations take less memory and time.
+      const writer = indent ? undefined : new CrossplaneJsonWriter();
+      const { payload } = await load(file, opts, writer);
+      if (!writer) process.stdout.write(`${JSON.stringify(toCrossplaneJson(payload), null, indent)}\n`);
       else {
-        // Compact output is written in pieces straight from the parse tree, synchronously (large configurations:
-        // less memory, no second tree to build, no stream machinery).
-        writeCrossplaneJson(payload, (piece) => writeStdoutSync(piece));
+        writer.write(payload, (piece) => writeStdoutSync(piece));
         writeStdoutSync("\n");
       }
       reportErrors(payload);
