@@ -19,7 +19,8 @@ const sizeMb = benchSizeMb();
 const runs = benchRuns();
 const seed = 20261124;
 const out = join(here, "out");
-const cli = join(root, "dist", "cli.js");
+// BENCH_CLI: another build of the CLI to measure (default: this checkout's dist/cli.js).
+const cli = process.env.BENCH_CLI ?? join(root, "dist", "cli.js");
 const generators = pickNames("BENCH_GENERATORS", ["basic", "realistic", "adversarial"]);
 const formats = pickNames("BENCH_FORMATS", Object.keys(FORMATS));
 

@@ -18,7 +18,8 @@ const runs = benchRuns();
 const seed = 20261124;
 const out = join(here, "out");
 const generators = pickNames("BENCH_GENERATORS", Object.keys(ERROR_GENERATORS));
-const cli = join(root, "dist", "cli.js");
+// BENCH_CLI: another build of the CLI to measure (default: this checkout's dist/cli.js).
+const cli = process.env.BENCH_CLI ?? join(root, "dist", "cli.js");
 
 /** The basic log keeps its old name, which bench/diagnose.bench.mjs reads. */
 export const errorLogPath = (gen, mb) =>

@@ -25,6 +25,11 @@ export interface ParseOptions {
   maxDepth?: number;
   /** Levels of nesting the including files already use at the `include` that reads this file. */
   depthOffset?: number;
+  /**
+   * Called when the block of `owner` is closed, its contents complete: a writer can turn them into output
+   * right away and let them go (src/nginx/config/payload.ts, `config parse --single-file`).
+   */
+  onBlockClosed?: (owner: ConfNode) => void;
 }
 
 function prepareIf(args: string[]): void {
@@ -109,7 +114,8 @@ export function parseConfig(src: string, opts: ParseOptions): { parsed: ConfNode
     if (k === CLOSE) {
       if (depth > 0) {
         stack.pop();
-        owners.pop();
+        const owner = owners.pop();
+        if (owner && opts.onBlockClosed) opts.onBlockClosed(owner);
       } else err(lx.line, 'unexpected "}"');
       continue;
     }
@@ -166,7 +172,8 @@ export function parseConfig(src: string, opts: ParseOptions): { parsed: ConfNode
       err(lx.line, 'unexpected "}"');
       if (depth > 0) {
         stack.pop();
-        owners.pop();
+        const owner = owners.pop();
+        if (owner && opts.onBlockClosed) opts.onBlockClosed(owner);
       }
     } else if (term === END) {
       eof(lx.line, 'unexpected end of file, expecting ";" or "}"');
