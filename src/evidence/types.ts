@@ -3,12 +3,13 @@
  * Collectors (this directory) fill it; cause rules (src/rules/causes) read it and never do I/O.
  */
 import type { ConfigModel } from "../nginx/config/model.js";
+import type { ErrorClass } from "../nginx/errorlog/taxonomy.js";
 import type { AccessSummary } from "./access-log.js";
 
 /** Error-log lines of one class toward one peer (or one upstream group), as the rules need them. */
 export interface ErrorGroup {
   /** Stable class id from the error-line taxonomy, e.g. "connection-refused". */
-  class: string;
+  class: ErrorClass;
   /** "127.0.0.1:8080", "[::1]:443", "unix:/run/php/fpm.sock", or null when the line names none. */
   peer: string | null;
   /** The `upstream:` value of the line, e.g. "http://127.0.0.1:8080/api" or "http://backend/". */
@@ -30,6 +31,11 @@ export interface ErrorGroup {
    * clients got the upstream's own status (usually 200) cut short, not a 502/504. Absent means 0.
    */
   afterHeaders?: number;
+  /**
+   * Host names these lines say could not be resolved (dns-failure, no-resolver), as the error-line reader
+   * parsed them (`unresolvedName`), at most 5; absent when the lines name none.
+   */
+  names?: string[];
   /** Short distinguishing details seen in these lines (e.g. "wrong version number", "Primary script unknown"). */
   details: string[];
   /** Where the lines came from when not an error log: "curl" (curl -v output in a paste). */

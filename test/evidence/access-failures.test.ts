@@ -30,7 +30,7 @@ function run(core: boolean, split = false) {
   const b = new AccessAccumulator(FORMAT, "default", { core });
   a.addBytes(Buffer.from(`${LINES.slice(0, 3).join("\n")}\n`, "latin1"));
   b.addBytes(Buffer.from(`${LINES.slice(3).join("\n")}\n`, "latin1"));
-  a.merge(AccessAccumulator.fromState(FORMAT, "default", b.toState()));
+  a.merge(b.toState());
   return a.result(["a.log"], []);
 }
 

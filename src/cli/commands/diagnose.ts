@@ -9,7 +9,9 @@ import { diagnoseHtml } from "../../report/html.js";
 import { diagnose } from "../../rules/diagnose.js";
 import { stdoutColor } from "../color.js";
 import { EXIT, UserError } from "../exit.js";
+import { withProgress } from "../progress.js";
 import { addEvidenceOptions, type EvidenceCliOptions, gatherOptionsFrom } from "./evidence-options.js";
+import { summaryOf } from "./index.js";
 
 interface DiagnoseCliOptions extends EvidenceCliOptions {
   paste?: string | boolean;
@@ -21,9 +23,7 @@ interface DiagnoseCliOptions extends EvidenceCliOptions {
 }
 
 export function registerDiagnose(program: Command): void {
-  const cmd = program
-    .command("diagnose")
-    .description("Find the root cause of 502/504 answers from nginx's logs, configuration and live checks.");
+  const cmd = program.command("diagnose").description(summaryOf("diagnose"));
   addEvidenceOptions(cmd, (c) =>
     c.option(
       "--paste [file]",
@@ -69,15 +69,13 @@ read in full (the report is still printed; the reasons go to stderr).`,
         emit(r, opts, [], evidence);
         return;
       }
-      const progress = process.stderr.isTTY ? (m: string) => process.stderr.write(`\r\x1b[K${m}`) : undefined;
-      const gather = gatherOptionsFrom(opts, progress);
       let ev: Awaited<ReturnType<typeof gatherEvidence>>;
       try {
-        ev = await gatherEvidence(gather);
+        ev = await withProgress({}, (progress) =>
+          gatherEvidence(gatherOptionsFrom(opts, progress ? (m: string) => progress.note(m) : undefined)),
+        );
       } catch (e) {
         throw new UserError((e as Error).message);
-      } finally {
-        if (progress) process.stderr.write("\r\x1b[K");
       }
       emit(diagnose(ev), opts, ev.unread ?? [], ev);
     });

@@ -9,6 +9,7 @@ import { stdoutColor } from "../color.js";
 import { EXIT, UserError } from "../exit.js";
 import { addEvidenceOptions, type EvidenceCliOptions, gatherOptionsFrom } from "./evidence-options.js";
 import { combineOffers, type FixSession, prepareFixes } from "./fix-session.js";
+import { summaryOf } from "./index.js";
 
 interface FixCliOptions extends EvidenceCliOptions {
   finding: string[];
@@ -137,11 +138,7 @@ async function patchOf(s: FixSession): Promise<string> {
 }
 
 export function registerFix(program: Command): void {
-  const cmd = program
-    .command("fix")
-    .description(
-      "Turn findings into configuration changes: a minimal diff per fix, validated with nginx -t on a copy, applied only with --apply.",
-    );
+  const cmd = program.command("fix").description(summaryOf("fix"));
   addEvidenceOptions(cmd)
     .option("--finding <id>", "only this fix: a rule id or a fix id RULE@FILE:LINE (repeatable)", collect, [])
     .option("--diff", "print only the offered changes, as one patch (for `patch -p1`)")

@@ -42,6 +42,11 @@ export interface ParseOptions {
   depthOffset?: number;
   /** Record each node's `span` (for the byte-preserving writer, src/nginx/config/writer.ts). */
   offsets?: boolean;
+  /**
+   * Called when the block of `owner` is closed, its contents complete: a writer can turn them into output
+   * right away and let them go (src/nginx/config/payload.ts, `config parse --single-file`).
+   */
+  onBlockClosed?: (owner: ConfNode) => void;
 }
 
 function prepareIf(args: string[]): void {
@@ -127,8 +132,9 @@ export function parseConfig(src: string, opts: ParseOptions): { parsed: ConfNode
     if (k === CLOSE) {
       if (depth > 0) {
         stack.pop();
-        const o = owners.pop();
-        if (spans && o?.span) o.span.close = lx.original(lx.start);
+        const owner = owners.pop();
+        if (spans && owner?.span) owner.span.close = lx.original(lx.start);
+        if (owner && opts.onBlockClosed) opts.onBlockClosed(owner);
       } else err(lx.line, 'unexpected "}"');
       continue;
     }
@@ -200,7 +206,8 @@ export function parseConfig(src: string, opts: ParseOptions): { parsed: ConfNode
       err(lx.line, 'unexpected "}"');
       if (depth > 0) {
         stack.pop();
-        owners.pop();
+        const owner = owners.pop();
+        if (owner && opts.onBlockClosed) opts.onBlockClosed(owner);
       }
     } else if (term === END) {
       eof(lx.line, 'unexpected end of file, expecting ";" or "}"');

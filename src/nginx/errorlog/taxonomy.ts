@@ -6,6 +6,7 @@
  * and the proxy/fastcgi/uwsgi/scgi/grpc/memcached/stream modules); see docs/error-log-messages.md.
  * Matching uses fixed substrings only (no regex cascades), so it is linear in the line length.
  */
+import { peerSpeaksPlain } from "./facts.js";
 import type { ErrorLine } from "./grammar.js";
 
 export const ERROR_CLASSES = [
@@ -378,10 +379,7 @@ function match(line: ErrorLine, msg: string, phase: Phase, errno: Errno | null):
     msg.startsWith("SSL_do_handshake() failed") ||
     msg.startsWith("peer closed connection in SSL handshake")
   ) {
-    const wrong =
-      msg.includes("wrong version number") ||
-      msg.includes("unknown protocol") ||
-      msg.includes("packet length too long");
+    const wrong = peerSpeaksPlain(msg);
     return {
       class: "tls-handshake",
       detail: wrong ? "wrong-version-number" : msg.startsWith("peer closed") ? "peer-closed" : null,
@@ -423,7 +421,7 @@ function match(line: ErrorLine, msg: string, phase: Phase, errno: Errno | null):
   // nginx calls connect() only toward upstreams (and Lua cosockets), so a connect() failure is one even when the
   // paste lost the "while connecting to upstream" part.
   const upstreamish =
-    line.upstream !== null || phase !== "other" || msg.includes("upstream") || msg.startsWith("connect() ");
+    line.upstream !== null || phase !== "other" || saysUpstream(msg) || msg.startsWith("connect() ");
   if (errno) {
     const c = byErrno(errno, unix, phase);
     if (c === "too-many-open-files")
@@ -466,6 +464,21 @@ function tidyMessage(m: string): string {
   // OpenResty's stream subsystem tags its Lua log lines: "stream [lua] balancer.lua:…".
   if (msg.startsWith("stream [lua] ")) msg = msg.slice(7);
   return msg;
+}
+
+/**
+ * "upstream" among the message's own words, not only inside a quoted name or value: `open() "/srv/upstream/a"
+ * failed (2: …)` is a missing file, not an upstream failure.
+ */
+function saysUpstream(msg: string): boolean {
+  let quotes = 0;
+  let from = 0;
+  for (let at = msg.indexOf("upstream"); at !== -1; at = msg.indexOf("upstream", at + 1)) {
+    for (let k = from; k < at; k++) if (msg.charCodeAt(k) === 0x22) quotes++;
+    from = at;
+    if (quotes % 2 === 0) return true;
+  }
+  return false;
 }
 
 /** Classifies one parsed error line. */

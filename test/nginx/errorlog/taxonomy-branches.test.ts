@@ -588,6 +588,13 @@ describe("OpenResty Lua", () => {
 });
 
 describe("pasted text and context", () => {
+  it("'upstream' inside a quoted file name does not make a line about upstreams", () => {
+    const missing = client('open() "/srv/upstream/a1b2" failed (2: No such file or directory)');
+    expect(cls(missing)).toMatchObject({ class: "not-upstream", detail: "local-file" });
+    // Outside the quotes it still does: an unknown wording about an upstream keeps its guessed class.
+    expect(cls(client('upstream "/srv/x" went away (71: Protocol error)')).detail).toBe("unknown-message");
+  });
+
   it("strips what a paste wrapped around the message, up to 8 characters", () => {
     expect(
       cls(up("**upstream timed out (110: Connection timed out) while connecting to upstream")).class,
