@@ -1,155 +1,178 @@
 #!/usr/bin/env node
-// Access-log statistics benchmark: `badgateway access --json` vs a mawk status-per-peer counter and GoAccess,
-// all on the same generated log in the same run. BENCH_SIZE_MB (default 1024) sets the log size.
+// Access-log statistics benchmark: one row per generator × format (bench/gen/access.mjs: basic in its own format;
+// realistic and adversarial in combined, main, keyvalue, json, upstreaminfo), each `badgateway access --json`
+// against the mawk one-liner bench/access-formats.awk on the same file in the same run, and GoAccess on the
+// combined rows (BENCH_GOACCESS=1; capped by GOACCESS_TIMEOUT_S, default 600). BENCH_SIZE_MB (default 64),
+// BENCH_RUNS paired runs (default 3, median ratio), BENCH_GENERATORS and BENCH_FORMATS (comma lists).
+// Fails (exit 1, "COUNTS DIFFER") when badgateway's requests, 502/504 totals, upstream tries or 502/504 per peer
+// differ from mawk's, or the client 502/504 from the generator's own tally.
 import { spawnSync } from "node:child_process";
-import { createWriteStream, existsSync, statSync, writeFileSync } from "node:fs";
-import { cpus, freemem, totalmem } from "node:os";
+import { statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { rng, timed } from "./lib.mjs";
+import { FORMATS, formatOf, writeAccessLog } from "./gen/access.mjs";
+import { benchRuns, benchSizeMb, have, machineLine, median, pickNames, timed } from "./lib.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
-const sizeMb = Number(process.env.BENCH_SIZE_MB ?? 1024);
+const sizeMb = benchSizeMb();
+const runs = benchRuns();
 const seed = 20261124;
 const out = join(here, "out");
-const logPath = join(out, `access-${sizeMb}mb-${seed}.log`);
-const FORMAT =
-  '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $upstream_addr $upstream_status $upstream_response_time $request_time';
+// BENCH_CLI: another build of the CLI to measure (default: this checkout's dist/cli.js).
+const cli = process.env.BENCH_CLI ?? join(root, "dist", "cli.js");
+const generators = pickNames("BENCH_GENERATORS", ["basic", "realistic", "adversarial"]);
+const formats = pickNames("BENCH_FORMATS", Object.keys(FORMATS));
 
-async function generate() {
-  if (existsSync(logPath) && statSync(logPath).size >= sizeMb * 1e6 * 0.99) return;
-  spawnSync("mkdir", ["-p", out]);
-  const r = rng(seed);
-  const peers = ["10.0.0.1:8080", "10.0.0.2:8080", "10.0.0.3:8080", "[fd00::4]:8080", "unix:/run/app.sock"];
-  const paths = ["/api/users", "/api/orders?id=", "/static/app.js", "/login", "/reports/generate", "/"];
-  const uas = ["Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36", "curl/8.5.0", "bot \\x22q\\x22"];
-  const ws = createWriteStream(logPath);
-  let written = 0;
-  let t = Date.UTC(2026, 10, 24, 0, 0, 0);
-  const mons = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-  const pad = (n) => String(n).padStart(2, "0");
-  const target = sizeMb * 1e6;
-  while (written < target) {
-    let buf = "";
-    for (let i = 0; i < 5000; i++) {
-      t += Math.floor(r() * 20);
-      const d = new Date(t);
-      const tl = `${pad(d.getUTCDate())}/${mons[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
-      const p0 = Math.floor(r() * peers.length);
-      let addr = peers[p0];
-      const x = r();
-      const fail = x < 0.03 ? "502" : x < 0.045 ? "504" : null;
-      const rt = (fail === "504" ? 60 : r() ** 3 * 2).toFixed(3);
-      let st;
-      let ut;
-      if (fail && r() < 0.5) {
-        // retried on the next peer, which served
-        addr = `${peers[p0]}, ${peers[(p0 + 1) % peers.length]}`;
-        st = `${fail}, 200`;
-        ut = `${rt}, ${(r() * 0.3).toFixed(3)}`;
-      } else if (r() < 0.01) {
-        addr = `${peers[p0]} : ${peers[(p0 + 2) % peers.length]}`;
-        st = "404 : 200";
-        ut = `0.002 : ${(r() * 0.1).toFixed(3)}`;
-      } else {
-        st = fail ?? "200";
-        ut = rt;
+/** The basic log keeps its old name, which bench/diagnose.bench.mjs reads. */
+export const accessLogPath = (gen, fmt, mb) =>
+  join(out, gen === "basic" ? `access-${mb}mb-${seed}.log` : `access-${gen}-${fmt}-${mb}mb-${seed}.log`);
+
+/** badgateway's arguments for a format: the format text, or a config snippet that defines what it needs. */
+function formatArgs(gen, fmt) {
+  if (gen === "basic") return ["--log-format", formatOf("basic")];
+  const f = FORMATS[fmt];
+  if (!f.defines)
+    return ["--log-format", f.format, ...(f.escape !== "default" ? ["--escape", f.escape] : [])];
+  const conf = join(out, `format-${fmt}.conf`);
+  writeFileSync(
+    conf,
+    `http {\n${f.defines.map((v) => `    map $host $${v} { default "-"; }\n`).join("")}    log_format ${fmt}${f.escape !== "default" ? ` escape=${f.escape}` : ""} '${f.format}';\n}\n`,
+  );
+  return ["--format-file", conf, "--log-format", fmt];
+}
+
+if (!have("mawk")) {
+  console.error("bench: mawk is not installed (apt-get install -y mawk): the counts cannot be checked");
+  process.exit(2);
+}
+console.log(machineLine());
+console.log(`size ${sizeMb} MB per row, ${runs} paired run(s) per row; ratio = mawk time / badgateway time`);
+const goaccess = process.env.BENCH_GOACCESS === "1" && have("goaccess");
+if (process.env.BENCH_GOACCESS === "1" && !goaccess)
+  console.log("goaccess: not installed (apt-get install -y goaccess)");
+
+let failed = 0;
+const table = [];
+const rows = [];
+for (const gen of generators)
+  if (gen === "basic") rows.push([gen, "basic"]);
+  else for (const fmt of formats) rows.push([gen, fmt]);
+for (const [gen, fmt] of rows) {
+  const path = accessLogPath(gen, fmt, sizeMb);
+  const tally = await writeAccessLog(path, gen, fmt, sizeMb, seed);
+  const mb = statSync(path).size / 1e6;
+  spawnSync("cat", [path], { stdio: "ignore" }); // warm the page cache
+  const args = [cli, "access", "--json", ...formatArgs(gen, fmt), path];
+  const ours = [];
+  const mawk = [];
+  for (let i = 0; i < runs; i++) {
+    ours.push(timed(process.execPath, args));
+    mawk.push(timed("mawk", ["-v", `fmt=${fmt}`, "-f", join(here, "access-formats.awk"), path]));
+  }
+  // mawk's answer
+  const status = new Map();
+  const peers = new Map();
+  let requests = 0;
+  let tries = 0;
+  for (const l of mawk[0].stdout.trim().split("\n")) {
+    const w = l.split(" ");
+    if (w[0] === "requests") requests = Number(w[1]);
+    else if (w[0] === "tries") tries = Number(w[1]);
+    else if (w[0] === "status") status.set(w[1], Number(w[2]));
+    else if (w[0] === "peer") peers.set(`${w[1]} ${w[2]}`, Number(w[3]));
+  }
+  const differ = [];
+  for (const r of ours) {
+    if (r.status !== 0 && r.status !== 1) {
+      differ.push(`badgateway exited ${r.status}: ${r.stderr.trim().slice(0, 300)}`);
+      continue;
+    }
+    const s = JSON.parse(r.stdout);
+    const t = s.totals;
+    const want = [
+      ["requests", t.requests, requests],
+      ["client 502", t.s502, status.get("502") ?? 0],
+      ["client 504", t.s504, status.get("504") ?? 0],
+      ["client 502 (generated)", t.s502, tally.s502],
+      ["client 504 (generated)", t.s504, tally.s504],
+      ["unmatched lines", s.unmatched, 0],
+    ];
+    if (gen === "basic" || FORMATS[fmt].upstream) {
+      let ourTries = 0;
+      let p502 = 0;
+      let p504 = 0;
+      for (const p of Object.values(s.byPeer)) {
+        ourTries += p.requests;
+        p502 += p.s502;
+        p504 += p.s504;
       }
-      const status = st.slice(-3);
-      const path = paths[Math.floor(r() * paths.length)] + (r() < 0.2 ? Math.floor(r() * 1e6) : "");
-      const ip = `192.168.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}`;
-      const static_ = r() < 0.05;
-      buf += `${ip} - - [${tl}] "GET ${path} HTTP/1.1" ${status} ${Math.floor(r() * 50000)} "-" "${uas[Math.floor(r() * uas.length)]}" ${static_ ? "-" : addr} ${static_ ? "-" : st} ${static_ ? "-" : ut} ${(Number(rt) + 0.001).toFixed(3)}\n`;
+      let m502 = 0;
+      let m504 = 0;
+      for (const [k, v] of peers)
+        if (k.endsWith(" 502")) m502 += v;
+        else m504 += v;
+      want.push(["upstream tries", ourTries, tries], ["peer 502", p502, m502], ["peer 504", p504, m504]);
+      // peer by peer, unless the peer table was capped (keys past the cap are folded into "(other)")
+      if (!s.byPeer["(other)"]) {
+        let bad = 0;
+        for (const [k, v] of peers) {
+          const [addr, code] = k.split(" ");
+          if ((s.byPeer[addr]?.[code === "502" ? "s502" : "s504"] ?? 0) !== v) bad++;
+        }
+        want.push(["peers whose 502/504 differ", bad, 0]);
+      }
     }
-    written += buf.length;
-    if (!ws.write(buf)) await new Promise((res) => ws.once("drain", res));
+    for (const [what, a, b] of want) if (a !== b) differ.push(`${what}: badgateway ${a}, expected ${b}`);
   }
-  await new Promise((res) => ws.end(res));
-}
-
-await generate();
-const mb = statSync(logPath).size / 1e6;
-console.log(
-  `machine: ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM (${(freemem() / 2 ** 30).toFixed(1)} free)`,
-);
-console.log(`input: ${logPath} (${mb.toFixed(0)} MB)`);
-spawnSync("cat", [logPath], { stdio: ["ignore", "ignore", "ignore"] }); // warm the page cache
-
-const ours = timed(process.execPath, [
-  join(root, "dist", "cli.js"),
-  "access",
-  "--json",
-  "--log-format",
-  FORMAT,
-  logPath,
-]);
-const summary = JSON.parse(ours.stdout);
-const mawk = timed("mawk", ["-f", join(here, "access-count.awk"), logPath]);
-const rows = [
-  ["badgateway access (with p50/p95/p99)", ours],
-  ["mawk access-count.awk", mawk],
-];
-let ga = null;
-if (process.env.BENCH_NO_GOACCESS === "1") console.log("goaccess: skipped (BENCH_NO_GOACCESS=1)");
-else if (spawnSync("sh", ["-c", "command -v goaccess"]).status === 0) {
-  const tmp = join(out, "goaccess.json");
-  const limit = String(process.env.GOACCESS_TIMEOUT_S ?? 600);
-  ga = timed("timeout", [
-    limit,
-    "goaccess",
-    logPath,
-    "--log-format",
-    '%h %^[%d:%t %^] "%r" %s %b "%R" "%u" %^',
-    "--date-format",
-    "%d/%b/%Y",
-    "--time-format",
-    "%T",
-    "-o",
-    tmp,
-    "--no-progress",
-  ]);
-  rows.push(["goaccess (json report)", ga]);
-} else console.log("goaccess: not installed — skipped (apt-get install -y goaccess)");
-for (const [name, r] of rows)
-  console.log(
-    `${name.padEnd(40)} ${r.secs.toFixed(2).padStart(7)} s ${(mb / r.secs).toFixed(0).padStart(6)} MB/s  peak RSS ${r.rssMb.toFixed(0)} MB${r.status ? ` (exit ${r.status})` : ""}`,
-  );
-console.log(`ratio to mawk: ${(mawk.secs / ours.secs).toFixed(2)}  (≥ 1.0 means faster than mawk)`);
-if (ga)
-  console.log(
-    `ratio to goaccess: ${ga.status === 124 ? "≥ " : ""}${(ga.secs / ours.secs).toFixed(2)}${ga.status === 124 ? " (goaccess stopped at GOACCESS_TIMEOUT_S)" : ""}`,
-  );
-
-// same 502/504 counts per peer as mawk?
-const awkCounts = new Map();
-for (const line of mawk.stdout.trim().split("\n")) {
-  const [addr, status, n] = line.split(" ");
-  awkCounts.set(`${addr} ${status}`, Number(n));
-}
-let mismatches = 0;
-for (const [peer, p] of Object.entries(summary.byPeer)) {
-  for (const [status, key] of [
-    ["502", "s502"],
-    ["504", "s504"],
-  ]) {
-    const a = awkCounts.get(`${peer} ${status}`) ?? 0;
-    if (a !== p[key]) {
-      mismatches++;
-      console.log(`MISMATCH ${peer} ${status}: badgateway ${p[key]} mawk ${a}`);
-    }
+  if (differ.length) {
+    failed++;
+    console.log(`COUNTS DIFFER on ${gen}/${fmt}:\n  ${[...new Set(differ)].join("\n  ")}`);
   }
+  let ga = null;
+  if (goaccess && fmt === "combined") {
+    const limit = String(process.env.GOACCESS_TIMEOUT_S ?? 600);
+    ga = timed("timeout", [
+      limit,
+      "goaccess",
+      path,
+      "--log-format",
+      "COMBINED",
+      "-o",
+      join(out, "goaccess.json"),
+      "--no-progress",
+    ]);
+  }
+  const ratios = ours.map((o, i) => mawk[i].secs / o.secs);
+  table.push({
+    row: `${gen}/${fmt}`,
+    mb,
+    ours: median(ours.map((r) => r.secs)),
+    rss: Math.max(...ours.map((r) => r.rssMb)),
+    mawk: median(mawk.map((r) => r.secs)),
+    ratio: median(ratios),
+    range: [Math.min(...ratios), Math.max(...ratios)],
+    ga,
+    requests,
+  });
 }
 console.log(
-  mismatches ? `502/504 per peer: ${mismatches} mismatches` : "502/504 per peer: identical to mawk",
+  `\n${"generator/format".padEnd(26)} ${"MB".padStart(6)} ${"badgateway".padStart(16)} ${"peak RSS".padStart(9)} ${"mawk".padStart(16)} ${"ratio".padStart(6)} ${"(min–max)".padStart(11)}  requests`,
 );
-const peer = Object.entries(summary.byPeer)[0];
-if (peer)
+for (const t of table)
   console.log(
-    `sample: ${peer[0]} tries ${peer[1].requests} p50/p95/p99 ${peer[1].latency.response.p50}/${peer[1].latency.response.p95}/${peer[1].latency.response.p99} s`,
+    `${t.row.padEnd(26)} ${t.mb.toFixed(0).padStart(6)} ${`${t.ours.toFixed(2)} s ${(t.mb / t.ours).toFixed(0)} MB/s`.padStart(16)} ${`${t.rss.toFixed(0)} MB`.padStart(9)} ${`${t.mawk.toFixed(2)} s ${(t.mb / t.mawk).toFixed(0)} MB/s`.padStart(16)} ${t.ratio.toFixed(2).padStart(6)} ${`${t.range[0].toFixed(2)}–${t.range[1].toFixed(2)}`.padStart(11)}  ${t.requests}${t.ga ? `   goaccess ${t.ga.secs.toFixed(2)} s${t.ga.status === 124 ? " (stopped at GOACCESS_TIMEOUT_S)" : ""}, ratio ${(t.ga.secs / t.ours).toFixed(1)}` : ""}`,
   );
-writeFileSync(
-  join(out, "access-bench-last.txt"),
-  `${new Date().toISOString()} ${mb.toFixed(0)}MB ours ${ours.secs.toFixed(2)}s mawk ${mawk.secs.toFixed(2)}s\n`,
+if (table.length > 1) {
+  const best = table.reduce((a, b) => (a.mb / a.ours > b.mb / b.ours ? a : b));
+  const worst = table.reduce((a, b) => (a.mb / a.ours < b.mb / b.ours ? a : b));
+  console.log(
+    `slowest row: ${worst.row}, ${((1 - worst.mb / worst.ours / (best.mb / best.ours)) * 100).toFixed(0)} % below the fastest (${best.row}, MB/s)`,
+  );
+}
+console.log(
+  failed
+    ? `\nFAILED: ${failed} row(s) whose counts differ (see above)`
+    : "\ncounts: badgateway = mawk (= generator) on every row",
 );
-process.exit(mismatches || ours.status > 1 ? 1 : 0);
+process.exit(failed ? 1 : 0);

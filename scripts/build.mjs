@@ -2,9 +2,9 @@
 // and builds the library entry separately so it can be imported without the CLI.
 
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import asc from "assemblyscript/asc";
-import { build } from "esbuild";
+import { build, transform } from "esbuild";
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 const common = {
@@ -20,20 +20,47 @@ const common = {
     js: "import { createRequire as __bgCreateRequire } from 'node:module'; const require = __bgCreateRequire(import.meta.url);",
   },
 };
+// Split into chunks (dist/chunk-*.js, next to cli.js so the worker and core.wasm paths resolve the same):
+// src/cli/main.ts imports each command on demand, so `--version`, `--help` and `explain` load only what they
+// run. The shebang goes into every chunk too (harmless: a module may start with one).
+for (const f of existsSync("dist") ? readdirSync("dist") : [])
+  if (/^chunk-[\w-]+\.js(\.map)?$/.test(f)) rmSync(`dist/${f}`);
+// commander requires node:child_process for executable subcommands, which badgateway does not have; loading it
+// (and node:net behind it) costs start-up time on every run, so commander gets a stand-in that fails if used.
+const noChildProcessForCommander = {
+  name: "no-child-process-for-commander",
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      /[\\/]commander[\\/]/.test(args.importer)
+        ? { path: "child_process", namespace: "commander-stub" }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "commander-stub" }, () => ({
+      contents:
+        "const no = () => { throw new Error('executable subcommands are not supported'); };\nmodule.exports = { spawn: no, execFileSync: no };\n",
+      loader: "js",
+    }));
+  },
+};
 await build({
   ...common,
-  entryPoints: ["src/cli/main.ts"],
-  outfile: "dist/cli.js",
+  plugins: [noChildProcessForCommander],
+  entryPoints: { cli: "src/cli/main.ts" },
+  outdir: "dist",
+  splitting: true,
+  chunkNames: "chunk-[hash]",
   banner: { js: `#!/usr/bin/env node\n${common.banner.js}` },
 });
 await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/index.js", packages: "external" });
-// Worker thread used by the access-log summary for big files (resolved next to dist/cli.js and dist/index.js).
-await build({ ...common, entryPoints: ["src/evidence/access-worker.ts"], outfile: "dist/access-worker.js" });
-await build({ ...common, entryPoints: ["src/evidence/error-worker.ts"], outfile: "dist/error-worker.js" });
+// Worker thread of the log scanner for big files (resolved next to dist/cli.js and dist/index.js).
+await build({ ...common, entryPoints: ["src/evidence/scan/worker.ts"], outfile: "dist/scan-worker.js" });
 
 // The scanner cores (src/nginx/wasm/, AssemblyScript) in one WebAssembly module. Its memory is laid out by hand
-// (src/nginx/wasm/shared.ts) below 6.5625 MiB; the compiler's own data goes above (--memoryBase); fixed size.
+// (src/nginx/wasm/layout.ts, read here too) below MEMORY_BASE; the compiler's own data goes above; fixed size.
 mkdirSync("dist", { recursive: true });
+const layoutTs = readFileSync(new URL("../src/nginx/wasm/layout.ts", import.meta.url), "utf8");
+const layoutJs = (await transform(layoutTs, { loader: "ts", format: "esm" })).code;
+const layout = await import(`data:text/javascript,${encodeURIComponent(layoutJs)}`);
 const wasm = await asc.main(
   [
     "src/nginx/wasm/index.ts",
@@ -41,11 +68,11 @@ const wasm = await asc.main(
     "--runtime",
     "stub",
     "--memoryBase",
-    String(6.5625 * 2 ** 20),
+    String(layout.MEMORY_BASE),
     "--initialMemory",
-    "107",
+    String(layout.MEMORY_PAGES),
     "--maximumMemory",
-    "107",
+    String(layout.MEMORY_PAGES),
     "--noAssert",
     "--enable",
     "simd",

@@ -40,7 +40,8 @@ export type {
   ProbeFact,
 } from "./evidence/types.js";
 export { emptyEvidence } from "./evidence/types.js";
-
+export type { Edit } from "./nginx/config/edits.js";
+export { applyEdits, EditError } from "./nginx/config/edits.js";
 // nginx knowledge (pure).
 export type { LogFormatDef } from "./nginx/config/logs.js";
 export { resolveLogFormat, UnknownLogFormatError } from "./nginx/config/logs.js";
@@ -54,10 +55,12 @@ export type {
   UpstreamBlock,
 } from "./nginx/config/model.js";
 export { buildModel, effective, matchLocation, matchServer, modelFromText } from "./nginx/config/model.js";
-export type { ConfNode, ParseError, ParseOptions } from "./nginx/config/parser.js";
+export type { ConfNode, ParseError, ParseOptions, Span } from "./nginx/config/parser.js";
 export { parseConfig } from "./nginx/config/parser.js";
 export type { ConfigFile, ConfigPayload, CrossplaneJson, PayloadError } from "./nginx/config/payload.js";
 export { payloadFromNginxT, toCrossplaneJson } from "./nginx/config/payload.js";
+export type { NewDirective } from "./nginx/config/writer.js";
+export { EditableConfig } from "./nginx/config/writer.js";
 export type { ClassInfo } from "./nginx/errorlog/catalogue.js";
 export { CLASS_INFO } from "./nginx/errorlog/catalogue.js";
 export type { LineExplanation } from "./nginx/errorlog/explain.js";
@@ -70,12 +73,17 @@ export { COMBINED_FORMAT } from "./nginx/logformat.js";
 
 // Renderers: they return strings.
 export { diagnoseJson, diagnoseMarkdown, diagnoseText } from "./report/diagnose.js";
+export { unifiedDiff } from "./report/diff.js";
+export type { HtmlReportOptions } from "./report/html.js";
+export { diagnoseHtml } from "./report/html.js";
 
 // Rules.
 export { CAUSE_RULES } from "./rules/causes/index.js";
 export type { CauseContext, CauseMeta, CauseRule } from "./rules/causes/types.js";
 export type { DiagnoseResult } from "./rules/diagnose.js";
 export { diagnose } from "./rules/diagnose.js";
+export type { CauseFix, FixContext, FixPlan, LintFix } from "./rules/fix/index.js";
+export { CAUSE_FIXES, LINT_FIXES, planFixes } from "./rules/fix/index.js";
 export { LINT_RULES } from "./rules/lint/index.js";
 export type { LintOptions } from "./rules/lint/run.js";
 export { lintModel } from "./rules/lint/run.js";

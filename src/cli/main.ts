@@ -1,79 +1,10 @@
-import { Command, CommanderError } from "commander";
-import { parseColorMode, setColorMode } from "./color.js";
-import { registerAccess } from "./commands/access.js";
-import { registerCollect } from "./commands/collect.js";
-import { registerConfig } from "./commands/config.js";
-import { registerDiagnose } from "./commands/diagnose.js";
-import { registerExplain } from "./commands/explain.js";
-import { registerLint } from "./commands/lint.js";
-import { registerLogs } from "./commands/logs.js";
-import { registerProbe } from "./commands/probe.js";
-import { EXIT, UserError } from "./exit.js";
-
-export function buildProgram(): Command {
-  const program = new Command("badgateway")
-    .description("Find out why nginx answers 502 Bad Gateway / 504 Gateway Timeout, and what to do about it.")
-    .version(__BADGATEWAY_VERSION__, "-V, --version")
-    .option(
-      "--color <when>",
-      "colour the output: auto (a terminal, unless NO_COLOR is set or FORCE_COLOR=0), always or never",
-      "auto",
-    )
-    .showHelpAfterError("(run with --help for usage and examples)")
-    .addHelpText(
-      "after",
-      `
-Examples:
-  $ sudo badgateway diagnose --since 1h          # on the nginx host
-  $ badgateway diagnose --bundle examples/checkout-outage
-  $ badgateway explain '2026/11/20 03:12:07 [error] 4117#4117: *9031 connect() failed (111: Connection refused) while connecting to upstream, ...'
-  $ badgateway logs /var/log/nginx/error.log /var/log/nginx/error.log.1 /var/log/nginx/error.log.2.gz
-  $ badgateway lint /etc/nginx/nginx.conf
-  $ badgateway probe --config /etc/nginx/nginx.conf
-  $ sudo badgateway collect --out /tmp/incident --since 2h
-
-Exit codes: 0 nothing wrong found, 1 problems found, 2 could not do the job (message on stderr).
-Colours: --color=auto|always|never, else FORCE_COLOR (0 off, anything else on), else NO_COLOR, else only on a terminal.
-Every command takes --json.`,
-    );
-  program.exitOverride();
-  // The global --color (before or after the command name) is read once, before any command runs.
-  program.hook("preAction", () => {
-    setColorMode(parseColorMode(String(program.opts()["color"] ?? "auto")));
-  });
-  registerDiagnose(program);
-  registerCollect(program);
-  registerExplain(program);
-  registerLogs(program);
-  registerConfig(program);
-  registerLint(program);
-  registerProbe(program);
-  registerAccess(program);
-  return program;
-}
-
-export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
-  try {
-    await program.parseAsync(argv);
-    return typeof process.exitCode === "number" ? process.exitCode : EXIT.OK;
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      // --help and --version end up here with exitCode 0.
-      return err.exitCode === 0 ? EXIT.OK : EXIT.ERROR;
-    }
-    if (err instanceof UserError) {
-      process.stderr.write(`badgateway: ${err.message}\n`);
-      return err.exitCode;
-    }
-    const e = err as NodeJS.ErrnoException;
-    if (process.env["BADGATEWAY_DEBUG"]) process.stderr.write(`${e?.stack ?? String(err)}\n`);
-    process.stderr.write(
-      `badgateway: internal error: ${e?.message ?? String(err)} (set BADGATEWAY_DEBUG=1 for details)\n`,
-    );
-    return EXIT.ERROR;
-  }
-}
+/**
+ * The `badgateway` entry point (dist/cli.js). Kept small: it installs the guards that keep every run to one
+ * line on stderr and an exit code, answers `--version` itself, and loads the program (commander and the command
+ * that runs) only when there is more to do — start-up time is most of what `--version`, `--help` and `explain`
+ * cost.
+ */
+import { EXIT } from "./exit.js";
 
 /** main() has returned (or failed): until then the process must not end with a success code. */
 let settled = false;
@@ -115,7 +46,14 @@ const crash = (err: unknown) => {
 process.on("uncaughtException", crash);
 process.on("unhandledRejection", crash);
 
-main(process.argv).then((code) => {
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
   settled = true;
-  process.exitCode = code;
-});
+  process.stdout.write(`${__BADGATEWAY_VERSION__}\n`);
+} else
+  import("./program.js")
+    .then(({ main }) => main(process.argv))
+    .then((code) => {
+      settled = true;
+      process.exitCode = code;
+    }, crash);

@@ -59,6 +59,68 @@ export interface ReadOptions {
 const NL = 0x0a;
 const EMPTY: Buffer = Buffer.alloc(0);
 
+/**
+ * Whoever watches how much input this thread reads (the CLI's progress line). Set with `observeReads`, one at a
+ * time; `lineBlocks` tells it about every input it opens and every raw block it reads, so the scanners need not.
+ */
+export interface ReadObserver {
+  /** An input is about to be read: its size in bytes, or null when it has none (stdin, a FIFO). */
+  opened(spec: string, size: number | null): void;
+  /**
+   * More raw bytes were read (compressed bytes for .gz). A byte range of a file read here while another thread
+   * reads the rest counts for its share of the whole file (its bytes × file size / range length), on the
+   * assumption that the threads keep pace; the sum can therefore pass the total a little.
+   */
+  read(bytes: number): void;
+}
+
+let observer: ReadObserver | null = null;
+
+/** Installs (or, with null, removes) the observer of this thread's reads. */
+export function observeReads(o: ReadObserver | null): void {
+  observer = o;
+}
+
+/** Size of a regular file, or null (stdin, FIFOs, devices, anything that cannot be looked at). */
+function regularSize(spec: string): number | null {
+  if (isStdin(spec)) return null;
+  try {
+    const st = statSync(spec);
+    return st.isFile() ? st.size : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Total size of the inputs in bytes, or null when one of them has none (stdin, a FIFO) or cannot be read. */
+export function inputBytes(specs: readonly string[]): number | null {
+  let total = 0;
+  for (const s of specs) {
+    const n = regularSize(s);
+    if (n === null) return null;
+    total += n;
+  }
+  return total;
+}
+
+/** Read options that also report to the observer (see ReadObserver.read for ranges). */
+function watched(spec: string, opts: ReadOptions, o: ReadObserver): ReadOptions {
+  const size = regularSize(spec);
+  o.opened(spec, size);
+  const start = opts.start ?? 0;
+  const scale = opts.end !== undefined && size ? size / Math.max(1, opts.end - start) : 1;
+  const inner = opts.onProgress;
+  let last = 0;
+  return {
+    ...opts,
+    onProgress: (raw) => {
+      o.read((raw - last) * scale);
+      last = raw;
+      inner?.(raw);
+    },
+  };
+}
+
 export function isStdin(spec: string): boolean {
   return spec === "-";
 }
@@ -606,7 +668,8 @@ function countLines(b: Buffer): number {
  * With a byte range, a line that starts before `start` is skipped (the previous range owns it) and the
  * line that straddles `end` is read to its end.
  */
-export async function* lineBlocks(spec: string, opts: ReadOptions = {}): AsyncGenerator<Buffer> {
+export async function* lineBlocks(spec: string, given: ReadOptions = {}): AsyncGenerator<Buffer> {
+  const opts = observer ? watched(spec, given, observer) : given;
   const maxLine = opts.maxLineBytes ?? 4 << 20;
   const start = opts.start ?? 0;
   const end = opts.end;

@@ -8,6 +8,7 @@ import { buildModel } from "../nginx/config/model.js";
 import { parseConfig } from "../nginx/config/parser.js";
 import { payloadFromNginxT } from "../nginx/config/payload.js";
 import { isContinuation, parseErrorLine } from "../nginx/errorlog/grammar.js";
+import type { ErrorClass } from "../nginx/errorlog/taxonomy.js";
 import { COMBINED_FORMAT } from "../nginx/logformat.js";
 import { AccessAccumulator } from "./access-log.js";
 import { ErrorLogAccumulator, errorEvidence } from "./error-log.js";
@@ -346,7 +347,7 @@ function curlGroups(curl: string[]): ErrorGroup[] {
     host =
       conn[3] && conn[4] ? `${conn[3]}:${conn[4]}` : conn[2] ? `${conn[1]}:${conn[2]}` : (conn[1] ?? null);
   const failed = /Failed to connect to (\S+) port (\d+)(?:[^:]*): (.*)$/m.exec(text);
-  const add = (cls: string, peer: string | null, sample: string) =>
+  const add = (cls: ErrorClass, peer: string | null, sample: string, detail?: string) =>
     out.push({
       class: cls,
       peer,
@@ -359,13 +360,13 @@ function curlGroups(curl: string[]): ErrorGroup[] {
       last: null,
       samples: [{ text: sample }],
       uris: [],
-      details: ["from curl -v in the paste"],
+      details: detail ? ["from curl -v in the paste", detail] : ["from curl -v in the paste"],
       origin: "curl",
     });
   if (failed) {
     const peer = `${failed[1]}:${failed[2]}`;
     const why = failed[3] as string;
-    const cls = /refused/i.test(why)
+    const cls: ErrorClass | null = /refused/i.test(why)
       ? "connection-refused"
       : /timed out/i.test(why)
         ? "connect-timeout"
@@ -377,9 +378,11 @@ function curlGroups(curl: string[]): ErrorGroup[] {
     add("invalid-response", host, "curl: (52) Empty reply from server");
   else if (/SSL certificate problem|curl: \(60\)/.test(text))
     add("tls-verify", host, /SSL certificate problem.*$/m.exec(text)?.[0] ?? "curl: (60)");
-  else if (/wrong version number|curl: \(35\)/.test(text))
-    add("tls-handshake", host, /.*wrong version number.*$/m.exec(text)?.[0] ?? "curl: (35)");
-  else if (/Could not resolve host|curl: \(6\)/.test(text))
+  else if (/wrong version number|curl: \(35\)/.test(text)) {
+    const said = /.*wrong version number.*$/m.exec(text)?.[0];
+    // The same typed detail the error-line classifier gives OpenSSL's "not TLS" wordings.
+    add("tls-handshake", host, said ?? "curl: (35)", said ? "wrong-version-number" : undefined);
+  } else if (/Could not resolve host|curl: \(6\)/.test(text))
     add("dns-failure", host, /Could not resolve host.*$/m.exec(text)?.[0] ?? "curl: (6)");
   else if (/Operation timed out|curl: \(28\)/.test(text))
     add("read-timeout", host, /.*timed out.*$/m.exec(text)?.[0] ?? "curl: (28)");

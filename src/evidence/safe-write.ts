@@ -3,18 +3,23 @@
  * parent that no other user can rearrange, and every file is created with O_CREAT|O_EXCL|O_NOFOLLOW and mode
  * 0600, so nothing planted in the directory (a symlink, a file, a FIFO) is ever written through or reused.
  */
+
+import { randomBytes } from "node:crypto";
 import {
   chmodSync,
   closeSync,
   constants,
   fchmodSync,
   fstatSync,
+  fsyncSync,
   ftruncateSync,
   lstatSync,
   mkdirSync,
   openSync,
   readdirSync,
   realpathSync,
+  renameSync,
+  unlinkSync,
   writeSync,
 } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
@@ -195,4 +200,83 @@ export class BundleFile {
       closeSync(this.fd);
     }
   }
+}
+
+/**
+ * Writes a report (e.g. `diagnose --html FILE`) so that nothing planted at the name is written through: the text
+ * goes into a new file beside it, created O_CREAT|O_EXCL|O_NOFOLLOW with mode 0600, which is then renamed over
+ * the name (rename replaces the directory entry and never follows a symlink). A symlink, a directory or any
+ * other non-regular file at the name is refused, and so is a file that belongs to another user. The reader
+ * never sees a half-written report.
+ */
+export function writeReportFile(path: string, text: string): string {
+  const target = checkReportPath(path);
+  const dir = dirname(target);
+  const name = basename(target);
+  const tmp = join(dir, `.${name}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+  let fd: number;
+  try {
+    fd = openSync(
+      tmp,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+      0o600,
+    );
+  } catch (e) {
+    throw new Error(`cannot create a file in ${dir}: ${(e as Error).message}`);
+  }
+  let open = true;
+  try {
+    const b = Buffer.from(text, "utf8");
+    let off = 0;
+    while (off < b.length) off += writeSync(fd, b, off, b.length - off, off);
+    fsyncSync(fd);
+    open = false;
+    closeSync(fd);
+    refuseExisting(target);
+    renameSync(tmp, target);
+  } catch (e) {
+    if (open) closeSync(fd);
+    try {
+      unlinkSync(tmp);
+    } catch {}
+    throw e instanceof Error && /refusing|belongs/.test(e.message)
+      ? e
+      : new Error(`cannot write ${target}: ${(e as Error).message}`);
+  }
+  return target;
+}
+
+/**
+ * Checks a report's name before any work is done and returns the path to write (its directory resolved
+ * through symlinks): the directory must exist, the name must be free or a regular file of ours.
+ */
+export function checkReportPath(path: string): string {
+  const abs = resolve(path);
+  const name = basename(abs);
+  if (name === "" || name === "." || name === ".." || abs === "/")
+    throw new Error(`${path}: not a usable file name`);
+  let dir: string;
+  try {
+    dir = realpathSync(dirname(abs));
+  } catch (e) {
+    throw new Error(`${path}: directory ${dirname(abs)} is not usable (${(e as Error).message})`);
+  }
+  const target = join(dir, name);
+  refuseExisting(target);
+  return target;
+}
+
+/** Throws unless `path` is absent or a regular file of ours, which may be replaced. */
+function refuseExisting(path: string): void {
+  let st: ReturnType<typeof lstatSync>;
+  try {
+    st = lstatSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw new Error(`${path}: ${(e as Error).message}`);
+  }
+  if (st.isSymbolicLink()) throw new Error(`${path} is a symbolic link; refusing to write through it`);
+  if (!st.isFile()) throw new Error(`${path} exists and is not a regular file; refusing to replace it`);
+  if (st.uid !== euid())
+    throw new Error(`${path} belongs to another user (uid ${st.uid}); refusing to replace it`);
 }

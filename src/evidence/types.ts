@@ -3,13 +3,14 @@
  * Collectors (this directory) fill it; cause rules (src/rules/causes) read it and never do I/O.
  */
 import type { ConfigModel } from "../nginx/config/model.js";
+import type { ErrorClass } from "../nginx/errorlog/taxonomy.js";
 import type { AccessSummary } from "./access-log.js";
 import type { BackendUnit } from "./systemd.js";
 
 /** Error-log lines of one class toward one peer (or one upstream group), as the rules need them. */
 export interface ErrorGroup {
   /** Stable class id from the error-line taxonomy, e.g. "connection-refused". */
-  class: string;
+  class: ErrorClass;
   /** "127.0.0.1:8080", "[::1]:443", "unix:/run/php/fpm.sock", or null when the line names none. */
   peer: string | null;
   /** The `upstream:` value of the line, e.g. "http://127.0.0.1:8080/api" or "http://backend/". */
@@ -31,6 +32,11 @@ export interface ErrorGroup {
    * clients got the upstream's own status (usually 200) cut short, not a 502/504. Absent means 0.
    */
   afterHeaders?: number;
+  /**
+   * Host names these lines say could not be resolved (dns-failure, no-resolver), as the error-line reader
+   * parsed them (`unresolvedName`), at most 5; absent when the lines name none.
+   */
+  names?: string[];
   /** Short distinguishing details seen in these lines (e.g. "wrong version number", "Primary script unknown"). */
   details: string[];
   /** Where the lines came from when not an error log: "curl" (curl -v output in a paste). */
@@ -42,6 +48,8 @@ export interface ErrorLogEvidence {
   lines: number;
   byClass: Record<string, number>;
   groups: ErrorGroup[];
+  /** Failures per minute and peer (see ErrorLogSummary.failuresByMinute); absent in evidence built elsewhere. */
+  failuresByMinute?: Array<{ minute: string; peer: string; count: number }>;
   /** Configuration reloads seen in the log (ISO local times); absent in evidence from older bundles. */
   reloads?: string[];
   first: string | null;

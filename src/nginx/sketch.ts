@@ -163,6 +163,28 @@ export class QuantileSketch {
     return this.max;
   }
 
+  /**
+   * How many values fall in each of the ranges cut by `bounds` (ascending upper bounds in the values' unit):
+   * element i counts values in (bounds[i-1], bounds[i]], the last element those above every bound, so the
+   * result has bounds.length + 1 elements and sums to `count`. A value is placed by its bucket's
+   * representative, so it may land one range off when a bound falls inside its bucket (relative error α).
+   */
+  histogram(bounds: readonly number[]): number[] {
+    const out = new Array<number>(bounds.length + 1).fill(0);
+    const slot = (v: number) => {
+      let i = 0;
+      while (i < bounds.length && v > (bounds[i] as number)) i++;
+      return i;
+    };
+    if (this.zeros > 0) out[slot(0)] = (out[slot(0)] as number) + this.zeros;
+    for (const [k, c] of this.entries()) {
+      const v = Math.min(this.max, Math.max(this.min, (2 * this.gamma ** k) / (this.gamma + 1)));
+      const i = slot(v);
+      out[i] = (out[i] as number) + c;
+    }
+    return out;
+  }
+
   toJSON(): SketchJSON {
     return {
       alpha: this.alpha,

@@ -15,7 +15,7 @@ describe("seenAddresses", () => {
       errors: [],
     };
     const group = (peer: string, uri: string) => ({
-      class: "connect-timeout",
+      class: "connect-timeout" as const,
       peer,
       upstream: `http://${peer}${uri}`,
       group: null,

@@ -13,7 +13,7 @@ import http from "node:http";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { listTcpListeners } from "../../src/evidence/probes/listeners.js";
+import { listTcpListeners, parseProcNetTcp } from "../../src/evidence/probes/listeners.js";
 import { findProgram } from "./system.js";
 
 export interface NginxPorts {
@@ -55,7 +55,52 @@ export interface RunningNginx extends NginxPorts {
   stop(): Promise<void>;
 }
 
+/** Ports handed out by freePort in this process (kept apart from one another). */
+const handedOut = new Set<number>();
+
+/** Ports with a TCP listener now (no owners: reading every process's fds would be slow); null without /proc. */
+function listeningNow(): Set<number> | null {
+  try {
+    return new Set(
+      [
+        ...parseProcNetTcp(readFileSync("/proc/net/tcp", "utf8"), false),
+        ...parseProcNetTcp(readFileSync("/proc/net/tcp6", "utf8"), true),
+      ].map((l) => l.port),
+    );
+  } catch {
+    return null;
+  }
+}
+
+function tryListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A free loopback port in a quiet neighbourhood: below the kernel's ephemeral range (where other tests' bind(0)
+ * and outgoing connections land), with no listener and no port this process handed out within 12 ports either
+ * side. The lab's scenarios depend on that quiet: a stranger listening next to a refused port is exactly what
+ * the wrong-port rule looks for.
+ */
 export async function freePort(): Promise<number> {
+  const window = 12;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const candidate = 20_000 + Math.floor(Math.random() * 12_000);
+    const busy = listeningNow();
+    if (busy === null) break;
+    let near = false;
+    for (let p = candidate - window; p <= candidate + window && !near; p++)
+      near = busy.has(p) || handedOut.has(p);
+    if (near || !(await tryListen(candidate))) continue;
+    handedOut.add(candidate);
+    return candidate;
+  }
+  // no /proc (or no luck): any port the kernel gives
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.unref();

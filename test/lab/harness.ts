@@ -77,15 +77,45 @@ function get(port: number, path: string): Promise<number> {
   });
 }
 
+/** Sends requests through nginx with `concurrency` lanes; resolves with each response's status (0: no answer). */
+export async function sendRequests(port: number, paths: string[], concurrency = 1): Promise<number[]> {
+  const queue = [...paths];
+  const statuses: number[] = [];
+  const lanes = Array.from({ length: concurrency }, async () => {
+    for (let path = queue.shift(); path !== undefined; path = queue.shift())
+      statuses.push(await get(port, path));
+  });
+  await Promise.all(lanes);
+  return statuses;
+}
+
+/** How many times the lab's nginx has started a worker process so far (its error log's "start worker process"). */
+export function workersStarted(ngx: RunningNginx): number {
+  return ngx
+    .errorLog()
+    .split("\n")
+    .filter((l) => l.includes("start worker process")).length;
+}
+
+/**
+ * Waits until nginx started new workers after a reload (`before`: workersStarted() before it), so the next
+ * requests see the new configuration. Throws when none start within 10 s.
+ */
+export async function waitForNewWorkers(ngx: RunningNginx, before: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (workersStarted(ngx) <= before) {
+    if (Date.now() > deadline) throw new Error("nginx started no new worker within 10 s of the reload");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  // The old workers finish their requests and exit; give the new ones a moment to take over the listener.
+  await new Promise((r) => setTimeout(r, 300));
+}
+
 export async function runScenario(s: Scenario): Promise<LabRun> {
   const ngx = await startNginx({ freePorts: 6, ...s.nginx, logFormat: LAB_LOG_FORMAT });
   const stopUpstreams = s.upstreams ? await s.upstreams(ngx) : () => undefined;
   const send = async (paths: string[]) => {
-    const queue = [...paths];
-    const lanes = Array.from({ length: s.concurrency ?? 1 }, async () => {
-      for (let path = queue.shift(); path !== undefined; path = queue.shift()) await get(ngx.port, path);
-    });
-    await Promise.all(lanes);
+    await sendRequests(ngx.port, paths, s.concurrency ?? 1);
   };
   if (s.reload) {
     await send(s.requests.slice(0, s.reload.after));

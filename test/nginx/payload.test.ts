@@ -1,12 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  CrossplaneJsonWriter,
   globSegmentMatcher,
   loadPayload,
   nginxTSource,
   payloadFromNginxT,
   splitNginxT,
   toCrossplaneJson,
+  writeCrossplaneJson,
 } from "../../src/nginx/config/payload.js";
 
 /** What nginx -T prints (src/core/nginx.c): marker line, the file's bytes, one more newline. */
@@ -185,5 +187,101 @@ describe("include cycles", () => {
     const p = load(files);
     expect(p.errors.map((e) => e.message)).toEqual([expect.stringContaining("nested more than 256 levels")]);
     expect(p.config.length).toBe(257);
+  });
+});
+
+describe("writeCrossplaneJson", () => {
+  const collect = (p: Parameters<typeof writeCrossplaneJson>[0], comments?: boolean) => {
+    const pieces: string[] = [];
+    writeCrossplaneJson(p, (s) => pieces.push(s), comments === undefined ? {} : { comments });
+    return pieces;
+  };
+  const files: Record<string, string> = {
+    "/etc/nginx/nginx.conf":
+      '# top\nevents {}\nhttp {\n  include conf.d/*.conf;\n  log_format x \'"$a" \\\\ \\t\';\n  server { listen 80; # why\n location / { return 200 "h\\"i"; } }\n}\n',
+    "/etc/nginx/conf.d/a.conf": "server { server_name é.example ☃; location ~ ^/(a|b)$ { } }\n",
+    "/etc/nginx/conf.d/b.conf": "broken {\n",
+  };
+  const source = {
+    read: (p: string) => (p in files ? { text: files[p] as string } : { error: "No such file" }),
+    glob: (pattern: string) =>
+      Object.keys(files)
+        .filter((f) => f.startsWith(pattern.slice(0, pattern.indexOf("*"))))
+        .sort(),
+  };
+
+  it("writes the same bytes as JSON.stringify(toCrossplaneJson(…)), with and without comments", () => {
+    for (const comments of [true, false]) {
+      const p = loadPayload("/etc/nginx/nginx.conf", source, { comments });
+      for (const c of [undefined, true, false]) {
+        const want = JSON.stringify(toCrossplaneJson(p, c === undefined ? {} : { comments: c }));
+        expect(collect(p, c).join("")).toBe(want);
+      }
+    }
+  });
+
+  it("gives large outputs in pieces of about 64 KiB", () => {
+    const big = Array.from({ length: 3000 }, (_, i) => `server { listen ${i}; server_name s${i}.example; }`);
+    const p = loadPayload("/big.conf", {
+      read: () => ({ text: `http {\n${big.join("\n")}\n}\n` }),
+      glob: () => [],
+    });
+    const pieces = collect(p);
+    expect(pieces.length).toBeGreaterThan(1);
+    for (const piece of pieces.slice(0, -1)) expect(piece.length).toBeLessThan(80_000);
+    expect(pieces.join("")).toBe(JSON.stringify(toCrossplaneJson(p)));
+  });
+
+  it("escapes every argument as JSON.stringify does (quotes, backslashes, control characters, lone surrogates)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ unit: "binary", maxLength: 12 }), { minLength: 1, maxLength: 4 }),
+        (args) => {
+          const node = { directive: "x", line: 1, args, file: "f" };
+          const p = {
+            status: "ok" as const,
+            errors: [],
+            config: [{ file: 'f"\\', status: "ok" as const, errors: [], parsed: [node] }],
+          };
+          expect(collect(p).join("")).toBe(JSON.stringify(toCrossplaneJson(p)));
+        },
+      ),
+    );
+  });
+});
+
+describe("CrossplaneJsonWriter with blocks written as they close", () => {
+  const texts = [
+    "events {}\nhttp {\n  server { listen 80; location / { if ($a) { return 403; } } }\n  server { # c\n listen 81; }\n}\n",
+    "http { server { listen 1; } }\n}\nstray;\n", // an unexpected "}"
+    "http { server { listen 1; location / {\n", // blocks still open at the end
+    'a "b\\"c" \'d\';\nblock { inner { x; } y { } }\n',
+  ];
+  it.each(texts.flatMap((t) => [true, false].map((c) => [t, c] as const)))(
+    "the same bytes as toCrossplaneJson + JSON.stringify (%#)",
+    (text, comments) => {
+      const source = { read: () => ({ text }), glob: () => [] };
+      const want = JSON.stringify(
+        toCrossplaneJson(loadPayload("/a.conf", source, { comments, singleFile: true })),
+      );
+      const writer = new CrossplaneJsonWriter();
+      const p = loadPayload("/a.conf", source, {
+        comments,
+        singleFile: true,
+        onBlockClosed: writer.blockClosed,
+      });
+      const pieces: string[] = [];
+      writer.write(p, (s) => pieces.push(s));
+      expect(pieces.join("")).toBe(want);
+    },
+  );
+
+  it("lets the nodes of a closed block go (the block is left empty) and is not used when includes are followed", () => {
+    const writer = new CrossplaneJsonWriter();
+    const source = { read: () => ({ text: "http { server { listen 1; } }\n" }), glob: () => [] };
+    const p = loadPayload("/a.conf", source, { singleFile: true, onBlockClosed: writer.blockClosed });
+    expect(p.config[0]?.parsed[0]?.block).toEqual([]);
+    const q = loadPayload("/a.conf", source, { onBlockClosed: writer.blockClosed });
+    expect(q.config[0]?.parsed[0]?.block?.[0]?.directive).toBe("server");
   });
 });

@@ -57,9 +57,14 @@ describe("docs/api.md examples run against the built package", () => {
       "diagnoseText",
       "diagnoseMarkdown",
       "diagnoseJson",
+      "diagnoseHtml",
       "CAUSE_RULES",
       "LINT_RULES",
       "CLASS_INFO",
+      "planFixes",
+      "applyEdits",
+      "unifiedDiff",
+      "EditableConfig",
     ])
       expect(all, name).toMatch(new RegExp(`\\b${name}\\(|\\b${name}\\b[.\\[]`));
   });

@@ -69,6 +69,7 @@ describe("the published package", () => {
       "dist/cli.js",
       "dist/types/index.d.ts",
       "dist/core.wasm",
+      "dist/scan-worker.js",
       "docs/api.md",
     ])
       expect(files, f).toContain(f);

@@ -4,7 +4,12 @@ import { type ErrorGroup, type Evidence, emptyEvidence } from "../../src/evidenc
 import { backendDied } from "../../src/rules/causes/backend-died.js";
 
 const PEER = "127.0.0.1:3000";
-function group(first: string, last: string, cls = "connection-refused", count = 40): ErrorGroup {
+function group(
+  first: string,
+  last: string,
+  cls: ErrorGroup["class"] = "connection-refused",
+  count = 40,
+): ErrorGroup {
   return {
     class: cls,
     peer: PEER,

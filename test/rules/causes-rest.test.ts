@@ -6,11 +6,12 @@
 import { describe, expect, it } from "vitest";
 import { type ErrorGroup, type Evidence, emptyEvidence } from "../../src/evidence/types.js";
 import { modelFromText } from "../../src/nginx/config/model.js";
+import type { ErrorClass } from "../../src/nginx/errorlog/taxonomy.js";
 import { interceptedStatus } from "../../src/rules/causes/intercepted-status.js";
 import { unexplained } from "../../src/rules/causes/unexplained.js";
 import type { Finding } from "../../src/rules/types.js";
 
-function group(cls: string, count: number): ErrorGroup {
+function group(cls: ErrorClass, count: number): ErrorGroup {
   return {
     class: cls,
     peer: "10.0.0.1:80",

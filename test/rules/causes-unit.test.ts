@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { gatherAccess } from "../../src/evidence/gather.js";
 import { type ErrorGroup, type Evidence, emptyEvidence, type ProbeFact } from "../../src/evidence/types.js";
 import { modelFromText } from "../../src/nginx/config/model.js";
+import type { ErrorClass } from "../../src/nginx/errorlog/taxonomy.js";
 import { CAUSE_RULES } from "../../src/rules/causes/index.js";
 import { confidence } from "../../src/rules/causes/util.js";
 import { diagnose } from "../../src/rules/diagnose.js";
@@ -31,7 +32,7 @@ function lineOf(id: string, text: string): number {
 const TS = /^(\d{4})\/(\d\d)\/(\d\d) (\d\d:\d\d:\d\d) /;
 
 /** An ErrorGroup for `count` lines like `line`, of class `cls` (the class is chosen by the test, not parsed). */
-function group(cls: string, line: string, count = 10, details: string[] = []): ErrorGroup {
+function group(cls: ErrorClass, line: string, count = 10, details: string[] = []): ErrorGroup {
   const up = /, upstream: "([^"]*)"/.exec(line)?.[1] ?? null;
   const connectTo = /connect\(\) to (\S+) failed/.exec(line)?.[1] ?? null;
   let peer: string | null = connectTo;
@@ -207,7 +208,8 @@ describe("scheme-mismatch vs tls-upstream vs invalid-response", () => {
   it("https:// to a plain port (wrong version number) is scheme-mismatch, fix says http://", () => {
     const f = top(
       evidence("scheme-mismatch", [
-        group("tls-handshake", handshake("wrong version number"), 11, ["wrong version number"]),
+        // The reader gives OpenSSL's "wrong version number" lines this detail (classify, peerSpeaksPlain).
+        group("tls-handshake", handshake("wrong version number"), 11, ["wrong-version-number"]),
       ]),
     );
     expect(f.id).toBe("scheme-mismatch");
@@ -455,7 +457,7 @@ describe("limits: status 500 for worker_connections and file descriptors", () =>
 });
 
 describe("one class → one rule", () => {
-  const cases: Array<[string, string, string, string, string[]]> = [
+  const cases: Array<[string, ErrorClass, string, string, string[]]> = [
     [
       "unix-socket-missing",
       "unix-socket-missing",
@@ -578,7 +580,9 @@ describe("DNS causes", () => {
       uri: "/",
       host: "orders.example.com",
     });
-    const f = top(evidence("dns-unresolvable", [group("dns-failure", l, 9)]));
+    // The reader parses the name out of the message (unresolvedName); the rule reads only that.
+    const g = { ...group("dns-failure", l, 9), names: ["orders-v2.svc.internal.example"] };
+    const f = top(evidence("dns-unresolvable", [g]));
     expect(f.id).toBe("dns-unresolvable");
     expect(f.message).toMatch(/^orders-v2\.svc\.internal\.example cannot be resolved/);
     expect(f.verify).toContain("dig +short orders-v2.svc.internal.example");

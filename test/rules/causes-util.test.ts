@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { type ErrorGroup, type Evidence, emptyEvidence } from "../../src/evidence/types.js";
 import { modelFromText } from "../../src/nginx/config/model.js";
+import type { ErrorClass } from "../../src/nginx/errorlog/taxonomy.js";
 import {
   atConfig,
   classRule,
@@ -33,7 +34,12 @@ import {
   total,
 } from "../../src/rules/causes/util.js";
 
-function group(cls: string, peer: string | null, count: number, extra: Partial<ErrorGroup> = {}): ErrorGroup {
+function group(
+  cls: ErrorClass,
+  peer: string | null,
+  count: number,
+  extra: Partial<ErrorGroup> = {},
+): ErrorGroup {
   return {
     class: cls,
     peer,
@@ -120,13 +126,17 @@ describe("peers", () => {
 
   it("lists peers: one, two, up to five, and more with an ellipsis", () => {
     expect(peersText([])).toBe("the upstream");
-    expect(peersText([group("x", "a:1", 1), group("y", "a:1", 1)])).toBe("a:1");
-    expect(peersText([group("x", null, 1, { group: "g" })])).toBe("g");
-    expect(peersText([group("x", null, 1)])).toBe("an upstream");
-    expect(peersText([group("x", "a:1", 1), group("x", "b:1", 1)])).toBe("a:1 and b:1");
-    const five = ["a", "b", "c", "d", "e"].map((h) => group("x", `${h}:1`, 1));
+    expect(peersText([group("connection-refused", "a:1", 1), group("connect-timeout", "a:1", 1)])).toBe(
+      "a:1",
+    );
+    expect(peersText([group("connection-refused", null, 1, { group: "g" })])).toBe("g");
+    expect(peersText([group("connection-refused", null, 1)])).toBe("an upstream");
+    expect(peersText([group("connection-refused", "a:1", 1), group("connection-refused", "b:1", 1)])).toBe(
+      "a:1 and b:1",
+    );
+    const five = ["a", "b", "c", "d", "e"].map((h) => group("connection-refused", `${h}:1`, 1));
     expect(peersText(five)).toBe("a:1, b:1, c:1, d:1 and e:1");
-    const six = ["a", "b", "c", "d", "e", "f"].map((h) => group("x", `${h}:1`, 1));
+    const six = ["a", "b", "c", "d", "e", "f"].map((h) => group("connection-refused", `${h}:1`, 1));
     expect(peersText(six)).toBe("a:1, b:1, c:1, d:1, … and f:1");
   });
 });
@@ -149,13 +159,13 @@ describe("groups", () => {
     expect(failureTotal(emptyEvidence("files"))).toBe(0);
   });
 
-  it("finds mentions in details or sample lines", () => {
-    const g = group("x", null, 1, {
+  it("finds mentions in details, never in sample lines", () => {
+    const g = group("connection-refused", null, 1, {
       details: ["wrong version number"],
       samples: [{ text: "Primary script unknown" }],
     });
     expect(mentions(g, /wrong version/)).toBe(true);
-    expect(mentions(g, /Primary script/)).toBe(true);
+    expect(mentions(g, /Primary script/)).toBe(false);
     expect(mentions(g, /nothing/)).toBe(false);
   });
 });
@@ -188,7 +198,7 @@ describe("evidence items", () => {
   });
 
   it("one time is 'at', no time is nothing, pasted curl output is its own source, a sample without line has no line", () => {
-    const once = group("x", null, 1, {
+    const once = group("connection-refused", null, 1, {
       first: "10:00",
       last: "10:00",
       origin: "curl",
@@ -198,9 +208,9 @@ describe("evidence items", () => {
     expect(item.summary).toBe("1 × what at 10:00");
     expect(item.source).toBe("paste (curl)");
     expect(item.location).toEqual({ file: "paste" });
-    const noLast = errorItem(group("x", "p:1", 2, { first: "10:00", last: null }), "w");
+    const noLast = errorItem(group("connection-refused", "p:1", 2, { first: "10:00", last: null }), "w");
     expect(noLast.summary).toBe("2 × w (peer p:1) at 10:00");
-    const none = errorItem(group("x", null, 3, { samples: [{ text: "t" }] }), "w");
+    const none = errorItem(group("connection-refused", null, 3, { samples: [{ text: "t" }] }), "w");
     expect(none.summary).toBe("3 × w");
     expect(none).not.toHaveProperty("location");
   });
@@ -254,38 +264,57 @@ describe("config references", () => {
   });
 
   it("a peer gives the upstream servers at that address and the passes to them or to it directly", () => {
-    expect(lines(configRefs(model, group("x", "127.0.0.1:8081", 1)))).toEqual({
+    expect(lines(configRefs(model, group("connection-refused", "127.0.0.1:8081", 1)))).toEqual({
       passes: [10, 14],
       servers: [3],
     });
-    expect(lines(configRefs(model, group("x", "[::1]:8082", 1)))).toEqual({ passes: [10, 14], servers: [4] });
-    expect(lines(configRefs(model, group("x", "127.0.0.1:9000", 1)))).toEqual({ passes: [11], servers: [] });
-    expect(lines(configRefs(model, group("x", "unix:/run/php/fpm.sock:", 1)))).toEqual({
+    expect(lines(configRefs(model, group("connection-refused", "[::1]:8082", 1)))).toEqual({
+      passes: [10, 14],
+      servers: [4],
+    });
+    expect(lines(configRefs(model, group("connection-refused", "127.0.0.1:9000", 1)))).toEqual({
+      passes: [11],
+      servers: [],
+    });
+    expect(lines(configRefs(model, group("connection-refused", "unix:/run/php/fpm.sock:", 1)))).toEqual({
       passes: [12],
       servers: [],
     });
-    expect(lines(configRefs(model, group("x", "10.0.0.5:5432", 1)))).toEqual({ passes: [19], servers: [18] });
+    expect(lines(configRefs(model, group("connection-refused", "10.0.0.5:5432", 1)))).toEqual({
+      passes: [19],
+      servers: [18],
+    });
     // Same host, other port: nothing.
-    expect(lines(configRefs(model, group("x", "127.0.0.1:9001", 1)))).toEqual({ passes: [], servers: [] });
-    expect(lines(configRefs(undefined, group("x", "127.0.0.1:9000", 1)))).toEqual({
+    expect(lines(configRefs(model, group("connection-refused", "127.0.0.1:9001", 1)))).toEqual({
+      passes: [],
+      servers: [],
+    });
+    expect(lines(configRefs(undefined, group("connection-refused", "127.0.0.1:9000", 1)))).toEqual({
       passes: [],
       servers: [],
     });
   });
 
   it("an unknown group name falls back to the peer", () => {
-    expect(lines(configRefs(model, group("x", "127.0.0.1:9000", 1, { group: "nope" })))).toEqual({
+    expect(
+      lines(configRefs(model, group("connection-refused", "127.0.0.1:9000", 1, { group: "nope" }))),
+    ).toEqual({
       passes: [11],
       servers: [],
     });
   });
 
   it("a peer logged by address falls back to the server and location that handled the request", () => {
-    const g = group("x", "10.1.1.1:7000", 1, { host: "shop.test", uris: ["/name/x"] });
+    const g = group("connection-refused", "10.1.1.1:7000", 1, { host: "shop.test", uris: ["/name/x"] });
     expect(lines(configRefs(model, g))).toEqual({ passes: [13], servers: [] });
-    const byServer = group("x", "10.1.1.1:7000", 1, { server: "shop.test", uris: ["/api/y"] });
+    const byServer = group("connection-refused", "10.1.1.1:7000", 1, {
+      server: "shop.test",
+      uris: ["/api/y"],
+    });
     expect(lines(configRefs(model, byServer))).toEqual({ passes: [11], servers: [] });
-    expect(lines(configRefs(model, group("x", "10.1.1.1:7000", 1, { host: "shop.test" })))).toEqual({
+    expect(
+      lines(configRefs(model, group("connection-refused", "10.1.1.1:7000", 1, { host: "shop.test" }))),
+    ).toEqual({
       passes: [],
       servers: [],
     });
@@ -304,7 +333,11 @@ describe("config references", () => {
       " (server 127.0.0.1:8081 in upstream shop at /etc/nginx/nginx.conf:3)",
     );
     expect(atConfig({ passes: [], servers: [] })).toBe("");
-    const merged = mergeRefs([refs, refs, configRefs(model, group("x", "127.0.0.1:9000", 1))]);
+    const merged = mergeRefs([
+      refs,
+      refs,
+      configRefs(model, group("connection-refused", "127.0.0.1:9000", 1)),
+    ]);
     expect(lines(merged)).toEqual({ passes: [10, 14, 11], servers: [3, 4] });
   });
 });
@@ -394,10 +427,10 @@ describe("classRule and the retry discount", () => {
     e.accessLog = { byPeer: { "a:1": { failedInChain: 2 }, "b:1": {} } } as unknown as Evidence["accessLog"];
     expect(
       retriedElsewhere(e, [
-        group("x", "a:1", 1),
-        group("y", "a:1", 1),
-        group("z", "b:1", 1),
-        group("w", null, 1),
+        group("connection-refused", "a:1", 1),
+        group("connect-timeout", "a:1", 1),
+        group("read-timeout", "b:1", 1),
+        group("send-timeout", null, 1),
       ]),
     ).toBe(2);
   });

@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { type ErrorGroup, type Evidence, emptyEvidence } from "../../src/evidence/types.js";
 import { modelFromText } from "../../src/nginx/config/model.js";
+import type { ErrorClass } from "../../src/nginx/errorlog/taxonomy.js";
 import type { CauseRule } from "../../src/rules/causes/types.js";
 import { diagnose } from "../../src/rules/diagnose.js";
 import type { Finding, Severity } from "../../src/rules/types.js";
@@ -38,7 +39,7 @@ function rule(id: string, make: () => Finding[]): CauseRule {
   };
 }
 
-function group(cls: string, count: number): ErrorGroup {
+function group(cls: ErrorClass, count: number): ErrorGroup {
   return {
     class: cls,
     peer: "127.0.0.1:8081",

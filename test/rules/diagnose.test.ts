@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type ErrorGroup, type Evidence, emptyEvidence } from "../../src/evidence/types.js";
 import { modelFromText } from "../../src/nginx/config/model.js";
+import type { ErrorClass } from "../../src/nginx/errorlog/taxonomy.js";
 import { diagnoseMarkdown, diagnoseText } from "../../src/report/diagnose.js";
 import { diagnose } from "../../src/rules/diagnose.js";
 
@@ -19,7 +20,12 @@ const CONF = `http {
 }
 `;
 
-function group(cls: string, peer: string | null, count: number, extra: Partial<ErrorGroup> = {}): ErrorGroup {
+function group(
+  cls: ErrorClass,
+  peer: string | null,
+  count: number,
+  extra: Partial<ErrorGroup> = {},
+): ErrorGroup {
   return {
     class: cls,
     peer,
@@ -73,7 +79,7 @@ describe("diagnose engine", () => {
 
   it("tells scheme mismatch from other TLS failures", () => {
     const wrongVersion = group("tls-handshake", "127.0.0.1:9443", 10, {
-      details: ["SSL_do_handshake() failed (SSL: error:0A00010B:SSL routines::wrong version number)"],
+      details: ["wrong-version-number"],
     });
     const verify = group("tls-verify", "127.0.0.1:9443", 3);
     const ids = diagnose(evidence([wrongVersion, verify])).findings.map((f) => f.id);

@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { type ErrorGroup, type Evidence, emptyEvidence } from "../../src/evidence/types.js";
 import { modelFromText } from "../../src/nginx/config/model.js";
+import type { ErrorClass } from "../../src/nginx/errorlog/taxonomy.js";
 import { CAUSE_RULES } from "../../src/rules/causes/index.js";
 import type { CauseRule } from "../../src/rules/causes/types.js";
 import { confidence } from "../../src/rules/causes/util.js";
@@ -25,7 +26,7 @@ http {
 }
 `;
 
-function group(cls: string, peer: string, count: number, details: string[] = []): ErrorGroup {
+function group(cls: ErrorClass, peer: string, count: number, details: string[] = []): ErrorGroup {
   return {
     class: cls,
     peer,

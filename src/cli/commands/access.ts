@@ -6,7 +6,7 @@ import {
   resolveFormat,
   summarizeAccessLogs,
 } from "../../evidence/access-log.js";
-import { losesInput } from "../../evidence/input.js";
+import { inputBytes, losesInput } from "../../evidence/input.js";
 import { type LogFormatDef, logFormats, resolveLogFormat } from "../../nginx/config/logs.js";
 import { modelFromText } from "../../nginx/config/model.js";
 import type { LogEscape } from "../../nginx/logformat.js";
@@ -14,6 +14,8 @@ import { configVariables, unknownVariables } from "../../nginx/variables.js";
 import { safeText } from "../../report/terminal.js";
 import { colors, stdoutColor } from "../color.js";
 import { EXIT, UserError } from "../exit.js";
+import { withProgress } from "../progress.js";
+import { summaryOf } from "./index.js";
 
 type Colors = ReturnType<typeof colors>;
 
@@ -107,9 +109,7 @@ export function renderAccess(s: AccessSummary, timeout?: number, color = stdoutC
 export function registerAccess(program: Command): void {
   program
     .command("access")
-    .description(
-      "Access-log statistics through your log_format: 502/504 per upstream peer, host, location, minute; latency percentiles",
-    )
+    .description(summaryOf("access"))
     .argument("[files...]", "access logs (plain, .gz, rotated sets; - for stdin)", ["-"])
     .option(
       "--log-format <format>",
@@ -186,17 +186,22 @@ most lines of a file do not match its format (below 95 % matched is a warning).`
             unknown,
           ),
         );
-      const s = await summarizeAccessLogs(files, {
-        format,
-        escape: mode,
-        definedVariables: defined,
-        ...((o.since ?? o.from) ? { since: parseWhen((o.since ?? o.from) as string) } : {}),
-        ...((o.until ?? o.to) ? { until: parseWhen((o.until ?? o.to) as string) } : {}),
-        ...(process.env["BADGATEWAY_PARALLEL_MIN_BYTES"]
-          ? { parallelMinBytes: Number(process.env["BADGATEWAY_PARALLEL_MIN_BYTES"]) }
-          : {}),
-        onWarning: (w) => process.stderr.write(`badgateway: ${safeText(w.message)}\n`),
-      });
+      const s = await withProgress({ total: inputBytes(files) }, (progress) =>
+        summarizeAccessLogs(files, {
+          format,
+          escape: mode,
+          definedVariables: defined,
+          ...((o.since ?? o.from) ? { since: parseWhen((o.since ?? o.from) as string) } : {}),
+          ...((o.until ?? o.to) ? { until: parseWhen((o.until ?? o.to) as string) } : {}),
+          ...(process.env["BADGATEWAY_PARALLEL_MIN_BYTES"]
+            ? { parallelMinBytes: Number(process.env["BADGATEWAY_PARALLEL_MIN_BYTES"]) }
+            : {}),
+          onWarning: (w) => {
+            progress?.finish();
+            process.stderr.write(`badgateway: ${safeText(w.message)}\n`);
+          },
+        }),
+      );
       process.stdout.write(o.json ? `${JSON.stringify(s, null, 2)}\n` : renderAccess(s, timeout));
       // Input that could not be read or understood makes the answer incomplete: never an all-clear.
       if (s.warnings.some(losesInput)) process.exitCode = EXIT.ERROR;

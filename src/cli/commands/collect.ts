@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { collectBundle } from "../../evidence/collect.js";
 import { UserError } from "../exit.js";
 import { parseWhen } from "./access.js";
+import { summaryOf } from "./index.js";
 import { parseByteSize } from "./size-option.js";
 
 interface CollectCliOptions {
@@ -18,9 +19,7 @@ interface CollectCliOptions {
 export function registerCollect(program: Command): void {
   program
     .command("collect")
-    .description(
-      "Write an evidence bundle from this host (nginx -T, error and access logs) for `diagnose --bundle` elsewhere.",
-    )
+    .description(summaryOf("collect"))
     .requiredOption(
       "--out <dir>",
       "bundle directory to create (mode 0700; an existing one must be empty, yours and mode 0700)",

@@ -7,6 +7,7 @@ import {
   readConfigText,
   runNginxT,
 } from "../../evidence/config-loader.js";
+import type { ConfNode } from "../../nginx/config/parser.js";
 import type { ConfigPayload } from "../../nginx/config/payload.js";
 import { loadPayload } from "../../nginx/config/payload.js";
 import { UserError } from "../exit.js";
@@ -16,6 +17,8 @@ export interface ConfigInputOptions {
   fromNginx?: boolean;
   singleFile?: boolean;
   comments?: boolean;
+  /** Passed to the parser (see LoadOptions.onBlockClosed; used with single files only). */
+  onBlockClosed?: (owner: ConfNode) => void;
 }
 
 function readText(file: string): string {
@@ -35,6 +38,7 @@ export async function loadConfigInput(
     throw new UserError((e as Error).message);
   }
   const opts = { comments: Boolean(o.comments), singleFile: Boolean(o.singleFile) };
+  const streaming = o.onBlockClosed ? { onBlockClosed: o.onBlockClosed } : {};
   if (o.fromNginx) {
     let text: string;
     try {
@@ -55,11 +59,11 @@ export async function loadConfigInput(
     const payload = loadPayload(
       "(stdin)",
       { read: () => ({ text }), glob: () => [] },
-      { ...opts, singleFile: true },
+      { ...opts, ...streaming, singleFile: true },
     );
     return { payload, source: "(stdin)" };
   }
-  const payload = loadConfig(file, opts);
+  const payload = loadConfig(file, { ...opts, ...streaming });
   if (payload.config.length === 0) throw new UserError(payload.errors[0]?.error ?? `cannot read ${file}`);
   return { payload, source: file };
 }

@@ -1,10 +1,13 @@
 import type { Command } from "commander";
 import type { ConfNode } from "../../nginx/config/parser.js";
-import { type ConfigPayload, toCrossplaneJson } from "../../nginx/config/payload.js";
+import { type ConfigPayload, CrossplaneJsonWriter, toCrossplaneJson } from "../../nginx/config/payload.js";
+import { renderConfigErrors } from "../../report/config-errors.js";
 import { safeText } from "../../report/terminal.js";
 import { colors } from "../color.js";
 import { EXIT } from "../exit.js";
+import { writeStdoutSync } from "../stdout-sync.js";
 import { loadConfigInput } from "./config-input.js";
+import { summaryOf } from "./index.js";
 
 interface InputCliOptions {
   includeComments?: boolean;
@@ -28,21 +31,19 @@ function withInputOptions(cmd: Command): Command {
     .option("--from-nginx", "run `nginx -T` on this host and parse its output");
 }
 
-async function load(file: string | undefined, opts: InputCliOptions) {
+async function load(file: string | undefined, opts: InputCliOptions, writer?: CrossplaneJsonWriter) {
   return loadConfigInput(file, {
     ...(opts.nginxT ? { nginxT: opts.nginxT } : {}),
     fromNginx: Boolean(opts.fromNginx),
     singleFile: Boolean(opts.singleFile),
     comments: Boolean(opts.includeComments),
+    ...(writer ? { onBlockClosed: writer.blockClosed } : {}),
   });
 }
 
-/** Errors as `file:line: message` on stderr; exit 2 when there were any. */
+/** Errors as `file:line: message` on stderr, each distinct message once with its count; exit 2 when any. */
 function reportErrors(payload: ConfigPayload): void {
-  for (const e of payload.errors)
-    process.stderr.write(
-      `${safeText(e.message !== undefined ? `${e.file}:${e.line ?? "?"}: ${e.message}` : e.error)}\n`,
-    );
+  if (payload.errors.length) process.stderr.write(renderConfigErrors(payload.errors));
   if (payload.errors.length) process.exitCode = EXIT.ERROR;
 }
 
@@ -77,7 +78,7 @@ export function summarizeFiles(payload: ConfigPayload): ConfigFileSummary[] {
 }
 
 export function registerConfig(program: Command): void {
-  const config = program.command("config").description("Work with nginx configuration files.");
+  const config = program.command("config").description(summaryOf("config"));
   withInputOptions(
     config
       .command("parse [file]")
@@ -105,9 +106,16 @@ Errors are also printed on stderr as file:line: message.
 Exit codes: 0 parsed cleanly, 2 syntax errors or unreadable files (still printed as far as possible).`,
     )
     .action(async (file: string | undefined, opts: ParseCliOptions) => {
-      const { payload } = await load(file, opts);
       const indent = opts.indent ? Number.parseInt(opts.indent, 10) : undefined;
-      process.stdout.write(`${JSON.stringify(toCrossplaneJson(payload), null, indent)}\n`);
+      // Compact output is written straight from the parse tree (each block as soon as it is closed, for single
+      // files), in pieces with synchronous writes: large configurations take less memory and time.
+      const writer = indent ? undefined : new CrossplaneJsonWriter();
+      const { payload } = await load(file, opts, writer);
+      if (!writer) process.stdout.write(`${JSON.stringify(toCrossplaneJson(payload), null, indent)}\n`);
+      else {
+        writer.write(payload, (piece) => writeStdoutSync(piece));
+        writeStdoutSync("\n");
+      }
       reportErrors(payload);
     });
 

@@ -2,86 +2,40 @@ import { closeSync, openSync, readSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { gatherEvidence } from "../../evidence/gather.js";
 import { evidenceFromPaste } from "../../evidence/paste.js";
+import { checkReportPath, writeReportFile } from "../../evidence/safe-write.js";
+import type { Evidence } from "../../evidence/types.js";
 import { diagnoseJson, diagnoseMarkdown, diagnoseText } from "../../report/diagnose.js";
+import { diagnoseHtml } from "../../report/html.js";
 import { diagnose } from "../../rules/diagnose.js";
 import { stdoutColor } from "../color.js";
 import { EXIT, UserError } from "../exit.js";
-import { parseDurationOption } from "../options.js";
-import { parseWhen } from "./access.js";
-import { parseByteSize } from "./size-option.js";
+import { withProgress } from "../progress.js";
+import { addEvidenceOptions, type EvidenceCliOptions, gatherOptionsFrom } from "./evidence-options.js";
+import { summaryOf } from "./index.js";
 
-interface DiagnoseCliOptions {
+interface DiagnoseCliOptions extends EvidenceCliOptions {
   paste?: string | boolean;
-  bundle?: string;
-  config?: string;
-  nginxT?: string;
-  errorLog: string[];
-  accessLog: string[];
-  logFormat?: string;
-  since?: string;
-  until?: string;
-  from?: string;
-  to?: string;
-  probe: boolean;
-  probeDeadline: string;
-  systemd?: boolean;
   json?: boolean;
   markdown?: boolean;
+  html?: string;
   out?: string;
   verbose?: boolean;
-  pid?: string;
-  maxFileSize?: string;
-  maxConfigSize?: string;
 }
 
-const collect = (v: string, prev: string[]) => [...prev, v];
-
 export function registerDiagnose(program: Command): void {
-  program
-    .command("diagnose")
-    .description("Find the root cause of 502/504 answers from nginx's logs, configuration and live checks.")
-    .option(
-      "--bundle <dir>",
-      "diagnose an evidence bundle (from `badgateway collect` or the examples/ folder)",
-    )
-    .option(
+  const cmd = program.command("diagnose").description(summaryOf("diagnose"));
+  addEvidenceOptions(cmd, (c) =>
+    c.option(
       "--paste [file]",
       "diagnose one mixed paste from stdin (or a file): error lines, access lines, a config snippet or nginx -T, ss -tlnp, ls -la, systemctl status, curl -v",
-    )
-    .option("--config <file>", "nginx configuration file (includes are followed)")
-    .option("--nginx-t <file>", "saved output of `nginx -T` ('-' for stdin)")
-    .option("--error-log <file>", "error log file (repeatable; .gz and rotated files are fine)", collect, [])
-    .option("--access-log <file>", "access log file (repeatable)", collect, [])
-    .option(
-      "--log-format <name|format>",
-      "log_format name from the config, or a format string, for the access log",
-    )
-    .option("--since <when>", "only evidence after this time (2h, 30m, ISO time)")
-    .option("--until <when>", "only evidence before this time")
-    .option("--from <when>", "same as --since")
-    .option("--to <when>", "same as --until")
-    .option(
-      "--no-probe",
-      "do not run live checks against the configuration's upstreams (bundles are never probed)",
-    )
-    .option(
-      "--probe-deadline <duration>",
-      "overall time limit of the live checks (ms, or with ms/s/m); upstreams not reached by then are listed in the warnings",
-      "10s",
-    )
-    .option(
-      "--systemd",
-      "look up the systemd unit behind each failing local peer and read its journal over the incident window (default in host mode)",
-    )
-    .option("--no-systemd", "do not run systemctl/journalctl, even in host mode")
-    .option("--pid <pid>", "nginx master pid to diagnose (host mode; default: the first one found)")
-    .option(
-      "--max-file-size <size>",
-      "largest log file read from a bundle (default 2G; .gz: compressed size)",
-    )
-    .option("--max-config-size <size>", "largest configuration or JSON file read from a bundle (default 64M)")
+    ),
+  )
     .option("--json", "print the diagnosis as JSON (see docs/json.md)")
     .option("--markdown", "print the diagnosis as Markdown (for tickets)")
+    .option(
+      "--html <file>",
+      "also write a self-contained HTML report (charts, filterable evidence; opens offline) to FILE, or '-' for stdout instead of the text report",
+    )
     .option("--out <file>", "write the report to this file instead of stdout")
     .option("-v, --verbose", "show more evidence per finding")
     .addHelpText(
@@ -94,11 +48,13 @@ Examples:
   $ badgateway diagnose --nginx-t nginx-T.txt --error-log error.log --access-log access.log.1 --access-log access.log
   $ badgateway diagnose --config /etc/nginx/nginx.conf --error-log /var/log/nginx/error.log --since 2h --json
   $ badgateway diagnose --config nginx.conf --error-log error.log --systemd   # + the failing backend's unit and journal
+  $ badgateway diagnose --bundle examples/checkout-outage --html incident.html   # attach to the incident
 
 Exit codes: 0 no upstream failures found, 1 causes found, 2 could not diagnose, or an input could not be
 read in full (the report is still printed; the reasons go to stderr).`,
     )
     .action(async (opts: DiagnoseCliOptions) => {
+      checkHtmlOption(opts);
       if (opts.paste !== undefined) {
         const file = typeof opts.paste === "string" ? opts.paste : 0;
         let text: string;
@@ -111,50 +67,18 @@ read in full (the report is still printed; the reasons go to stderr).`,
           throw new UserError("the paste is empty: pipe the lines into `badgateway diagnose --paste`");
         const { evidence } = evidenceFromPaste(text);
         const r = diagnose(evidence);
-        emit(r, opts);
+        emit(r, opts, [], evidence);
         return;
       }
-      const since = (opts.since ?? opts.from) ? parseWhen((opts.since ?? opts.from) as string) : undefined;
-      const until = (opts.until ?? opts.to) ? parseWhen((opts.until ?? opts.to) as string) : undefined;
-      const host =
-        !opts.bundle &&
-        !opts.config &&
-        !opts.nginxT &&
-        opts.errorLog.length === 0 &&
-        opts.accessLog.length === 0;
-      const limits = {
-        ...(opts.maxFileSize ? { maxFileSize: parseByteSize("--max-file-size", opts.maxFileSize) } : {}),
-        ...(opts.maxConfigSize
-          ? { maxConfigSize: parseByteSize("--max-config-size", opts.maxConfigSize) }
-          : {}),
-      };
-      const probeDeadlineMs = parseDurationOption("--probe-deadline", opts.probeDeadline);
-      const progress = process.stderr.isTTY ? (m: string) => process.stderr.write(`\r\x1b[K${m}`) : undefined;
       let ev: Awaited<ReturnType<typeof gatherEvidence>>;
       try {
-        ev = await gatherEvidence({
-          ...(opts.bundle ? { bundle: opts.bundle } : {}),
-          ...(opts.config ? { config: opts.config } : {}),
-          ...(opts.nginxT ? { nginxT: opts.nginxT } : {}),
-          errorLogs: opts.errorLog,
-          host,
-          ...(opts.pid ? { pid: Number(opts.pid) } : {}),
-          accessLogs: opts.accessLog,
-          ...(opts.logFormat ? { logFormat: opts.logFormat } : {}),
-          ...(since !== undefined ? { since } : {}),
-          ...(until !== undefined ? { until } : {}),
-          ...(progress ? { onProgress: progress } : {}),
-          probe: opts.probe,
-          ...(opts.systemd !== undefined ? { systemd: opts.systemd } : {}),
-          limits,
-          probeDeadlineMs,
-        });
+        ev = await withProgress({}, (progress) =>
+          gatherEvidence(gatherOptionsFrom(opts, progress ? (m: string) => progress.note(m) : undefined)),
+        );
       } catch (e) {
         throw new UserError((e as Error).message);
-      } finally {
-        if (progress) process.stderr.write("\r\x1b[K");
       }
-      emit(diagnose(ev), opts, ev.unread ?? []);
+      emit(diagnose(ev), opts, ev.unread ?? [], ev);
     });
 }
 
@@ -188,7 +112,42 @@ function readPaste(file: string | 0): string {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-function emit(result: ReturnType<typeof diagnose>, opts: DiagnoseCliOptions, unread: string[] = []): void {
+/** --html is checked before any evidence is gathered: a bad name fails at once, not after minutes of reading. */
+function checkHtmlOption(opts: DiagnoseCliOptions): void {
+  if (opts.html === undefined) return;
+  if (opts.html === "-") {
+    if (!opts.out && (opts.json || opts.markdown))
+      throw new UserError(
+        "--html - writes the HTML report to stdout: give --out FILE for the --json/--markdown report",
+      );
+    return;
+  }
+  try {
+    checkReportPath(opts.html);
+  } catch (e) {
+    throw new UserError(`--html ${opts.html}: ${(e as Error).message}`);
+  }
+}
+
+function emit(
+  result: ReturnType<typeof diagnose>,
+  opts: DiagnoseCliOptions,
+  unread: string[] = [],
+  ev: Evidence | null = null,
+): void {
+  if (opts.html !== undefined) {
+    const page = diagnoseHtml(result, ev, { version: __BADGATEWAY_VERSION__ });
+    if (opts.html === "-") process.stdout.write(page);
+    else {
+      let path: string;
+      try {
+        path = writeReportFile(opts.html, page);
+      } catch (e) {
+        throw new UserError(`--html ${opts.html}: ${(e as Error).message}`);
+      }
+      process.stderr.write(`badgateway: wrote the HTML report to ${path}\n`);
+    }
+  }
   const color = !opts.out && !opts.json && !opts.markdown && stdoutColor();
   const text = opts.json
     ? diagnoseJson(result, __BADGATEWAY_VERSION__)
@@ -201,7 +160,7 @@ function emit(result: ReturnType<typeof diagnose>, opts: DiagnoseCliOptions, unr
     } catch (e) {
       throw new UserError(`cannot write ${opts.out}: ${(e as Error).message}`);
     }
-  } else process.stdout.write(text);
+  } else if (opts.html !== "-") process.stdout.write(text);
   // The report goes to stdout (or --out); why the answer is not complete goes to stderr, with exit 2.
   if (result.exitCode === 2) {
     process.stderr.write("badgateway: could not diagnose: no usable evidence\n");

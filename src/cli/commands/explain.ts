@@ -1,9 +1,9 @@
 import type { Command } from "commander";
-import { lineBlocks, losesInput } from "../../evidence/input.js";
 import { explainLine, type LineExplanation } from "../../nginx/errorlog/explain.js";
 import { safeText } from "../../report/terminal.js";
 import { colors } from "../color.js";
 import { EXIT, UserError } from "../exit.js";
+import { summaryOf } from "./index.js";
 
 function render(e: LineExplanation, c: ReturnType<typeof colors>): string {
   if (!e.parsed) return `${c.yellow("?")} not an nginx error-log line: ${safeText(e.input.slice(0, 120))}\n`;
@@ -48,9 +48,7 @@ function render(e: LineExplanation, c: ReturnType<typeof colors>): string {
 export function registerExplain(program: Command): void {
   program
     .command("explain <line>")
-    .description(
-      "Explain one nginx error-log line ('-' reads many lines from stdin): what failed, 502 or 504, what to check, how to fix.",
-    )
+    .description(summaryOf("explain"))
     .option("--json", "print one JSON object per input line (JSON Lines)")
     .addHelpText(
       "after",
@@ -78,6 +76,8 @@ Exit codes: 0 no upstream failure among the lines, 1 at least one upstream failu
       else {
         // Streamed: each answer is printed as soon as its line has arrived, memory does not grow with input.
         const lost: string[] = [];
+        // Loaded here: explaining one line given as an argument never reads input (start-up time).
+        const { lineBlocks, losesInput } = await import("../../evidence/input.js");
         for await (const block of lineBlocks("-", {
           maxLineBytes: MAX_LINE_CHARS,
           chunkBytes: 64 << 10,

@@ -9,6 +9,7 @@ import type { Finding, Severity } from "../../rules/types.js";
 import { stdoutColor } from "../color.js";
 import { EXIT, UserError } from "../exit.js";
 import { loadConfigInput } from "./config-input.js";
+import { summaryOf } from "./index.js";
 
 interface LintCliOptions {
   nginxT?: string;
@@ -65,7 +66,7 @@ function renderText(findings: Finding[], color: boolean, parseErrors: string[] =
 export function registerLint(program: Command): void {
   program
     .command("lint [file]")
-    .description("Check an nginx configuration for settings that lead to 502/504.")
+    .description(summaryOf("lint"))
     .option("--nginx-t <file>", "lint saved `nginx -T` output ('-' for stdin)")
     .option("--from-nginx", "run `nginx -T` on this host and lint its output")
     .option("--format <fmt>", "text, json or sarif", "text")

@@ -1,13 +1,15 @@
 import type { Command } from "commander";
 import pc from "picocolors";
 import { type ErrorLogSummary, summarizeErrorLogs } from "../../evidence/error-log.js";
-import { losesInput } from "../../evidence/input.js";
+import { inputBytes, losesInput } from "../../evidence/input.js";
 import { CLASS_INFO } from "../../nginx/errorlog/catalogue.js";
 import type { ErrorClass } from "../../nginx/errorlog/taxonomy.js";
 import { safeText } from "../../report/terminal.js";
 import { stdoutColor } from "../color.js";
 import { EXIT, UserError } from "../exit.js";
+import { withProgress } from "../progress.js";
 import { parseWhen } from "./access.js";
+import { summaryOf } from "./index.js";
 
 const BARS = "▁▂▃▄▅▆▇█";
 
@@ -98,9 +100,7 @@ function render(s: ErrorLogSummary, top: number, color: boolean): string {
 export function registerLogs(program: Command): void {
   program
     .command("logs [files...]")
-    .description(
-      "Summarise upstream failures in nginx error logs: per class, peer, host and minute, with samples.",
-    )
+    .description(summaryOf("logs"))
     .option("--since <when>", "only lines after this time (2h, 30m, 1d, or an ISO time; nginx's local time)")
     .option("--until <when>", "only lines before this time")
     .option("--from <when>", "same as --since")
@@ -130,23 +130,12 @@ Rotated sets are read oldest first whatever the order given. Exit codes: 0 no up
           );
         const since = (opts.since ?? opts.from) ? parseWhen((opts.since ?? opts.from) as string) : undefined;
         const until = (opts.until ?? opts.to) ? parseWhen((opts.until ?? opts.to) as string) : undefined;
-        const tty = Boolean(process.stderr.isTTY);
-        let lastTick = 0;
-        const s = await summarizeErrorLogs(inputs, {
-          ...(since !== undefined ? { since } : {}),
-          ...(until !== undefined ? { until } : {}),
-          ...(tty
-            ? {
-                onProgress: (b: number) => {
-                  const now = Date.now();
-                  if (now - lastTick < 200) return;
-                  lastTick = now;
-                  process.stderr.write(`\r\x1b[Kreading… ${(b / 1e6).toFixed(0)} MB`);
-                },
-              }
-            : {}),
-        });
-        if (tty) process.stderr.write("\r\x1b[K");
+        const s = await withProgress({ total: inputBytes(inputs) }, () =>
+          summarizeErrorLogs(inputs, {
+            ...(since !== undefined ? { since } : {}),
+            ...(until !== undefined ? { until } : {}),
+          }),
+        );
         if (!opts.json)
           for (const w of s.warnings) process.stderr.write(`badgateway: ${safeText(w.message)}\n`);
         if (opts.json) {

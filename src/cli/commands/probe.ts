@@ -13,6 +13,7 @@ import { stdoutColor } from "../color.js";
 import { EXIT, UserError } from "../exit.js";
 import { checkPathOption, parseCountOption, parseDurationOption } from "../options.js";
 import { loadConfigInput } from "./config-input.js";
+import { summaryOf } from "./index.js";
 
 interface ProbeCliOptions {
   target: string[];
@@ -88,9 +89,7 @@ function render(r: ProbeReport, color: boolean): string {
 export function registerProbe(program: Command): void {
   program
     .command("probe")
-    .description(
-      "Check upstreams live, the way nginx reaches them: DNS, TCP, TLS, HTTP response, unix sockets.",
-    )
+    .description(summaryOf("probe"))
     .option(
       "--target <spec>",
       "http://host:port/path, https://…, host:port or unix:/path (repeatable)",

@@ -33,6 +33,15 @@ export class Lexer {
   value = "";
   line = 1;
   quoted = false;
+  /**
+   * Where the current token starts and ends (end exclusive), as offsets into the text after CRLF was turned into
+   * LF; `original()` maps them back onto the text as given. A quoted word includes its quotes, a comment its `#`,
+   * a Lua body its braces; the `;` a Lua block implies has start = end.
+   */
+  start = 0;
+  end = 0;
+  /** Normalised offsets of the LFs that were CRLF in the text as given (null: not built yet, or none). */
+  private crlf: number[] | null = null;
   readonly errors: LexError[] = [];
   /** Set when a quote is still open at the end of the text: the line it opened on, and which quote. */
   unclosedQuote: { line: number; quote: string } | null = null;
@@ -46,7 +55,33 @@ export class Lexer {
   private readonly src: string;
 
   constructor(src: string) {
-    this.src = src.includes("\r\n") ? src.replace(/\r\n/g, "\n") : src;
+    if (src.includes("\r\n")) {
+      this.src = src.replace(/\r\n/g, "\n");
+      this.given = src;
+    } else this.src = src;
+  }
+
+  /** The text as given, when it had CRLF line ends (the CRLF index is built from it on first use). */
+  private given: string | null = null;
+
+  /** The offset in the text as given of a normalised offset (they differ only after a CRLF). */
+  original(p: number): number {
+    if (this.given === null) return p;
+    if (this.crlf === null) {
+      const src = this.given;
+      const list: number[] = [];
+      for (let i = src.indexOf("\r\n"); i >= 0; i = src.indexOf("\r\n", i + 2)) list.push(i - list.length);
+      this.crlf = list;
+    }
+    const at = this.crlf;
+    let lo = 0;
+    let hi = at.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((at[mid] as number) < p) lo = mid + 1;
+      else hi = mid;
+    }
+    return p + lo;
   }
 
   private skipSpace(): void {
@@ -59,8 +94,10 @@ export class Lexer {
     }
   }
 
-  private emit(kind: TokenKind, value: string, line: number, quoted: boolean): TokenKind {
+  private emit(kind: TokenKind, value: string, line: number, quoted: boolean, start: number): TokenKind {
     this.kind = kind;
+    this.start = start;
+    this.end = this.pos;
     this.value = value;
     this.line = line;
     this.quoted = quoted;
@@ -72,16 +109,16 @@ export class Lexer {
     if (this.pendingSemi) {
       this.pendingSemi = false;
       this.expectDirective = true;
-      return this.emit(SEMI, ";", this.ln, false);
+      return this.emit(SEMI, ";", this.ln, false, this.pos);
     }
     this.skipSpace();
-    if (this.pos >= s.length) return this.emit(END, "", this.ln, false);
+    if (this.pos >= s.length) return this.emit(END, "", this.ln, false, this.pos);
     if (this.lua === 2) {
       const start = this.pos;
       const line = this.ln;
       while (this.pos < s.length && !isSpace(s.charCodeAt(this.pos))) this.pos++;
       this.lua = 1;
-      return this.emit(WORD, s.slice(start, this.pos), line, false);
+      return this.emit(WORD, s.slice(start, this.pos), line, false, start);
     }
     if (this.lua === 1) {
       this.lua = 0;
@@ -94,14 +131,22 @@ export class Lexer {
       let e = s.indexOf("\n", this.pos);
       if (e < 0) e = s.length;
       const text = s.slice(this.pos + 1, e);
+      const at = this.pos;
       this.pos = e;
-      return this.emit(COMMENT, text, line, false);
+      return this.emit(COMMENT, text, line, false, at);
     }
     if (c === 123 || c === 125 || c === 59) {
       this.pos++;
       this.expectDirective = true;
-      return this.emit(c === 123 ? OPEN : c === 125 ? CLOSE : SEMI, s[this.pos - 1] as string, line, false);
+      return this.emit(
+        c === 123 ? OPEN : c === 125 ? CLOSE : SEMI,
+        s[this.pos - 1] as string,
+        line,
+        false,
+        this.pos - 1,
+      );
     }
+    const at = this.pos;
     let value: string;
     let quoted = false;
     if (c === 34 || c === 39) {
@@ -114,7 +159,7 @@ export class Lexer {
       this.lua = value === "set_by_lua_block" ? 2 : 1;
     }
     this.expectDirective = false;
-    return this.emit(WORD, value, line, quoted);
+    return this.emit(WORD, value, line, quoted, at);
   }
 
   /**
@@ -238,7 +283,7 @@ export class Lexer {
           const body = s.slice(start, this.pos);
           this.pos++;
           this.pendingSemi = true;
-          return this.emit(WORD, body, this.ln, true);
+          return this.emit(WORD, body, this.ln, true, start - 1);
         }
         this.pos++;
       }
@@ -246,6 +291,6 @@ export class Lexer {
     this.errors.push({ line: this.ln, message: 'unexpected end of file, expecting "}"' });
     this.pos = s.length;
     this.pendingSemi = true;
-    return this.emit(WORD, s.slice(start), this.ln, true);
+    return this.emit(WORD, s.slice(start), this.ln, true, start - 1);
   }
 }

@@ -10,6 +10,21 @@ export interface ConfNode {
   includes?: number[];
   block?: ConfNode[];
   comment?: string;
+  /** Byte offsets into the file's text as given (only with `ParseOptions.offsets`; not part of crossplane's JSON). */
+  span?: Span;
+}
+
+/**
+ * Where a directive sits in its file: offsets into the text as given (UTF-16 code units of the JS string, end
+ * exclusive). `args` are the raw tokens (quotes included; for `if` they still carry the parentheses the parser
+ * strips from `args`). `end` is just past the `;` (or the `{` of a block); `close` is the block's `}`.
+ */
+export interface Span {
+  start: number;
+  nameEnd: number;
+  args: Array<[number, number]>;
+  end: number;
+  close?: number;
 }
 
 export interface ParseError {
@@ -25,6 +40,13 @@ export interface ParseOptions {
   maxDepth?: number;
   /** Levels of nesting the including files already use at the `include` that reads this file. */
   depthOffset?: number;
+  /** Record each node's `span` (for the byte-preserving writer, src/nginx/config/writer.ts). */
+  offsets?: boolean;
+  /**
+   * Called when the block of `owner` is closed, its contents complete: a writer can turn them into output
+   * right away and let them go (src/nginx/config/payload.ts, `config parse --single-file`).
+   */
+  onBlockClosed?: (owner: ConfNode) => void;
 }
 
 function prepareIf(args: string[]): void {
@@ -60,6 +82,7 @@ export function parseConfig(src: string, opts: ParseOptions): { parsed: ConfNode
   const file = opts.file;
   const maxDepth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
   const offset = opts.depthOffset ?? 0;
+  const spans = Boolean(opts.offsets);
   const errors: ParseError[] = [];
   const err = (line: number, message: string) => errors.push({ file, line, message });
   const eof = (line: number, message: string) => {
@@ -109,12 +132,22 @@ export function parseConfig(src: string, opts: ParseOptions): { parsed: ConfNode
     if (k === CLOSE) {
       if (depth > 0) {
         stack.pop();
-        owners.pop();
+        const owner = owners.pop();
+        if (spans && owner?.span) owner.span.close = lx.original(lx.start);
+        if (owner && opts.onBlockClosed) opts.onBlockClosed(owner);
       } else err(lx.line, 'unexpected "}"');
       continue;
     }
     if (k === COMMENT) {
-      if (opts.comments) out.push({ directive: "#", line: lx.line, args: [], file, comment: lx.value });
+      if (opts.comments) {
+        const c: ConfNode = { directive: "#", line: lx.line, args: [], file, comment: lx.value };
+        if (spans) {
+          const a = lx.original(lx.start);
+          const b = lx.original(lx.end);
+          c.span = { start: a, nameEnd: b, args: [], end: b };
+        }
+        out.push(c);
+      }
       continue;
     }
     if (k === SEMI) {
@@ -127,6 +160,10 @@ export function parseConfig(src: string, opts: ParseOptions): { parsed: ConfNode
       continue;
     }
     const node: ConfNode = { directive: lx.value, line: lx.line, args: [], file };
+    const span: Span | null = spans
+      ? { start: lx.original(lx.start), nameEnd: lx.original(lx.end), args: [], end: 0 }
+      : null;
+    if (span) node.span = span;
     // `location ~ ^/a{2}$ {`: nginx opens the block at the first `{` and then reads `2}$` as a directive
     // name, which it rejects first ("unknown directive"). Say so, where nginx does, with what to do about it.
     const owner = owners[depth];
@@ -145,14 +182,17 @@ export function parseConfig(src: string, opts: ParseOptions): { parsed: ConfNode
     let term: number;
     for (;;) {
       const t = lx.next();
-      if (t === WORD) node.args.push(lx.value);
-      else if (t === COMMENT) {
+      if (t === WORD) {
+        node.args.push(lx.value);
+        span?.args.push([lx.original(lx.start), lx.original(lx.end)]);
+      } else if (t === COMMENT) {
         if (opts.comments) {
           argComments ??= [];
           argComments.push({ directive: "#", line: node.line, args: [], file, comment: lx.value });
         }
       } else {
         term = t;
+        if (span) span.end = lx.original(lx.end);
         break;
       }
     }
@@ -166,7 +206,8 @@ export function parseConfig(src: string, opts: ParseOptions): { parsed: ConfNode
       err(lx.line, 'unexpected "}"');
       if (depth > 0) {
         stack.pop();
-        owners.pop();
+        const owner = owners.pop();
+        if (owner && opts.onBlockClosed) opts.onBlockClosed(owner);
       }
     } else if (term === END) {
       eof(lx.line, 'unexpected end of file, expecting ";" or "}"');

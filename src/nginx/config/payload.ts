@@ -43,6 +43,8 @@ export interface LoadOptions {
    * skipped with an error.
    */
   maxDepth?: number;
+  /** Passed to the parser of every file (see ParseOptions.onBlockClosed); only with singleFile. */
+  onBlockClosed?: (owner: ConfNode) => void;
 }
 
 const GLOB_CHARS = /[*?[]/;
@@ -228,6 +230,7 @@ export function loadPayload(main: string, source: FileSource, opts: LoadOptions 
       comments: Boolean(opts.comments),
       maxDepth,
       depthOffset: depths[i] ?? 0,
+      ...(opts.singleFile && opts.onBlockClosed ? { onBlockClosed: opts.onBlockClosed } : {}),
     });
     entry.parsed = parsed.parsed;
     for (const e of parsed.errors) {
@@ -373,4 +376,112 @@ export function payloadFromNginxT(text: string, opts: LoadOptions = {}): ConfigP
       config: [],
     };
   return loadPayload(main, nginxTSource(files), opts);
+}
+
+/** A JSON string literal, as JSON.stringify writes it; plain text (the usual case) skips the general escaper. */
+function jsonString(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(s);
+  }
+  return `"${s}"`;
+}
+
+/** Pieces of output are handed on once they reach this many characters (small ropes flatten cheaply). */
+const PIECE_CHARS = 1 << 16;
+
+/**
+ * Writes crossplane's JSON straight from the parse tree, without building the crossplane-shaped copy of it
+ * first: `write` gives the same bytes as `JSON.stringify(toCrossplaneJson(payload, {comments}))` (compact), in
+ * pieces of about 64 KiB. With `blockClosed` passed to the parser (LoadOptions.onBlockClosed, single files
+ * only: includes are wired after parsing), each block is turned into text as soon as it is closed and its nodes
+ * are let go (the block is left empty): the garbage collector then never copies the tree, which is most of the
+ * time `config parse` spends on large configurations.
+ */
+export class CrossplaneJsonWriter {
+  private readonly done = new Map<ConfNode, string>();
+  private out = "";
+  private emit: ((piece: string) => void) | null = null;
+
+  constructor(private readonly comments = true) {}
+
+  /** For LoadOptions.onBlockClosed. */
+  readonly blockClosed = (owner: ConfNode): void => {
+    if (!owner.block) return;
+    const saved = this.out;
+    const emit = this.emit;
+    this.out = "";
+    this.emit = null;
+    this.directives(owner.block);
+    // One flat string instead of a rope of many small ones (charCodeAt flattens it).
+    const text = this.out;
+    text.charCodeAt(0);
+    this.done.set(owner, text);
+    owner.block = [];
+    this.out = saved;
+    this.emit = emit;
+  };
+
+  write(payload: ConfigPayload, emit: (piece: string) => void): void {
+    this.emit = emit;
+    this.out = `{"status":${jsonString(payload.status)},"errors":${JSON.stringify(
+      payload.errors.map((e) => ({ file: e.file, error: e.error, line: e.line })),
+    )},"config":[`;
+    payload.config.forEach((c, i) => {
+      this.out += `${i ? "," : ""}{"file":${jsonString(c.file)},"status":${jsonString(c.status)},"errors":${JSON.stringify(
+        c.errors.map((e) => ({ error: e.error, line: e.line })),
+      )},"parsed":`;
+      this.directives(c.parsed);
+      this.out += "}";
+    });
+    this.out += "]}";
+    emit(this.out);
+    this.out = "";
+    this.emit = null;
+  }
+
+  private directives(nodes: ConfNode[]): void {
+    this.out += "[";
+    let first = true;
+    for (const n of nodes) {
+      if (n.directive === "#" && n.comment !== undefined) {
+        if (!this.comments) continue;
+        this.out += `${first ? "" : ","}{"directive":"#","line":${n.line},"args":[],"comment":${jsonString(n.comment)}}`;
+        first = false;
+        continue;
+      }
+      let s = `${first ? "" : ","}{"directive":${jsonString(n.directive)},"line":${n.line},"args":[`;
+      first = false;
+      const args = n.args;
+      for (let i = 0; i < args.length; i++)
+        s += i ? `,${jsonString(args[i] as string)}` : jsonString(args[i] as string);
+      s += "]";
+      if (n.includes) s += `,"includes":${JSON.stringify(n.includes)}`;
+      if (n.block) {
+        const text = this.done.get(n);
+        if (text !== undefined) {
+          this.out += `${s},"block":${text}}`;
+          this.done.delete(n);
+        } else {
+          this.out += `${s},"block":`;
+          this.directives(n.block);
+          this.out += "}";
+        }
+      } else this.out += `${s}}`;
+      if (this.emit && this.out.length >= PIECE_CHARS) {
+        this.emit(this.out);
+        this.out = "";
+      }
+    }
+    this.out += "]";
+  }
+}
+
+/** `JSON.stringify(toCrossplaneJson(payload, opts))` (compact), written in pieces: see CrossplaneJsonWriter. */
+export function writeCrossplaneJson(
+  payload: ConfigPayload,
+  emit: (piece: string) => void,
+  opts: { comments?: boolean } = {},
+): void {
+  new CrossplaneJsonWriter(opts.comments ?? true).write(payload, emit);
 }

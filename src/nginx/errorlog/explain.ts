@@ -58,13 +58,17 @@ const AFTER_HEADERS_WHY =
 function fill(cmd: string, peer: string | null, host: string | null, path: string | null): string {
   const p = peer ?? "HOST:PORT";
   const unix = p.startsWith("unix:") ? p.slice(5) : null;
-  const h = unix ? "localhost" : p.replace(/:\d+$/, "").replace(/^\[|\]$/g, "");
+  const h = peer === null ? "HOST" : unix ? "localhost" : p.replace(/:\d+$/, "").replace(/^\[|\]$/g, "");
   const port = unix ? "" : (/:(\d+)$/.exec(p)?.[1] ?? "PORT");
-  return cmd
-    .replaceAll("PEER", p)
-    .replaceAll("PORT", port)
-    .replaceAll("HOST", host && cmd.includes("-servername HOST") ? host : h)
-    .replaceAll("PATH", unix ?? (path ?? "/").replace(/^\//, ""));
+  const values: Record<string, string> = {
+    PEER: p,
+    PORT: port,
+    HOST: host && cmd.includes("-servername HOST") ? host : h,
+    PATH: unix ?? (path ?? "/").replace(/^\//, ""),
+  };
+  // one pass, so a value that itself reads HOST or PORT (the placeholders kept when the line names no peer) is
+  // never substituted again
+  return cmd.replace(/PEER|PORT|HOST|PATH/g, (m) => values[m] ?? m);
 }
 
 function confidenceOf(line: ErrorLine, c: Classification): "high" | "medium" | "low" {

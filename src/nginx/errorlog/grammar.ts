@@ -330,6 +330,7 @@ const MESSAGE_STARTS = [
   "upstream sent ",
   "upstream SSL certificate",
   "upstream server temporarily disabled",
+  "upstream rejected request",
   "upstream response is buffered",
   "an upstream response is buffered",
   "upstream buffer is too small",
@@ -386,6 +387,12 @@ const MESSAGE_STARTS = [
   "unexpected response for ",
   "unexpected DNS response for ",
   "http upstream ",
+  "invalid port in upstream",
+  "invalid host in upstream",
+  "no port in upstream",
+  "failed the initial dns/balancer resolve",
+  "failed to retry the dns/balancer resolver",
+  "dns resolution failed",
 ];
 
 /** Phases nginx appends; a line holding one and an errno is an nginx message even when its start was lost. */

@@ -6,6 +6,7 @@
  * and the proxy/fastcgi/uwsgi/scgi/grpc/memcached/stream modules); see docs/error-log-messages.md.
  * Matching uses fixed substrings only (no regex cascades), so it is linear in the line length.
  */
+import { peerSpeaksPlain } from "./facts.js";
 import type { ErrorLine } from "./grammar.js";
 
 export const ERROR_CLASSES = [
@@ -232,6 +233,9 @@ function fallbackByPhase(phase: Phase): ErrorClass {
   }
 }
 
+/** System calls nginx makes on local files; their errnos (2, 13, …) say nothing about an upstream. */
+const LOCAL_FILE_OPS = ['open() "', 'stat() "', 'opendir() "', 'lstat() "', 'realpath() "'];
+
 /** Messages about the client's side of the connection: never an upstream failure, whatever they mention. */
 const CLIENT_SIDE = [
   "client prematurely closed",
@@ -242,8 +246,23 @@ const CLIENT_SIDE = [
   "client closed keepalive",
 ];
 
+/**
+ * An OpenResty gateway's own balancer reporting that the target's name did not resolve (Kong: "DNS resolution
+ * failed: dns server error: 3 name error", "failed the initial dns/balancer resolve for …", "failed to retry the
+ * dns/balancer resolver for …"). Lowercased once; plain `includes` scans.
+ */
+function isGatewayDns(msg: string): boolean {
+  const m = msg.toLowerCase();
+  return (
+    m.includes("dns resolution failed") ||
+    m.includes("dns/balancer resolve") ||
+    m.includes("name resolution failed")
+  );
+}
+
 /** OpenResty's Lua messages (cosockets, resty.http, lua-resty-*): what they mean for the upstream call. */
 function matchLua(msg: string, phase: Phase): Partial | null {
+  if (isGatewayDns(msg)) return { class: "dns-failure", detail: "lua", status: null, next: false };
   if (msg.includes("no resolver defined to resolve"))
     return { class: "no-resolver", next: false, status: null };
   if (msg.includes("lua ssl certificate verify error") || msg.includes("certificate verify failed"))
@@ -274,6 +293,22 @@ function match(line: ErrorLine, msg: string, phase: Phase, errno: Errno | null):
     msg.includes("client read timed out")
   )
     return { class: "not-upstream", status: null, next: null };
+  // OCSP stapling: nginx fetching its own certificate's status from the CA's responder ("connect() failed (111: …)
+  // while requesting certificate status, responder: …"). No proxied request waits on it.
+  if (msg.includes(" while requesting certificate status"))
+    return { class: "not-upstream", detail: "ocsp", status: null, next: null };
+  // A local file nginx itself opens (an error page, a static file): never an upstream, even when the line carries
+  // the `upstream:` of the request that fell back to it.
+  if (LOCAL_FILE_OPS.some((op) => msg.startsWith(op)))
+    return { class: "not-upstream", detail: "local-file", status: null, next: null };
+  // An upstream address nginx cannot use as written (`invalid port in upstream "jenkins:"`, also at run time when a
+  // variable expands to it): nginx answers 500 itself and contacts no backend.
+  if (
+    msg.startsWith("invalid port in upstream") ||
+    msg.startsWith("invalid host in upstream") ||
+    msg.startsWith("no port in upstream")
+  )
+    return { class: "not-upstream", detail: "config", status: null, next: null };
   if (msg.startsWith("an upstream response is buffered") || msg.startsWith("upstream response is buffered"))
     return { class: "not-upstream", detail: "buffered", status: null, next: null };
   if (msg.includes("no live upstreams")) return { class: "no-live-upstreams", next: false };
@@ -286,6 +321,7 @@ function match(line: ErrorLine, msg: string, phase: Phase, errno: Errno | null):
     const l = matchLua(msg, phase);
     if (l) return l;
   }
+  if (isGatewayDns(msg)) return { class: "dns-failure", detail: "lua", status: null, next: false };
   if (msg.includes("no resolver defined to resolve")) return { class: "no-resolver", next: false };
   if (msg.includes(" could not be resolved (") || msg.includes("could not be resolved ("))
     return { class: "dns-failure", next: false, detail: "runtime" };
@@ -343,10 +379,7 @@ function match(line: ErrorLine, msg: string, phase: Phase, errno: Errno | null):
     msg.startsWith("SSL_do_handshake() failed") ||
     msg.startsWith("peer closed connection in SSL handshake")
   ) {
-    const wrong =
-      msg.includes("wrong version number") ||
-      msg.includes("unknown protocol") ||
-      msg.includes("packet length too long");
+    const wrong = peerSpeaksPlain(msg);
     return {
       class: "tls-handshake",
       detail: wrong ? "wrong-version-number" : msg.startsWith("peer closed") ? "peer-closed" : null,
@@ -375,6 +408,9 @@ function match(line: ErrorLine, msg: string, phase: Phase, errno: Errno | null):
       return { class: "invalid-response", detail: "invalid-chunked", next: false };
     return { class: "invalid-response", detail: "other", next: false };
   }
+  // gRPC: the backend reset the stream (RST_STREAM) instead of answering; nginx returns INVALID_HEADER, so 502.
+  if (msg.startsWith("upstream rejected request with error"))
+    return { class: "invalid-response", detail: "stream-reset", next: false };
   if (
     msg.startsWith("upstream ") &&
     (msg.includes("FastCGI") || msg.includes("http2") || msg.includes("gRPC"))
@@ -385,11 +421,21 @@ function match(line: ErrorLine, msg: string, phase: Phase, errno: Errno | null):
   // nginx calls connect() only toward upstreams (and Lua cosockets), so a connect() failure is one even when the
   // paste lost the "while connecting to upstream" part.
   const upstreamish =
-    line.upstream !== null || phase !== "other" || msg.includes("upstream") || msg.startsWith("connect() ");
+    line.upstream !== null || phase !== "other" || saysUpstream(msg) || msg.startsWith("connect() ");
   if (errno) {
     const c = byErrno(errno, unix, phase);
     if (c === "too-many-open-files")
       return { class: c, status: msg.startsWith("socket() failed") ? 500 : null, next: false };
+    // `connect() failed (91: Protocol wrong type for socket)` with no request, upstream or phase: a local socket
+    // nginx itself uses (syslog logging to /dev/log), not a backend.
+    if (
+      c === null &&
+      msg.startsWith("connect() ") &&
+      phase === "other" &&
+      line.upstream === null &&
+      line.request === null
+    )
+      return { class: "not-upstream", detail: "local-socket", status: null, next: null };
     if (c && upstreamish)
       return {
         class: c,
@@ -415,7 +461,24 @@ function tidyMessage(m: string): string {
   while (i < msg.length && i < 8 && " *_'\"-.…".includes(msg.charAt(i))) i++;
   if (i > 0) msg = msg.slice(i);
   if (msg.startsWith("Upstream ")) msg = `u${msg.slice(1)}`;
+  // OpenResty's stream subsystem tags its Lua log lines: "stream [lua] balancer.lua:…".
+  if (msg.startsWith("stream [lua] ")) msg = msg.slice(7);
   return msg;
+}
+
+/**
+ * "upstream" among the message's own words, not only inside a quoted name or value: `open() "/srv/upstream/a"
+ * failed (2: …)` is a missing file, not an upstream failure.
+ */
+function saysUpstream(msg: string): boolean {
+  let quotes = 0;
+  let from = 0;
+  for (let at = msg.indexOf("upstream"); at !== -1; at = msg.indexOf("upstream", at + 1)) {
+    for (let k = from; k < at; k++) if (msg.charCodeAt(k) === 0x22) quotes++;
+    from = at;
+    if (quotes % 2 === 0) return true;
+  }
+  return false;
 }
 
 /** Classifies one parsed error line. */
@@ -433,13 +496,20 @@ export function classify(line: ErrorLine): Classification {
     m.detail !== "non-fatal" &&
     m.detail !== "peer-disabled" &&
     m.status !== null;
+  // The kernel's ETIMEDOUT reported by connect() (not nginx's own timer, "upstream timed out") goes to
+  // ngx_http_upstream_next as an error, not a timeout: the client gets 502.
+  const kernelTimeout =
+    m.class === "connect-timeout" && msg.startsWith("connect() ") && errno?.number !== undefined;
+  // The resolver's own socket failing ("send() failed (111: …) while resolving, resolver: …") belongs to no request.
+  const noRequest =
+    m.class === "dns-failure" && phase === "resolving" && line.connection === null && line.request === null;
   const status: Classification["status"] = after
     ? null
     : m.status !== undefined
       ? m.status
-      : m.class === "not-upstream"
+      : m.class === "not-upstream" || noRequest
         ? null
-        : isTimeout
+        : isTimeout && !kernelTimeout
           ? 504
           : 502;
   const next: boolean | null = after

@@ -1,29 +1,61 @@
 // AssemblyScript (see shared.ts).
 //
 // The error-log summariser's hot loop. JavaScript copies a block of whole lines to offset 0 of this module's
-// memory and calls `scan`; for every line it writes one record: where the line is, and, for lines in nginx's
-// plain layout that name an upstream, small integer ids for the message (with its level and upstream kind),
-// server, host and peer, plus the offsets of the values JavaScript may need. Ids come from an intern table
-// checked byte by byte, so equal ids mean equal text. Every other line gets status 0 and JavaScript reads it
-// with parseErrorLine. For the lines it accepts, the scanner finds exactly the fields parseErrorLine finds:
-// the same timestamp, level, "PID#TID: *CID " and context-marker rules (markers are the first of their kind
-// after the previous one; lines with markers out of nginx's order, stream counters, messages over 300 bytes or
-// lines over 64 KiB are left to parseErrorLine). A differential test compares the two on every input.
-// Newlines and commas are found 16 bytes at a time (SIMD).
-//
-// Record (REC_INTS i32): 0 status (1 = scanned), 1 line start, 2 line end (no CR), 3 message id, 4 server id,
-// 5 host id, 6 peer id, 7 upstream kind (1 TCP or group, 2 unix), 8 YYYYMMDD, 9 HHMMSS, 10-11 message,
-// 12-13 request value, 14-15 upstream value, 16-17 server, 18-19 host, 20-21 peer, 22 level index
-// (warn crit info error alert emerg debug notice). Absent values: -1.
+// memory and calls `scanErrorLog`; for every line it writes one record (layout.ts, ERR_*): where the line is,
+// and, for lines in nginx's plain layout that name an upstream, small integer ids for the message (with its
+// level and upstream kind), server, host and peer, plus the spans of the values JavaScript may need. Ids come
+// from an intern table checked byte by byte, so equal ids mean equal text. Every other line gets LINE_SLOW and
+// JavaScript reads it with parseErrorLine. For the lines it accepts, the scanner finds exactly the fields
+// parseErrorLine finds: the same timestamp, level, "PID#TID: *CID " and context-marker rules (markers are the
+// first of their kind after the previous one; lines with markers out of nginx's order, stream counters,
+// messages over 300 bytes or lines over 64 KiB are left to parseErrorLine). A differential test compares the
+// two on every input. Newlines and commas are found 16 bytes at a time (SIMD).
 
-import { at, bytesAt, findByte, intern, isDigit, REC_BYTES, eachLine } from "./shared";
+import {
+  ERR_DATE,
+  ERR_HOST,
+  ERR_HOST_ID,
+  ERR_LEVEL,
+  ERR_LINE,
+  ERR_MESSAGE,
+  ERR_MESSAGE_ID,
+  ERR_PEER,
+  ERR_PEER_ID,
+  ERR_RECORD_INTS,
+  ERR_REQUEST,
+  ERR_SERVER,
+  ERR_SERVER_ID,
+  ERR_STATUS,
+  ERR_TIME,
+  ERR_UPSTREAM,
+  ERR_UPSTREAM_KIND,
+  LEVEL_ALERT,
+  LEVEL_CRIT,
+  LEVEL_DEBUG,
+  LEVEL_EMERG,
+  LEVEL_ERROR,
+  LEVEL_INFO,
+  LEVEL_NOTICE,
+  LEVEL_WARN,
+  LINE_OTHER,
+  LINE_SCANNED,
+  LINE_SLOW,
+  RECORD_BYTES,
+  UPSTREAM_TCP,
+  UPSTREAM_UNIX,
+} from "./layout";
+import { at, bytesAt, eachLine, findByte, intern, isDigit } from "./shared";
 
-const REC_INTS: i32 = 24;
-const MAX_REC: i32 = <i32>(REC_BYTES / <usize>(REC_INTS * 4));
+const MAX_REC: i32 = RECORD_BYTES / (ERR_RECORD_INTS * 4);
 
 export function errorRecordInts(): i32 {
-  return REC_INTS;
+  return ERR_RECORD_INTS;
 }
+
+// Intern kinds: messages are 1 + level * 3 + upstream kind (1…24); then servers, hosts and peers.
+const KIND_SERVER: i32 = 40;
+const KIND_HOST: i32 = 41;
+const KIND_PEER: i32 = 42;
 const MAX_LINE: i32 = 65536;
 const MAX_MESSAGE: i32 = 300;
 const MAX_OCC: i32 = 32;
@@ -44,78 +76,146 @@ const occPos = new StaticArray<i32>(MAX_OCC);
 const ctxS = new StaticArray<i32>(7);
 const ctxE = new StaticArray<i32>(7);
 
-/** Marker starting at the ", " at c, or -1; returns its length through markerLen. */
-let markerLen: i32 = 0;
+/** The kind of the context marker starting at the ", " at c, or -1. */
 function markerAt(c: i32, lim: i32): i32 {
   switch (at(c + 2)) {
     case 0x63:
-      if (bytesAt(c, lim, ", client: ")) { markerLen = 10; return K_CLIENT; }
+      if (bytesAt(c, lim, ", client: ")) return K_CLIENT;
       return -1;
     case 0x73:
-      if (bytesAt(c, lim, ", server: ")) { markerLen = 10; return K_SERVER; }
-      if (bytesAt(c, lim, ", subrequest: ")) { markerLen = 14; return K_SUBREQUEST; }
+      if (bytesAt(c, lim, ", server: ")) return K_SERVER;
+      if (bytesAt(c, lim, ", subrequest: ")) return K_SUBREQUEST;
       return -1;
     case 0x72:
-      if (bytesAt(c, lim, ", request: ")) { markerLen = 11; return K_REQUEST; }
-      if (bytesAt(c, lim, ", referrer: ")) { markerLen = 12; return K_REFERRER; }
+      if (bytesAt(c, lim, ", request: ")) return K_REQUEST;
+      if (bytesAt(c, lim, ", referrer: ")) return K_REFERRER;
       return -1;
     case 0x75:
-      if (bytesAt(c, lim, ", upstream: ")) { markerLen = 12; return K_UPSTREAM; }
+      if (bytesAt(c, lim, ", upstream: ")) return K_UPSTREAM;
       return -1;
     case 0x68:
-      if (bytesAt(c, lim, ", host: ")) { markerLen = 8; return K_HOST; }
+      if (bytesAt(c, lim, ", host: ")) return K_HOST;
       return -1;
     case 0x62:
-      if (bytesAt(c, lim, ", bytes from/to client:")) { markerLen = 23; return M_STREAM; }
+      if (bytesAt(c, lim, ", bytes from/to client:")) return M_STREAM;
       return -1;
   }
   return -1;
 }
 
-/** Index of the level name (error=0 … in the order below) of length len at p, or -1. */
+/** The LEVEL_* index of the level name of length len at p, or -1. */
 function levelAt(p: i32, len: i32): i32 {
-  if (len == 4) {
-    if (bytesAt(p, p + 4, "warn")) return 0;
-    if (bytesAt(p, p + 4, "crit")) return 1;
-    if (bytesAt(p, p + 4, "info")) return 2;
-  } else if (len == 5) {
-    if (bytesAt(p, p + 5, "error")) return 3;
-    if (bytesAt(p, p + 5, "alert")) return 4;
-    if (bytesAt(p, p + 5, "emerg")) return 5;
-    if (bytesAt(p, p + 5, "debug")) return 6;
-  } else if (len == 6) {
-    if (bytesAt(p, p + 6, "notice")) return 7;
+  if (len === 4) {
+    if (bytesAt(p, p + 4, "warn")) return LEVEL_WARN;
+    if (bytesAt(p, p + 4, "crit")) return LEVEL_CRIT;
+    if (bytesAt(p, p + 4, "info")) return LEVEL_INFO;
+  } else if (len === 5) {
+    if (bytesAt(p, p + 5, "error")) return LEVEL_ERROR;
+    if (bytesAt(p, p + 5, "alert")) return LEVEL_ALERT;
+    if (bytesAt(p, p + 5, "emerg")) return LEVEL_EMERG;
+    if (bytesAt(p, p + 5, "debug")) return LEVEL_DEBUG;
+  } else if (len === 6) {
+    if (bytesAt(p, p + 6, "notice")) return LEVEL_NOTICE;
   }
   return -1;
+}
+
+/** Whether one of the words of UPSTREAM_MARKERS (src/nginx/errorlog/facts.ts) or "reconfiguring" starts at p. */
+function keywordAt(p: i32, e: i32): bool {
+  switch (at(p)) {
+    case 0x75:
+      return bytesAt(p, e, "upstream");
+    case 0x77:
+      return bytesAt(p, e, "worker_connections");
+    case 0x6f:
+      return bytesAt(p, e, "open files");
+    case 0x66:
+      return bytesAt(p, e, "file descriptors");
+    case 0x63:
+      return bytesAt(p, e, "could not be resolved") || bytesAt(p, e, "connect() ");
+    case 0x6e:
+      return bytesAt(p, e, "no resolver");
+    case 0x46:
+      return bytesAt(p, e, "FastCGI");
+    case 0x53:
+      return bytesAt(p, e, "SSL");
+    case 0x72:
+      return bytesAt(p, e, "reconfiguring");
+  }
+  return false;
+}
+
+/** Whether [s, e) has one of the words keywordAt knows (their first bytes are found 16 at a time). */
+function mayBeAboutUpstream(s: i32, e: i32): bool {
+  let p = s;
+  while (p + 16 <= e) {
+    const v = v128.load(<usize>p);
+    let m =
+      i8x16.bitmask(
+        v128.or(
+          v128.or(
+            v128.or(i8x16.eq(v, i8x16.splat(0x75)), i8x16.eq(v, i8x16.splat(0x77))),
+            i8x16.eq(v, i8x16.splat(0x6f)),
+          ),
+          v128.or(
+            v128.or(i8x16.eq(v, i8x16.splat(0x66)), i8x16.eq(v, i8x16.splat(0x63))),
+            i8x16.eq(v, i8x16.splat(0x6e)),
+          ),
+        ),
+      ) |
+      i8x16.bitmask(
+        v128.or(
+          v128.or(i8x16.eq(v, i8x16.splat(0x46)), i8x16.eq(v, i8x16.splat(0x53))),
+          i8x16.eq(v, i8x16.splat(0x72)),
+        ),
+      );
+    while (m !== 0) {
+      if (keywordAt(p + ctz<i32>(m), e)) return true;
+      m &= m - 1;
+    }
+    p += 16;
+  }
+  for (; p < e; p++) if (keywordAt(p, e)) return true;
+  return false;
+}
+
+/** Writes slot k of the record at rec. */
+function put(rec: usize, k: i32, v: i32): void {
+  store<i32>(rec + <usize>(k << 2), v);
 }
 
 /** Scans one line [i, end); writes its record at rec. */
 function line(i: i32, end: i32, rec: usize): void {
-  store<i32>(rec, 0);
-  store<i32>(rec, i, 4);
-  store<i32>(rec, end, 8);
+  put(rec, ERR_STATUS, LINE_SLOW);
+  put(rec, ERR_LINE, i);
+  put(rec, ERR_LINE + 1, end);
   const n0 = end - i;
   if (n0 > MAX_LINE || n0 < 32) return;
-  if (at(i + 4) != 0x2f || at(i + 7) != 0x2f || at(i + 10) != 0x20 || at(i + 13) != 0x3a) return;
-  if (at(i + 16) != 0x3a || at(i + 19) != 0x20 || at(i + 20) != 0x5b) return;
+  if (at(i + 4) !== 0x2f || at(i + 7) !== 0x2f || at(i + 10) !== 0x20 || at(i + 13) !== 0x3a) return;
+  if (at(i + 16) !== 0x3a || at(i + 19) !== 0x20 || at(i + 20) !== 0x5b) return;
   let hi = 0;
   for (let o = 0; o < 10; o++) {
-    if (o == 4 || o == 7) continue;
+    if (o === 4 || o === 7) continue;
     const c = at(i + o);
     if (!isDigit(c)) return;
     hi = hi * 10 + (c - 48);
   }
   let lo = 0;
   for (let o = 11; o < 19; o++) {
-    if (o == 13 || o == 16) continue;
+    if (o === 13 || o === 16) continue;
     const c = at(i + o);
     if (!isDigit(c)) return;
     lo = lo * 10 + (c - 48);
   }
+  // A line without any upstream word is counted as not-upstream, as addLine does after the same test.
+  if (!mayBeAboutUpstream(i, end)) {
+    put(rec, ERR_STATUS, LINE_OTHER);
+    return;
+  }
   let level = -1;
   let p = 0;
   for (let len = 4; len <= 6; len++) {
-    if (at(i + 21 + len) == 0x5d && at(i + 22 + len) == 0x20) {
+    if (at(i + 21 + len) === 0x5d && at(i + 22 + len) === 0x20) {
       level = levelAt(i + 21, len);
       p = i + 23 + len;
       break;
@@ -124,27 +224,27 @@ function line(i: i32, end: i32, rec: usize): void {
   if (level < 0) return;
   let q = p;
   while (isDigit(at(q))) q++;
-  if (q == p || at(q) != 0x23) return;
+  if (q === p || at(q) !== 0x23) return;
   const tid = ++q;
   while (isDigit(at(q))) q++;
-  if (q == tid || at(q) != 0x3a || at(q + 1) != 0x20 || q - p >= 24) return;
+  if (q === tid || at(q) !== 0x3a || at(q + 1) !== 0x20 || q - p >= 24) return;
   q += 2;
-  if (at(q) != 0x2a) return;
+  if (at(q) !== 0x2a) return;
   const cid = ++q;
   while (isDigit(at(q))) q++;
-  if (q == cid || at(q) != 0x20) return;
+  if (q === cid || at(q) !== 0x20) return;
   const ms = q + 1;
   // Markers: every ", " of message and context that starts one.
   let n = 0;
   let client = -1;
   let prevKind = -1;
   for (let c = findByte(ms, end, 0x2c); c + 1 < end; c = findByte(c + 1, end, 0x2c)) {
-    if (at(c + 1) != 0x20) continue;
+    if (at(c + 1) !== 0x20) continue;
     const m = markerAt(c, end);
     if (m < 0) continue;
     // Stream lines, crowded lines and markers out of nginx's order are left to parseErrorLine.
-    if (m == M_STREAM || n == MAX_OCC || m <= prevKind) return;
-    if (m == K_CLIENT) client = c;
+    if (m === M_STREAM || n === MAX_OCC || m <= prevKind) return;
+    if (m === K_CLIENT) client = c;
     unchecked((occKind[n] = m));
     unchecked((occPos[n] = c));
     prevKind = m;
@@ -157,17 +257,26 @@ function line(i: i32, end: i32, rec: usize): void {
     const k = unchecked(occKind[o]);
     const pos = unchecked(occPos[o]);
     if (prev >= 0) unchecked((ctxE[prev] = pos));
-    const len = k == K_CLIENT || k == K_SERVER ? 10 : k == K_REQUEST ? 11 : k == K_SUBREQUEST ? 14 : k == K_UPSTREAM || k == K_REFERRER ? 12 : 8;
+    const len =
+      k === K_CLIENT || k === K_SERVER
+        ? 10
+        : k === K_REQUEST
+          ? 11
+          : k === K_SUBREQUEST
+            ? 14
+            : k === K_UPSTREAM || k === K_REFERRER
+              ? 12
+              : 8;
     unchecked((ctxS[k] = pos + len));
     prev = k;
   }
   if (prev >= 0) unchecked((ctxE[prev] = end));
   for (let k = 0; k < 7; k++) {
     const s = unchecked(ctxS[k]);
-    if (s < 0 || at(s) != 0x22) continue;
+    if (s < 0 || at(s) !== 0x22) continue;
     const e = unchecked(ctxE[k]);
     unchecked((ctxS[k] = s + 1));
-    if (e - s >= 2 && at(e - 1) == 0x22) unchecked((ctxE[k] = e - 1));
+    if (e - s >= 2 && at(e - 1) === 0x22) unchecked((ctxE[k] = e - 1));
   }
   const us = unchecked(ctxS[K_UPSTREAM]);
   if (us < 0) return;
@@ -175,48 +284,48 @@ function line(i: i32, end: i32, rec: usize): void {
   // The peer, as parseUpstream cuts it.
   let rest = us;
   for (let x = us + 1; x < us + 12 && x + 3 <= ue; x++)
-    if (at(x) == 0x3a && at(x + 1) == 0x2f && at(x + 2) == 0x2f) {
+    if (at(x) === 0x3a && at(x + 1) === 0x2f && at(x + 2) === 0x2f) {
       rest = x + 3;
       break;
     }
-  let ukind = 1;
+  let ukind = UPSTREAM_TCP;
   let pe = ue;
   if (rest + 5 <= ue && bytesAt(rest, ue, "unix:")) {
-    ukind = 2;
+    ukind = UPSTREAM_UNIX;
     pe = findByte(rest + 5, ue, 0x3a);
   } else pe = findByte(rest, ue, 0x2f);
   const msgId = intern(1 + level * 3 + ukind, ms, client);
   if (msgId < 0) return;
   const ss = unchecked(ctxS[K_SERVER]);
-  const serverId = ss < 0 ? -1 : intern(40, ss, unchecked(ctxE[K_SERVER]));
+  const serverId = ss < 0 ? -1 : intern(KIND_SERVER, ss, unchecked(ctxE[K_SERVER]));
   const hs = unchecked(ctxS[K_HOST]);
-  const hostId = hs < 0 ? -1 : intern(41, hs, unchecked(ctxE[K_HOST]));
-  const peerId = intern(42, rest, pe);
-  if (serverId == -1 && ss >= 0) return;
-  if (hostId == -1 && hs >= 0) return;
+  const hostId = hs < 0 ? -1 : intern(KIND_HOST, hs, unchecked(ctxE[K_HOST]));
+  const peerId = intern(KIND_PEER, rest, pe);
+  if (serverId === -1 && ss >= 0) return;
+  if (hostId === -1 && hs >= 0) return;
   if (peerId < 0) return;
-  store<i32>(rec, 1);
-  store<i32>(rec, msgId, 12);
-  store<i32>(rec, serverId, 16);
-  store<i32>(rec, hostId, 20);
-  store<i32>(rec, peerId, 24);
-  store<i32>(rec, ukind, 28);
-  store<i32>(rec, hi, 32);
-  store<i32>(rec, lo, 36);
-  store<i32>(rec, ms, 40);
-  store<i32>(rec, client, 44);
+  put(rec, ERR_STATUS, LINE_SCANNED);
+  put(rec, ERR_MESSAGE_ID, msgId);
+  put(rec, ERR_SERVER_ID, serverId);
+  put(rec, ERR_HOST_ID, hostId);
+  put(rec, ERR_PEER_ID, peerId);
+  put(rec, ERR_UPSTREAM_KIND, ukind);
+  put(rec, ERR_DATE, hi);
+  put(rec, ERR_TIME, lo);
+  put(rec, ERR_MESSAGE, ms);
+  put(rec, ERR_MESSAGE + 1, client);
   const rs = unchecked(ctxS[K_REQUEST]);
-  store<i32>(rec, rs, 48);
-  store<i32>(rec, rs < 0 ? -1 : unchecked(ctxE[K_REQUEST]), 52);
-  store<i32>(rec, us, 56);
-  store<i32>(rec, ue, 60);
-  store<i32>(rec, ss, 64);
-  store<i32>(rec, ss < 0 ? -1 : unchecked(ctxE[K_SERVER]), 68);
-  store<i32>(rec, hs, 72);
-  store<i32>(rec, hs < 0 ? -1 : unchecked(ctxE[K_HOST]), 76);
-  store<i32>(rec, rest, 80);
-  store<i32>(rec, pe, 84);
-  store<i32>(rec, level, 88);
+  put(rec, ERR_REQUEST, rs);
+  put(rec, ERR_REQUEST + 1, rs < 0 ? -1 : unchecked(ctxE[K_REQUEST]));
+  put(rec, ERR_UPSTREAM, us);
+  put(rec, ERR_UPSTREAM + 1, ue);
+  put(rec, ERR_SERVER, ss);
+  put(rec, ERR_SERVER + 1, ss < 0 ? -1 : unchecked(ctxE[K_SERVER]));
+  put(rec, ERR_HOST, hs);
+  put(rec, ERR_HOST + 1, hs < 0 ? -1 : unchecked(ctxE[K_HOST]));
+  put(rec, ERR_PEER, rest);
+  put(rec, ERR_PEER + 1, pe);
+  put(rec, ERR_LEVEL, level);
 }
 
 /**
@@ -224,5 +333,5 @@ function line(i: i32, end: i32, rec: usize): void {
  * wrote. `nextLine()` then tells where to continue (len when the block is done).
  */
 export function scanErrorLog(len: i32, from: i32): i32 {
-  return eachLine(len, from, REC_INTS * 4, MAX_REC, line);
+  return eachLine(len, from, ERR_RECORD_INTS * 4, MAX_REC, line);
 }

@@ -1,44 +1,61 @@
-// AssemblyScript (compiled to WebAssembly by scripts/build.mjs; not TypeScript for tsc).
+// AssemblyScript (compiled to WebAssembly by scripts/build.mjs; type-checked with src/nginx/wasm/tsconfig.json).
 //
-// What the two scanner cores (errorlog.ts, accesslog.ts) share: the memory layout, SIMD byte search and the
-// intern table. Memory (fixed size): [0, IN_CAP) the block JavaScript copies in; records from REC_BASE;
-// the intern table and its byte arena; CFG_BASE a small area for the access-log format program; the
-// compiler's own data above MEMORY_BASE (scripts/build.mjs passes it as --memoryBase).
+// What the two scanner cores (errorlog.ts, accesslog.ts) share: SIMD byte search, the line loop and the intern
+// table. The memory layout is in layout.ts, which the TypeScript side reads too.
 
-export const IN_CAP: i32 = 3 << 20;
-export const REC_BASE: usize = 3 << 20;
-export const REC_BYTES: usize = 3 << 19;
-const TAB_BASE: usize = REC_BASE + REC_BYTES;
-const TAB_SLOTS: i32 = 1 << 15;
-const TAB_MASK: u32 = <u32>(TAB_SLOTS - 1);
-const MAX_IDS: i32 = (TAB_SLOTS * 3) >> 2;
-const ARENA_BASE: usize = TAB_BASE + <usize>(TAB_SLOTS * 16);
-const ARENA_CAP: usize = 3 << 19;
-export const CFG_BASE: usize = ARENA_BASE + ARENA_CAP;
+import {
+  ARENA_BASE,
+  ARENA_BYTES,
+  CONFIG_BASE,
+  INPUT_CAPACITY,
+  RECORD_BASE,
+  TABLE_BASE,
+  TABLE_ENTRY_BYTES,
+  TABLE_SLOTS,
+} from "./layout";
+
+const TAB_MASK: u32 = <u32>(TABLE_SLOTS - 1);
+/** The table is never filled beyond three quarters (probe chains stay short). */
+const MAX_IDS: i32 = (TABLE_SLOTS * 3) >> 2;
 
 let arenaUsed: usize = 0;
 let ids: i32 = 0;
 let consumed: i32 = 0;
+/** The intern table or its arena refused an entry: the scan stops until JavaScript empties the table. */
+let full: bool = false;
+
+/** 1 when the intern table is full (the last scan stopped early); JavaScript then calls internReset. */
+export function internFull(): i32 {
+  return full ? 1 : 0;
+}
+
+/** Empties the intern table: ids start again from 0 (JavaScript forgets what it cached by id). */
+export function internReset(): void {
+  memory.fill(<usize>TABLE_BASE, 0, <usize>TABLE_SLOTS * <usize>TABLE_ENTRY_BYTES);
+  arenaUsed = 0;
+  ids = 0;
+  full = false;
+}
 
 export function inputCapacity(): i32 {
-  return IN_CAP;
+  return INPUT_CAPACITY;
 }
 export function recordBase(): i32 {
-  return <i32>REC_BASE;
+  return RECORD_BASE;
 }
 export function configBase(): i32 {
-  return <i32>CFG_BASE;
+  return CONFIG_BASE;
 }
 /** Offset of the first line the last scan call did not reach. */
 export function nextLine(): i32 {
   return consumed;
 }
 
-@inline export function at(p: i32): i32 {
+export function at(p: i32): i32 {
   return <i32>load<u8>(<usize>p);
 }
 
-@inline export function isDigit(c: i32): bool {
+export function isDigit(c: i32): bool {
   return <u32>(c - 48) <= 9;
 }
 
@@ -47,10 +64,10 @@ export function findByte(p: i32, lim: i32, b: i32): i32 {
   const vb = i8x16.splat(<i8>b);
   while (p + 16 <= lim) {
     const m = i8x16.bitmask(i8x16.eq(v128.load(<usize>p), vb));
-    if (m != 0) return p + ctz<i32>(m);
+    if (m !== 0) return p + ctz<i32>(m);
     p += 16;
   }
-  while (p < lim && at(p) != b) p++;
+  while (p < lim && at(p) !== b) p++;
   return p;
 }
 
@@ -58,7 +75,7 @@ export function findByte(p: i32, lim: i32, b: i32): i32 {
 export function bytesAt(p: i32, lim: i32, m: string): bool {
   const n = m.length;
   if (p + n > lim) return false;
-  for (let k = 0; k < n; k++) if (at(p + k) != <i32>m.charCodeAt(k)) return false;
+  for (let k = 0; k < n; k++) if (at(p + k) !== <i32>m.charCodeAt(k)) return false;
   return true;
 }
 
@@ -84,11 +101,14 @@ export function intern(kind: i32, s: i32, e: i32): i32 {
   let slot = h & TAB_MASK;
   const tag = (n << 8) | kind;
   for (;;) {
-    const ent = TAB_BASE + (<usize>slot << 4);
+    const ent = <usize>TABLE_BASE + <usize>slot * <usize>TABLE_ENTRY_BYTES;
     const idPlus = load<i32>(ent, 12);
-    if (idPlus == 0) {
-      if (ids >= MAX_IDS || arenaUsed + <usize>n > ARENA_CAP) return -1;
-      const off = ARENA_BASE + arenaUsed;
+    if (idPlus === 0) {
+      if (ids >= MAX_IDS || arenaUsed + <usize>n > <usize>ARENA_BYTES) {
+        full = true;
+        return -1;
+      }
+      const off = <usize>ARENA_BASE + arenaUsed;
       memory.copy(off, <usize>s, <usize>n);
       arenaUsed += <usize>n;
       store<u32>(ent, h);
@@ -98,19 +118,21 @@ export function intern(kind: i32, s: i32, e: i32): i32 {
       return ids - 1;
     }
     if (
-      load<u32>(ent) == h &&
-      load<i32>(ent, 8) == tag &&
-      memory.compare(<usize>load<i32>(ent, 4), <usize>s, <usize>n) == 0
+      load<u32>(ent) === h &&
+      load<i32>(ent, 8) === tag &&
+      memory.compare(<usize>load<i32>(ent, 4), <usize>s, <usize>n) === 0
     )
       return idPlus - 1;
     slot = (slot + 1) & TAB_MASK;
   }
+  // biome-ignore lint/correctness/noUnreachable: AssemblyScript wants a return after the endless loop.
   return -1;
 }
 
 /**
  * Runs `each` on the lines of the block [0, len) from `from` on (line start, end without CR, record address),
- * at most `maxRecords` of them; returns how many it ran. `nextLine()` then tells where to continue.
+ * at most `maxRecords` of them, stopping after a line that found the intern table full; returns how many it
+ * ran. `nextLine()` then tells where to continue.
  */
 export function eachLine(
   len: i32,
@@ -121,11 +143,11 @@ export function eachLine(
 ): i32 {
   let i = from;
   let r = 0;
-  while (i < len && r < maxRecords) {
+  while (i < len && r < maxRecords && !full) {
     const j = findByte(i, len, 0x0a);
     let end = j;
-    if (end > i && at(end - 1) == 0x0d) end--;
-    each(i, end, REC_BASE + <usize>(r * recordBytes));
+    if (end > i && at(end - 1) === 0x0d) end--;
+    each(i, end, <usize>RECORD_BASE + <usize>(r * recordBytes));
     r++;
     i = j + 1;
   }

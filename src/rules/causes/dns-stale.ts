@@ -1,10 +1,11 @@
 import type { Evidence } from "../../evidence/types.js";
+import type { ErrorClass } from "../../nginx/errorlog/taxonomy.js";
 import { finding, where } from "../finding.js";
 import type { Finding } from "../types.js";
 import type { CauseRule } from "./types.js";
 import { claim, confidence, configItem, errorItem, failureTotal, loc, probeItem, total } from "./util.js";
 
-const CLASSES = [
+const CLASSES: ErrorClass[] = [
   "connection-refused",
   "connect-timeout",
   "host-unreachable",

@@ -1,17 +1,11 @@
+import type { ErrorGroup } from "../../evidence/types.js";
 import { atConfig, classRule } from "./simple.js";
 import type { CauseRule } from "./types.js";
 
-function names(gs: { samples: Array<{ text: string }> }[]): string {
+/** The host names the lines say could not be resolved (parsed by the error-line reader), or a placeholder. */
+function names(gs: ErrorGroup[]): string {
   const found = new Set<string>();
-  for (const g of gs)
-    for (const s of g.samples) {
-      const m =
-        /(?:^|[\s"])([A-Za-z0-9._-]+) could not be resolved|host not found in upstream "([^"]{1,253})"/.exec(
-          s.text,
-        );
-      const n = m?.[1] ?? m?.[2];
-      if (n) found.add(n);
-    }
+  for (const g of gs) for (const n of g.names ?? []) found.add(n);
   return found.size ? [...found].join(", ") : "the upstream name";
 }
 

@@ -1,4 +1,4 @@
-import type { Evidence } from "../../evidence/types.js";
+import type { ErrorGroup, Evidence } from "../../evidence/types.js";
 import { formatDuration } from "../../nginx/config/units.js";
 import { finding, where } from "../finding.js";
 import type { Finding } from "../types.js";
@@ -14,6 +14,54 @@ import {
   splitPeer,
   total,
 } from "./util.js";
+
+/** Failures that take a peer out of a pool: nginx could not connect to it at all. */
+const CONNECT_FAILURES = new Set([
+  "connection-refused",
+  "connect-timeout",
+  "host-unreachable",
+  "network-unreachable",
+  "unix-socket-missing",
+  "unix-socket-permission",
+  "unix-socket-busy",
+  "permission-denied",
+]);
+
+/** How long before the first "no live upstreams" a peer's failure still explains it (max_fails within fail_timeout). */
+const LEAD_MS = 60_000;
+
+/**
+ * Whether the failures of `g` happened while the pool of `n` was being emptied: from shortly before the first
+ * "no live upstreams" to its last. Groups without times (a paste without timestamps) always qualify.
+ */
+function sameWindow(n: ErrorGroup, g: ErrorGroup): boolean {
+  if (!n.first || !g.first) return true;
+  const nFirst = Date.parse(n.first);
+  const nLast = Date.parse(n.last ?? n.first);
+  const gFirst = Date.parse(g.first);
+  const gLast = Date.parse(g.last ?? g.first);
+  if ([nFirst, nLast, gFirst, gLast].some(Number.isNaN)) return true;
+  return gLast >= nFirst - LEAD_MS && gFirst <= nLast;
+}
+
+/**
+ * Peers whose connects failed for the same virtual host (server name or Host) in the same window as these
+ * "no live upstreams" lines.
+ */
+function failedPeersAlongside(ev: Evidence, gs: ErrorGroup[]): Set<string> {
+  const out = new Set<string>();
+  for (const g of ev.errorLog?.groups ?? []) {
+    if (!CONNECT_FAILURES.has(g.class) || g.peer === null) continue;
+    const sameSite = gs.some(
+      (n) =>
+        ((n.host !== null && n.host === g.host) ||
+          (n.server !== null && n.server !== "" && n.server === g.server)) &&
+        sameWindow(n, g),
+    );
+    if (sameSite) out.add(g.peer);
+  }
+  return out;
+}
 
 /** Every peer of an upstream group is marked failed (max_fails within fail_timeout) or down. */
 export const noLiveUpstreams: CauseRule = {
@@ -56,6 +104,9 @@ export const noLiveUpstreams: CauseRule = {
       const peerKeys = new Set(
         servers.map((s) => (s.unixPath ? `unix:${s.unixPath}` : `${s.host}:${s.port}`)),
       );
+      // Without a configuration that lists the pool, its peers are the ones the same virtual host failed to
+      // connect to in the same window: nginx logs each peer's failure, then "no live upstreams" once all are out.
+      if (servers.length === 0) for (const k of failedPeersAlongside(ev, gs)) peerKeys.add(k);
       const underlying = ctx.findings.filter((f) =>
         f.evidence.some((e) => {
           const peer = e.data?.["peer"];

@@ -1,12 +1,13 @@
 import type { Evidence } from "../../evidence/types.js";
 import type { ConfigModel } from "../../nginx/config/model.js";
+import type { ErrorClass } from "../../nginx/errorlog/taxonomy.js";
 import { finding, where } from "../finding.js";
 import type { Finding } from "../types.js";
 import type { CauseContext, CauseRule } from "./types.js";
 import { claim, configRefs, errorItem, groupsOf, refItems, refLocations, splitPeer } from "./util.js";
 
 /** Failures that start the moment a configuration points somewhere else. */
-const CLASSES = [
+const CLASSES: ErrorClass[] = [
   "connection-refused",
   "connect-timeout",
   "host-unreachable",

@@ -2,20 +2,24 @@ import type { ErrorGroup, Evidence } from "../../evidence/types.js";
 import { where } from "../finding.js";
 import { atConfig, classRule, peersText } from "./simple.js";
 import type { CauseRule } from "./types.js";
-import { configRefs, mentions, probesFor } from "./util.js";
+import { configRefs, probesFor } from "./util.js";
 
 /**
- * OpenSSL's words for "the other side does not speak TLS" (1.1.x and 3.x), and nginx ≥ 1.29.5's own
- * "upstream prematurely sent response" (plain bytes before the handshake; classifier detail plain-response-on-tls).
+ * The classifier's details for a peer that does not speak TLS: OpenSSL's "wrong version number" family
+ * (`peerSpeaksPlain` in src/nginx/errorlog/facts.ts) and nginx ≥ 1.29.5's "upstream prematurely sent response".
  */
-const PLAIN_ON_TLS =
-  /wrong version number|unknown protocol|packet length too long|http request|record layer failure|prematurely sent response|plain-response-on-tls/i;
+function plainPeer(g: ErrorGroup): boolean {
+  return g.details.includes("wrong-version-number") || g.details.includes("plain-response-on-tls");
+}
 
 function httpToTls(g: ErrorGroup, ev: Evidence): boolean {
   if (probesFor(ev, g.peer).some((p) => p.data?.["tls"] === true || /tls/i.test(p.problem ?? "")))
     return true;
   const refs = configRefs(ev.config?.model, g);
   const port = Number(g.peer?.split(":").pop());
+  // No configuration at hand (a paste): the line's own `upstream: "http://…:8443/…"` shows the scheme nginx used.
+  if (refs.passes.length === 0)
+    return g.upstream !== null && /^http:\/\//i.test(g.upstream) && (port === 443 || port === 8443);
   return (
     refs.passes.some((p) => p.scheme === "http") &&
     (port === 443 ||
@@ -37,7 +41,7 @@ export const schemeMismatch: CauseRule = classRule({
     nginxVersions: "all",
   },
   classes: ["tls-handshake", "invalid-response", "premature-close", "connection-reset"],
-  accept: (g, ev) => (g.class === "tls-handshake" ? mentions(g, PLAIN_ON_TLS) : httpToTls(g, ev)),
+  accept: (g, ev) => (g.class === "tls-handshake" ? plainPeer(g) : httpToTls(g, ev)),
   base: 0.92,
   what: "protocol mismatch with the upstream",
   message: (gs, refs) => {

@@ -3,6 +3,7 @@
  * each rule file only states what is specific to it: classes, wording, fix and verify step.
  */
 import type { ErrorGroup, Evidence } from "../../evidence/types.js";
+import type { ErrorClass } from "../../nginx/errorlog/taxonomy.js";
 import { finding, where } from "../finding.js";
 import type { EvidenceItem, Finding, SourceLocation } from "../types.js";
 import type { CauseContext, CauseMeta, CauseRule } from "./types.js";
@@ -22,7 +23,7 @@ import {
 
 export interface ClassRuleSpec {
   meta: CauseMeta;
-  classes: string[];
+  classes: ErrorClass[];
   /** Extra filter on groups (e.g. only TLS lines that are not a protocol mismatch). */
   accept?: (g: ErrorGroup, ev: Evidence) => boolean;
   /** Base confidence when the error log shows this class. */

@@ -5,6 +5,7 @@
  * after it (e.g. upstream-down after wrong-port) do not explain the same lines twice.
  */
 import type { ErrorGroup, Evidence } from "../../evidence/types.js";
+import type { ErrorClass } from "../../nginx/errorlog/taxonomy.js";
 import type { Finding, RuleMeta } from "../types.js";
 
 export interface CauseMeta extends RuleMeta {
@@ -12,7 +13,7 @@ export interface CauseMeta extends RuleMeta {
   /** What clients typically get for this cause. */
   status: 502 | 504 | 500 | null;
   /** Error-log classes the rule reads (filled in by classRule). */
-  classes?: string[];
+  classes?: ErrorClass[];
   /** Other evidence it uses, in words (config, access log, probes). */
   uses?: string;
 }

@@ -8,6 +8,7 @@ import {
   type ServerBlock,
 } from "../../nginx/config/model.js";
 import { formatDuration } from "../../nginx/config/units.js";
+import type { ErrorClass } from "../../nginx/errorlog/taxonomy.js";
 import { where } from "../finding.js";
 import type { EvidenceItem } from "../types.js";
 import { type TimeoutWhatIf, timeoutWhatIf } from "../what-if.js";
@@ -30,8 +31,8 @@ function inHandshake(gs: ErrorGroup[]): boolean {
 const HANDSHAKE_WORD =
   "waiting for the TLS handshake (the TCP connection was accepted, the ClientHello never answered)";
 
-function mainPhase(gs: ErrorGroup[]): string {
-  const by = new Map<string, number>();
+function mainPhase(gs: ErrorGroup[]): ErrorClass {
+  const by = new Map<ErrorClass, number>();
   for (const g of gs) by.set(g.class, (by.get(g.class) ?? 0) + g.count);
   return [...by.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? "read-timeout";
 }
@@ -39,7 +40,7 @@ function mainPhase(gs: ErrorGroup[]): string {
 function configured(
   refs: ConfigRefs,
   ev: Evidence,
-  cls: string,
+  cls: ErrorClass,
 ): { seconds: number | null; name: string; at: string } {
   const p = refs.passes[0];
   const mod = !p || p.module === "stream-proxy" ? "proxy" : p.module;

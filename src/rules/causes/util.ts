@@ -9,12 +9,13 @@ import {
   type UpstreamBlock,
   type UpstreamServer,
 } from "../../nginx/config/model.js";
+import type { ErrorClass } from "../../nginx/errorlog/taxonomy.js";
 import { where } from "../finding.js";
 import type { EvidenceItem, SourceLocation } from "../types.js";
 import type { CauseContext } from "./types.js";
 
 /** Unclaimed error groups of the given classes, biggest first. */
-export function groupsOf(ev: Evidence, ctx: CauseContext, classes: string[]): ErrorGroup[] {
+export function groupsOf(ev: Evidence, ctx: CauseContext, classes: readonly ErrorClass[]): ErrorGroup[] {
   if (!ev.errorLog) return [];
   return ev.errorLog.groups
     .filter((g) => classes.includes(g.class) && !ctx.claimed.has(g))
@@ -184,7 +185,7 @@ export function curlFor(peer: string | null, scheme = "http"): string {
   return `curl -sS -o /dev/null -w '%{http_code} %{time_total}s\\n' ${scheme}://${peer}/`;
 }
 
-/** True when the group's details or sample lines mention the pattern. */
+/** True when one of the group's details (typed details, or what a backend or TLS library said) matches. */
 export function mentions(g: ErrorGroup, re: RegExp): boolean {
-  return g.details.some((d) => re.test(d)) || g.samples.some((s) => re.test(s.text));
+  return g.details.some((d) => re.test(d));
 }

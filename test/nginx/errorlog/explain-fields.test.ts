@@ -136,10 +136,8 @@ describe("check commands", () => {
     expect(noPort.checks[0]).toBe("ss -tlnp | grep ':PORT '");
   });
 
-  // Found while killing mutants: with no peer, fill() puts PEER = "HOST:PORT" first and then replaces HOST with
-  // "HOST:PORT" again, so the command reads http://HOST:PORT:PORT/. Reported; this pins the intended output and
-  // will start failing (as it.fails must) once explain.ts is fixed, to be turned into a plain it() then.
-  it.fails("with no peer, the placeholders stay HOST:PORT (known bug: HOST:PORT:PORT)", () => {
+  // Found while killing mutants: fill() used to substitute HOST inside the HOST:PORT placeholder again.
+  it("with no peer, the placeholders stay HOST:PORT (never HOST:PORT:PORT)", () => {
     expect(explainLine("connect() failed (111: Connection refused)").checks[1]).toBe(
       "curl -sv http://HOST:PORT/ -o /dev/null",
     );

@@ -156,14 +156,16 @@ describe("timeouts by phase", () => {
     });
   });
 
-  it("a connect() that times out with ETIMEDOUT is a connect timeout too", () => {
+  it("a connect() that times out with ETIMEDOUT is a connect timeout too, but answered 502", () => {
+    // The kernel's ETIMEDOUT comes back through ngx_http_upstream_test_connect as NGX_HTTP_UPSTREAM_FT_ERROR, not
+    // FT_TIMEOUT: the client gets 502, unlike "upstream timed out" (nginx's own timer, 504).
     expect(
       cls(up("connect() to 10.0.0.9:8080 failed (110: Connection timed out) while connecting to upstream")),
     ).toEqual({
       ...base,
       class: "connect-timeout",
       phase: "connecting",
-      status: 504,
+      status: 502,
       next: true,
       errno: "ETIMEDOUT",
     });
@@ -434,7 +436,8 @@ describe("resolver", () => {
       ...base,
       class: "dns-failure",
       phase: "resolving",
-      status: 502,
+      // The resolver's own socket: no client connection, so no request's status follows from this line.
+      status: null,
       next: false,
       detail: "resolver-unreachable",
     });
@@ -525,6 +528,7 @@ describe("not upstream failures", () => {
       phase: "other",
       status: null,
       next: null,
+      detail: "local-file",
       errno: "ENOENT",
     });
   });
@@ -584,6 +588,13 @@ describe("OpenResty Lua", () => {
 });
 
 describe("pasted text and context", () => {
+  it("'upstream' inside a quoted file name does not make a line about upstreams", () => {
+    const missing = client('open() "/srv/upstream/a1b2" failed (2: No such file or directory)');
+    expect(cls(missing)).toMatchObject({ class: "not-upstream", detail: "local-file" });
+    // Outside the quotes it still does: an unknown wording about an upstream keeps its guessed class.
+    expect(cls(client('upstream "/srv/x" went away (71: Protocol error)')).detail).toBe("unknown-message");
+  });
+
   it("strips what a paste wrapped around the message, up to 8 characters", () => {
     expect(
       cls(up("**upstream timed out (110: Connection timed out) while connecting to upstream")).class,

@@ -1,0 +1,33 @@
+/**
+ * Large outputs written straight to file descriptor 1. `process.stdout.write` costs more than the serialisation
+ * itself on `config parse` of 10,000 servers (a 10 MB string through the stream machinery: +50 % CPU, +40 MB
+ * peak); a synchronous write of each piece does not. The outcome of every failure matches the stream handler
+ * in src/cli/main.ts: a closed pipe (`| head`) ends quietly with exit 0, anything else is one line and exit 2;
+ * a non-blocking pipe that is full (EAGAIN) is waited on and written again.
+ */
+import { writeSync } from "node:fs";
+import { EXIT } from "./exit.js";
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** Writes the whole text to stdout before returning. */
+export function writeStdoutSync(text: string, fd = 1): void {
+  const buf = Buffer.from(text, "utf8");
+  let off = 0;
+  while (off < buf.length) {
+    try {
+      off += writeSync(fd, buf, off, buf.length - off);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      if (e.code === "EAGAIN") {
+        Atomics.wait(pause, 0, 0, 2);
+        continue;
+      }
+      if (e.code === "EPIPE") process.exit(EXIT.OK);
+      process.stderr.write(
+        `badgateway: cannot write the output: ${e.code === "ENOSPC" ? "no space left on the device (ENOSPC)" : e.message}\n`,
+      );
+      process.exit(EXIT.ERROR);
+    }
+  }
+}

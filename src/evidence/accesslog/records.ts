@@ -1,0 +1,207 @@
+/**
+ * The access-log accumulator: blocks of bytes go through the WebAssembly scanner core
+ * (src/nginx/wasm/accesslog.ts), which splits each line with the format's program and writes a record of numbers
+ * and interned ids (ACC_* slots of src/nginx/wasm/layout.ts); the decoder here counts a record exactly as
+ * addLine would count the line, and every other line goes to addLine.
+ */
+import type { LogEscape } from "../../nginx/logformat.js";
+import * as L from "../../nginx/wasm/layout.js";
+import type { LogAccumulator } from "../scan/accumulator.js";
+import { loadWasmCore, type WasmCore } from "../scan/core.js";
+import { AccessLineReader } from "./lines.js";
+import { AccessTables, type GroupAcc, newGroup, newPeer, type PeerAcc } from "./tables.js";
+import type { CellAcc } from "./timeout-cells.js";
+import type { AccessFileAccount, AccessOptions, AccessSummary, AccumulatorState } from "./types.js";
+
+/** Mergeable accumulator: feed blocks with `addBytes` (or lines with `addLine`), combine with `merge`, finish with `result`. */
+export class AccessAccumulator
+  extends AccessLineReader
+  implements LogAccumulator<AccumulatorState, AccessSummary, AccessFileAccount>
+{
+  private readonly core: WasmCore | null;
+  /** Lines counted by the core (the rest went through split/addLine). */
+  coreLines = 0;
+  /** Groups and peers by the core's interned ids (resolved through key() once per id). */
+  private readonly hostById: Array<GroupAcc | undefined> = [];
+  private readonly locationById: Array<GroupAcc | undefined> = [];
+  private readonly peerById: Array<PeerAcc | undefined> = [];
+  /** Timeout what-if cells by (peer id, location id) of the core. */
+  private readonly cellById = new Map<number, CellAcc>();
+
+  constructor(formatText: string, escapeMode: LogEscape, opts: AccessOptions = {}) {
+    super(formatText, escapeMode, opts);
+    this.core = opts.core === false || opts.locationOf ? null : this.setUpCore();
+  }
+
+  /** A core loaded with this format's program (CFG_* slots), or null when the format does not fit it. */
+  private setUpCore(): WasmCore | null {
+    const { lead, seps, fixed, multi } = this.fmt.program;
+    const n = seps.length;
+    const literal = lead + seps.join("");
+    // The core compares bytes: literals must be one byte per character, and fit the config area.
+    if ([...literal].some((ch) => ch.charCodeAt(0) > 0xff) || literal.length > L.CONFIG_LITERAL_MAX)
+      return null;
+    if (n > L.ACCESS_MAX_VARS) return null;
+    const w = loadWasmCore();
+    if (!w) return null;
+    const ix = this.ix;
+    const cfg = new Int32Array(
+      w.bytes.buffer,
+      L.CONFIG_BASE,
+      L.CFG_VAR_TABLE + L.CFG_VAR_SLOTS * L.ACCESS_MAX_VARS,
+    );
+    cfg[L.CFG_VARS] = n;
+    cfg[L.CFG_JSON] = this.escapeMode === "json" ? 1 : 0;
+    cfg[L.CFG_LEAD] = lead.length;
+    cfg[L.CFG_TIME_VAR] = this.timeVal.index;
+    cfg[L.CFG_STATUS_VAR] = ix["status"] as number;
+    cfg[L.CFG_REQUEST_TIME_VAR] = ix["request_time"] as number;
+    cfg[L.CFG_REQUEST_VAR] = ix["request"] as number;
+    cfg[L.CFG_HOST_VAR] = this.hostIndex();
+    cfg[L.CFG_UPSTREAM_ADDR_VAR] = ix["upstream_addr"] as number;
+    cfg[L.CFG_UPSTREAM_STATUS_VAR] = ix["upstream_status"] as number;
+    cfg[L.CFG_RESPONSE_TIME_VAR] = ix["upstream_response_time"] as number;
+    cfg[L.CFG_HEADER_TIME_VAR] = ix["upstream_header_time"] as number;
+    cfg[L.CFG_CONNECT_TIME_VAR] = ix["upstream_connect_time"] as number;
+    let off = lead.length;
+    for (let k = 0; k < n; k++) {
+      const sep = seps[k] as string;
+      cfg.set([off, sep.length, fixed[k] as number, multi[k] ? 1 : 0], L.CFG_VAR_TABLE + L.CFG_VAR_SLOTS * k);
+      off += sep.length;
+    }
+    w.bytes.set(Buffer.from(literal, "latin1"), L.CONFIG_BASE + L.CONFIG_LITERALS);
+    return w;
+  }
+
+  /**
+   * Feeds a block of whole lines as bytes: through the core when there is one, else line by line. `file` and
+   * `firstLine` are not used (access summaries keep no line numbers); returns the lines the block held.
+   */
+  addBytes(block: Buffer, _file = "", _firstLine = 0): number {
+    const before = this.lines;
+    const w = this.core;
+    if (w === null || block.length > w.capacity) {
+      this.addText(block);
+      return this.lines - before;
+    }
+    w.bytes.set(block, 0);
+    const d = w.doubles;
+    let from = 0;
+    while (from < block.length) {
+      const count = w.scanAccessLog(block.length, from);
+      for (let r = 0; r < count; r++) {
+        const b = w.accessRecord(r);
+        const st = d[b + L.ACC_STATUS];
+        if (st === L.LINE_SCANNED) this.addRecord(d, b, block);
+        else if (st === L.LINE_SLOW)
+          this.addLine(block.toString("latin1", d[b + L.ACC_LINE], d[b + L.ACC_LINE + 1]));
+      }
+      from = w.nextLine();
+      if (w.tableFull()) {
+        // Ids start again from 0: forget what was cached by id (the tables by key are kept).
+        w.resetTable();
+        this.hostById.length = 0;
+        this.locationById.length = 0;
+        this.peerById.length = 0;
+        this.cellById.clear();
+      }
+    }
+    return this.lines - before;
+  }
+
+  /** Counts one line from its record at d[b…] exactly as addLine would. */
+  private addRecord(d: Float64Array, b: number, block: Buffer): void {
+    this.lines++;
+    this.coreLines++;
+    // The core says whether the time value repeats the previous line's; only a new one is decoded.
+    const t =
+      this.timeVal.index < 0
+        ? Number.NaN
+        : d[b + L.ACC_SAME_TIME] === 1
+          ? this.lastTimeMs
+          : this.timeOf(block.toString("latin1", d[b + L.ACC_TIME], d[b + L.ACC_TIME + 1]));
+    if (!this.admit(t)) return;
+    const status = d[b + L.ACC_HTTP_STATUS] as number;
+    const rt = d[b + L.ACC_REQUEST_TIME] as number;
+    const pid = d[b + L.ACC_PEER_ID] as number;
+    let upTotal = Number.NaN;
+    if (pid >= 0) {
+      let acc = this.peerById[pid];
+      if (acc === undefined) {
+        acc = this.key(
+          this.peers,
+          block.toString("latin1", d[b + L.ACC_PEER], d[b + L.ACC_PEER + 1]),
+          newPeer,
+        );
+        this.peerById[pid] = acc;
+      }
+      acc.add(d[b + L.ACC_UPSTREAM_STATUS] as number);
+      const r = d[b + L.ACC_RESPONSE_TIME] as number;
+      if (!Number.isNaN(r)) acc.response.add(r);
+      if ((this.ix["upstream_header_time"] as number) >= 0)
+        acc.header.add(d[b + L.ACC_HEADER_TIME] as number);
+      if ((this.ix["upstream_connect_time"] as number) >= 0)
+        acc.connect.add(d[b + L.ACC_CONNECT_TIME] as number);
+      upTotal = r;
+    }
+    let host: GroupAcc | null = null;
+    const hid = d[b + L.ACC_HOST_ID] as number;
+    if (hid >= 0) {
+      host = this.hostById[hid] ?? null;
+      if (host === null) {
+        const raw = block.toString("latin1", d[b + L.ACC_HOST], d[b + L.ACC_HOST + 1]);
+        host = this.key(this.hosts, this.fmt.unescape(raw), newGroup);
+        this.hostById[hid] = host;
+      }
+    }
+    let loc: GroupAcc | null = null;
+    const lid = d[b + L.ACC_LOCATION_ID] as number;
+    if (lid >= 0) {
+      loc = this.locationById[lid] ?? null;
+      if (loc === null) {
+        loc = this.key(this.locations, this.locationText(d, b, block), newGroup);
+        this.locationById[lid] = loc;
+      }
+    }
+    if (pid >= 0 && this.cells.enabled) this.addCell(d, b, block, pid, lid);
+    if ((status === 502 || status === 504) && pid >= 0) {
+      const up = d[b + L.ACC_UPSTREAM_STATUS] as number;
+      if (up > 0 && up !== status)
+        this.noteRewrite(status, up, lid >= 0 ? this.locationText(d, b, block) : "");
+    }
+    this.tally(t, status, rt, pid >= 0, upTotal, host, loc);
+    if (status === 502 || status === 504)
+      this.noteFail(
+        t,
+        status,
+        pid >= 0 ? block.toString("latin1", d[b + L.ACC_PEER], d[b + L.ACC_PEER + 1]) : "-",
+      );
+  }
+
+  /** Counts the record's try in its (location, peer) timeout what-if cell. */
+  private addCell(d: Float64Array, b: number, block: Buffer, pid: number, lid: number): void {
+    const ck = pid * 1048576 + (lid >= 0 ? lid + 1 : 0);
+    let cell = this.cellById.get(ck);
+    if (cell === undefined) {
+      const peer = block.toString("latin1", d[b + L.ACC_PEER], d[b + L.ACC_PEER + 1]);
+      cell = this.cells.cell(lid >= 0 ? this.locationText(d, b, block) : "", peer);
+      this.cellById.set(ck, cell);
+    }
+    const ix = this.ix;
+    cell.add(
+      d[b + L.ACC_UPSTREAM_STATUS] as number,
+      d[b + L.ACC_RESPONSE_TIME] as number,
+      (ix["upstream_header_time"] as number) >= 0 ? (d[b + L.ACC_HEADER_TIME] as number) : Number.NaN,
+      (ix["upstream_connect_time"] as number) >= 0 ? (d[b + L.ACC_CONNECT_TIME] as number) : Number.NaN,
+    );
+  }
+
+  private locationText(d: Float64Array, b: number, block: Buffer): string {
+    return block.toString("latin1", d[b + L.ACC_LOCATION], d[b + L.ACC_LOCATION + 1]);
+  }
+
+  /** Adds the state of an accumulator of the same format (a worker's byte range). */
+  merge(st: AccumulatorState, _lineOffset = 0): void {
+    this.mergeFrom(AccessTables.fromState(this.formatText, this.escapeMode, st));
+  }
+}

@@ -1,0 +1,296 @@
+/**
+ * The error-log accumulator: blocks of bytes go through the WebAssembly scanner core
+ * (src/nginx/wasm/errorlog.ts), which turns each line in nginx's plain layout into a record of spans and
+ * interned ids (ERR_* slots of src/nginx/wasm/layout.ts); the decoder here counts a record exactly as addLine
+ * would count the line, and every other line goes to addLine.
+ */
+import { isAscii } from "node:buffer";
+import {
+  detailOf,
+  ERROR_LEVEL_ORDER,
+  hasNoPeer,
+  isFailure,
+  unresolvedName,
+} from "../../nginx/errorlog/facts.js";
+import { blank, type ErrorLevel, type ErrorLine, parseUpstream } from "../../nginx/errorlog/grammar.js";
+import { type Classification, isReload } from "../../nginx/errorlog/taxonomy.js";
+import { parseRequestLine } from "../../nginx/logformat.js";
+import {
+  ERR_DATE,
+  ERR_HOST,
+  ERR_HOST_ID,
+  ERR_LEVEL,
+  ERR_LINE,
+  ERR_MESSAGE,
+  ERR_MESSAGE_ID,
+  ERR_PEER,
+  ERR_PEER_ID,
+  ERR_REQUEST,
+  ERR_SERVER,
+  ERR_SERVER_ID,
+  ERR_TIME,
+  ERR_UPSTREAM,
+  LINE_OTHER,
+  LINE_SCANNED,
+} from "../../nginx/wasm/layout.js";
+import type { LogAccumulator } from "../scan/accumulator.js";
+import { loadWasmCore, type WasmCore } from "../scan/core.js";
+import { ErrorLineReader, MAX_LINE_CHARS } from "./lines.js";
+import {
+  type ClassCounter,
+  type ErrorLogOptions,
+  type ErrorLogState,
+  type GroupAcc,
+  isoLocal,
+  type PeerSummary,
+} from "./tables.js";
+
+/** A message the scanner core has given an id, with its classification. */
+interface KnownMessage {
+  c: Classification;
+  /** A configuration reload note ("…, reconfiguring"): its times are kept. */
+  reload: boolean;
+  failure: boolean;
+  /** What a group keeps of it: the detail (detailOf) and, for resolver failures, the name (unresolvedName). */
+  detail: string | null;
+  name: string | null;
+  /** The count of its class in byClass (failures and not-upstream lines), made when first counted. */
+  counter: ClassCounter | null;
+}
+
+/** What the fast path keeps per peer key: the summary and the groups of that peer, by class. */
+interface FastPeer {
+  key: string;
+  summary: PeerSummary | undefined;
+  groups: Map<string, GroupAcc>;
+}
+
+export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulator<ErrorLogState> {
+  private readonly wasm: WasmCore | null;
+  /** Lines counted from the core's records (the rest went through parseErrorLine). */
+  coreLines = 0;
+  private readonly windowed: boolean;
+  private lastWindowKey = -1;
+  private lastWindowOut = false;
+  /** By interned id: the message's classification, the text of servers and hosts, the peer's entry. */
+  private readonly wmsgs: Array<KnownMessage | undefined> = [];
+  private readonly wtext: Array<string | undefined> = [];
+  private readonly wpeers: Array<FastPeer | undefined> = [];
+  private readonly fastPeers = new Map<string, FastPeer>();
+
+  constructor(opts: ErrorLogOptions = {}) {
+    super(opts);
+    this.wasm = opts.core === false ? null : loadWasmCore();
+    this.windowed = opts.since !== undefined || opts.until !== undefined;
+  }
+
+  protected override forgetIds(): void {
+    this.fastPeers.clear();
+    this.wpeers.length = 0;
+  }
+
+  /** Feeds a block of whole lines as bytes; returns the number of lines it held. */
+  addBytes(block: Buffer, file: string, firstLine: number): number {
+    const w = this.wasm;
+    // ASCII (nearly every error log) decodes as latin1 at twice the speed, to the same string.
+    const enc: BufferEncoding = isAscii(block) ? "latin1" : "utf8";
+    if (w === null || block.length > w.capacity) return this.addText(block.toString(enc), file, firstLine);
+    w.bytes.set(block, 0);
+    const ints = w.ints;
+    let n = 0;
+    let from = 0;
+    while (from < block.length) {
+      const count = w.scanErrorLog(block.length, from);
+      for (let r = 0; r < count; r++) {
+        const b = w.errorRecord(r);
+        n++;
+        const st = ints[b];
+        if (st === LINE_SCANNED) this.addRecord(ints, b, block, enc, file, firstLine + n);
+        else if (st === LINE_OTHER) {
+          this.lines++;
+          this.coreLines++;
+          this.otherLines().n++;
+        } else {
+          const text = block.toString(enc, ints[b + ERR_LINE], ints[b + ERR_LINE + 1]);
+          this.addLine(
+            text.length > MAX_LINE_CHARS ? text.slice(0, MAX_LINE_CHARS) : text,
+            file,
+            firstLine + n,
+          );
+        }
+      }
+      from = w.nextLine();
+      if (w.tableFull()) {
+        // Ids start again from 0: forget what was cached by id (entries by key are kept).
+        w.resetTable();
+        this.wmsgs.length = 0;
+        this.wtext.length = 0;
+        this.wpeers.length = 0;
+      }
+    }
+    return n;
+  }
+
+  private otherCounter: ClassCounter | null = null;
+  /** The counter of not-upstream lines (entered in byClass where the first one appears). */
+  private otherLines(): ClassCounter {
+    if (this.otherCounter === null) this.otherCounter = this.counterOf("not-upstream");
+    return this.otherCounter;
+  }
+
+  /** Counts one scanned line from its record at ints[b…]. */
+  private addRecord(
+    ints: Int32Array,
+    b: number,
+    block: Buffer,
+    enc: BufferEncoding,
+    file: string,
+    lineNo: number,
+  ): void {
+    this.lines++;
+    this.coreLines++;
+    const ls = ints[b + ERR_LINE] as number;
+    const timeKey = (ints[b + ERR_DATE] as number) * 1e6 + (ints[b + ERR_TIME] as number);
+    if (this.windowed) {
+      if (timeKey !== this.lastWindowKey) {
+        const ms = this.timeMs(block.toString("latin1", ls, ls + 19));
+        this.lastWindowKey = timeKey;
+        this.lastWindowOut =
+          (this.opts.since !== undefined && ms < this.opts.since) ||
+          (this.opts.until !== undefined && ms >= this.opts.until);
+      }
+      if (this.lastWindowOut) {
+        this.outOfWindow++;
+        return;
+      }
+    }
+    const mid = ints[b + ERR_MESSAGE_ID] as number;
+    const e = this.wmsgs[mid] ?? this.knownMessage(ints, b, block, enc, mid);
+    const c = e.c;
+    if (!e.failure) {
+      if (e.reload) this.noteReload(block.toString("latin1", ls, ls + 19));
+      if (c.class !== "not-upstream") this.bump(this.notes, c.detail ?? c.class);
+      else this.counted(e).n++;
+      return;
+    }
+    const ctr = this.counted(e);
+    ctr.n++;
+    this.upstreamErrors++;
+    // Time: one conversion per distinct second.
+    if (timeKey !== this.lastTimeKey) {
+      this.lastTimeKey = timeKey;
+      this.lastIsoRaw = block.toString("latin1", ls, ls + 19);
+      this.lastIso = isoLocal(this.lastIsoRaw);
+      this.lastMinute = this.lastIso.slice(0, 16);
+      if (this.first === null || this.lastIso < this.first) this.first = this.lastIso;
+      if (this.last === null || this.lastIso > this.last) this.last = this.lastIso;
+    }
+    const iso = this.lastIso;
+    this.runKey(this.minuteRun, this.minutes, this.lastMinute);
+    const mk = this.sample.set(block, enc, ls, ints[b + ERR_LINE + 1] as number, file, lineNo);
+    if (!ctr.samplesFull) {
+      const cs = this.samples.get(c.class);
+      if (!cs) this.samples.set(c.class, [mk.get()]);
+      else if (cs.length < this.maxSamples) cs.push(mk.get());
+      else ctr.samplesFull = true;
+    }
+    const server = this.idText(ints, b + ERR_SERVER_ID, b + ERR_SERVER, block, enc);
+    if (server) this.runKey(this.serverRun, this.servers, server);
+    const host = this.idText(ints, b + ERR_HOST_ID, b + ERR_HOST, block, enc);
+    if (host) this.runKey(this.hostRun, this.hosts, host);
+    const noPeer = hasNoPeer(c.class);
+    const hasPeer = !noPeer || c.class === "no-live-upstreams";
+    let fp: FastPeer;
+    if (hasPeer) {
+      const pid = ints[b + ERR_PEER_ID] as number;
+      fp =
+        this.wpeers[pid] ??
+        this.fastPeerOf(block.toString(enc, ints[b + ERR_PEER], ints[b + ERR_PEER + 1]), ints, b, block, enc);
+      this.wpeers[pid] = fp;
+    } else fp = this.fastPeerOf("(none)", ints, b, block, enc);
+    if (fp.summary) this.countPeer(fp.summary, c, iso, mk);
+    let g = fp.groups.get(c.class);
+    if (!g) {
+      const peerKey = fp.key;
+      const raw = block.toString(enc, ints[b + ERR_UPSTREAM], ints[b + ERR_UPSTREAM + 1]);
+      g = this.group(c.class, peerKey, () => ({
+        peer: hasPeer && !noPeer ? peerKey : null,
+        upstream: raw,
+        group: hasPeer && noPeer ? peerKey : null,
+        server,
+        host,
+      }));
+      if (!g) return;
+      fp.groups.set(c.class, g);
+    }
+    this.countGroup(g, c, iso, mk);
+    if (g.uriSet.size < 5) {
+      const rs = ints[b + ERR_REQUEST] as number;
+      const uri = rs >= 0 ? parseRequestLine(block.toString(enc, rs, ints[b + ERR_REQUEST + 1]))?.uri : null;
+      this.noteInGroup(g, uri ?? null, null, null);
+    }
+    // The message is the same for every line with this id: its detail and name were taken once.
+    this.noteInGroup(g, null, e.detail, e.name);
+  }
+
+  private counted(e: KnownMessage): ClassCounter {
+    if (e.counter === null) e.counter = this.counterOf(e.c.class);
+    return e.counter;
+  }
+
+  /** The text of an interned context value (ints[idAt] is its id, -1 when absent; its span at spanAt). */
+  private idText(
+    ints: Int32Array,
+    idAt: number,
+    spanAt: number,
+    block: Buffer,
+    enc: BufferEncoding,
+  ): string | null {
+    const id = ints[idAt] as number;
+    if (id < 0) return null;
+    let s = this.wtext[id];
+    if (s === undefined) {
+      s = block.toString(enc, ints[spanAt], ints[spanAt + 1]);
+      this.wtext[id] = s;
+    }
+    return s;
+  }
+
+  /** The peer entry for a key (the same entry for every line that names the peer). */
+  private fastPeerOf(key: string, ints: Int32Array, b: number, block: Buffer, enc: BufferEncoding): FastPeer {
+    let fp = this.fastPeers.get(key);
+    if (!fp) {
+      const upstream = block.toString(enc, ints[b + ERR_UPSTREAM], ints[b + ERR_UPSTREAM + 1]);
+      fp = { key, summary: this.peerSummary(key, parseUpstream(upstream, false).module), groups: new Map() };
+      if (this.fastPeers.size < this.maxKeys) this.fastPeers.set(key, fp);
+    }
+    return fp;
+  }
+
+  /** Classifies a message seen for the first time (its id is new to this accumulator). */
+  private knownMessage(
+    ints: Int32Array,
+    b: number,
+    block: Buffer,
+    enc: BufferEncoding,
+    id: number,
+  ): KnownMessage {
+    const line: ErrorLine = {
+      ...blank(block.toString(enc, ints[b + ERR_MESSAGE], ints[b + ERR_MESSAGE + 1]), null),
+      level: ERROR_LEVEL_ORDER[ints[b + ERR_LEVEL] as number] as ErrorLevel,
+      connection: 0,
+      upstream: parseUpstream(block.toString(enc, ints[b + ERR_UPSTREAM], ints[b + ERR_UPSTREAM + 1]), false),
+    };
+    const c = this.classifyCached(line);
+    const known: KnownMessage = {
+      c,
+      failure: isFailure(c),
+      counter: null,
+      reload: isReload(line.message),
+      detail: detailOf(c, line.message),
+      name: hasNoPeer(c.class) ? unresolvedName(line.message) : null,
+    };
+    this.wmsgs[id] = known;
+    return known;
+  }
+}

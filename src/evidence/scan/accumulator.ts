@@ -1,0 +1,41 @@
+/**
+ * What the line-block scanner (scan.ts) needs of a log's accumulator. Each log (error-log.ts, access-log.ts)
+ * has one: it takes blocks of whole lines as bytes, can be turned into plain data (what a worker thread posts
+ * back), can merge such data, and gives its summary at the end.
+ */
+import type { FileAccount, InputWarning } from "../input.js";
+
+export interface LogAccumulator<State, Summary = unknown, Account extends FileAccount = FileAccount> {
+  /** Lines read so far (NUL padding excluded). */
+  readonly lines: number;
+  /**
+   * Feeds a block of whole lines (no partial line at either end). `file` and `firstLine` (the number of lines
+   * of this file before the block) place sample lines; returns the number of lines the block held.
+   */
+  addBytes(block: Buffer, file: string, firstLine: number): number;
+  /** Plain, structured-cloneable data (what a worker thread posts back). */
+  toState(): State;
+  /** Adds a state made by an accumulator built with the same options; its sample line numbers move by lineOffset. */
+  merge(state: State, lineOffset: number): void;
+  result(files: string[], warnings: InputWarning[], perFile: Account[]): Summary;
+}
+
+/** The accumulators a worker thread can build (scan/worker.ts), with the options each takes as plain data. */
+export type ScanJob =
+  | {
+      kind: "error";
+      options: { since?: number; until?: number; samples?: number; maxKeys?: number };
+    }
+  | {
+      kind: "access";
+      options: {
+        format: string;
+        escape: "default" | "json" | "none";
+        since?: number;
+        until?: number;
+        maxKeys?: number;
+      };
+    };
+
+/** The part of an accumulator the scanner itself uses. */
+export type Scannable<State> = Pick<LogAccumulator<State>, "lines" | "addBytes" | "merge">;

@@ -1,0 +1,131 @@
+// The one description of the scanner cores' memory and records, read by both sides: the AssemblyScript cores
+// (errorlog.ts, accesslog.ts, shared.ts import it as "./layout") and the TypeScript readers in src/evidence/
+// (through "../nginx/wasm/layout.js"), and scripts/build.mjs takes MEMORY_BASE and MEMORY_PAGES from it.
+// Only integer constants written so both compilers read them alike (AssemblyScript types them i32).
+// test/nginx/wasm-layout.test.ts checks the built module against these numbers.
+
+// ---- Memory (bytes; fixed size, no growth) ----
+
+/** JavaScript copies each block of whole lines to offset 0; blocks up to this size fit. */
+export const INPUT_CAPACITY = 3 << 20;
+/** Records of one scan call. */
+export const RECORD_BASE = 3 << 20;
+export const RECORD_BYTES = 3 << 19;
+/** The intern table: open addressing, 16-byte entries (hash, arena offset, length<<8|kind, id + 1). */
+export const TABLE_BASE = RECORD_BASE + RECORD_BYTES;
+export const TABLE_SLOTS = 1 << 15;
+export const TABLE_ENTRY_BYTES = 16;
+/** The interned bytes. */
+export const ARENA_BASE = TABLE_BASE + TABLE_SLOTS * TABLE_ENTRY_BYTES;
+export const ARENA_BYTES = 3 << 19;
+/** The access-log format program (i32 slots below, literal bytes from CONFIG_LITERALS on). */
+export const CONFIG_BASE = ARENA_BASE + ARENA_BYTES;
+export const CONFIG_LITERALS = 4096;
+export const CONFIG_LITERAL_MAX = 60000;
+/** The compiler's own data starts here (scripts/build.mjs passes it as --memoryBase): 6.5625 MiB. */
+export const MEMORY_BASE = CONFIG_BASE + 65536;
+/** The module's fixed memory, in 64 KiB pages (room above MEMORY_BASE for the compiler's data). */
+export const MEMORY_PAGES = 107;
+
+// ---- Record status (slot 0 of every record, both logs) ----
+
+/** JavaScript reads the line itself (the core does not take it). */
+export const LINE_SLOW = 0;
+/** The record holds everything the summary counts. */
+export const LINE_SCANNED = 1;
+/** An empty line (access log): not counted. */
+export const LINE_EMPTY = 2;
+/**
+ * An error-log line in nginx's plain layout that has none of the words a line about an upstream has
+ * (UPSTREAM_MARKERS of src/nginx/errorlog/facts.ts, and "reconfiguring"): counted as not-upstream, as addLine
+ * counts it after the same test.
+ */
+export const LINE_OTHER = 3;
+
+// ---- Error-log record: i32 slots; a span is two slots (start, end); absent values are -1 ----
+
+export const ERR_STATUS = 0;
+/** The line without its newline or CR. */
+export const ERR_LINE = 1;
+/** Interned ids: message (with its level and upstream kind), server, host and peer. */
+export const ERR_MESSAGE_ID = 3;
+export const ERR_SERVER_ID = 4;
+export const ERR_HOST_ID = 5;
+export const ERR_PEER_ID = 6;
+/** UPSTREAM_TCP (a host:port or an upstream group) or UPSTREAM_UNIX. */
+export const ERR_UPSTREAM_KIND = 7;
+/** The timestamp as two numbers, YYYYMMDD and HHMMSS. */
+export const ERR_DATE = 8;
+export const ERR_TIME = 9;
+/** Spans: the message (up to ", client: "), the request, upstream, server and host values, the peer. */
+export const ERR_MESSAGE = 10;
+export const ERR_REQUEST = 12;
+export const ERR_UPSTREAM = 14;
+export const ERR_SERVER = 16;
+export const ERR_HOST = 18;
+export const ERR_PEER = 20;
+/** Index of the level in ERROR_LEVEL_ORDER (src/nginx/errorlog/facts.ts). */
+export const ERR_LEVEL = 22;
+export const ERR_RECORD_INTS = 24;
+
+export const UPSTREAM_TCP = 1;
+export const UPSTREAM_UNIX = 2;
+
+/** Level indexes as the core writes them; ERROR_LEVEL_ORDER in src/nginx/errorlog/facts.ts names them. */
+export const LEVEL_WARN = 0;
+export const LEVEL_CRIT = 1;
+export const LEVEL_INFO = 2;
+export const LEVEL_ERROR = 3;
+export const LEVEL_ALERT = 4;
+export const LEVEL_EMERG = 5;
+export const LEVEL_DEBUG = 6;
+export const LEVEL_NOTICE = 7;
+
+// ---- Access-log record: f64 slots; absent numbers are NaN, absent ids -1 ----
+
+export const ACC_STATUS = 0;
+/** The line (span). */
+export const ACC_LINE = 1;
+/** 1 when the time value has the same bytes as the previous split line's. */
+export const ACC_SAME_TIME = 3;
+/** The time value (span). */
+export const ACC_TIME = 4;
+/** $status and $request_time. */
+export const ACC_HTTP_STATUS = 6;
+export const ACC_REQUEST_TIME = 7;
+/** Host id, then its span. */
+export const ACC_HOST_ID = 8;
+export const ACC_HOST = 9;
+/** Location (first path segment) id, then its span. */
+export const ACC_LOCATION_ID = 11;
+export const ACC_LOCATION = 12;
+/** Peer id (-1: the request reached no upstream), then its span. */
+export const ACC_PEER_ID = 14;
+export const ACC_PEER = 15;
+export const ACC_UPSTREAM_STATUS = 17;
+export const ACC_RESPONSE_TIME = 18;
+export const ACC_HEADER_TIME = 19;
+export const ACC_CONNECT_TIME = 20;
+export const ACC_RECORD_DOUBLES = 24;
+
+// ---- Access-log format program: i32 slots at CONFIG_BASE (variable indexes, -1 when absent) ----
+
+export const CFG_VARS = 0;
+/** 1 for escape=json. */
+export const CFG_JSON = 1;
+/** Length of the literal before the first variable. */
+export const CFG_LEAD = 2;
+export const CFG_TIME_VAR = 3;
+export const CFG_STATUS_VAR = 4;
+export const CFG_REQUEST_TIME_VAR = 5;
+export const CFG_REQUEST_VAR = 6;
+export const CFG_HOST_VAR = 7;
+export const CFG_UPSTREAM_ADDR_VAR = 8;
+export const CFG_UPSTREAM_STATUS_VAR = 9;
+export const CFG_RESPONSE_TIME_VAR = 10;
+export const CFG_HEADER_TIME_VAR = 11;
+export const CFG_CONNECT_TIME_VAR = 12;
+/** Per variable from here, CFG_VAR_SLOTS each: separator offset, separator length, fixed width, multi-value. */
+export const CFG_VAR_TABLE = 16;
+export const CFG_VAR_SLOTS = 4;
+export const ACCESS_MAX_VARS = 64;
