@@ -8,6 +8,7 @@ import { registerExplain } from "./commands/explain.js";
 import { registerLint } from "./commands/lint.js";
 import { registerLogs } from "./commands/logs.js";
 import { registerProbe } from "./commands/probe.js";
+import { registerWatch } from "./commands/watch.js";
 import { EXIT, UserError } from "./exit.js";
 
 export function buildProgram(): Command {
@@ -31,6 +32,7 @@ Examples:
   $ badgateway lint /etc/nginx/nginx.conf
   $ badgateway probe --config /etc/nginx/nginx.conf
   $ sudo badgateway collect --out /tmp/incident --since 2h
+  $ badgateway watch --config /etc/nginx/nginx.conf --listen 127.0.0.1:9145
 
 Exit codes: 0 nothing wrong found, 1 problems found, 2 could not do the job (message on stderr).
 Colours: --color=auto|always|never, else FORCE_COLOR (0 off, anything else on), else NO_COLOR, else only on a terminal.
@@ -49,6 +51,7 @@ Every command takes --json.`,
   registerLint(program);
   registerProbe(program);
   registerAccess(program);
+  registerWatch(program);
   return program;
 }
 

@@ -111,7 +111,7 @@ const MARKERS = [
   "SSL",
 ];
 
-function interesting(line: string): boolean {
+export function interesting(line: string): boolean {
   for (const m of MARKERS) if (line.includes(m)) return true;
   return false;
 }
