@@ -107,6 +107,8 @@ export interface AccessReader {
   time: number;
   timeKind: 0 | 1 | 2;
   vals: string[];
+  /** Positions `split` slices (the others are only checked). */
+  want: boolean[];
 }
 
 export function accessReader(format: string, escaping: LogEscape = "default"): AccessReader {
@@ -114,7 +116,7 @@ export function accessReader(format: string, escaping: LogEscape = "default"): A
   const tl = fmt.indexOf("time_local");
   const ti = fmt.indexOf("time_iso8601");
   const tm = fmt.indexOf("msec");
-  return {
+  const r: AccessReader = {
     fmt,
     status: fmt.indexOf("status"),
     addr: fmt.indexOf("upstream_addr"),
@@ -123,13 +125,16 @@ export function accessReader(format: string, escaping: LogEscape = "default"): A
     time: tl >= 0 ? tl : ti >= 0 ? ti : tm,
     timeKind: tl >= 0 ? 0 : ti >= 0 ? 1 : 2,
     vals: [],
+    want: fmt.vars.map(() => false),
   };
+  for (const i of [r.status, r.addr, r.proxyHost, r.upTime, r.time]) if (i >= 0) r.want[i] = true;
+  return r;
 }
 
 /** Reads one access line; null when it does not match the format. */
 export function readAccess(r: AccessReader, line: string): (AccessRecord & { t: number }) | null {
   const v = r.vals;
-  if (!r.fmt.split(line, v)) return null;
+  if (!r.fmt.split(line, v, r.want)) return null;
   const status = r.status >= 0 ? Number.parseInt(v[r.status] as string, 10) : 0;
   let upstream = "-";
   if (r.proxyHost >= 0 && v[r.proxyHost] !== "-") upstream = r.fmt.unescape(v[r.proxyHost] as string);

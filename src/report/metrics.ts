@@ -133,13 +133,21 @@ export class WatchMetrics {
     this.failures.inc(labels);
   }
 
+  /** Responses counted since the last flush, by status and upstream (added to the counter in one step). */
+  private pending = new Map<string, { status: string; upstream: string; n: number }>();
+
   response(status: number, upstream: string, seconds: number): void {
     let up = v(upstream);
     const st = String(status);
-    if (!this.caps.responses.admit(`${st}\0${up}`)) {
+    const key = `${st}\0${up}`;
+    const p = this.pending.get(key);
+    if (p) p.n++;
+    else if (!this.caps.responses.admit(key)) {
       this.overflow.inc({ metric: "badgateway_responses_total" });
-      this.responses.inc({ status: st, upstream: OVERFLOW });
-    } else this.responses.inc({ status: st, upstream: up });
+      const o = this.pending.get(`${st}\0${OVERFLOW}`);
+      if (o) o.n++;
+      else this.pending.set(`${st}\0${OVERFLOW}`, { status: st, upstream: OVERFLOW, n: 1 });
+    } else this.pending.set(key, { status: st, upstream: up, n: 1 });
     if (Number.isFinite(seconds)) {
       if (!this.caps.seconds.admit(up)) {
         this.overflow.inc({ metric: "badgateway_upstream_response_seconds" });
@@ -149,7 +157,15 @@ export class WatchMetrics {
     }
   }
 
+  /** Adds the batched response counts (called after each block of lines, and before rendering). */
+  flush(): void {
+    if (this.pending.size === 0) return;
+    for (const p of this.pending.values()) this.responses.inc({ status: p.status, upstream: p.upstream }, p.n);
+    this.pending.clear();
+  }
+
   lines(log: "error" | "access", n: number, unparsed: number): void {
+    this.flush();
     if (n > 0) this.lineCount.inc({ log }, n);
     if (unparsed > 0) this.unparsed.inc({ log }, unparsed);
   }
@@ -167,6 +183,7 @@ export class WatchMetrics {
 
   /** The Prometheus text exposition format. */
   text(): Promise<string> {
+    this.flush();
     return this.registry.metrics();
   }
 
