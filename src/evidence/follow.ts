@@ -267,7 +267,7 @@ export class FileFollower {
       closeSync(fd);
       return;
     }
-    if (f.pos > f.head.length || f.carry)
+    if (f.pos > 0 || f.carry)
       this.warn(
         "truncated",
         `${this.path}: truncated (copytruncate) and no plain copy found: lines appended since the last read may be lost`,

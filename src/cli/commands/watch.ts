@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import { checkTextfileDir, parseListen, serveMetrics } from "../../evidence/exporter.js";
-import { losesInput } from "../../evidence/input.js";
 import { Watcher, type WatchOptions } from "../../evidence/watch.js";
 import { type WatchSourceOptions, type WatchSources, watchSources } from "../../evidence/watch-sources.js";
 import { UnknownLogFormatError } from "../../nginx/config/logs.js";
@@ -64,12 +63,15 @@ export function runUntilSignal(w: Watcher, cleanup: () => Promise<void> | void =
   });
 }
 
+const CANNOT_FOLLOW = new Set(["unreadable", "not-a-file", "compressed"]);
+
 /** Warnings go to stderr once each; the ones that mean a log cannot be followed make the exit code 2. */
 export function warningSink(): { onWarning: NonNullable<WatchOptions["onWarning"]>; lost: () => boolean } {
   let lost = false;
   return {
     onWarning: (w) => {
-      if (losesInput(w) && w.code !== "missing") lost = true;
+      // A log that cannot be followed at all; a copytruncate without a copy or a missing file is only said.
+      if (CANNOT_FOLLOW.has(w.code)) lost = true;
       process.stderr.write(`badgateway: ${safeText(w.message)}\n`);
     },
     lost: () => lost,
