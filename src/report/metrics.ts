@@ -160,7 +160,8 @@ export class WatchMetrics {
   /** Adds the batched response counts (called after each block of lines, and before rendering). */
   flush(): void {
     if (this.pending.size === 0) return;
-    for (const p of this.pending.values()) this.responses.inc({ status: p.status, upstream: p.upstream }, p.n);
+    for (const p of this.pending.values())
+      this.responses.inc({ status: p.status, upstream: p.upstream }, p.n);
     this.pending.clear();
   }
 
