@@ -70,6 +70,10 @@ describe("the published package", () => {
       "dist/types/index.d.ts",
       "dist/core.wasm",
       "docs/api.md",
+      "docs/watch.md",
+      "deploy/prometheus/alerts.yml",
+      "deploy/grafana/badgateway.json",
+      "deploy/systemd/badgateway-watch.service",
     ])
       expect(files, f).toContain(f);
     expect(files.filter((f) => f.startsWith("test/") || f.startsWith("src/"))).toEqual([]);
