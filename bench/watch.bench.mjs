@@ -144,7 +144,7 @@ const cpu = ((c1 - c0) / CLK_TCK / secs) * 100;
 const rate = (w1 - w0) / secs;
 console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? "?"}, node ${process.version}`);
 console.log(
-  `watch: ${rate.toFixed(0)} access lines/s (+${((failures / n) * rate).toFixed(0)} error lines/s) for ${secs.toFixed(1)} s`,
+  `watch: ${rate.toFixed(0)} access lines/s (+${n ? ((failures / n) * rate).toFixed(0) : 0} error lines/s) for ${secs.toFixed(1)} s`,
 );
 console.log(`  CPU ${cpu.toFixed(2)} % of one core (target < 5 %), peak RSS ${peak.toFixed(0)} MB`);
 console.log(
