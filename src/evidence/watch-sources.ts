@@ -13,6 +13,7 @@ import {
   resolveLogFormat,
 } from "../nginx/config/logs.js";
 import { buildModel, type ConfigModel } from "../nginx/config/model.js";
+import { stubStatusUrl } from "../nginx/config/stub-status.js";
 import { COMBINED_FORMAT } from "../nginx/logformat.js";
 import { discoverNginx } from "./collect.js";
 import { loadConfig, loadNginxT, readConfigText, runNginxT } from "./config-loader.js";
@@ -33,6 +34,8 @@ export interface WatchSources {
   configSource: string | null;
   errorLogs: string[];
   accessLogs: Array<{ path: string; format: LogFormatDef }>;
+  /** The configuration's stub_status URL (null when it has none, or without a configuration). */
+  stubStatus: string | null;
   /** Why something named could not be followed (variables in paths, an unreadable configuration…). */
   notes: string[];
 }
@@ -111,5 +114,12 @@ export async function watchSources(opts: WatchSourceOptions): Promise<WatchSourc
     throw new Error(
       `no log to follow${configSource ? ` in ${configSource}` : ""}: give --error-log and/or --access-log`,
     );
-  return { model, configSource, errorLogs: errorFiles, accessLogs: accessFiles, notes };
+  return {
+    model,
+    configSource,
+    errorLogs: errorFiles,
+    accessLogs: accessFiles,
+    stubStatus: model ? stubStatusUrl(model) : null,
+    notes,
+  };
 }

@@ -213,6 +213,7 @@ most lines of a file do not match its format (below 95 % matched is a warning).`
             configSource: null,
             errorLogs: [],
             accessLogs: files.map((path) => ({ path, format: { ...def, format, escape: mode } })),
+            stubStatus: null,
             notes: [],
           },
           pollMs,

@@ -200,7 +200,14 @@ async function follow(
   let failures = 0;
   const warnings = warningSink();
   const w = new Watcher({
-    sources: { model: null, configSource: null, errorLogs: files, accessLogs: [], notes: [] },
+    sources: {
+      model: null,
+      configSource: null,
+      errorLogs: files,
+      accessLogs: [],
+      stubStatus: null,
+      notes: [],
+    },
     pollMs,
     ...(since !== undefined ? { since } : {}),
     onWarning: warnings.onWarning,

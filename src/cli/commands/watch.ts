@@ -116,7 +116,10 @@ export function registerWatch(program: Command): void {
       "label sets kept per metric; more are folded into the label value 'overflow'",
       "500",
     )
-    .option("--stub-status <url>", "nginx stub_status URL, polled every 5 s for badgateway_nginx_connections")
+    .option(
+      "--stub-status <url>",
+      "nginx stub_status URL, polled every 5 s for badgateway_nginx_connections (default: the configuration's stub_status location, if any)",
+    )
     .option("--refresh <duration>", "how often the terminal view is redrawn", "1s")
     .option("--poll <duration>", "how often the files are checked for new lines and rotation", "250ms")
     .option("--pid <pid>", "nginx master pid (host mode; default: the first one found)")
@@ -180,7 +183,9 @@ or a log could not be followed. Metrics, alerts and deployment: docs/watch.md.`,
         metrics,
         diagnoseWindow: topCause,
         ...(since !== undefined ? { since } : {}),
-        ...(opts.stubStatus ? { stubStatusUrl: opts.stubStatus } : {}),
+        ...((opts.stubStatus ?? sources.stubStatus)
+          ? { stubStatusUrl: opts.stubStatus ?? sources.stubStatus ?? "" }
+          : {}),
         ...(opts.textfile ? { textfileDir: opts.textfile } : {}),
         onWarning: warnings.onWarning,
         ...(tty
