@@ -15,7 +15,7 @@ export function failureLine(e: FailureEvent, color = false): string {
   const c = pc.createColors(color);
   const parts = [
     e.time ?? e.at.slice(0, 19),
-    c.bold(e.class),
+    c.bold(safeText(e.class)),
     e.status ? (e.status === 504 ? c.yellow(String(e.status)) : c.red(String(e.status))) : "-",
     e.peer ? `peer ${safeText(e.peer)}` : null,
     e.upstream && e.upstream !== e.peer ? `upstream ${safeText(e.upstream)}` : null,
@@ -31,7 +31,7 @@ export function topCauseLine(e: TopCauseEvent, color = false): string {
   const c = pc.createColors(color);
   if (!e.id)
     return `${e.at.slice(0, 19)} ${c.green("top cause: none")} (no upstream failure in the window)\n`;
-  return `${e.at.slice(0, 19)} ${c.bold("top cause:")} ${e.title} ${c.dim(`[${e.id}]`)} confidence ${e.confidence} over ${e.failures} failure(s) — fix: ${e.fix}\n`;
+  return `${e.at.slice(0, 19)} ${c.bold("top cause:")} ${safeText(e.title ?? "")} ${c.dim(`[${e.id}]`)} confidence ${e.confidence} over ${e.failures} failure(s) — fix: ${safeText(e.fix ?? "")}\n`;
 }
 
 export function accessLine(r: AccessRecord, line: string, color = false): string {

@@ -106,3 +106,51 @@ describe("textfile and listen address", () => {
     expect(() => parseListen("127.0.0.1:99999")).toThrow(/HOST:PORT/);
   });
 });
+
+describe("watch renderers", () => {
+  it("never pass a control character from a log line to the terminal", async () => {
+    const { failureLine, topCauseLine, watchScreen } = await import("../../src/report/watch.js");
+    const evil = "10.0.0.1:80\x1b]0;owned\x07";
+    const line = failureLine({
+      type: "failure",
+      at: "2026-12-06T08:00:00.000Z",
+      time: null,
+      class: "connection-refused",
+      status: 502,
+      peer: evil,
+      upstream: evil,
+      server: "shop\x1b[2J",
+      host: null,
+      request: "GET /\x1b[31m HTTP/1.1",
+      file: "e",
+      line: "x",
+    });
+    const top = topCauseLine({
+      type: "top-cause",
+      at: "2026-12-06T08:00:00.000Z",
+      id: "upstream-down",
+      title: "down",
+      fix: `restart ${evil}`,
+      confidence: 0.9,
+      previous: null,
+      failures: 1,
+    });
+    const screen = watchScreen(
+      {
+        minutes: 5,
+        failures: 1,
+        byClass: [["connection-refused", 1]],
+        byPeer: [[evil, 1]],
+        responses: 0,
+        s502: 0,
+        s504: 0,
+        perMinute: [],
+      },
+      { files: [{ path: `/tmp/${evil}`, lines: 1 }], top: null, now: 0 },
+    );
+    for (const s of [line, top]) expect(s.slice(0, -1)).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
+    expect(line).toContain("\\x1b]0;owned\\x07");
+    // The screen's own escapes (cursor home, clear) are the only ones left.
+    expect(screen.replace(/\x1b\[(H|K|J)/g, "").replace(/\n/g, "")).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
+  });
+});
