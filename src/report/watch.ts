@@ -49,6 +49,26 @@ function spark(values: number[]): string {
     .join("");
 }
 
+/** Words of `s` in lines of at most `width` characters, at most `max` lines (the last one ends with … if cut). */
+export function wrap(s: string, width: number, max: number): string[] {
+  const out: string[] = [];
+  let cur = "";
+  for (const w of s.split(" ")) {
+    const next = cur ? `${cur} ${w}` : w;
+    if (next.length <= width || !cur) cur = next;
+    else {
+      out.push(cur);
+      cur = w;
+    }
+  }
+  if (cur) out.push(cur);
+  const lines = out.map((l) => (l.length > width ? `${l.slice(0, width - 1)}…` : l));
+  if (lines.length <= max) return lines;
+  const kept = lines.slice(0, max);
+  kept[max - 1] = `${(kept[max - 1] as string).slice(0, width - 1)}…`;
+  return kept;
+}
+
 function pct(n: number, d: number): string {
   return d === 0 ? "-" : `${((100 * n) / d).toFixed(2)}%`;
 }
@@ -66,7 +86,7 @@ export interface ScreenInfo {
 /** The terminal view: the whole screen, redrawn in place (cursor home, clear to end). */
 export function watchScreen(v: WindowView, info: ScreenInfo, color = false): string {
   const c: Colors = pc.createColors(color);
-  const width = Math.max(40, info.cols ?? 100);
+  const width = Math.max(40, info.cols || 100);
   const cut = (s: string) => (s.length > width ? `${s.slice(0, width - 1)}…` : s);
   const o: string[] = [];
   o.push(
@@ -91,9 +111,11 @@ export function watchScreen(v: WindowView, info: ScreenInfo, color = false): str
   o.push(c.bold("Top cause"));
   if (info.top?.id) {
     o.push(
-      cut(`  ${c.red(info.top.title ?? "")} ${c.dim(`[${info.top.id}] confidence ${info.top.confidence}`)}`),
+      cut(
+        `  ${c.red(safeText(info.top.title ?? ""))} ${c.dim(`[${info.top.id}] confidence ${info.top.confidence}`)}`,
+      ),
     );
-    o.push(cut(`  fix: ${info.top.fix ?? ""}`));
+    o.push(...wrap(`fix: ${safeText(info.top.fix ?? "")}`, width - 2, 4).map((l) => `  ${l}`));
   } else o.push(c.green(v.failures ? "  (diagnosing…)" : "  none: no upstream failure in the window"));
   const rows = Math.max(3, Math.floor(((info.rows ?? 30) - o.length - 6) / 2));
   if (v.byClass.length) {

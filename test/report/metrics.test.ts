@@ -146,11 +146,32 @@ describe("watch renderers", () => {
         s504: 0,
         perMinute: [],
       },
-      { files: [{ path: `/tmp/${evil}`, lines: 1 }], top: null, now: 0 },
+      {
+        files: [{ path: `/tmp/${evil}`, lines: 1 }],
+        top: {
+          type: "top-cause",
+          at: "2026-12-06T08:00:00.000Z",
+          id: "upstream-down",
+          title: `down ${evil}`,
+          fix: `restart ${evil} ${"and check it again ".repeat(20)}`,
+          confidence: 0.9,
+          previous: null,
+          failures: 1,
+        },
+        now: 0,
+        cols: 60,
+      },
     );
     for (const s of [line, top]) expect(s.slice(0, -1)).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
     expect(line).toContain("\\x1b]0;owned\\x07");
     // The screen's own escapes (cursor home, clear) are the only ones left.
     expect(screen.replace(/\x1b\[(H|K|J)/g, "").replace(/\n/g, "")).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
+    // The fix is wrapped to the terminal's width (at most four lines), not cut after a few words.
+    const fix = screen
+      .split("\n")
+      .filter((l) => l.startsWith("  fix: ") || /^ {2}(and|check|it|again)/.test(l));
+    expect(fix.length).toBe(4);
+    for (const l of screen.split("\n"))
+      expect(l.replace(/\x1b\[(H|K|J)/g, "").length).toBeLessThanOrEqual(60);
   });
 });
