@@ -167,7 +167,7 @@ or a log could not be followed. Metrics, alerts and deployment: docs/watch.md.`,
         errorLogs: opts.errorLog,
         accessLogs: opts.accessLog,
         ...(opts.logFormat ? { logFormat: opts.logFormat } : {}),
-        ...(opts.pid ? { pid: Number(opts.pid) } : {}),
+        ...(opts.pid ? { pid: parseCountOption("--pid", opts.pid, 4_194_304) } : {}),
       });
       for (const n of sources.notes) process.stderr.write(`badgateway: ${safeText(n)}\n`);
       const metrics =
