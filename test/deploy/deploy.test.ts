@@ -119,10 +119,13 @@ systemDescribe(["systemd-analyze"], "deploy/systemd unit", () => {
     const dir = mkdtempSync(join(tmpdir(), "bgw-unit-"));
     try {
       const unit = readFileSync(join(root, "deploy/systemd/badgateway-watch.service"), "utf8");
-      const exec = /^ExecStart=\/usr\/bin\/badgateway (.*)$/m.exec(unit);
+      const exec = /^ExecStart=\/usr\/local\/bin\/badgateway (.*)$/m.exec(unit);
       expect(exec).not.toBeNull();
       // The binary is not installed here: run the unit's command line through the built CLI instead.
-      const local = unit.replace("/usr/bin/badgateway", `${process.execPath} ${cliPath}`);
+      const local = unit.replace(
+        /^ExecStart=\/usr\/local\/bin\/badgateway /m,
+        `ExecStart=${process.execPath} ${cliPath} `,
+      );
       writeFileSync(join(dir, "badgateway-watch.service"), local);
       const r = spawnSync("systemd-analyze", ["verify", join(dir, "badgateway-watch.service")], {
         encoding: "utf8",
