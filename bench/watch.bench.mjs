@@ -7,7 +7,16 @@
 //
 //   node bench/watch.bench.mjs            # BENCH_RATE=5000 BENCH_SECONDS=30 BENCH_WARMUP=5
 import { spawn } from "node:child_process";
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  copyFileSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { rng } from "./lib.mjs";
@@ -15,6 +24,8 @@ import { rng } from "./lib.mjs";
 const RATE = Number(process.env.BENCH_RATE ?? 5000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 5);
+// The access log is rotated this often while measured (alternately rename-and-create and copytruncate; 0: never).
+const ROTATE_S = Number(process.env.BENCH_ROTATE_S ?? 10);
 const CLK_TCK = 100; // Linux USER_HZ
 const cli = new URL("../dist/cli.js", import.meta.url).pathname;
 const FORMAT =
@@ -113,6 +124,19 @@ const writer = setInterval(() => {
   }
 }, 10);
 const scraper = setInterval(() => void metrics().catch(() => {}), 5000);
+let rotations = 0;
+const rotator =
+  ROTATE_S > 0
+    ? setInterval(() => {
+        // Between two writes of this process: nothing is written during the rotation, as with nginx's reopen.
+        if (rotations % 2 === 0) renameSync(access, `${access}.${rotations + 1}`);
+        else {
+          copyFileSync(access, `${access}.${rotations + 1}`);
+          truncateSync(access, 0);
+        }
+        rotations++;
+      }, ROTATE_S * 1000)
+    : null;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 await sleep(WARMUP * 1000);
@@ -125,6 +149,7 @@ const m1 = Date.now();
 const w1 = written;
 clearInterval(writer);
 clearInterval(scraper);
+if (rotator) clearInterval(rotator);
 await sleep(1500);
 const text = await metrics();
 const read = Number(/badgateway_log_lines_total\{log="access"\} (\d+)/.exec(text)?.[1]);
@@ -146,6 +171,7 @@ console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? "?"}, node ${pro
 console.log(
   `watch: ${rate.toFixed(0)} access lines/s (+${n ? ((failures / n) * rate).toFixed(0) : 0} error lines/s) for ${secs.toFixed(1)} s`,
 );
+console.log(`  access log rotated ${rotations} times (rename-and-create and copytruncate in turn)`);
 console.log(`  CPU ${cpu.toFixed(2)} % of one core (target < 5 %), peak RSS ${peak.toFixed(0)} MB`);
 console.log(
   `  kept up: ${read} of ${n} access lines read, ${failed} of ${failures} failures counted; exit ${code}`,
