@@ -183,6 +183,43 @@ describe("watch", () => {
     expect(count(/^badgateway_responses_total\{status="502",upstream="127.0.0.1:8080"\} (\d+)$/m)).toBe(1);
   });
 
+  it("--max-series folds further peers into 'overflow' in the exported metrics, totals kept", async () => {
+    const log = join(dir, "error.log");
+    const prom = join(dir, "prom");
+    mkdirSync(prom);
+    writeFileSync(log, "");
+    const p = run([
+      "watch",
+      "--error-log",
+      log,
+      "--json",
+      "--textfile",
+      prom,
+      "--max-series",
+      "2",
+      "--poll",
+      "50ms",
+    ]);
+    const peerLine = (i: number) => refused(i).replaceAll("127.0.0.1:8080", `10.0.0.${i % 6}:80`);
+    await feed(log, peerLine, () => p.out().split("\n").length > 12);
+    p.child.kill("SIGTERM");
+    expect(await p.done).toBe(0);
+    const failures = p
+      .out()
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))
+      .filter((e) => e.type === "failure");
+    const text = readFileSync(join(prom, "badgateway.prom"), "utf8");
+    const series = text.split("\n").filter((l) => l.startsWith("badgateway_upstream_failures_total{"));
+    expect(series.length).toBe(3);
+    expect(series.filter((l) => l.includes('peer="overflow"'))).toHaveLength(1);
+    expect(series.reduce((s, l) => s + Number(l.split(" ").pop()), 0)).toBe(failures.length);
+    expect(text).toMatch(
+      /^badgateway_series_overflow_total\{metric="badgateway_upstream_failures_total"\} [1-9]/m,
+    );
+  });
+
   it("--since reads the live file from its start and reports only newer failures; plain lines without --json", async () => {
     const log = join(dir, "error.log");
     writeFileSync(log, refused(1, "2020/01/01 00:00:00") + refused(2, "2026/12/06 08:00:00"));
