@@ -26,6 +26,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 5);
 // The access log is rotated this often while measured (alternately rename-and-create and copytruncate; 0: never).
 const ROTATE_S = Number(process.env.BENCH_ROTATE_S ?? 10);
+// Share of requests that fail (half 502, half 504), each with its error-log line.
+const FAIL = Number(process.env.BENCH_FAIL_RATIO ?? 0.02);
 const CLK_TCK = 100; // Linux USER_HZ
 const cli = new URL("../dist/cli.js", import.meta.url).pathname;
 const FORMAT =
@@ -61,7 +63,7 @@ function lines(k) {
     n++;
     const peer = peers[Math.floor(rand() * peers.length)];
     const r = rand();
-    const status = r < 0.01 ? 502 : r < 0.02 ? 504 : 200;
+    const status = r < FAIL / 2 ? 502 : r < FAIL ? 504 : 200;
     const t = status === 504 ? "60.001" : (rand() * 0.3).toFixed(3);
     a += `10.1.${n % 200}.${n % 250} - - [${ts}] "GET /api/items/${n % 5000}?page=${n % 7} HTTP/1.1" ${status} ${status === 200 ? 1834 : 157} "https://shop.example.com/" "Mozilla/5.0 (X11; Linux x86_64) bench/${n % 13}" ${peer} ${status === 200 ? 200 : status} ${t} ${t}\n`;
     if (status !== 200) {

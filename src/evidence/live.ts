@@ -68,7 +68,7 @@ export interface LiveOptions {
   windowMinutes?: number;
   /** Keys kept per table per minute bucket (default 1000; further ones fold into "(other)"). */
   maxKeys?: number;
-  /** Failure lines kept for the rules engine (default 5000, newest kept). */
+  /** Failure lines kept for the rules engine (default 2000, the newest). */
   maxRecent?: number;
   /** Ignore lines older than this (epoch ms), for --since. */
   since?: number;
@@ -223,7 +223,7 @@ export class LiveState {
   constructor(opts: LiveOptions = {}) {
     this.windowMinutes = Math.max(1, opts.windowMinutes ?? 5);
     this.maxKeys = opts.maxKeys ?? 1000;
-    this.maxRecent = opts.maxRecent ?? 5000;
+    this.maxRecent = opts.maxRecent ?? 2000;
     this.since = opts.since;
   }
 

@@ -9,10 +9,17 @@ import { safeText } from "./terminal.js";
 
 type Colors = ReturnType<typeof pc.createColors>;
 
+const PALETTES: { on?: Colors; off?: Colors } = {};
+/** One palette per answer, made once: these renderers run for every event. */
+function palette(color: boolean): Colors {
+  if (color) return (PALETTES.on ??= pc.createColors(true));
+  return (PALETTES.off ??= pc.createColors(false));
+}
+
 const BARS = "▁▂▃▄▅▆▇█";
 
 export function failureLine(e: FailureEvent, color = false): string {
-  const c = pc.createColors(color);
+  const c = palette(color);
   const parts = [
     e.time ?? e.at.slice(0, 19),
     c.bold(safeText(e.class)),
@@ -28,14 +35,14 @@ export function failureLine(e: FailureEvent, color = false): string {
 }
 
 export function topCauseLine(e: TopCauseEvent, color = false): string {
-  const c = pc.createColors(color);
+  const c = palette(color);
   if (!e.id)
     return `${e.at.slice(0, 19)} ${c.green("top cause: none")} (no upstream failure in the window)\n`;
   return `${e.at.slice(0, 19)} ${c.bold("top cause:")} ${safeText(e.title ?? "")} ${c.dim(`[${e.id}]`)} confidence ${e.confidence} over ${e.failures} failure(s) — fix: ${safeText(e.fix ?? "")}\n`;
 }
 
 export function accessLine(r: AccessRecord, line: string, color = false): string {
-  const c = pc.createColors(color);
+  const c = palette(color);
   const st =
     r.status === 504 ? c.yellow("504") : r.status >= 500 ? c.red(String(r.status)) : String(r.status);
   const secs = Number.isFinite(r.seconds) ? ` ${r.seconds.toFixed(3)}s` : "";
@@ -85,7 +92,7 @@ export interface ScreenInfo {
 
 /** The terminal view: the whole screen, redrawn in place (cursor home, clear to end). */
 export function watchScreen(v: WindowView, info: ScreenInfo, color = false): string {
-  const c: Colors = pc.createColors(color);
+  const c: Colors = palette(color);
   const width = Math.max(40, info.cols || 100);
   const cut = (s: string) => (s.length > width ? `${s.slice(0, width - 1)}…` : s);
   const o: string[] = [];

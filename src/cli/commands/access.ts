@@ -17,7 +17,7 @@ import { accessLine } from "../../report/watch.js";
 import { colors, stdoutColor } from "../color.js";
 import { EXIT, UserError } from "../exit.js";
 import { parseDurationOption } from "../options.js";
-import { runUntilSignal, warningSink } from "./watch.js";
+import { bufferedStdout, runUntilSignal, warningSink } from "./watch.js";
 
 type Colors = ReturnType<typeof colors>;
 
@@ -206,6 +206,7 @@ most lines of a file do not match its format (below 95 % matched is a warning).`
         const pollMs = parseDurationOption("--poll", o.poll);
         const since = (o.since ?? o.from) ? parseWhen((o.since ?? o.from) as string) : undefined;
         let seen = 0;
+        const out = bufferedStdout();
         const warnings = warningSink();
         const w = new Watcher({
           sources: {
@@ -222,14 +223,14 @@ most lines of a file do not match its format (below 95 % matched is a warning).`
           onAccess: (r, line, file) => {
             if (r.status < 500) return;
             seen++;
-            process.stdout.write(
+            out.write(
               o.json
                 ? `${JSON.stringify({ type: "response", status: r.status, upstream: r.upstream, seconds: Number.isFinite(r.seconds) ? r.seconds : null, file, line })}\n`
                 : accessLine(r, line, stdoutColor()),
             );
           },
         });
-        await runUntilSignal(w);
+        await runUntilSignal(w, out.flush);
         process.exitCode = warnings.lost() ? EXIT.ERROR : seen > 0 ? EXIT.FOUND : EXIT.OK;
         return;
       }

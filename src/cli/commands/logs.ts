@@ -11,7 +11,7 @@ import { stdoutColor } from "../color.js";
 import { EXIT, UserError } from "../exit.js";
 import { parseDurationOption } from "../options.js";
 import { parseWhen } from "./access.js";
-import { runUntilSignal, warningSink } from "./watch.js";
+import { bufferedStdout, runUntilSignal, warningSink } from "./watch.js";
 
 const BARS = "▁▂▃▄▅▆▇█";
 
@@ -198,6 +198,7 @@ async function follow(
   const since = (opts.since ?? opts.from) ? parseWhen((opts.since ?? opts.from) as string) : undefined;
   const color = stdoutColor();
   let failures = 0;
+  const out = bufferedStdout();
   const warnings = warningSink();
   const w = new Watcher({
     sources: {
@@ -213,9 +214,9 @@ async function follow(
     onWarning: warnings.onWarning,
     onFailure: (e) => {
       failures++;
-      process.stdout.write(opts.json ? `${JSON.stringify(e)}\n` : failureLine(e, color));
+      out.write(opts.json ? `${JSON.stringify(e)}\n` : failureLine(e, color));
     },
   });
-  await runUntilSignal(w);
+  await runUntilSignal(w, out.flush);
   process.exitCode = warnings.lost() ? EXIT.ERROR : failures > 0 ? EXIT.FOUND : EXIT.OK;
 }

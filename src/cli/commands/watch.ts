@@ -63,6 +63,32 @@ export function runUntilSignal(w: Watcher, cleanup: () => Promise<void> | void =
   });
 }
 
+/**
+ * stdout for event lines: what one block of log lines produces is written in one go (one write per burst, not
+ * one per event), on the next turn of the event loop; `flush()` writes what is left at once.
+ */
+export function bufferedStdout(): { write: (s: string) => void; flush: () => void } {
+  let parts: string[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (parts.length === 0) return;
+    const text = parts.join("");
+    parts = [];
+    process.stdout.write(text);
+  };
+  return {
+    write: (s) => {
+      parts.push(s);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    },
+    flush,
+  };
+}
+
 const CANNOT_FOLLOW = new Set(["unreadable", "not-a-file", "compressed"]);
 
 /** Warnings go to stderr once each; the ones that mean a log cannot be followed make the exit code 2. */
@@ -174,6 +200,7 @@ or a log could not be followed. Metrics, alerts and deployment: docs/watch.md.`,
         listen || opts.textfile ? new WatchMetrics({ maxSeries, version: __BADGATEWAY_VERSION__ }) : null;
       const tty = Boolean(process.stdout.isTTY) && !opts.json;
       const color = stdoutColor();
+      const events = bufferedStdout();
       const out = (s: string) => process.stdout.write(s);
       const warnings = warningSink();
       const w = new Watcher({
@@ -237,6 +264,7 @@ or a log could not be followed. Metrics, alerts and deployment: docs/watch.md.`,
         screen = setInterval(draw, refreshMs);
       }
       await runUntilSignal(w, async () => {
+        events.flush();
         if (screen) clearInterval(screen);
         if (tty) out("\x1b[?25h\n");
         if (server) {
