@@ -32,6 +32,8 @@ Examples:
   $ badgateway lint /etc/nginx/nginx.conf
   $ badgateway probe --config /etc/nginx/nginx.conf
   $ sudo badgateway collect --out /tmp/incident --since 2h
+  $ badgateway watch --config /etc/nginx/nginx.conf --listen 127.0.0.1:9145
+  $ sudo badgateway fix --diff
 
 Exit codes: 0 nothing wrong found, 1 problems found, 2 could not do the job (message on stderr).
 Colours: --color=auto|always|never, else FORCE_COLOR (0 off, anything else on), else NO_COLOR, else only on a terminal.

@@ -71,6 +71,10 @@ describe("the published package", () => {
       "dist/core.wasm",
       "dist/scan-worker.js",
       "docs/api.md",
+      "docs/watch.md",
+      "deploy/prometheus/alerts.yml",
+      "deploy/grafana/badgateway.json",
+      "deploy/systemd/badgateway-watch.service",
     ])
       expect(files, f).toContain(f);
     expect(files.filter((f) => f.startsWith("test/") || f.startsWith("src/"))).toEqual([]);

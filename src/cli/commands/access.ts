@@ -7,15 +7,19 @@ import {
   summarizeAccessLogs,
 } from "../../evidence/access-log.js";
 import { inputBytes, losesInput } from "../../evidence/input.js";
+import { Watcher } from "../../evidence/watch.js";
 import { type LogFormatDef, logFormats, resolveLogFormat } from "../../nginx/config/logs.js";
 import { modelFromText } from "../../nginx/config/model.js";
 import type { LogEscape } from "../../nginx/logformat.js";
 import { configVariables, unknownVariables } from "../../nginx/variables.js";
 import { safeText } from "../../report/terminal.js";
+import { accessLine } from "../../report/watch.js";
 import { colors, stdoutColor } from "../color.js";
 import { EXIT, UserError } from "../exit.js";
+import { parseDurationOption } from "../options.js";
 import { withProgress } from "../progress.js";
 import { summaryOf } from "./index.js";
+import { bufferedStdout, runUntilSignal, warningSink } from "./watch.js";
 
 type Colors = ReturnType<typeof colors>;
 
@@ -30,6 +34,8 @@ interface AccessCliOptions {
   to?: string;
   timeout?: string;
   json?: boolean;
+  follow?: boolean;
+  poll: string;
 }
 
 /** `log_format` definitions of a configuration text, read through the config model. Includes are not followed. */
@@ -132,6 +138,11 @@ export function registerAccess(program: Command): void {
     .option("--to <when>", "same as --until")
     .option("--timeout <seconds>", "highlight latencies near this timeout (e.g. your proxy_read_timeout)")
     .option("--json", "print the summary as JSON (see docs/json.md#access)")
+    .option(
+      "--follow",
+      "keep reading the files as they grow (across rotation) and print each new 5xx response, until Ctrl-C",
+    )
+    .option("--poll <duration>", "with --follow: how often the files are checked", "250ms")
     .addHelpText(
       "after",
       `
@@ -140,6 +151,7 @@ Examples:
   $ badgateway access --format-file /etc/nginx/nginx.conf --log-format upstream_timing access.log --since 2h
   $ badgateway access --log-format '$remote_addr [$time_local] "$request" $status $upstream_addr $upstream_status $request_time' access.log --json
   $ zcat access.log.*.gz | badgateway access - --timeout 60
+  $ badgateway access --follow --log-format main --format-file /etc/nginx/nginx.conf /var/log/nginx/access.log
 
 Exit codes: 0 no upstream 502/504 found, 1 502/504 found, 2 could not read the input or the format, or
 most lines of a file do not match its format (below 95 % matched is a warning).`,
@@ -186,6 +198,42 @@ most lines of a file do not match its format (below 95 % matched is a warning).`
             unknown,
           ),
         );
+      if (o.follow) {
+        if (files.length === 0 || files.includes("-"))
+          throw new UserError(
+            "--follow needs access log files (stdin cannot be followed; pipe `tail -F` into `access -` instead)",
+          );
+        const pollMs = parseDurationOption("--poll", o.poll);
+        const since = (o.since ?? o.from) ? parseWhen((o.since ?? o.from) as string) : undefined;
+        let seen = 0;
+        const out = bufferedStdout();
+        const warnings = warningSink();
+        const w = new Watcher({
+          sources: {
+            model: null,
+            configSource: null,
+            errorLogs: [],
+            accessLogs: files.map((path) => ({ path, format: { ...def, format, escape: mode } })),
+            stubStatus: null,
+            notes: [],
+          },
+          pollMs,
+          ...(since !== undefined ? { since } : {}),
+          onWarning: warnings.onWarning,
+          onAccess: (r, line, file) => {
+            if (r.status < 500) return;
+            seen++;
+            out.write(
+              o.json
+                ? `${JSON.stringify({ type: "response", status: r.status, upstream: r.upstream, seconds: Number.isFinite(r.seconds) ? r.seconds : null, file, line })}\n`
+                : accessLine(r, line, stdoutColor()),
+            );
+          },
+        });
+        await runUntilSignal(w, out.flush);
+        process.exitCode = warnings.lost() ? EXIT.ERROR : seen > 0 ? EXIT.FOUND : EXIT.OK;
+        return;
+      }
       const s = await withProgress({ total: inputBytes(files) }, (progress) =>
         summarizeAccessLogs(files, {
           format,

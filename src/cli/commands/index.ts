@@ -56,6 +56,13 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./lint.js")).registerLint,
   },
   {
+    name: "watch",
+    term: "watch [options]",
+    description:
+      "Follow nginx's error and access logs live (across rotation): upstream failures per class and peer, 502/504 rate, the current top cause; Prometheus metrics.",
+    load: async () => (await import("./watch.js")).registerWatch,
+  },
+  {
     name: "fix",
     term: "fix [options]",
     description:

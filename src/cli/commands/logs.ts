@@ -2,14 +2,18 @@ import type { Command } from "commander";
 import pc from "picocolors";
 import { type ErrorLogSummary, summarizeErrorLogs } from "../../evidence/error-log.js";
 import { inputBytes, losesInput } from "../../evidence/input.js";
+import { Watcher } from "../../evidence/watch.js";
 import { CLASS_INFO } from "../../nginx/errorlog/catalogue.js";
 import type { ErrorClass } from "../../nginx/errorlog/taxonomy.js";
 import { safeText } from "../../report/terminal.js";
+import { failureLine } from "../../report/watch.js";
 import { stdoutColor } from "../color.js";
 import { EXIT, UserError } from "../exit.js";
+import { parseDurationOption } from "../options.js";
 import { withProgress } from "../progress.js";
 import { parseWhen } from "./access.js";
 import { summaryOf } from "./index.js";
+import { bufferedStdout, runUntilSignal, warningSink } from "./watch.js";
 
 const BARS = "▁▂▃▄▅▆▇█";
 
@@ -107,6 +111,11 @@ export function registerLogs(program: Command): void {
     .option("--to <when>", "same as --until")
     .option("--json", "print the summary as JSON (see docs/json.md)")
     .option("--top <n>", "rows per table in text output", "10")
+    .option(
+      "--follow",
+      "keep reading the files as they grow (across rotation) and print each new upstream failure, until Ctrl-C",
+    )
+    .option("--poll <duration>", "with --follow: how often the files are checked", "250ms")
     .addHelpText(
       "after",
       `
@@ -114,6 +123,7 @@ Examples:
   $ badgateway logs /var/log/nginx/error.log
   $ badgateway logs /var/log/nginx/error.log.2.gz /var/log/nginx/error.log.1 /var/log/nginx/error.log --since 2h
   $ journalctl -u nginx -o cat | badgateway logs - --json | jq .byClass
+  $ badgateway logs --follow /var/log/nginx/error.log --json      # one JSON object per new failure
 
 Rotated sets are read oldest first whatever the order given. Exit codes: 0 no upstream failures,
 1 upstream failures found, 2 an input could not be read (everything readable is still summarised).`,
@@ -121,8 +131,21 @@ Rotated sets are read oldest first whatever the order given. Exit codes: 0 no up
     .action(
       async (
         files: string[],
-        opts: { since?: string; until?: string; from?: string; to?: string; json?: boolean; top: string },
+        opts: {
+          since?: string;
+          until?: string;
+          from?: string;
+          to?: string;
+          json?: boolean;
+          top: string;
+          follow?: boolean;
+          poll: string;
+        },
       ) => {
+        if (opts.follow) {
+          await follow(files, opts);
+          return;
+        }
         const inputs = files.length ? files : ["-"];
         if (inputs.includes("-") && process.stdin.isTTY)
           throw new UserError(
@@ -149,4 +172,40 @@ Rotated sets are read oldest first whatever the order given. Exit codes: 0 no up
         process.exitCode = lost ? EXIT.ERROR : s.upstreamErrors > 0 ? EXIT.FOUND : EXIT.OK;
       },
     );
+}
+
+/** `logs --follow`: one line (or JSON object) per new upstream failure, until SIGINT/SIGTERM. */
+async function follow(
+  files: string[],
+  opts: { since?: string; from?: string; json?: boolean; poll: string },
+) {
+  if (files.length === 0 || files.includes("-"))
+    throw new UserError(
+      "--follow needs error log files (stdin cannot be followed; pipe `tail -F` into `explain -` instead)",
+    );
+  const pollMs = parseDurationOption("--poll", opts.poll);
+  const since = (opts.since ?? opts.from) ? parseWhen((opts.since ?? opts.from) as string) : undefined;
+  const color = stdoutColor();
+  let failures = 0;
+  const out = bufferedStdout();
+  const warnings = warningSink();
+  const w = new Watcher({
+    sources: {
+      model: null,
+      configSource: null,
+      errorLogs: files,
+      accessLogs: [],
+      stubStatus: null,
+      notes: [],
+    },
+    pollMs,
+    ...(since !== undefined ? { since } : {}),
+    onWarning: warnings.onWarning,
+    onFailure: (e) => {
+      failures++;
+      out.write(opts.json ? `${JSON.stringify(e)}\n` : failureLine(e, color));
+    },
+  });
+  await runUntilSignal(w, out.flush);
+  process.exitCode = warnings.lost() ? EXIT.ERROR : failures > 0 ? EXIT.FOUND : EXIT.OK;
 }
