@@ -7,6 +7,7 @@ import { basename, join } from "node:path";
 import { listenPorts } from "../nginx/config/listen.js";
 import { formatForAccessLog, logFormats, resolveLogFormat } from "../nginx/config/logs.js";
 import { buildModel, type ConfigModel, matchLocation, matchServer } from "../nginx/config/model.js";
+import { INGRESS_VARIABLES, ingressRoutes } from "../nginx/ingress.js";
 import { configVariables } from "../nginx/variables.js";
 import { type FormatChoice, summarizeAccessLogs } from "./access-log.js";
 import {
@@ -22,7 +23,9 @@ import {
 import { discoverNginx, logFilesOf } from "./collect.js";
 import { loadConfig, loadNginxT, maxConfigBytes, readConfigText, runNginxT } from "./config-loader.js";
 import { errorEvidence, summarizeErrorLogs } from "./error-log.js";
+import { sniffIngressFormatOf, summarizeIngressAccess } from "./ingress.js";
 import { losesInput, orderRotated } from "./input.js";
+import { gatherKubectl, type KubectlOptions } from "./kubectl.js";
 import { probeFacts } from "./probes/facts.js";
 import { runProbes } from "./probes/run.js";
 import { targetsFromModel, workerUserOf } from "./probes/targets.js";
@@ -50,6 +53,8 @@ export interface GatherOptions {
   onProgress?: (msg: string) => void;
   /** Size caps for files read from a bundle (defaults: DEFAULT_BUNDLE_LIMITS). */
   limits?: Partial<BundleLimits>;
+  /** Gather from a Kubernetes cluster running ingress-nginx, through kubectl (see src/evidence/kubectl.ts). */
+  kubectl?: KubectlOptions;
 }
 
 export interface BundleFiles {
@@ -150,6 +155,7 @@ export async function gatherAccess(
   // Each file is read with the format of the access_log line that writes it (or the one named on the
   // command line): two logs written with different formats are both read in full.
   let formatFor: ((file: string) => FormatChoice) | undefined;
+  let defined = model ? configVariables(model) : undefined;
   if (opts.logFormat?.includes("$")) formatFor = () => ({ format: opts.logFormat as string });
   else if (model) {
     const named = opts.logFormat ? formatForAccessLogNamed(model, opts.logFormat) : null;
@@ -160,10 +166,21 @@ export async function gatherAccess(
       return { format: def.format, escape: def.escape, name: def.name };
     };
   } else if (opts.logFormat) formatFor = () => ({ format: opts.logFormat as string });
+  else {
+    // No format given and none in a configuration: an ingress-nginx log is recognised from its lines.
+    const ing = await sniffIngressFormatOf(present);
+    if (ing) {
+      formatFor = () => ({ format: ing.format, name: `upstreaminfo (ingress-nginx ${ing.versions})` });
+      defined = new Set([...(defined ?? []), ...INGRESS_VARIABLES]);
+      ev.warnings.push(
+        `read the access log as ingress-nginx's upstreaminfo format (controller ${ing.versions}), recognised from its lines`,
+      );
+    }
+  }
   opts.onProgress?.(`reading access log ${present.join(", ")}`);
   ev.accessLog = await summarizeAccessLogs(present, {
     ...(formatFor ? { formatFor } : {}),
-    ...(model ? { definedVariables: configVariables(model) } : {}),
+    ...(defined ? { definedVariables: defined } : {}),
     ...(opts.since !== undefined ? { since: opts.since } : {}),
     ...(opts.until !== undefined ? { until: opts.until } : {}),
     onWarning: (w) => {
@@ -171,6 +188,22 @@ export async function gatherAccess(
       if (losesInput(w)) unread(ev, w.message);
     },
   });
+  if (ev.accessLog.format.includes("$proxy_upstream_name") && ev.accessLog.matched > 0) {
+    opts.onProgress?.("reading the access log per ingress upstream");
+    ev.ingress = {
+      source: "access-log",
+      context: null,
+      controller: null,
+      access: await summarizeIngressAccess(present, ev.accessLog.format, {
+        ...(opts.since !== undefined ? { since: opts.since } : {}),
+        ...(opts.until !== undefined ? { until: opts.until } : {}),
+      }),
+      routes: model ? [...ingressRoutes(model).values()] : [],
+      services: [],
+      pods: [],
+      noEndpointWarnings: [],
+    };
+  }
   if (ev.accessLog.matched === 0 && ev.accessLog.lines > 0)
     ev.warnings.push(
       `none of the ${ev.accessLog.lines} access-log lines matched the log format; pass --log-format NAME or the format string`,
@@ -216,6 +249,16 @@ export function seenAddresses(ev: Evidence): Map<string, Set<string>> {
 
 /** Collects everything the options point at into one Evidence object. Missing pieces are listed, not fatal. */
 export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
+  if (opts.kubectl) {
+    const ev = emptyEvidence("kubectl");
+    await gatherKubectl(ev, {
+      ...opts.kubectl,
+      ...(opts.since !== undefined ? { since: opts.since } : {}),
+      ...(opts.until !== undefined ? { until: opts.until } : {}),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    });
+    return ev;
+  }
   const ev = emptyEvidence(opts.bundle ? "bundle" : opts.host ? "host" : "files");
   let errorLogs = [...(opts.errorLogs ?? [])];
   let accessLogs = [...(opts.accessLogs ?? [])];

@@ -31,6 +31,7 @@ export function diagnoseJson(r: DiagnoseResult, version: string): string {
 
 function statusText(f: Finding): string {
   if (f.status === 502) return "clients got 502 Bad Gateway";
+  if (f.status === 503) return "clients got 503 Service Unavailable";
   if (f.status === 504) return "clients got 504 Gateway Timeout";
   if (f.status === 500) return "clients got 500 Internal Server Error";
   return "";

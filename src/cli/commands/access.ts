@@ -6,9 +6,11 @@ import {
   resolveFormat,
   summarizeAccessLogs,
 } from "../../evidence/access-log.js";
+import { sniffIngressFormatOf, summarizeIngressAccess } from "../../evidence/ingress.js";
 import { losesInput } from "../../evidence/input.js";
 import { type LogFormatDef, logFormats, resolveLogFormat } from "../../nginx/config/logs.js";
 import { modelFromText } from "../../nginx/config/model.js";
+import { INGRESS_VARIABLES, type IngressAccessSummary, type IngressLogFormat } from "../../nginx/ingress.js";
 import type { LogEscape } from "../../nginx/logformat.js";
 import { configVariables, unknownVariables } from "../../nginx/variables.js";
 import { safeText } from "../../report/terminal.js";
@@ -59,6 +61,29 @@ function sec(pc: Colors, x: number | null, limit?: number): string {
   if (x === null) return "-";
   const s = `${x.toFixed(3)}s`;
   return limit !== undefined && x >= limit * 0.9 ? pc.red(s) : s;
+}
+
+/** The per-upstream-name table of an ingress-nginx log (worst first). */
+export function renderIngress(s: IngressAccessSummary, color = stdoutColor()): string {
+  const pc = colors(color);
+  const rows = Object.values(s.upstreams).sort(
+    (a, b) => b.s502 + b.s503 + b.s504 - (a.s502 + a.s503 + a.s504) || b.requests - a.requests,
+  );
+  if (rows.length === 0) return "";
+  const o = [
+    "",
+    pc.bold("ingress-nginx upstreams ($proxy_upstream_name = namespace-service-port, worst first)"),
+  ];
+  for (const u of rows.slice(0, 15)) {
+    const bad = u.s502 + u.s503 + u.s504;
+    const noTry = Object.entries(u.noTry)
+      .filter(([k]) => Number(k) >= 500)
+      .map(([k, n]) => `${n}×${k}`)
+      .join(" ");
+    const line = `  ${safeText(u.name)}  ${u.requests} req  502 ${u.s502}  503 ${u.s503}  504 ${u.s504}  pods ${Object.keys(u.peers).length}${noTry ? `  answered without a pod: ${noTry}` : ""}`;
+    o.push(bad ? pc.red(line) : line);
+  }
+  return `${o.join("\n")}\n`;
 }
 
 export function renderAccess(s: AccessSummary, timeout?: number, color = stdoutColor()): string {
@@ -168,6 +193,18 @@ most lines of a file do not match its format (below 95 % matched is a warning).`
       } catch (e) {
         throw new UserError((e as Error).message);
       }
+      // Without --log-format, an ingress-nginx log is recognised from its first lines.
+      let ingress: IngressLogFormat | null = null;
+      if (o.logFormat === undefined) {
+        ingress = await sniffIngressFormatOf(files);
+        if (ingress) {
+          def = { name: "upstreaminfo", format: ingress.format, escape: "default", directive: null };
+          defined = new Set([...defined, ...INGRESS_VARIABLES]);
+          process.stderr.write(
+            `badgateway: reading the log as ingress-nginx's upstreaminfo format (controller ${ingress.versions}); give --log-format to override\n`,
+          );
+        }
+      }
       const format = def.format;
       let mode: LogEscape = def.escape;
       if (o.escape) {
@@ -197,7 +234,17 @@ most lines of a file do not match its format (below 95 % matched is a warning).`
           : {}),
         onWarning: (w) => process.stderr.write(`badgateway: ${safeText(w.message)}\n`),
       });
-      process.stdout.write(o.json ? `${JSON.stringify(s, null, 2)}\n` : renderAccess(s, timeout));
+      const perUpstream = ingress
+        ? await summarizeIngressAccess(files, ingress, {
+            ...((o.since ?? o.from) ? { since: parseWhen((o.since ?? o.from) as string) } : {}),
+            ...((o.until ?? o.to) ? { until: parseWhen((o.until ?? o.to) as string) } : {}),
+          })
+        : null;
+      process.stdout.write(
+        o.json
+          ? `${JSON.stringify(perUpstream ? { ...s, ingress: perUpstream } : s, null, 2)}\n`
+          : renderAccess(s, timeout) + (perUpstream ? renderIngress(perUpstream) : ""),
+      );
       // Input that could not be read or understood makes the answer incomplete: never an all-clear.
       if (s.warnings.some(losesInput)) process.exitCode = EXIT.ERROR;
       else process.exitCode = s.totals.s502 + s.totals.s504 > 0 ? EXIT.FOUND : EXIT.OK;

@@ -31,6 +31,10 @@ interface DiagnoseCliOptions {
   pid?: string;
   maxFileSize?: string;
   maxConfigSize?: string;
+  kubectl?: boolean;
+  namespace?: string;
+  context?: string;
+  selector?: string;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -46,6 +50,16 @@ export function registerDiagnose(program: Command): void {
     .option(
       "--paste [file]",
       "diagnose one mixed paste from stdin (or a file): error lines, access lines, a config snippet or nginx -T, ss -tlnp, ls -la, systemctl status, curl -v",
+    )
+    .option(
+      "--kubectl",
+      "Kubernetes ingress-nginx: read the controller's logs, its nginx -T and the failing Services' endpoints through kubectl",
+    )
+    .option("--namespace <ns>", "with --kubectl: namespace of the controller pods (default: all namespaces)")
+    .option("--context <name>", "with --kubectl: kubeconfig context to use")
+    .option(
+      "--selector <labels>",
+      "with --kubectl: label selector of the controller pods (default app.kubernetes.io/name=ingress-nginx,app.kubernetes.io/component=controller)",
     )
     .option("--config <file>", "nginx configuration file (includes are followed)")
     .option("--nginx-t <file>", "saved output of `nginx -T` ('-' for stdin)")
@@ -87,6 +101,8 @@ Examples:
   $ pbpaste | badgateway diagnose --paste          # whatever you have: log lines, config, ss, curl -v…
   $ badgateway diagnose --nginx-t nginx-T.txt --error-log error.log --access-log access.log.1 --access-log access.log
   $ badgateway diagnose --config /etc/nginx/nginx.conf --error-log /var/log/nginx/error.log --since 2h --json
+  $ badgateway diagnose --kubectl --namespace ingress-nginx --since 30m   # ingress-nginx in Kubernetes
+  $ badgateway diagnose --access-log controller.log                      # an upstreaminfo log: format recognised
 
 Exit codes: 0 no upstream failures found, 1 causes found, 2 could not diagnose, or an input could not be
 read in full (the report is still printed; the reasons go to stderr).`,
@@ -109,7 +125,17 @@ read in full (the report is still printed; the reasons go to stderr).`,
       }
       const since = (opts.since ?? opts.from) ? parseWhen((opts.since ?? opts.from) as string) : undefined;
       const until = (opts.until ?? opts.to) ? parseWhen((opts.until ?? opts.to) as string) : undefined;
+      if (!opts.kubectl && (opts.namespace || opts.context || opts.selector))
+        throw new UserError("--namespace, --context and --selector go with --kubectl");
+      if (
+        opts.kubectl &&
+        (opts.bundle || opts.config || opts.nginxT || opts.errorLog.length || opts.accessLog.length)
+      )
+        throw new UserError(
+          "--kubectl gathers its own evidence: leave out --bundle, --config, --nginx-t, --error-log and --access-log",
+        );
       const host =
+        !opts.kubectl &&
         !opts.bundle &&
         !opts.config &&
         !opts.nginxT &&
@@ -138,6 +164,15 @@ read in full (the report is still printed; the reasons go to stderr).`,
           ...(until !== undefined ? { until } : {}),
           ...(progress ? { onProgress: progress } : {}),
           probe: opts.probe,
+          ...(opts.kubectl
+            ? {
+                kubectl: {
+                  ...(opts.namespace ? { namespace: opts.namespace } : {}),
+                  ...(opts.context ? { context: opts.context } : {}),
+                  ...(opts.selector ? { selector: opts.selector } : {}),
+                },
+              }
+            : {}),
           limits,
           probeDeadlineMs,
         });

@@ -1,0 +1,393 @@
+/**
+ * Evidence from a Kubernetes cluster running ingress-nginx, through `kubectl` (the only program run here:
+ * `execFile` with argument arrays, never a shell; every call has a timeout and an output cap; read-only verbs
+ * only — get, logs, exec … nginx -T).
+ *
+ * 1. the controller pods (`get pods -l <selector>`), 2. their logs (`logs --limit-bytes`), split into nginx
+ * error lines, access lines and the controller's own klog lines, 3. the generated configuration
+ * (`exec … -- nginx -T`), 4. for each Service behind a failing upstream name: its EndpointSlices (Endpoints on
+ * clusters without them) and the pods of its namespace, so a failing pod address can be named — or found to
+ * belong to no pod any more.
+ */
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { logFormats } from "../nginx/config/logs.js";
+import { buildModel } from "../nginx/config/model.js";
+import {
+  detectIngressFormat,
+  INGRESS_VARIABLES,
+  IngressAccessAccumulator,
+  ingressRoutes,
+  isKlogLine,
+  noEndpointWarning,
+  parseUpstreamName,
+} from "../nginx/ingress.js";
+import { summarizeAccessLogs } from "./access-log.js";
+import { loadNginxT } from "./config-loader.js";
+import { errorEvidence, summarizeErrorLogs } from "./error-log.js";
+import { losesInput } from "./input.js";
+import type { Evidence, IngressEvidence, K8sEndpoint, K8sPod, K8sService } from "./types.js";
+
+export interface KubectlOptions {
+  /** Namespace of the controller pods (default: all namespaces). */
+  namespace?: string;
+  context?: string;
+  /** Label selector of the controller pods. */
+  selector?: string;
+  /** Epoch ms: logs since then (`--since-time`). */
+  since?: number;
+  until?: number;
+  /** Per call, ms (default 20 s). */
+  timeoutMs?: number;
+  /** Log bytes read per controller pod (default 64 MiB). */
+  maxLogBytes?: number;
+  onProgress?: (msg: string) => void;
+}
+
+export const DEFAULT_SELECTOR = "app.kubernetes.io/name=ingress-nginx,app.kubernetes.io/component=controller";
+const MAX_PODS = 5;
+const MAX_SERVICES = 20;
+const MAX_NAMESPACES = 10;
+/** JSON answers (pod lists, EndpointSlices) are capped too. */
+const MAX_JSON_BYTES = 64 << 20;
+
+/** A DNS-1123 name as Kubernetes allows for namespaces, Services and pods (never an option to kubectl). */
+const K8S_NAME = /^[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?$/;
+
+export class KubectlError extends Error {}
+
+interface Run {
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs kubectl with `args` (after the global options); rejects with a one-line KubectlError. */
+export function runKubectl(args: string[], opts: KubectlOptions, maxBytes = MAX_JSON_BYTES): Promise<Run> {
+  const global = [...(opts.context ? ["--context", opts.context] : [])];
+  const timeout = opts.timeoutMs ?? 20_000;
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.env["BADGATEWAY_KUBECTL"] ?? "kubectl",
+      [...global, ...args],
+      { timeout, maxBuffer: maxBytes, encoding: "utf8", windowsHide: true },
+      (err, stdout, stderr) => {
+        if (!err) return resolve({ stdout, stderr });
+        const e = err as NodeJS.ErrnoException & { killed?: boolean; signal?: string | null };
+        const what = `kubectl ${args.slice(0, 3).join(" ")}`;
+        if (e.code === "ENOENT")
+          return reject(
+            new KubectlError(
+              "kubectl not found on PATH (install it, or give the logs with --access-log/--error-log)",
+            ),
+          );
+        if (e.code === "ERR_CHILD_PROCESS_STDIO_MAXBUFFER")
+          return reject(new KubectlError(`${what}: more than ${maxBytes} bytes of output`));
+        if (e.killed || e.signal === "SIGTERM")
+          return reject(new KubectlError(`${what}: no answer within ${Math.round(timeout / 1000)} s`));
+        const line = stderr.split("\n").find((l) => l.trim() !== "") ?? e.message.split("\n")[0] ?? "failed";
+        reject(new KubectlError(`${what}: ${line.trim()}`));
+      },
+    );
+  });
+}
+
+async function getJson(args: string[], opts: KubectlOptions): Promise<Record<string, unknown>> {
+  const r = await runKubectl([...args, "-o", "json"], opts);
+  try {
+    return JSON.parse(r.stdout) as Record<string, unknown>;
+  } catch {
+    throw new KubectlError(`kubectl ${args.slice(0, 3).join(" ")}: the answer is not JSON`);
+  }
+}
+
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj => (v && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : {});
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
+
+/** Pods of a `kubectl get pods -o json` answer. */
+export function podsFromJson(data: unknown): K8sPod[] {
+  return arr(obj(data)["items"]).map((it) => {
+    const md = obj(obj(it)["metadata"]);
+    const st = obj(obj(it)["status"]);
+    const ready = arr(st["conditions"]).some(
+      (c) => obj(c)["type"] === "Ready" && obj(c)["status"] === "True",
+    );
+    return {
+      namespace: str(md["namespace"]) ?? "",
+      name: str(md["name"]) ?? "",
+      ip: str(st["podIP"]),
+      phase: str(st["phase"]),
+      ready,
+      deleting: str(md["deletionTimestamp"]) !== null,
+      node: str(obj(obj(it)["spec"])["nodeName"]),
+      restarts: arr(st["containerStatuses"]).reduce<number>(
+        (n, c) => n + (typeof obj(c)["restartCount"] === "number" ? (obj(c)["restartCount"] as number) : 0),
+        0,
+      ),
+    };
+  });
+}
+
+/** Addresses of an EndpointSlice list (`conditions.ready` absent counts as ready, as the API defines it). */
+export function endpointsFromSlices(data: unknown): K8sEndpoint[] {
+  const out: K8sEndpoint[] = [];
+  for (const slice of arr(obj(data)["items"]))
+    for (const e of arr(obj(slice)["endpoints"])) {
+      const c = obj(obj(e)["conditions"]);
+      const ref = obj(obj(e)["targetRef"]);
+      for (const a of arr(obj(e)["addresses"])) {
+        if (typeof a !== "string") continue;
+        out.push({
+          ip: a,
+          ready: c["ready"] !== false,
+          terminating: c["terminating"] === true,
+          pod: ref["kind"] === "Pod" ? str(ref["name"]) : null,
+          node: str(obj(e)["nodeName"]),
+        });
+      }
+    }
+  return out;
+}
+
+/** Addresses of a core/v1 Endpoints object (addresses are ready, notReadyAddresses are not). */
+export function endpointsFromEndpoints(data: unknown): K8sEndpoint[] {
+  const out: K8sEndpoint[] = [];
+  for (const s of arr(obj(data)["subsets"]))
+    for (const [key, ready] of [
+      ["addresses", true],
+      ["notReadyAddresses", false],
+    ] as const)
+      for (const a of arr(obj(s)[key])) {
+        const ip = str(obj(a)["ip"]);
+        if (!ip) continue;
+        const ref = obj(obj(a)["targetRef"]);
+        out.push({
+          ip,
+          ready,
+          terminating: false,
+          pod: ref["kind"] === "Pod" ? str(ref["name"]) : null,
+          node: str(obj(a)["nodeName"]),
+        });
+      }
+  return out;
+}
+
+/** Fills `ev` (configuration, error log, access log, ingress) from the cluster. Problems go to ev.missing. */
+export async function gatherKubectl(ev: Evidence, opts: KubectlOptions): Promise<void> {
+  const ing: IngressEvidence = {
+    source: "kubectl",
+    context: opts.context ?? null,
+    controller: null,
+    access: null,
+    routes: [],
+    services: [],
+    pods: [],
+    noEndpointWarnings: [],
+  };
+  ev.ingress = ing;
+  const selector = opts.selector ?? DEFAULT_SELECTOR;
+  opts.onProgress?.("kubectl: looking for the ingress-nginx controller pods");
+  let pods: K8sPod[];
+  let podJson: Obj;
+  try {
+    podJson = await getJson(
+      ["get", "pods", ...(opts.namespace ? ["-n", opts.namespace] : ["-A"]), "-l", selector],
+      opts,
+    );
+    pods = podsFromJson(podJson);
+  } catch (e) {
+    ev.missing.push((e as Error).message);
+    return;
+  }
+  const running = pods.filter(
+    (p) => p.phase === "Running" && K8S_NAME.test(p.name) && K8S_NAME.test(p.namespace),
+  );
+  if (running.length === 0) {
+    ev.missing.push(
+      `no running ingress-nginx controller pod matches -l ${selector}${opts.namespace ? ` in namespace ${opts.namespace}` : ""} (give --selector or --namespace)`,
+    );
+    return;
+  }
+  const chosen = running.slice(0, MAX_PODS);
+  const ns = (chosen[0] as K8sPod).namespace;
+  ing.controller = { namespace: ns, pods: chosen.map((p) => p.name) };
+  const containerOf = (name: string): string[] => {
+    const item = arr(podJson["items"]).find((it) => obj(obj(it)["metadata"])["name"] === name);
+    const names = arr(obj(obj(item)["spec"])["containers"])
+      .map((c) => str(obj(c)["name"]))
+      .filter((n): n is string => n !== null);
+    const c = names.includes("controller") ? "controller" : names[0];
+    return c && names.length > 1 ? ["-c", c] : [];
+  };
+
+  // The generated configuration, from the first pod that answers.
+  for (const p of chosen) {
+    opts.onProgress?.(`kubectl: nginx -T in ${p.namespace}/${p.name}`);
+    try {
+      const r = await runKubectl(
+        ["exec", p.name, "-n", p.namespace, ...containerOf(p.name), "--", "nginx", "-T"],
+        opts,
+      );
+      const payload = loadNginxT(`${r.stdout}${r.stdout.includes("# configuration file") ? "" : r.stderr}`);
+      if (payload.config.length === 0) continue;
+      const model = buildModel(payload);
+      ev.config = {
+        model,
+        source: `kubectl exec ${p.namespace}/${p.name} -- nginx -T`,
+        errors: payload.errors.map((e) => ({ file: e.file, line: e.line, message: e.message ?? e.error })),
+      };
+      ing.routes = [...ingressRoutes(model).values()];
+      break;
+    } catch (e) {
+      ev.warnings.push((e as Error).message);
+    }
+  }
+  if (!ev.config) ev.missing.push("configuration: `nginx -T` could not be run in any controller pod");
+
+  // Logs of every chosen pod, split by kind.
+  const errorLines: string[] = [];
+  const accessLines: string[] = [];
+  const warned = new Map<string, { namespace: string; service: string; count: number; sample: string }>();
+  for (const p of chosen) {
+    opts.onProgress?.(`kubectl: logs of ${p.namespace}/${p.name}`);
+    const max = opts.maxLogBytes ?? 64 << 20;
+    try {
+      const r = await runKubectl(
+        [
+          "logs",
+          p.name,
+          "-n",
+          p.namespace,
+          ...containerOf(p.name),
+          `--limit-bytes=${max}`,
+          ...(opts.since !== undefined ? [`--since-time=${new Date(opts.since).toISOString()}`] : []),
+        ],
+        opts,
+        max + (1 << 20),
+      );
+      for (const l of r.stdout.split("\n")) {
+        const line = l.endsWith("\r") ? l.slice(0, -1) : l;
+        if (line === "") continue;
+        if (isKlogLine(line)) {
+          const w = noEndpointWarning(line);
+          if (w) {
+            const k = `${w.namespace}/${w.service}`;
+            const cur = warned.get(k);
+            if (cur) cur.count++;
+            else if (warned.size < 1000) warned.set(k, { ...w, count: 1, sample: line.slice(0, 500) });
+          }
+        } else if (/^\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} \[/.test(line)) errorLines.push(line);
+        else accessLines.push(line);
+      }
+    } catch (e) {
+      ev.missing.push((e as Error).message);
+    }
+  }
+  ing.noEndpointWarnings = [...warned.values()];
+
+  // Access lines: the configuration's upstreaminfo format, else the one the lines show.
+  const fromConfig = ev.config ? logFormats(ev.config.model).get("upstreaminfo") : undefined;
+  const detected = detectIngressFormat(accessLines.slice(0, 200));
+  const format = fromConfig?.format ?? detected?.format ?? null;
+  const dir = mkdtempSync(join(tmpdir(), "badgateway-kubectl-"));
+  try {
+    if (errorLines.length) {
+      const f = join(dir, "error.log");
+      writeFileSync(f, `${errorLines.join("\n")}\n`, { mode: 0o600, flag: "wx" });
+      const s = await summarizeErrorLogs([f], {
+        ...(opts.since !== undefined ? { since: opts.since } : {}),
+        ...(opts.until !== undefined ? { until: opts.until } : {}),
+      });
+      const e = errorEvidence(s);
+      e.files = ing.controller.pods.map((n) => `kubectl logs ${ns}/${n}`);
+      for (const g of e.groups)
+        for (const smp of g.samples) {
+          delete smp.file;
+          delete smp.line;
+        }
+      ev.errorLog = e;
+    } else
+      ev.errorLog = {
+        files: ing.controller.pods.map((n) => `kubectl logs ${ns}/${n}`),
+        lines: 0,
+        byClass: {},
+        groups: [],
+        first: null,
+        last: null,
+      };
+    if (accessLines.length && format) {
+      const f = join(dir, "access.log");
+      writeFileSync(f, `${accessLines.join("\n")}\n`, { mode: 0o600, flag: "wx" });
+      const defined = new Set(INGRESS_VARIABLES);
+      const s = await summarizeAccessLogs([f], {
+        format,
+        escape: fromConfig?.escape ?? "default",
+        definedVariables: defined,
+        ...(opts.since !== undefined ? { since: opts.since } : {}),
+        ...(opts.until !== undefined ? { until: opts.until } : {}),
+        onWarning: (w) => {
+          if (w.code !== "low-match") ev.warnings.push(w.message);
+          if (losesInput(w) && w.code !== "no-match") ev.unread?.push(w.message);
+        },
+      });
+      s.files = ing.controller.pods.map((n) => `kubectl logs ${ns}/${n}`);
+      ev.accessLog = s;
+      const acc = new IngressAccessAccumulator(detected ?? format);
+      for (const l of accessLines) acc.addLine(l);
+      ing.access = acc.result();
+    } else if (accessLines.length)
+      ev.warnings.push(
+        "the controller's access lines are not in a known upstreaminfo format and the configuration has none: per-Service statistics are missing",
+      );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  // The Services behind failing upstream names, and what the cluster says about them now.
+  const known = ing.routes
+    .filter((r) => r.namespace && r.service)
+    .map((r) => ({ namespace: r.namespace as string, service: r.service as string }));
+  const wanted = new Map<string, { namespace: string; service: string }>();
+  for (const w of ing.noEndpointWarnings) wanted.set(`${w.namespace}/${w.service}`, w);
+  for (const u of Object.values(ing.access?.upstreams ?? {})) {
+    const failing = u.s502 + u.s503 + u.s504 > 0 || Object.values(u.peers).some((p) => p.s502 + p.s504 > 0);
+    if (!failing) continue;
+    const ref = parseUpstreamName(u.name, known);
+    if (ref) wanted.set(`${ref.namespace}/${ref.service}`, ref);
+  }
+  const services = [...wanted.values()]
+    .filter((s) => K8S_NAME.test(s.namespace) && K8S_NAME.test(s.service))
+    .slice(0, MAX_SERVICES);
+  for (const s of services) {
+    opts.onProgress?.(`kubectl: endpoints of ${s.namespace}/${s.service}`);
+    const svc: K8sService = { namespace: s.namespace, name: s.service, source: null, endpoints: [] };
+    try {
+      const data = await getJson(
+        ["get", "endpointslices", "-n", s.namespace, "-l", `kubernetes.io/service-name=${s.service}`],
+        opts,
+      );
+      svc.source = "endpointslices";
+      svc.endpoints = endpointsFromSlices(data);
+    } catch (e) {
+      try {
+        const data = await getJson(["get", "endpoints", s.service, "-n", s.namespace], opts);
+        svc.source = "endpoints";
+        svc.endpoints = endpointsFromEndpoints(data);
+      } catch (e2) {
+        svc.error = `${(e as Error).message}; ${(e2 as Error).message}`;
+        ev.warnings.push(`Service ${s.namespace}/${s.service}: ${svc.error}`);
+      }
+    }
+    ing.services.push(svc);
+  }
+  for (const n of [...new Set(services.map((s) => s.namespace))].slice(0, MAX_NAMESPACES)) {
+    try {
+      ing.pods.push(...podsFromJson(await getJson(["get", "pods", "-n", n], opts)));
+    } catch (e) {
+      ev.warnings.push((e as Error).message);
+    }
+  }
+}
