@@ -7,7 +7,7 @@ import { basename, join } from "node:path";
 import { listenPorts } from "../nginx/config/listen.js";
 import { formatForAccessLog, logFormats, resolveLogFormat } from "../nginx/config/logs.js";
 import { buildModel, type ConfigModel, matchLocation, matchServer } from "../nginx/config/model.js";
-import { INGRESS_VARIABLES, ingressRoutes } from "../nginx/ingress.js";
+import { INGRESS_VARIABLES, ingressRoutes, isIngressConfig } from "../nginx/ingress.js";
 import { configVariables } from "../nginx/variables.js";
 import { type FormatChoice, summarizeAccessLogs } from "./access-log.js";
 import {
@@ -67,6 +67,8 @@ export interface BundleFiles {
   errorLogs: string[];
   accessLogs: string[];
   probe: string | null;
+  /** Recorded cluster facts for ingress-nginx bundles (the `kubernetes` object of `diagnose --kubectl --json`). */
+  kubernetes: string | null;
   meta: Record<string, unknown> | null;
 }
 
@@ -120,6 +122,7 @@ export function readBundleDir(dir: string, limits: BundleLimits = DEFAULT_BUNDLE
     accessLogs,
     accessFormats,
     probe: names.includes("probe.json") ? conf("probe.json") : null,
+    kubernetes: names.includes("kubernetes.json") ? conf("kubernetes.json") : null,
     meta,
   };
 }
@@ -156,6 +159,8 @@ export async function gatherAccess(
   // command line): two logs written with different formats are both read in full.
   let formatFor: ((file: string) => FormatChoice) | undefined;
   let defined = model ? configVariables(model) : undefined;
+  // ingress-nginx declares some of its variables from Lua (lua_add_variable, ngx.var): known to its nginx.
+  if (model && defined && isIngressConfig(model)) for (const v of INGRESS_VARIABLES) defined.add(v);
   if (opts.logFormat?.includes("$")) formatFor = () => ({ format: opts.logFormat as string });
   else if (model) {
     const named = opts.logFormat ? formatForAccessLogNamed(model, opts.logFormat) : null;
@@ -245,6 +250,75 @@ export function seenAddresses(ev: Evidence): Map<string, Set<string>> {
       }
   }
   return out;
+}
+
+/**
+ * Cluster facts recorded in a bundle's kubernetes.json (`{services, pods, noEndpointWarnings}`, the shape of
+ * `basis.kubernetes` in `diagnose --json`), merged into the ingress evidence. Entries of the wrong shape are
+ * dropped.
+ */
+function addClusterFacts(ev: Evidence, data: unknown): void {
+  const o = (data && typeof data === "object" ? data : {}) as Record<string, unknown>;
+  const list = (k: string) => (Array.isArray(o[k]) ? (o[k] as unknown[]) : []);
+  const isObj = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null;
+  const services = list("services")
+    .filter(isObj)
+    .filter(
+      (s) =>
+        typeof s["namespace"] === "string" && typeof s["name"] === "string" && Array.isArray(s["endpoints"]),
+    )
+    .map((s) => ({
+      namespace: s["namespace"] as string,
+      name: s["name"] as string,
+      source: (s["source"] === "endpoints" ? "endpoints" : "endpointslices") as
+        | "endpoints"
+        | "endpointslices",
+      endpoints: (s["endpoints"] as unknown[])
+        .filter(isObj)
+        .filter((e) => typeof e["ip"] === "string")
+        .map((e) => ({
+          ip: e["ip"] as string,
+          ready: e["ready"] !== false,
+          terminating: e["terminating"] === true,
+          pod: typeof e["pod"] === "string" ? e["pod"] : null,
+          node: typeof e["node"] === "string" ? e["node"] : null,
+        })),
+    }));
+  const pods = list("pods")
+    .filter(isObj)
+    .filter((p) => typeof p["namespace"] === "string" && typeof p["name"] === "string")
+    .map((p) => ({
+      namespace: p["namespace"] as string,
+      name: p["name"] as string,
+      ip: typeof p["ip"] === "string" ? p["ip"] : null,
+      phase: typeof p["phase"] === "string" ? p["phase"] : null,
+      ready: p["ready"] === true,
+      deleting: p["deleting"] === true,
+      node: typeof p["node"] === "string" ? p["node"] : null,
+      restarts: typeof p["restarts"] === "number" ? p["restarts"] : 0,
+    }));
+  const warnings = list("noEndpointWarnings")
+    .filter(isObj)
+    .filter((w) => typeof w["namespace"] === "string" && typeof w["service"] === "string")
+    .map((w) => ({
+      namespace: w["namespace"] as string,
+      service: w["service"] as string,
+      count: typeof w["count"] === "number" ? w["count"] : 1,
+      sample: typeof w["sample"] === "string" ? w["sample"] : "",
+    }));
+  ev.ingress ??= {
+    source: "access-log",
+    context: null,
+    controller: null,
+    access: null,
+    routes: ev.config ? [...ingressRoutes(ev.config.model).values()] : [],
+    services: [],
+    pods: [],
+    noEndpointWarnings: [],
+  };
+  ev.ingress.services.push(...services);
+  ev.ingress.pods.push(...pods);
+  ev.ingress.noEndpointWarnings.push(...warnings);
 }
 
 /** Collects everything the options point at into one Evidence object. Missing pieces are listed, not fatal. */
@@ -360,6 +434,19 @@ export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
     else ev.errorLog = errorEvidence(s);
   } else ev.missing.push("error log (give --error-log)");
   if (accessLogs.length) await gatherAccess(ev, accessLogs, opts, bundle?.accessFormats);
+  if (bundle?.kubernetes) {
+    try {
+      addClusterFacts(
+        ev,
+        JSON.parse(
+          readBundleText(bundle.kubernetes, limits.maxConfigSize, "--max-config-size", "kubernetes.json"),
+        ),
+      );
+    } catch (e) {
+      if (e instanceof BundleError) throw e;
+      ev.warnings.push(`kubernetes.json: ${(e as Error).message}`);
+    }
+  }
   if (opts.probe && !opts.bundle && ev.config) {
     const targets = targetsFromModel(ev.config.model, { capMs: 3000 });
     // Addresses nginx was seen using for hostname targets (from the error log), for the stale-DNS check.
