@@ -88,8 +88,13 @@ export function detectIngressFormat(lines: readonly string[]): IngressLogFormat 
     const c = compileLogFormat(f.format);
     const out: string[] = [];
     const ui = c.indexOf("proxy_upstream_name");
+    // Single-word fields: a newer format must not take an older line by swallowing "[addr] - user" into one.
+    const words = ["proxy_upstream_name", "remote_user", "remote_addr", "the_real_ip"]
+      .map((v) => c.indexOf(v))
+      .filter((i) => i >= 0);
     let n = 0;
-    for (const l of sample) if (c.split(l, out) && !(out[ui] ?? "").includes(" ")) n++;
+    for (const l of sample)
+      if (c.split(l, out) && ui >= 0 && words.every((i) => !(out[i] ?? "").includes(" "))) n++;
     if (n > 0 && (!best || n > best.n)) best = { f, n };
   }
   return best && best.n * 2 >= sample.length ? best.f : null;

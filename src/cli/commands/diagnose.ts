@@ -35,6 +35,7 @@ interface DiagnoseCliOptions {
   namespace?: string;
   context?: string;
   selector?: string;
+  kubectlTimeout: string;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -61,6 +62,7 @@ export function registerDiagnose(program: Command): void {
       "--selector <labels>",
       "with --kubectl: label selector of the controller pods (default app.kubernetes.io/name=ingress-nginx,app.kubernetes.io/component=controller)",
     )
+    .option("--kubectl-timeout <duration>", "with --kubectl: time limit of each kubectl call", "20s")
     .option("--config <file>", "nginx configuration file (includes are followed)")
     .option("--nginx-t <file>", "saved output of `nginx -T` ('-' for stdin)")
     .option("--error-log <file>", "error log file (repeatable; .gz and rotated files are fine)", collect, [])
@@ -170,6 +172,7 @@ read in full (the report is still printed; the reasons go to stderr).`,
                   ...(opts.namespace ? { namespace: opts.namespace } : {}),
                   ...(opts.context ? { context: opts.context } : {}),
                   ...(opts.selector ? { selector: opts.selector } : {}),
+                  timeoutMs: parseDurationOption("--kubectl-timeout", opts.kubectlTimeout),
                 },
               }
             : {}),
