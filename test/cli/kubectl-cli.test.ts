@@ -1,0 +1,234 @@
+/**
+ * `diagnose --kubectl` through the built CLI with a fake kubectl on PATH that replays recorded controller output
+ * (test/fixtures/ingress, sources in sources.json), and `access` / `diagnose --access-log` reading an ingress-nginx
+ * upstreaminfo log without being told its format.
+ */
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { runCli } from "../helpers/cli.js";
+
+const FIX = join(import.meta.dirname, "../fixtures/ingress");
+const BIN = join(FIX, "bin");
+const tmp = mkdtempSync(join(tmpdir(), "bg-kubectl-test-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+let n = 0;
+function run(scenario: string, args: string[], env: Record<string, string> = {}) {
+  const log = join(tmp, `calls-${n++}.jsonl`);
+  const r = runCli(["diagnose", "--kubectl", ...args], undefined, {
+    PATH: `${BIN}:${process.env["PATH"] ?? ""}`,
+    FAKE_KUBECTL_DIR: join(FIX, scenario),
+    FAKE_KUBECTL_LOG: log,
+    ...env,
+  });
+  let calls: string[][] = [];
+  try {
+    calls = readFileSync(log, "utf8")
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as string[]);
+  } catch {
+    calls = [];
+  }
+  return { ...r, calls };
+}
+
+interface Out {
+  exitCode: number;
+  findings: Array<{
+    id: string;
+    status: number | null;
+    message: string;
+    evidence: Array<{ summary: string }>;
+  }>;
+  basis: {
+    mode: string;
+    kubernetes?: {
+      controller: { namespace: string; pods: string[] } | null;
+      services: Array<{ name: string }>;
+    };
+  };
+}
+
+describe("diagnose --kubectl (fake kubectl replaying recorded controller output)", () => {
+  it("a rescheduled pod: the old IP refused is a stale endpoint of the right Service (502)", () => {
+    const r = run("rescheduled", ["--json"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout) as Out;
+    expect(out.findings[0]?.id).toBe("ingress-stale-endpoint");
+    expect(out.findings[0]?.status).toBe(502);
+    expect(out.findings[0]?.message).toContain("Service dop/gateway-server (port 14523)");
+    expect(out.findings[0]?.message).toContain("no pod has 10.36.0.1 any more");
+    expect(out.findings[0]?.message).toContain("10.36.0.7 (gateway-server-6d9c7b5f4-k2m8p)");
+    expect(out.findings.map((f) => f.id)).not.toContain("upstream-down");
+    expect(out.basis.mode).toBe("kubectl");
+    expect(out.basis.kubernetes?.controller).toEqual({
+      namespace: "ingress-nginx",
+      pods: ["nginx-ingress-controller-5b8c9d6f7-q4wzt"],
+    });
+  });
+
+  it("a Service with no ready endpoints: the controller's 503, said to be no 502", () => {
+    const r = run("no-endpoints", []);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("[ingress-no-endpoints");
+    expect(r.stdout).toContain("got 503 Service Unavailable from the controller itself");
+    expect(r.stdout).toContain("Service clickhouse/error-reader (port 80)");
+    expect(r.stdout).toContain("This is a 503, not a 502");
+    expect(r.stdout).toContain("0 ready of 1");
+  });
+
+  it("an upstream timeout: the Service and pod named, with the timeout in force (504)", () => {
+    const r = run("timeout", ["--json"]);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout) as Out;
+    expect(out.findings.map((f) => f.id)).toEqual(["ingress-upstream-timeout"]);
+    expect(out.findings[0]?.status).toBe(504);
+    expect(out.findings[0]?.message).toContain("Service pc-dev/example-web-service (port 80)");
+    expect(out.findings[0]?.message).toContain("192.168.215.1:80 (pod example-web-7b9c6d5f8-zq4vn)");
+    expect(out.findings[0]?.message).toContain("proxy_connect_timeout there is 5 s");
+  });
+
+  it("asks kubectl with argument arrays, read-only verbs, bounded logs and the context given", () => {
+    const r = run("timeout", [
+      "--context",
+      "prod-eu",
+      "--namespace",
+      "ingress-nginx",
+      "--since",
+      "2023-03-08T16:00:00Z",
+    ]);
+    expect(r.code).toBe(1);
+    const verbs = r.calls.map((c) => c.filter((a) => a !== "--context" && a !== "prod-eu")[0]);
+    expect(new Set(verbs)).toEqual(new Set(["get", "exec", "logs"]));
+    for (const c of r.calls) expect(c.slice(0, 2)).toEqual(["--context", "prod-eu"]);
+    const logs = r.calls.find((c) => c.includes("logs")) ?? [];
+    expect(logs).toContain("-n");
+    expect(logs.some((a) => /^--limit-bytes=\d+$/.test(a))).toBe(true);
+    expect(logs).toContain("--since-time=2023-03-08T16:00:00.000Z");
+    const exec = r.calls.find((c) => c.includes("exec")) ?? [];
+    expect(exec.slice(exec.indexOf("--"))).toEqual(["--", "nginx", "-T"]);
+    const pods = r.calls.find((c) => c.includes("pods") && c.includes("-l")) ?? [];
+    expect(pods).toEqual(
+      expect.arrayContaining([
+        "-n",
+        "ingress-nginx",
+        "app.kubernetes.io/name=ingress-nginx,app.kubernetes.io/component=controller",
+      ]),
+    );
+    expect(r.calls.find((c) => c.includes("endpointslices"))).toEqual(
+      expect.arrayContaining(["-n", "pc-dev", "kubernetes.io/service-name=example-web-service"]),
+    );
+  });
+
+  it("no kubectl on PATH: one line, exit 2, no stack trace", () => {
+    const r = runCli(["diagnose", "--kubectl"], undefined, { PATH: tmp });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("kubectl not found on PATH");
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("no controller pod matches: exit 2 naming the selector", () => {
+    const r = run("timeout", ["--selector", "app=nothing-here"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("app=nothing-here");
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("a kubectl that does not answer is stopped at --kubectl-timeout", () => {
+    const dir = mkdtempSync(join(tmp, "slow-"));
+    const table = JSON.parse(readFileSync(join(FIX, "timeout/replay.json"), "utf8")) as Array<{
+      sleepMs?: number;
+    }>;
+    for (const e of table) e.sleepMs = 30_000;
+    writeFileSync(join(dir, "replay.json"), JSON.stringify(table));
+    const t0 = Date.now();
+    const r = runCli(["diagnose", "--kubectl", "--kubectl-timeout", "1s"], undefined, {
+      PATH: `${BIN}:${process.env["PATH"] ?? ""}`,
+      FAKE_KUBECTL_DIR: dir,
+    });
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("no answer within 1 s");
+  });
+
+  it("refuses --kubectl with file inputs and --namespace without --kubectl", () => {
+    const a = runCli(["diagnose", "--kubectl", "--access-log", "x.log"]);
+    expect(a.code).toBe(2);
+    expect(a.stderr).toContain("--kubectl gathers its own evidence");
+    const b = runCli(["diagnose", "--namespace", "x", "--access-log", "x.log"]);
+    expect(b.code).toBe(2);
+    expect(b.stderr).toContain("go with --kubectl");
+  });
+});
+
+/** The controller's access lines alone, written to a file. */
+function accessFile(scenario: string): string {
+  const lines = readFileSync(join(FIX, scenario, "controller.log"), "utf8")
+    .split("\n")
+    .filter((l) => l && !/^[IWEF]\d{4} /.test(l) && !/^\d{4}\/\d{2}\/\d{2} /.test(l));
+  const f = join(tmp, `${scenario}-access.log`);
+  writeFileSync(f, `${lines.join("\n")}\n`);
+  chmodSync(f, 0o600);
+  return f;
+}
+
+function errorFile(scenario: string): string {
+  const lines = readFileSync(join(FIX, scenario, "controller.log"), "utf8")
+    .split("\n")
+    .filter((l) => /^\d{4}\/\d{2}\/\d{2} /.test(l));
+  const f = join(tmp, `${scenario}-error.log`);
+  writeFileSync(f, `${lines.join("\n")}\n`);
+  return f;
+}
+
+describe("upstreaminfo logs without --log-format", () => {
+  it("access: recognised from the lines, per-upstream table, JSON carries it", () => {
+    const f = accessFile("rescheduled");
+    const r = runCli(["access", f]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("ingress-nginx's upstreaminfo format (controller 0.14 to 0.24");
+    expect(r.stdout).toContain("10.36.0.1:8888  tries 3  502 3");
+    expect(r.stdout).toContain("dop-gateway-server-14523  1 req  502 1  503 0  504 0  pods 1");
+    const j = JSON.parse(runCli(["access", f, "--json"]).stdout) as {
+      matched: number;
+      ingress: { upstreams: Record<string, { s502: number }> };
+    };
+    expect(j.matched).toBe(1);
+    expect(j.ingress.upstreams["dop-gateway-server-14523"]?.s502).toBe(1);
+  });
+
+  it("access: an explicit --log-format still wins", () => {
+    const r = runCli(["access", accessFile("timeout"), "--log-format", "combined"]);
+    expect(r.stderr).not.toContain("upstreaminfo");
+    expect(r.code).toBe(2);
+  });
+
+  it("diagnose --access-log: the 503s of a Service without endpoints, from the log alone", () => {
+    const r = runCli(["diagnose", "--access-log", accessFile("no-endpoints"), "--json"]);
+    const out = JSON.parse(r.stdout) as Out;
+    expect(out.findings[0]?.id).toBe("ingress-no-endpoints");
+    expect(out.findings[0]?.message).toContain("Service clickhouse/error-reader (port 80)");
+  });
+
+  it("diagnose with files and nginx -T: the timeout named to the Service, the hyphenated namespace read from the config", () => {
+    const r = runCli([
+      "diagnose",
+      "--nginx-t",
+      join(FIX, "timeout/nginx-T.txt"),
+      "--error-log",
+      errorFile("timeout"),
+      "--access-log",
+      accessFile("timeout"),
+      "--json",
+    ]);
+    const out = JSON.parse(r.stdout) as Out;
+    expect(out.findings[0]?.id).toBe("ingress-upstream-timeout");
+    expect(out.findings[0]?.message).toContain("Service pc-dev/example-web-service (port 80) did not accept");
+    expect(out.findings[0]?.message).not.toContain("guessed");
+  });
+});
