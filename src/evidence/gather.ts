@@ -199,10 +199,15 @@ export async function gatherAccess(
       source: "access-log",
       context: null,
       controller: null,
-      access: await summarizeIngressAccess(present, ev.accessLog.format, {
-        ...(opts.since !== undefined ? { since: opts.since } : {}),
-        ...(opts.until !== undefined ? { until: opts.until } : {}),
-      }),
+      access: await summarizeIngressAccess(
+        present,
+        ev.accessLog.format,
+        {
+          ...(opts.since !== undefined ? { since: opts.since } : {}),
+          ...(opts.until !== undefined ? { until: opts.until } : {}),
+        },
+        ev.accessLog.escape,
+      ),
       routes: model ? [...ingressRoutes(model).values()] : [],
       services: [],
       pods: [],

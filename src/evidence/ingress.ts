@@ -9,6 +9,7 @@ import {
   type IngressAccessSummary,
   type IngressLogFormat,
 } from "../nginx/ingress.js";
+import type { LogEscape } from "../nginx/logformat.js";
 import { isStdin, lines } from "./input.js";
 
 /** Lines looked at to recognise a format. */
@@ -43,8 +44,9 @@ export async function summarizeIngressAccess(
   files: readonly string[],
   format: IngressLogFormat | string,
   window: { since?: number; until?: number } = {},
+  escape: LogEscape = "default",
 ): Promise<IngressAccessSummary> {
-  const acc = new IngressAccessAccumulator(format);
+  const acc = new IngressAccessAccumulator(format, escape);
   for (const f of files) {
     if (isStdin(f)) continue;
     for await (const l of lines(f)) {

@@ -9,8 +9,8 @@
  * clusters without them) and the pods of its namespace, so a failing pod address can be named — or found to
  * belong to no pod any more.
  */
-import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFile, spawn } from "node:child_process";
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { logFormats } from "../nginx/config/logs.js";
@@ -18,7 +18,6 @@ import { buildModel } from "../nginx/config/model.js";
 import {
   detectIngressFormat,
   INGRESS_VARIABLES,
-  IngressAccessAccumulator,
   ingressRoutes,
   isKlogLine,
   noEndpointWarning,
@@ -27,7 +26,8 @@ import {
 import { summarizeAccessLogs } from "./access-log.js";
 import { loadNginxT } from "./config-loader.js";
 import { errorEvidence, summarizeErrorLogs } from "./error-log.js";
-import { losesInput } from "./input.js";
+import { summarizeIngressAccess } from "./ingress.js";
+import { lines } from "./input.js";
 import type { Evidence, IngressEvidence, K8sEndpoint, K8sPod, K8sService } from "./types.js";
 
 export interface KubectlOptions {
@@ -52,6 +52,9 @@ const MAX_SERVICES = 20;
 const MAX_NAMESPACES = 10;
 /** JSON answers (pod lists, EndpointSlices) are capped too. */
 const MAX_JSON_BYTES = 64 << 20;
+
+/** The head of a line nginx writes to its error log. */
+const ERROR_HEAD = /^\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} \[/;
 
 /** A DNS-1123 name as Kubernetes allows for namespaces, Services and pods (never an option to kubectl). */
 const K8S_NAME = /^[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?$/;
@@ -90,6 +93,64 @@ export function runKubectl(args: string[], opts: KubectlOptions, maxBytes = MAX_
         reject(new KubectlError(`${what}: ${line.trim()}`));
       },
     );
+  });
+}
+
+/**
+ * Runs kubectl with its stdout written straight into `file` (created 0600, never through an existing path):
+ * for logs, which may be large. The output is capped by the command's own `--limit-bytes`.
+ */
+export function kubectlToFile(args: string[], file: string, opts: KubectlOptions): Promise<void> {
+  const global = [...(opts.context ? ["--context", opts.context] : [])];
+  const timeout = opts.timeoutMs ?? 20_000;
+  const what = `kubectl ${args.slice(0, 3).join(" ")}`;
+  return new Promise((resolve, reject) => {
+    let fd: number;
+    try {
+      fd = openSync(file, "wx", 0o600);
+    } catch (e) {
+      reject(new KubectlError(`${what}: cannot write a temporary file: ${(e as Error).message}`));
+      return;
+    }
+    const child = spawn(process.env["BADGATEWAY_KUBECTL"] ?? "kubectl", [...global, ...args], {
+      stdio: ["ignore", fd, "pipe"],
+      windowsHide: true,
+    });
+    let stderr = "";
+    let timedOut = false;
+    child.stderr?.on("data", (d: Buffer) => {
+      if (stderr.length < 65536) stderr += d.toString("utf8");
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGTERM");
+    }, timeout);
+    const done = (err: KubectlError | null) => {
+      clearTimeout(timer);
+      try {
+        closeSync(fd);
+      } catch {
+        // already closed
+      }
+      if (err) reject(err);
+      else resolve();
+    };
+    child.once("error", (e: NodeJS.ErrnoException) =>
+      done(
+        new KubectlError(
+          e.code === "ENOENT"
+            ? "kubectl not found on PATH (install it, or give the logs with --access-log/--error-log)"
+            : `${what}: ${e.message}`,
+        ),
+      ),
+    );
+    child.once("close", (code) => {
+      if (timedOut)
+        return done(new KubectlError(`${what}: no answer within ${Math.round(timeout / 1000)} s`));
+      if (code === 0) return done(null);
+      const line = stderr.split("\n").find((l) => l.trim() !== "") ?? `exit code ${code}`;
+      done(new KubectlError(`${what}: ${line.trim()}`));
+    });
   });
 }
 
@@ -247,98 +308,113 @@ export async function gatherKubectl(ev: Evidence, opts: KubectlOptions): Promise
   }
   if (!ev.config) ev.missing.push("configuration: `nginx -T` could not be run in any controller pod");
 
-  // Logs of every chosen pod, split by kind.
-  const errorLines: string[] = [];
-  const accessLines: string[] = [];
+  // Logs of every chosen pod, streamed to a private temporary file, then split by kind into two more (nginx's
+  // error lines, the access lines) line by line: memory stays bounded whatever the size of the logs.
   const warned = new Map<string, { namespace: string; service: string; count: number; sample: string }>();
-  for (const p of chosen) {
-    opts.onProgress?.(`kubectl: logs of ${p.namespace}/${p.name}`);
-    const max = opts.maxLogBytes ?? 64 << 20;
-    try {
-      const r = await runKubectl(
-        [
-          "logs",
-          p.name,
-          "-n",
-          p.namespace,
-          ...containerOf(p.name),
-          `--limit-bytes=${max}`,
-          ...(opts.since !== undefined ? [`--since-time=${new Date(opts.since).toISOString()}`] : []),
-        ],
-        opts,
-        max + (1 << 20),
-      );
-      for (const l of r.stdout.split("\n")) {
-        const line = l.endsWith("\r") ? l.slice(0, -1) : l;
-        if (line === "") continue;
-        if (isKlogLine(line)) {
-          const w = noEndpointWarning(line);
-          if (w) {
-            const k = `${w.namespace}/${w.service}`;
-            const cur = warned.get(k);
-            if (cur) cur.count++;
-            else if (warned.size < 1000) warned.set(k, { ...w, count: 1, sample: line.slice(0, 500) });
-          }
-        } else if (/^\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} \[/.test(line)) errorLines.push(line);
-        else accessLines.push(line);
-      }
-    } catch (e) {
-      ev.missing.push((e as Error).message);
-    }
-  }
-  ing.noEndpointWarnings = [...warned.values()];
-
-  // Access lines: the configuration's upstreaminfo format, else the one the lines show.
-  const fromConfig = ev.config ? logFormats(ev.config.model).get("upstreaminfo") : undefined;
-  const detected = detectIngressFormat(accessLines.slice(0, 200));
-  const format = fromConfig?.format ?? detected?.format ?? null;
   const dir = mkdtempSync(join(tmpdir(), "badgateway-kubectl-"));
   try {
-    if (errorLines.length) {
-      const f = join(dir, "error.log");
-      writeFileSync(f, `${errorLines.join("\n")}\n`, { mode: 0o600, flag: "wx" });
-      const s = await summarizeErrorLogs([f], {
+    const errorFile = join(dir, "error.log");
+    const accessFile = join(dir, "access.log");
+    const errOut = openSync(errorFile, "wx", 0o600);
+    const accOut = openSync(accessFile, "wx", 0o600);
+    let errorLines = 0;
+    let accessLines = 0;
+    const head: string[] = [];
+    try {
+      for (const [i, p] of chosen.entries()) {
+        opts.onProgress?.(`kubectl: logs of ${p.namespace}/${p.name}`);
+        const raw = join(dir, `pod-${i}.log`);
+        try {
+          await kubectlToFile(
+            [
+              "logs",
+              p.name,
+              "-n",
+              p.namespace,
+              ...containerOf(p.name),
+              `--limit-bytes=${opts.maxLogBytes ?? 64 << 20}`,
+              ...(opts.since !== undefined ? [`--since-time=${new Date(opts.since).toISOString()}`] : []),
+            ],
+            raw,
+            opts,
+          );
+        } catch (e) {
+          ev.missing.push((e as Error).message);
+          continue;
+        }
+        for await (const line of lines(raw)) {
+          if (line === "") continue;
+          if (isKlogLine(line)) {
+            const w = noEndpointWarning(line);
+            if (w) {
+              const k = `${w.namespace}/${w.service}`;
+              const cur = warned.get(k);
+              if (cur) cur.count++;
+              else if (warned.size < 1000) warned.set(k, { ...w, count: 1, sample: line.slice(0, 500) });
+            }
+          } else if (ERROR_HEAD.test(line)) {
+            writeSync(errOut, `${line}\n`);
+            errorLines++;
+          } else {
+            writeSync(accOut, `${line}\n`);
+            if (head.length < 200) head.push(line);
+            accessLines++;
+          }
+        }
+        rmSync(raw, { force: true });
+      }
+    } finally {
+      closeSync(errOut);
+      closeSync(accOut);
+    }
+    ing.noEndpointWarnings = [...warned.values()];
+    const sources = ing.controller.pods.map((n) => `kubectl logs ${ns}/${n}`);
+    if (errorLines) {
+      const s = await summarizeErrorLogs([errorFile], {
         ...(opts.since !== undefined ? { since: opts.since } : {}),
         ...(opts.until !== undefined ? { until: opts.until } : {}),
       });
       const e = errorEvidence(s);
-      e.files = ing.controller.pods.map((n) => `kubectl logs ${ns}/${n}`);
+      e.files = sources;
+      // The samples' file:line would point into the deleted temporary file.
       for (const g of e.groups)
         for (const smp of g.samples) {
           delete smp.file;
           delete smp.line;
         }
       ev.errorLog = e;
-    } else
-      ev.errorLog = {
-        files: ing.controller.pods.map((n) => `kubectl logs ${ns}/${n}`),
-        lines: 0,
-        byClass: {},
-        groups: [],
-        first: null,
-        last: null,
-      };
-    if (accessLines.length && format) {
-      const f = join(dir, "access.log");
-      writeFileSync(f, `${accessLines.join("\n")}\n`, { mode: 0o600, flag: "wx" });
-      const defined = new Set(INGRESS_VARIABLES);
-      const s = await summarizeAccessLogs([f], {
+    } else ev.errorLog = { files: sources, lines: 0, byClass: {}, groups: [], first: null, last: null };
+
+    // Access lines: the configuration's upstreaminfo format, else the one the lines show.
+    const fromConfig = ev.config ? logFormats(ev.config.model).get("upstreaminfo") : undefined;
+    const detected = detectIngressFormat(head);
+    const format = fromConfig?.format ?? detected?.format ?? null;
+    if (accessLines && format) {
+      const s = await summarizeAccessLogs([accessFile], {
         format,
         escape: fromConfig?.escape ?? "default",
-        definedVariables: defined,
+        definedVariables: new Set(INGRESS_VARIABLES),
         ...(opts.since !== undefined ? { since: opts.since } : {}),
         ...(opts.until !== undefined ? { until: opts.until } : {}),
         onWarning: (w) => {
-          if (w.code !== "low-match") ev.warnings.push(w.message);
-          if (losesInput(w) && w.code !== "no-match") ev.unread?.push(w.message);
+          if (w.code !== "low-match")
+            ev.warnings.push(w.message.replaceAll(accessFile, "the controller's access lines"));
         },
       });
-      s.files = ing.controller.pods.map((n) => `kubectl logs ${ns}/${n}`);
+      s.files = sources;
+      s.perFile = s.perFile.map((f) => ({ ...f, file: sources.join(", ") }));
+      s.warnings = [];
       ev.accessLog = s;
-      const acc = new IngressAccessAccumulator(detected ?? format);
-      for (const l of accessLines) acc.addLine(l);
-      ing.access = acc.result();
-    } else if (accessLines.length)
+      ing.access = await summarizeIngressAccess(
+        [accessFile],
+        fromConfig ? fromConfig.format : (detected ?? format),
+        {
+          ...(opts.since !== undefined ? { since: opts.since } : {}),
+          ...(opts.until !== undefined ? { until: opts.until } : {}),
+        },
+        fromConfig?.escape ?? "default",
+      );
+    } else if (accessLines)
       ev.warnings.push(
         "the controller's access lines are not in a known upstreaminfo format and the configuration has none: per-Service statistics are missing",
       );

@@ -11,7 +11,13 @@
  */
 import type { ConfigModel, LocationBlock } from "./config/model.js";
 import { effectiveSeconds } from "./config/model.js";
-import { type CompiledLogFormat, compileLogFormat, parseTimeLocal, splitUpstreamList } from "./logformat.js";
+import {
+  type CompiledLogFormat,
+  compileLogFormat,
+  type LogEscape,
+  parseTimeLocal,
+  splitUpstreamList,
+} from "./logformat.js";
 
 export interface IngressLogFormat {
   /** Short stable id, e.g. "upstreaminfo-v0.26". */
@@ -254,8 +260,11 @@ export class IngressAccessAccumulator {
   private readonly out: string[] = [];
   private readonly ix: Record<string, number>;
 
-  constructor(readonly format: IngressLogFormat | string) {
-    this.fmt = compileLogFormat(typeof format === "string" ? format : format.format);
+  constructor(
+    readonly format: IngressLogFormat | string,
+    escape: LogEscape = "default",
+  ) {
+    this.fmt = compileLogFormat({ format: typeof format === "string" ? format : format.format, escape });
     const names = [
       "proxy_upstream_name",
       "upstream_addr",
