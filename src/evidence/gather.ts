@@ -161,6 +161,8 @@ export async function gatherAccess(
   let defined = model ? configVariables(model) : undefined;
   // ingress-nginx declares some of its variables from Lua (lua_add_variable, ngx.var): known to its nginx.
   if (model && defined && isIngressConfig(model)) for (const v of INGRESS_VARIABLES) defined.add(v);
+  if (opts.logFormat?.includes("$proxy_upstream_name"))
+    defined = new Set([...(defined ?? []), ...INGRESS_VARIABLES]);
   if (opts.logFormat?.includes("$")) formatFor = () => ({ format: opts.logFormat as string });
   else if (model) {
     const named = opts.logFormat ? formatForAccessLogNamed(model, opts.logFormat) : null;

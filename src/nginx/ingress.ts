@@ -259,6 +259,11 @@ export class IngressAccessAccumulator {
   private readonly peerUps = new Map<string, Set<string>>();
   private readonly out: string[] = [];
   private readonly ix: Record<string, number>;
+  /** Positions `split` has to cut out (the others are only checked). */
+  private readonly want: boolean[];
+  /** The last `$time_local` seen and its ISO form: consecutive lines mostly share their second. */
+  private lastRawTime = "";
+  private lastIso: string | null = null;
 
   constructor(
     readonly format: IngressLogFormat | string,
@@ -274,11 +279,21 @@ export class IngressAccessAccumulator {
       "time_local",
     ];
     this.ix = Object.fromEntries(names.map((n) => [n, this.fmt.indexOf(n)]));
+    const used = new Set(Object.values(this.ix));
+    this.want = this.fmt.vars.map((_, i) => used.has(i));
+  }
+
+  private timeOf(raw: string): string | null {
+    if (raw !== this.lastRawTime) {
+      this.lastRawTime = raw;
+      this.lastIso = iso(parseTimeLocal(raw));
+    }
+    return this.lastIso;
   }
 
   addLine(line: string): void {
     this.lines++;
-    if (!this.fmt.split(line, this.out)) return;
+    if (!this.fmt.split(line, this.out, this.want)) return;
     this.matched++;
     const v = (k: string) => {
       const i = this.ix[k] as number;
@@ -303,7 +318,7 @@ export class IngressAccessAccumulator {
       this.ups.set(name, u);
     }
     const status = Number(v("status"));
-    const t = iso(this.ix["time_local"] !== -1 ? parseTimeLocal(v("time_local")) : Number.NaN);
+    const t = this.ix["time_local"] !== -1 ? this.timeOf(v("time_local")) : null;
     u.requests++;
     if (t) {
       if (!u.first || t < u.first) u.first = t;
@@ -320,9 +335,13 @@ export class IngressAccessAccumulator {
       u.noTry[k] = (u.noTry[k] ?? 0) + 1;
       return;
     }
-    const addrs = splitUpstreamList(addrRaw).flat();
-    const statuses = splitUpstreamList(v("upstream_status")).flat();
-    const times = splitUpstreamList(v("upstream_response_time")).flat();
+    // One try (the common case) needs no list splitting.
+    const single = !addrRaw.includes(",") && !addrRaw.includes(" : ");
+    const addrs = single ? [addrRaw] : splitUpstreamList(addrRaw).flat();
+    const statuses = single ? [v("upstream_status")] : splitUpstreamList(v("upstream_status")).flat();
+    const times = single
+      ? [v("upstream_response_time")]
+      : splitUpstreamList(v("upstream_response_time")).flat();
     for (let i = 0; i < addrs.length; i++) {
       const a = addrs[i];
       if (!a) continue;

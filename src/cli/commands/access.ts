@@ -194,18 +194,24 @@ most lines of a file do not match its format (below 95 % matched is a warning).`
         throw new UserError((e as Error).message);
       }
       // Without --log-format, an ingress-nginx log is recognised from its first lines.
-      let ingress: IngressLogFormat | null = null;
+      let ingress: IngressLogFormat | string | null = null;
       if (o.logFormat === undefined) {
-        ingress = await sniffIngressFormatOf(files);
-        if (ingress) {
-          def = { name: "upstreaminfo", format: ingress.format, escape: "default", directive: null };
+        const detected = await sniffIngressFormatOf(files);
+        if (detected) {
+          ingress = detected;
+          def = { name: "upstreaminfo", format: detected.format, escape: "default", directive: null };
           defined = new Set([...defined, ...INGRESS_VARIABLES]);
           process.stderr.write(
-            `badgateway: reading the log as ingress-nginx's upstreaminfo format (controller ${ingress.versions}); give --log-format to override\n`,
+            `badgateway: reading the log as ingress-nginx's upstreaminfo format (controller ${detected.versions}); give --log-format to override\n`,
           );
         }
       }
       const format = def.format;
+      // An ingress-nginx format given explicitly: its own variables are known, and it gets the per-upstream table.
+      if (!ingress && format.includes("$proxy_upstream_name")) {
+        defined = new Set([...defined, ...INGRESS_VARIABLES]);
+        if (format.includes("$upstream_addr")) ingress = format;
+      }
       let mode: LogEscape = def.escape;
       if (o.escape) {
         if (!["default", "json", "none"].includes(o.escape))
@@ -234,12 +240,19 @@ most lines of a file do not match its format (below 95 % matched is a warning).`
           : {}),
         onWarning: (w) => process.stderr.write(`badgateway: ${safeText(w.message)}\n`),
       });
-      const perUpstream = ingress
-        ? await summarizeIngressAccess(files, ingress, {
-            ...((o.since ?? o.from) ? { since: parseWhen((o.since ?? o.from) as string) } : {}),
-            ...((o.until ?? o.to) ? { until: parseWhen((o.until ?? o.to) as string) } : {}),
-          })
-        : null;
+      // Standard input cannot be read a second time: no per-upstream table there.
+      const perUpstream =
+        ingress && !files.includes("-")
+          ? await summarizeIngressAccess(
+              files,
+              ingress,
+              {
+                ...((o.since ?? o.from) ? { since: parseWhen((o.since ?? o.from) as string) } : {}),
+                ...((o.until ?? o.to) ? { until: parseWhen((o.until ?? o.to) as string) } : {}),
+              },
+              mode,
+            )
+          : null;
       process.stdout.write(
         o.json
           ? `${JSON.stringify(perUpstream ? { ...s, ingress: perUpstream } : s, null, 2)}\n`
