@@ -202,6 +202,18 @@ describe("upstreaminfo logs without --log-format", () => {
     expect(j.ingress.upstreams["dop-gateway-server-14523"]?.s502).toBe(1);
   });
 
+  it("access: the upstreaminfo format given explicitly is accepted (its variables are the controller's)", () => {
+    const fmt =
+      '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_length $request_time [$proxy_upstream_name] [$proxy_alternative_upstream_name] $upstream_addr $upstream_response_length $upstream_response_time $upstream_status $req_id';
+    const r = runCli(["access", accessFile("timeout"), "--log-format", fmt, "--json"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("");
+    const j = JSON.parse(r.stdout) as { ingress: { upstreams: Record<string, { s504: number }> } };
+    expect(j.ingress.upstreams["pc-dev-example-web-service-80"]?.s504).toBe(1);
+    const d = runCli(["diagnose", "--access-log", accessFile("timeout"), "--log-format", fmt, "--json"]);
+    expect((JSON.parse(d.stdout) as Out).findings[0]?.id).toBe("ingress-upstream-timeout");
+  });
+
   it("access: an explicit --log-format still wins", () => {
     const r = runCli(["access", accessFile("timeout"), "--log-format", "combined"]);
     expect(r.stderr).not.toContain("upstreaminfo");
