@@ -43,11 +43,19 @@ export interface KubectlOptions {
   timeoutMs?: number;
   /** Log bytes read per controller pod (default 64 MiB). */
   maxLogBytes?: number;
+  /** Without `since`: the newest lines read per controller pod (default 200 000). */
+  tailLines?: number;
   onProgress?: (msg: string) => void;
+}
+
+/** A DNS-1123 name, as a namespace given on the command line must be. */
+export function isK8sName(s: string): boolean {
+  return K8S_NAME.test(s);
 }
 
 export const DEFAULT_SELECTOR = "app.kubernetes.io/name=ingress-nginx,app.kubernetes.io/component=controller";
 const MAX_PODS = 5;
+const DEFAULT_TAIL_LINES = 200_000;
 const MAX_SERVICES = 20;
 const MAX_NAMESPACES = 10;
 /** JSON answers (pod lists, EndpointSlices) are capped too. */
@@ -333,7 +341,11 @@ export async function gatherKubectl(ev: Evidence, opts: KubectlOptions): Promise
               p.namespace,
               ...containerOf(p.name),
               `--limit-bytes=${opts.maxLogBytes ?? 64 << 20}`,
-              ...(opts.since !== undefined ? [`--since-time=${new Date(opts.since).toISOString()}`] : []),
+              // --limit-bytes counts from where the output starts: without a start time, start from the newest
+              // lines so a long-running controller's recent incident is what gets read.
+              ...(opts.since !== undefined
+                ? [`--since-time=${new Date(opts.since).toISOString()}`]
+                : [`--tail=${opts.tailLines ?? DEFAULT_TAIL_LINES}`]),
             ],
             raw,
             opts,

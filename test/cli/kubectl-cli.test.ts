@@ -110,6 +110,10 @@ describe("diagnose --kubectl (fake kubectl replaying recorded controller output)
     expect(logs).toContain("-n");
     expect(logs.some((a) => /^--limit-bytes=\d+$/.test(a))).toBe(true);
     expect(logs).toContain("--since-time=2023-03-08T16:00:00.000Z");
+    expect(logs.some((a) => a.startsWith("--tail="))).toBe(false);
+    // Without --since the newest lines are read, so a long-running controller's recent incident is in them.
+    const recent = run("timeout", []).calls.find((c) => c.includes("logs")) ?? [];
+    expect(recent).toContain("--tail=200000");
     const exec = r.calls.find((c) => c.includes("exec")) ?? [];
     expect(exec.slice(exec.indexOf("--"))).toEqual(["--", "nginx", "-T"]);
     const pods = r.calls.find((c) => c.includes("pods") && c.includes("-l")) ?? [];
@@ -154,6 +158,13 @@ describe("diagnose --kubectl (fake kubectl replaying recorded controller output)
     expect(Date.now() - t0).toBeLessThan(15_000);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("no answer within 1 s");
+  });
+
+  it("refuses a --namespace that is no Kubernetes name (it would reach kubectl as an option)", () => {
+    const r = run("timeout", ["--namespace", "--all-namespaces"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--namespace wants a Kubernetes namespace name");
+    expect(r.calls).toEqual([]);
   });
 
   it("refuses --kubectl with file inputs and --namespace without --kubectl", () => {

@@ -1,6 +1,7 @@
 import { closeSync, openSync, readSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { gatherEvidence } from "../../evidence/gather.js";
+import { isK8sName } from "../../evidence/kubectl.js";
 import { evidenceFromPaste } from "../../evidence/paste.js";
 import { diagnoseJson, diagnoseMarkdown, diagnoseText } from "../../report/diagnose.js";
 import { diagnose } from "../../rules/diagnose.js";
@@ -129,6 +130,10 @@ read in full (the report is still printed; the reasons go to stderr).`,
       const until = (opts.until ?? opts.to) ? parseWhen((opts.until ?? opts.to) as string) : undefined;
       if (!opts.kubectl && (opts.namespace || opts.context || opts.selector))
         throw new UserError("--namespace, --context and --selector go with --kubectl");
+      if (opts.namespace !== undefined && !isK8sName(opts.namespace))
+        throw new UserError(
+          `--namespace wants a Kubernetes namespace name, got ${JSON.stringify(opts.namespace)}`,
+        );
       if (
         opts.kubectl &&
         (opts.bundle || opts.config || opts.nginxT || opts.errorLog.length || opts.accessLog.length)
