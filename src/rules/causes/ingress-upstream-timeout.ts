@@ -56,10 +56,17 @@ export const ingressUpstreamTimeout: CauseRule = {
       }
       return e;
     };
+    /** An address the cluster no longer lists as ready is ingress-stale-endpoint's, not a slow pod. */
+    const stale = (ref: ServiceRef, addr: string) => {
+      const svc = serviceOf(ing, ref);
+      return svc !== undefined && endpointOf(svc, ipOf(addr))?.ready !== true;
+    };
     for (const g of ev.errorLog?.groups ?? []) {
       if (!CLASSES.includes(g.class) || !g.peer || ctx.claimed.has(g)) continue;
       const name = upstreamOfPeer(ing, g.peer);
-      const e = name ? entry(name) : null;
+      const ref = name ? refOf(ing, name) : null;
+      if (!name || !ref || stale(ref, g.peer)) continue;
+      const e = entry(name);
       if (!e) continue;
       e.groups.push(g);
       e.addrs.add(g.peer);
@@ -67,6 +74,8 @@ export const ingressUpstreamTimeout: CauseRule = {
     for (const u of Object.values(ing.access.upstreams))
       for (const [addr, p] of Object.entries(u.peers)) {
         if (p.s504 === 0) continue;
+        const ref = refOf(ing, u.name);
+        if (!ref || stale(ref, addr)) continue;
         const e = entry(u.name);
         if (!e) continue;
         e.tries += p.s504;
