@@ -211,6 +211,12 @@ export interface IngressPeerStats {
   s502: number;
   s504: number;
   s5xx: number;
+  /**
+   * Failed tries (502/504) that received nothing from the pod ($upstream_response_length 0 or "-"): refused,
+   * unreachable, timed out — as opposed to a 502 the application wrote itself. Equal to s502 + s504 when the format
+   * has no $upstream_response_length.
+   */
+  noResponse: number;
   /** Longest $upstream_response_time of a failed try, seconds. */
   maxFailedTime: number | null;
   first: string | null;
@@ -275,6 +281,7 @@ export class IngressAccessAccumulator {
       "upstream_addr",
       "upstream_status",
       "upstream_response_time",
+      "upstream_response_length",
       "status",
       "time_local",
     ];
@@ -342,13 +349,28 @@ export class IngressAccessAccumulator {
     const times = single
       ? [v("upstream_response_time")]
       : splitUpstreamList(v("upstream_response_time")).flat();
+    const hasLength = this.ix["upstream_response_length"] !== -1;
+    const lengths = !hasLength
+      ? []
+      : single
+        ? [v("upstream_response_length")]
+        : splitUpstreamList(v("upstream_response_length")).flat();
     for (let i = 0; i < addrs.length; i++) {
       const a = addrs[i];
       if (!a) continue;
       let p = u.peers[a];
       if (!p) {
         if (Object.keys(u.peers).length >= MAX_PEERS) continue;
-        p = { tries: 0, s502: 0, s504: 0, s5xx: 0, maxFailedTime: null, first: null, last: null };
+        p = {
+          tries: 0,
+          s502: 0,
+          s504: 0,
+          s5xx: 0,
+          noResponse: 0,
+          maxFailedTime: null,
+          first: null,
+          last: null,
+        };
         u.peers[a] = p;
         let set = this.peerUps.get(a);
         if (!set) {
@@ -362,6 +384,10 @@ export class IngressAccessAccumulator {
       if (s === 502) p.s502++;
       else if (s === 504) p.s504++;
       else if (s >= 500) p.s5xx++;
+      if (s === 502 || s === 504) {
+        const len = lengths[i];
+        if (!hasLength || len === null || len === undefined || len === "0" || len === "-") p.noResponse++;
+      }
       if (s >= 500) {
         const rt = Number(times[i] ?? Number.NaN);
         if (Number.isFinite(rt)) p.maxFailedTime = Math.max(p.maxFailedTime ?? 0, rt);

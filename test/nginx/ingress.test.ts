@@ -130,12 +130,29 @@ describe("IngressAccessAccumulator", () => {
       '10.42.0.1 - - [07/Jul/2022:17:20:05 +0000] "GET /errors HTTP/1.1" 503 190 "-" "curl/7.81.0" 88 0.000 [clickhouse-error-reader-80] [] - - - - 4d3c8a1f6b2e9d7c5a4b3c2d1e0f9a8b',
     );
     acc.addLine("not an access line");
+    // The application's own 502 (157 bytes came back): a failed try, but not one that got nothing.
+    acc.addLine(
+      V030.replace(" 200 11 ", " 502 157 ").replace(
+        "10.20.3.117:8080 11 12.797 200",
+        "10.20.3.118:8080 157 0.020 502",
+      ),
+    );
     const r = acc.result();
-    expect(r.lines).toBe(4);
-    expect(r.matched).toBe(3);
+    expect(r.lines).toBe(5);
+    expect(r.matched).toBe(4);
+    expect(r.upstreams["worker-80"]?.peers["10.20.3.118:8080"]).toMatchObject({
+      tries: 1,
+      s502: 1,
+      noResponse: 0,
+    });
     const t = r.upstreams["pc-dev-example-web-service-80"];
     expect(t).toMatchObject({ requests: 1, s504: 1, s502: 0 });
-    expect(t?.peers["192.168.215.1:80"]).toMatchObject({ tries: 3, s504: 3, maxFailedTime: 5 });
+    expect(t?.peers["192.168.215.1:80"]).toMatchObject({
+      tries: 3,
+      s504: 3,
+      noResponse: 3,
+      maxFailedTime: 5,
+    });
     expect(t?.first).toBe("2023-03-08T16:02:45.000Z");
     expect(r.upstreams["worker-80"]?.peers["10.20.3.117:8080"]).toMatchObject({ tries: 1, s502: 0, s504: 0 });
     expect(r.upstreams["clickhouse-error-reader-80"]).toMatchObject({

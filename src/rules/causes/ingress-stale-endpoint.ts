@@ -57,7 +57,8 @@ export const ingressStaleEndpoint: CauseRule = {
     }
     for (const u of Object.values(ing.access.upstreams))
       for (const [addr, p] of Object.entries(u.peers)) {
-        const bad = p.s502 + p.s504;
+        // Only tries that got nothing back: a 502 the application wrote itself says nothing about the address.
+        const bad = p.noResponse;
         if (bad === 0) continue;
         const e = peers.get(addr) ?? { name: u.name, groups: [], tries: 0 };
         e.tries += bad;
