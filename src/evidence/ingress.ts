@@ -44,9 +44,9 @@ export async function summarizeIngressAccess(
   files: readonly string[],
   format: IngressLogFormat | string,
   window: { since?: number; until?: number } = {},
-  escape: LogEscape = "default",
+  escapeMode: LogEscape = "default",
 ): Promise<IngressAccessSummary> {
-  const acc = new IngressAccessAccumulator(format, escape);
+  const acc = new IngressAccessAccumulator(format, escapeMode);
   for (const f of files) {
     if (isStdin(f)) continue;
     for await (const l of lines(f)) {

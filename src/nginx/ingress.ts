@@ -273,9 +273,12 @@ export class IngressAccessAccumulator {
 
   constructor(
     readonly format: IngressLogFormat | string,
-    escape: LogEscape = "default",
+    escapeMode: LogEscape = "default",
   ) {
-    this.fmt = compileLogFormat({ format: typeof format === "string" ? format : format.format, escape });
+    this.fmt = compileLogFormat({
+      format: typeof format === "string" ? format : format.format,
+      escape: escapeMode,
+    });
     const names = [
       "proxy_upstream_name",
       "upstream_addr",
