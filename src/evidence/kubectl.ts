@@ -69,6 +69,14 @@ const K8S_NAME = /^[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?$/;
 
 export class KubectlError extends Error {}
 
+/** "get pods", "logs POD", "exec POD": the verb and its object, for messages. */
+function describeCall(args: string[]): string {
+  return args
+    .filter((a) => !a.startsWith("-"))
+    .slice(0, 2)
+    .join(" ");
+}
+
 interface Run {
   stdout: string;
   stderr: string;
@@ -86,7 +94,7 @@ export function runKubectl(args: string[], opts: KubectlOptions, maxBytes = MAX_
       (err, stdout, stderr) => {
         if (!err) return resolve({ stdout, stderr });
         const e = err as NodeJS.ErrnoException & { killed?: boolean; signal?: string | null };
-        const what = `kubectl ${args.slice(0, 3).join(" ")}`;
+        const what = `kubectl ${describeCall(args)}`;
         if (e.code === "ENOENT")
           return reject(
             new KubectlError(
@@ -111,7 +119,7 @@ export function runKubectl(args: string[], opts: KubectlOptions, maxBytes = MAX_
 export function kubectlToFile(args: string[], file: string, opts: KubectlOptions): Promise<void> {
   const global = [...(opts.context ? ["--context", opts.context] : [])];
   const timeout = opts.timeoutMs ?? 20_000;
-  const what = `kubectl ${args.slice(0, 3).join(" ")}`;
+  const what = `kubectl ${describeCall(args)}`;
   return new Promise((resolve, reject) => {
     let fd: number;
     try {
@@ -167,7 +175,7 @@ async function getJson(args: string[], opts: KubectlOptions): Promise<Record<str
   try {
     return JSON.parse(r.stdout) as Record<string, unknown>;
   } catch {
-    throw new KubectlError(`kubectl ${args.slice(0, 3).join(" ")}: the answer is not JSON`);
+    throw new KubectlError(`kubectl ${describeCall(args)}: the answer is not JSON`);
   }
 }
 
@@ -242,6 +250,48 @@ export function endpointsFromEndpoints(data: unknown): K8sEndpoint[] {
         });
       }
   return out;
+}
+
+/** Every (namespace, Service) split of `namespace-service-port`, the first-segment namespace first. */
+export function splitsOf(name: string): Array<{ namespace: string; service: string }> {
+  const parts = name.split("-");
+  const out: Array<{ namespace: string; service: string }> = [];
+  for (let k = 1; k <= parts.length - 2; k++)
+    out.push({ namespace: parts.slice(0, k).join("-"), service: parts.slice(k, -1).join("-") });
+  return out;
+}
+
+/**
+ * A Service's addresses now: its EndpointSlices, else (clusters without them, or no permission) its Endpoints.
+ * `exists` is false when the cluster does not know the Service (no slice, Endpoints not found).
+ */
+async function lookupService(
+  namespace: string,
+  service: string,
+  opts: KubectlOptions,
+): Promise<{ svc: K8sService; exists: boolean }> {
+  const svc: K8sService = { namespace, name: service, source: null, endpoints: [] };
+  let first: Error;
+  try {
+    const data = await getJson(
+      ["get", "endpointslices", "-n", namespace, "-l", `kubernetes.io/service-name=${service}`],
+      opts,
+    );
+    svc.source = "endpointslices";
+    svc.endpoints = endpointsFromSlices(data);
+    return { svc, exists: arr(obj(data)["items"]).length > 0 };
+  } catch (e) {
+    first = e as Error;
+  }
+  try {
+    const data = await getJson(["get", "endpoints", service, "-n", namespace], opts);
+    svc.source = "endpoints";
+    svc.endpoints = endpointsFromEndpoints(data);
+    return { svc, exists: true };
+  } catch (e2) {
+    svc.error = `${first.message}; ${(e2 as Error).message}`;
+    return { svc, exists: false };
+  }
 }
 
 /** Fills `ev` (configuration, error log, access log, ingress) from the cluster. Problems go to ev.missing. */
@@ -434,44 +484,62 @@ export async function gatherKubectl(ev: Evidence, opts: KubectlOptions): Promise
     rmSync(dir, { recursive: true, force: true });
   }
 
-  // The Services behind failing upstream names, and what the cluster says about them now.
+  // The Services behind failing upstream names, and what the cluster says about them now. A name the
+  // configuration does not split for certain is tried split by split (namespace and Service names may both
+  // contain hyphens) until the cluster knows the Service.
   const known = ing.routes
     .filter((r) => r.namespace && r.service)
     .map((r) => ({ namespace: r.namespace as string, service: r.service as string }));
-  const wanted = new Map<string, { namespace: string; service: string }>();
-  for (const w of ing.noEndpointWarnings) wanted.set(`${w.namespace}/${w.service}`, w);
+  const wanted = new Map<string, Array<{ namespace: string; service: string }>>();
+  for (const w of ing.noEndpointWarnings) wanted.set(`${w.namespace}/${w.service}`, [w]);
   for (const u of Object.values(ing.access?.upstreams ?? {})) {
     const failing = u.s502 + u.s503 + u.s504 > 0 || Object.values(u.peers).some((p) => p.s502 + p.s504 > 0);
     if (!failing) continue;
     const ref = parseUpstreamName(u.name, known);
-    if (ref) wanted.set(`${ref.namespace}/${ref.service}`, ref);
+    if (!ref) continue;
+    const cands = ref.certain ? [ref] : splitsOf(u.name);
+    const first = cands[0];
+    if (
+      first &&
+      ![...wanted.values()].some((c) =>
+        c.some((x) => cands.some((y) => x.namespace === y.namespace && x.service === y.service)),
+      )
+    )
+      wanted.set(`${first.namespace}/${first.service}`, cands);
   }
-  const services = [...wanted.values()]
-    .filter((s) => K8S_NAME.test(s.namespace) && K8S_NAME.test(s.service))
-    .slice(0, MAX_SERVICES);
-  for (const s of services) {
-    opts.onProgress?.(`kubectl: endpoints of ${s.namespace}/${s.service}`);
-    const svc: K8sService = { namespace: s.namespace, name: s.service, source: null, endpoints: [] };
-    try {
-      const data = await getJson(
-        ["get", "endpointslices", "-n", s.namespace, "-l", `kubernetes.io/service-name=${s.service}`],
-        opts,
-      );
-      svc.source = "endpointslices";
-      svc.endpoints = endpointsFromSlices(data);
-    } catch (e) {
-      try {
-        const data = await getJson(["get", "endpoints", s.service, "-n", s.namespace], opts);
-        svc.source = "endpoints";
-        svc.endpoints = endpointsFromEndpoints(data);
-      } catch (e2) {
-        svc.error = `${(e as Error).message}; ${(e2 as Error).message}`;
-        ev.warnings.push(`Service ${s.namespace}/${s.service}: ${svc.error}`);
+  const services: K8sService[] = [];
+  for (const cands of [...wanted.values()].slice(0, MAX_SERVICES)) {
+    let chosen: K8sService | null = null;
+    for (const c of cands.filter((x) => K8S_NAME.test(x.namespace) && K8S_NAME.test(x.service)).slice(0, 6)) {
+      opts.onProgress?.(`kubectl: endpoints of ${c.namespace}/${c.service}`);
+      const r = await lookupService(c.namespace, c.service, opts);
+      if (r.exists || cands.length === 1) {
+        chosen = r.svc;
+        break;
       }
     }
-    ing.services.push(svc);
+    const guess = cands[0];
+    if (!chosen && guess)
+      // No split names a Service the cluster knows: say so, and give the rules no addresses to compare with.
+      chosen = {
+        namespace: guess.namespace,
+        name: guess.service,
+        source: null,
+        endpoints: [],
+        error: `no Service found for any split of the upstream name (tried ${cands
+          .slice(0, 6)
+          .map((c) => `${c.namespace}/${c.service}`)
+          .join(", ")})`,
+      };
+    if (!chosen) continue;
+    if (chosen.error) ev.warnings.push(`Service ${chosen.namespace}/${chosen.name}: ${chosen.error}`);
+    services.push(chosen);
   }
-  for (const n of [...new Set(services.map((s) => s.namespace))].slice(0, MAX_NAMESPACES)) {
+  ing.services.push(...services);
+  for (const n of [...new Set(services.filter((s) => s.source).map((s) => s.namespace))].slice(
+    0,
+    MAX_NAMESPACES,
+  )) {
     try {
       ing.pods.push(...podsFromJson(await getJson(["get", "pods", "-n", n], opts)));
     } catch (e) {

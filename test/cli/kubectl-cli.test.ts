@@ -93,6 +93,22 @@ describe("diagnose --kubectl (fake kubectl replaying recorded controller output)
     expect(out.findings[0]?.message).toContain("proxy_connect_timeout there is 5 s");
   });
 
+  it("exec forbidden (no nginx -T): the upstream name is split by asking the cluster, the Service still named", () => {
+    const r = run("timeout-no-exec", ["--json"]);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout) as Out & { warnings: string[]; missing: string[] };
+    expect(out.findings[0]?.id).toBe("ingress-upstream-timeout");
+    expect(out.findings[0]?.message).toContain("Service pc-dev/example-web-service (port 80)");
+    expect(out.findings[0]?.message).not.toContain("guessed");
+    expect(out.warnings.join("\n")).toContain(
+      "kubectl exec ingress-nginx-controller-5c9f7d8b6-h8k2w: Error from server (Forbidden)",
+    );
+    expect(out.missing.join("\n")).toContain("`nginx -T` could not be run");
+    // the first-segment split was asked first, found empty, then the next one
+    const asked = r.calls.filter((c) => c.includes("endpointslices")).map((c) => c[c.indexOf("-n") + 1]);
+    expect(asked).toEqual(["pc", "pc-dev"]);
+  });
+
   it("asks kubectl with argument arrays, read-only verbs, bounded logs and the context given", () => {
     const r = run("timeout", [
       "--context",
