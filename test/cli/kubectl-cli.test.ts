@@ -80,6 +80,9 @@ describe("diagnose --kubectl (fake kubectl replaying recorded controller output)
     expect(r.stdout).toContain("Service clickhouse/error-reader (port 80)");
     expect(r.stdout).toContain("This is a 503, not a 502");
     expect(r.stdout).toContain("0 ready of 1");
+    // a controller pod with a sidecar: logs and nginx -T are asked of the "controller" container
+    for (const verb of ["logs", "exec"])
+      expect(r.calls.find((c) => c[0] === verb)?.slice(4, 6)).toEqual(["-c", "controller"]);
   });
 
   it("an upstream timeout: the Service and pod named, with the timeout in force (504)", () => {
