@@ -433,7 +433,8 @@ export async function gatherKubectl(ev: Evidence, opts: KubectlOptions): Promise
     const sources = ing.controller.pods.map((n) => `kubectl logs ${ns}/${n}`);
     if (errorLines) {
       const s = await summarizeErrorLogs([errorFile], {
-        ...(opts.since !== undefined ? { since: opts.since } : {}),
+        // --since was applied by the kubelet (--since-time, on its own timestamps): not again here, where the
+        // lines' times would be read in this machine's time zone rather than the container's.
         ...(opts.until !== undefined ? { until: opts.until } : {}),
       });
       const e = errorEvidence(s);
@@ -456,7 +457,6 @@ export async function gatherKubectl(ev: Evidence, opts: KubectlOptions): Promise
         format,
         escape: fromConfig?.escape ?? "default",
         definedVariables: new Set(INGRESS_VARIABLES),
-        ...(opts.since !== undefined ? { since: opts.since } : {}),
         ...(opts.until !== undefined ? { until: opts.until } : {}),
         onWarning: (w) => {
           if (w.code !== "low-match")
@@ -471,7 +471,6 @@ export async function gatherKubectl(ev: Evidence, opts: KubectlOptions): Promise
         [accessFile],
         fromConfig ? fromConfig.format : (detected ?? format),
         {
-          ...(opts.since !== undefined ? { since: opts.since } : {}),
           ...(opts.until !== undefined ? { until: opts.until } : {}),
         },
         fromConfig?.escape ?? "default",
