@@ -56,6 +56,8 @@ export function isK8sName(s: string): boolean {
 export const DEFAULT_SELECTOR = "app.kubernetes.io/name=ingress-nginx,app.kubernetes.io/component=controller";
 const MAX_PODS = 5;
 const DEFAULT_TAIL_LINES = 200_000;
+/** Addresses kept per Service (a failing address is looked up among them). */
+const MAX_ENDPOINTS = 5000;
 const MAX_SERVICES = 20;
 const MAX_NAMESPACES = 10;
 /** JSON answers (pod lists, EndpointSlices) are capped too. */
@@ -278,7 +280,7 @@ async function lookupService(
       opts,
     );
     svc.source = "endpointslices";
-    svc.endpoints = endpointsFromSlices(data);
+    svc.endpoints = endpointsFromSlices(data).slice(0, MAX_ENDPOINTS);
     return { svc, exists: arr(obj(data)["items"]).length > 0 };
   } catch (e) {
     first = e as Error;
@@ -286,7 +288,7 @@ async function lookupService(
   try {
     const data = await getJson(["get", "endpoints", service, "-n", namespace], opts);
     svc.source = "endpoints";
-    svc.endpoints = endpointsFromEndpoints(data);
+    svc.endpoints = endpointsFromEndpoints(data).slice(0, MAX_ENDPOINTS);
     return { svc, exists: true };
   } catch (e2) {
     svc.error = `${first.message}; ${(e2 as Error).message}`;

@@ -5,7 +5,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { endpointsFromEndpoints, endpointsFromSlices, podsFromJson } from "../../src/evidence/kubectl.js";
+import {
+  endpointsFromEndpoints,
+  endpointsFromSlices,
+  podsFromJson,
+  splitsOf,
+} from "../../src/evidence/kubectl.js";
 
 const FIX = join(import.meta.dirname, "../fixtures/ingress");
 
@@ -92,5 +97,17 @@ describe("Pods", () => {
       ],
     });
     expect(deleting[0]).toMatchObject({ deleting: true, ip: null, ready: false, restarts: 0 });
+  });
+});
+
+describe("splitsOf", () => {
+  it("every namespace/Service split of namespace-service-port, first segment as namespace first", () => {
+    expect(splitsOf("pc-dev-example-web-80")).toEqual([
+      { namespace: "pc", service: "dev-example-web" },
+      { namespace: "pc-dev", service: "example-web" },
+      { namespace: "pc-dev-example", service: "web" },
+    ]);
+    expect(splitsOf("default-web-80")).toEqual([{ namespace: "default", service: "web" }]);
+    expect(splitsOf("web-80")).toEqual([]);
   });
 });
