@@ -165,6 +165,8 @@ Examples:
   $ badgateway access --format-file /etc/nginx/nginx.conf --log-format upstream_timing access.log --since 2h
   $ badgateway access --log-format '$remote_addr [$time_local] "$request" $status $upstream_addr $upstream_status $request_time' access.log --json
   $ zcat access.log.*.gz | badgateway access - --timeout 60
+  $ kubectl logs -n ingress-nginx deploy/ingress-nginx-controller > ctrl.log && badgateway access ctrl.log
+                                   # ingress-nginx upstreaminfo: recognised, with a per-Service table
 
 Exit codes: 0 no upstream 502/504 found, 1 502/504 found, 2 could not read the input or the format, or
 most lines of a file do not match its format (below 95 % matched is a warning).`,
