@@ -9,6 +9,7 @@ import { existsSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { isKlogLine } from "../nginx/ingress.js";
 import {
   COMBINED_FORMAT,
   type CompiledLogFormat,
@@ -47,6 +48,11 @@ export interface AccessOptions {
   onWarning?: (w: InputWarning) => void;
   /** Plain files at least this big are scanned by worker threads (default PARALLEL_MIN_BYTES, 64 MiB). */
   parallelMinBytes?: number;
+  /**
+   * The input is an ingress-nginx controller's log (`kubectl logs`): its own klog lines and nginx's error lines
+   * are set apart (`controllerLines`), not counted as access lines that do not match.
+   */
+  controllerLog?: boolean;
   /**
    * Split common lines in the WebAssembly core (default true; it is off with a custom locationOf). False
    * reads every line in JavaScript: the differential test compares the two.
@@ -97,6 +103,8 @@ export interface AccessSummary {
   /** Up to 10 lines that did not match the format (cut to 300 chars). */
   unmatchedSamples: string[];
   outOfWindow: number;
+  /** With `controllerLog`: klog and nginx error lines set apart (not in `lines`). */
+  controllerLines?: number;
   firstTime: string | null;
   lastTime: string | null;
   totals: GroupStats;
@@ -244,6 +252,7 @@ export class AccessAccumulator {
   matched = 0;
   unmatched = 0;
   outOfWindow = 0;
+  controllerLines = 0;
   unmatchedSamples: string[] = [];
   /** Unmatched lines of the file being read (reset per file): what the file looks like instead. */
   fileSamples: string[] = [];
@@ -517,6 +526,11 @@ export class AccessAccumulator {
         if (i < line.length) this.addLine(line.slice(i));
         return;
       }
+      if (this.opts.controllerLog && isControllerLine(line)) {
+        this.lines--;
+        this.controllerLines++;
+        return;
+      }
       this.unmatched++;
       if (this.unmatchedSamples.length < 10) this.unmatchedSamples.push(line.slice(0, 300));
       if (this.fileSamples.length < FILE_SAMPLES) this.fileSamples.push(line.slice(0, 1000));
@@ -655,7 +669,15 @@ export class AccessAccumulator {
       p: a.upstream.toJSON(),
     });
     return {
-      n: [this.lines, this.matched, this.unmatched, this.outOfWindow, this.first, this.last],
+      n: [
+        this.lines,
+        this.matched,
+        this.unmatched,
+        this.outOfWindow,
+        this.first,
+        this.last,
+        this.controllerLines,
+      ],
       samples: this.unmatchedSamples,
       totals: g(this.totals),
       peers: [...this.peers].map(([k, p]) => [
@@ -686,6 +708,7 @@ export class AccessAccumulator {
       number,
       number,
     ];
+    a.controllerLines = st.n[6] ?? 0;
     a.unmatchedSamples = st.samples;
     const counts = (t: CountsAcc, c: Counts) => {
       t.requests = c.requests;
@@ -748,6 +771,7 @@ export class AccessAccumulator {
     this.matched += o.matched;
     this.unmatched += o.unmatched;
     this.outOfWindow += o.outOfWindow;
+    this.controllerLines += o.controllerLines;
     for (const s of o.unmatchedSamples) if (this.unmatchedSamples.length < 10) this.unmatchedSamples.push(s);
     for (const s of o.fileSamples.length ? o.fileSamples : o.unmatchedSamples)
       if (this.fileSamples.length < FILE_SAMPLES) this.fileSamples.push(s);
@@ -811,6 +835,7 @@ export class AccessAccumulator {
       unmatched: this.unmatched,
       unmatchedSamples: this.unmatchedSamples,
       outOfWindow: this.outOfWindow,
+      ...(this.controllerLines ? { controllerLines: this.controllerLines } : {}),
       firstTime: Number.isFinite(this.first) ? new Date(this.first).toISOString() : null,
       lastTime: Number.isFinite(this.last) ? new Date(this.last).toISOString() : null,
       totals: group(this.totals),
@@ -1005,6 +1030,7 @@ export async function summarizeAccessLogs(
                 since: opts.since,
                 until: opts.until,
                 maxKeys: opts.maxKeys,
+                controllerLog: opts.controllerLog,
               },
             });
             w.once("message", resolve);
@@ -1079,6 +1105,11 @@ export function matchWarning(a: AccessFileAccount, samples: string[], c: FormatC
   else if (looks) what = `this looks like ${looks.words} written with another log_format`;
   else what = `e.g. ${JSON.stringify((samples[0] ?? "").slice(0, 120))}`;
   return { source: a.file, code: "no-match", message: `${a.file}: ${pctText}; ${what}` };
+}
+
+/** A controller's klog line or an nginx error line, in an ingress-nginx controller log. */
+function isControllerLine(line: string): boolean {
+  return isKlogLine(line) || /^\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} \[/.test(line);
 }
 
 /** Unmatched lines kept per file to say what it looks like. */

@@ -13,11 +13,13 @@ const d = workerData as {
   since?: number;
   until?: number;
   maxKeys?: number;
+  controllerLog?: boolean;
 };
 const opts = {
   ...(d.since !== undefined ? { since: d.since } : {}),
   ...(d.until !== undefined ? { until: d.until } : {}),
   ...(d.maxKeys !== undefined ? { maxKeys: d.maxKeys } : {}),
+  ...(d.controllerLog ? { controllerLog: true } : {}),
 };
 const acc = new AccessAccumulator(d.format, d.escape, opts);
 for await (const block of lineBlocks(d.file, { start: d.start, end: d.end, chunkBytes: 256 << 10 }))

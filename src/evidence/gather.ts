@@ -159,6 +159,7 @@ export async function gatherAccess(
   // command line): two logs written with different formats are both read in full.
   let formatFor: ((file: string) => FormatChoice) | undefined;
   let defined = model ? configVariables(model) : undefined;
+  let sniffedIngress = false;
   // ingress-nginx declares some of its variables from Lua (lua_add_variable, ngx.var): known to its nginx.
   if (model && defined && isIngressConfig(model)) for (const v of INGRESS_VARIABLES) defined.add(v);
   if (opts.logFormat?.includes("$proxy_upstream_name"))
@@ -176,6 +177,7 @@ export async function gatherAccess(
   else {
     // No format given and none in a configuration: an ingress-nginx log is recognised from its lines.
     const ing = await sniffIngressFormatOf(present);
+    sniffedIngress = ing !== null;
     if (ing) {
       formatFor = () => ({ format: ing.format, name: `upstreaminfo (ingress-nginx ${ing.versions})` });
       defined = new Set([...(defined ?? []), ...INGRESS_VARIABLES]);
@@ -185,8 +187,10 @@ export async function gatherAccess(
     }
   }
   opts.onProgress?.(`reading access log ${present.join(", ")}`);
+  const controllerLog = (opts.logFormat ?? "").includes("$proxy_upstream_name") || sniffedIngress;
   ev.accessLog = await summarizeAccessLogs(present, {
     ...(formatFor ? { formatFor } : {}),
+    ...(controllerLog || (model && isIngressConfig(model)) ? { controllerLog: true } : {}),
     ...(defined ? { definedVariables: defined } : {}),
     ...(opts.since !== undefined ? { since: opts.since } : {}),
     ...(opts.until !== undefined ? { until: opts.until } : {}),

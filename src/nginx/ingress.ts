@@ -74,6 +74,9 @@ export const INGRESS_VARIABLES: ReadonlySet<string> = new Set([
   "location_path",
 ]);
 
+/** The head of a line nginx writes to its error log. */
+const NGINX_ERROR_HEAD = /^\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} \[/;
+
 /** Upstream names the controller uses for itself, not for a Service. */
 const SPECIAL_UPSTREAMS = new Set(["-", "", "internal", "upstream-default-backend"]);
 
@@ -82,12 +85,15 @@ export function isServiceUpstream(name: string): boolean {
 }
 
 /**
- * Which ingress-nginx format the lines were written with: the format that matches the most non-empty lines,
- * when it matches at least half of them; null otherwise (or when a generic format would do as well: every
+ * Which ingress-nginx format the lines were written with: the format that matches the most non-empty lines
+ * (klog and nginx error lines aside), when it matches at least half of them; null otherwise (or when a generic format would do as well: every
  * candidate needs the bracketed upstream name). Linear in the size of the sample.
  */
 export function detectIngressFormat(lines: readonly string[]): IngressLogFormat | null {
-  const sample = lines.filter((l) => l.trim() !== "").slice(0, 200);
+  // A controller's log mixes in its own klog lines and nginx's error lines: they are not counted either way.
+  const sample = lines
+    .filter((l) => l.trim() !== "" && !isKlogLine(l) && !NGINX_ERROR_HEAD.test(l))
+    .slice(0, 200);
   if (sample.length === 0) return null;
   let best: { f: IngressLogFormat; n: number } | null = null;
   for (const f of INGRESS_LOG_FORMATS) {

@@ -244,6 +244,24 @@ describe("upstreaminfo logs without --log-format", () => {
     expect((JSON.parse(d.stdout) as Out).findings[0]?.id).toBe("ingress-upstream-timeout");
   });
 
+  it("access on a whole controller log (kubectl logs): klog and error lines set apart, not unmatched", () => {
+    const r = runCli(["access", join(FIX, "timeout/controller.log"), "--json"]);
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.stdout) as {
+      lines: number;
+      matched: number;
+      unmatched: number;
+      controllerLines: number;
+    };
+    expect([j.lines, j.matched, j.unmatched, j.controllerLines]).toEqual([1, 1, 0, 3]);
+    const mixed = runCli(["access", join(FIX, "no-endpoints/controller.log")]);
+    expect(mixed.code).toBe(0);
+    expect(mixed.stderr).not.toContain("do not match");
+    expect(mixed.stdout).toContain(
+      "clickhouse-error-reader-80  2 req  502 0  503 2  504 0  pods 0  answered without a pod: 2×503",
+    );
+  });
+
   it("access: an explicit --log-format still wins", () => {
     const r = runCli(["access", accessFile("timeout"), "--log-format", "combined"]);
     expect(r.stderr).not.toContain("upstreaminfo");

@@ -55,11 +55,12 @@ describe("detectIngressFormat", () => {
     expect(detectIngressFormat(["", "  "])).toBeNull();
   });
 
-  it("needs half of the lines: the controller's klog and error lines mixed in are tolerated up to that", () => {
-    expect(
-      detectIngressFormat([V1, V1, ERROR_LINE, "I0707 17:20:04.152859       6 event.go:282] x"])?.id,
-    ).toBe("upstreaminfo-v0.26");
-    expect(detectIngressFormat([V1, ERROR_LINE, ERROR_LINE])).toBeNull();
+  it("the controller's klog and nginx error lines do not count; other lines must stay under half", () => {
+    const klog = "I0707 17:20:04.152859       6 event.go:282] x";
+    expect(detectIngressFormat([klog, klog, ERROR_LINE, ERROR_LINE, V1])?.id).toBe("upstreaminfo-v0.26");
+    expect(detectIngressFormat([klog, ERROR_LINE])).toBeNull();
+    expect(detectIngressFormat([V1, COMBINED, COMBINED])).toBeNull();
+    expect(detectIngressFormat([V1, V1, COMBINED])?.id).toBe("upstreaminfo-v0.26");
   });
 
   it("the formats are the controller's, in the order newest first", () => {

@@ -234,6 +234,8 @@ most lines of a file do not match its format (below 95 % matched is a warning).`
       const s = await summarizeAccessLogs(files, {
         format,
         escape: mode,
+        // A controller's log (kubectl logs) carries its klog lines and nginx's error lines too.
+        ...(ingress ? { controllerLog: true } : {}),
         definedVariables: defined,
         ...((o.since ?? o.from) ? { since: parseWhen((o.since ?? o.from) as string) } : {}),
         ...((o.until ?? o.to) ? { until: parseWhen((o.until ?? o.to) as string) } : {}),
