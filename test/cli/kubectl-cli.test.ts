@@ -186,6 +186,48 @@ describe("diagnose --kubectl (fake kubectl replaying recorded controller output)
     expect(r.calls).toEqual([]);
   });
 
+  it("an answer that is not JSON, and log names that are no Kubernetes names, never reach further calls", () => {
+    const dir = mkdtempSync(join(tmp, "odd-"));
+    writeFileSync(join(dir, "garbage.txt"), "<html>proxy login</html>\n");
+    writeFileSync(
+      join(dir, "replay.json"),
+      JSON.stringify([{ args: ["get", "pods", "-A", "-l", "app=x", "-o", "json"], file: "garbage.txt" }]),
+    );
+    const r = runCli(["diagnose", "--kubectl", "--selector", "app=x"], undefined, {
+      PATH: `${BIN}:${process.env["PATH"] ?? ""}`,
+      FAKE_KUBECTL_DIR: dir,
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("kubectl get pods: the answer is not JSON");
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+
+    // An access line whose upstream name would make an option of a namespace: nothing is asked about it.
+    const hostile = mkdtempSync(join(tmp, "hostile-"));
+    const table = JSON.parse(readFileSync(join(FIX, "no-endpoints/replay.json"), "utf8")) as Array<{
+      args: string[];
+      file?: string;
+    }>;
+    for (const e of table)
+      if (e.file) writeFileSync(join(hostile, e.file), readFileSync(join(FIX, "no-endpoints", e.file)));
+    writeFileSync(
+      join(hostile, "controller.log"),
+      '10.42.0.1 - - [07/Jul/2022:17:20:05 +0000] "GET / HTTP/1.1" 503 190 "-" "curl" 88 0.000 [--all-namespaces-x-80] [] - - - - 4d3c8a1f6b2e9d7c5a4b3c2d1e0f9a8b\n',
+    );
+    writeFileSync(join(hostile, "replay.json"), JSON.stringify(table));
+    const log = join(tmp, "hostile-calls.jsonl");
+    runCli(["diagnose", "--kubectl"], undefined, {
+      PATH: `${BIN}:${process.env["PATH"] ?? ""}`,
+      FAKE_KUBECTL_DIR: hostile,
+      FAKE_KUBECTL_LOG: log,
+    });
+    const calls = readFileSync(log, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as string[]);
+    expect(calls.map((c) => c[0])).toEqual(["get", "exec", "logs"]);
+    expect(calls.flat().some((a) => a.startsWith("--all-namespaces"))).toBe(false);
+  });
+
   it("refuses --kubectl with file inputs and --namespace without --kubectl", () => {
     const a = runCli(["diagnose", "--kubectl", "--access-log", "x.log"]);
     expect(a.code).toBe(2);
