@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// diagnose on an error log plus an access log (BENCH_DIAGNOSE_MB each, default 1024: the targets are set for
-// 1 GB + 1 GB; the realistic generators of bench/gen/, access log in the `main` format, written here unless
+// diagnose on an error log plus an access log (BENCH_DIAGNOSE_MB each, default BENCH_SIZE_MB or 64; the targets
+// are set for BENCH_DIAGNOSE_MB=1024, 1 GB + 1 GB; the realistic generators of bench/gen/, access log in the `main` format, written here unless
 // they are there), with a configuration whose log_format matches the access log. BENCH_DIAGNOSE_GENERATOR=basic
 // uses the original benchmark logs instead. Target: under 20 s on this 2-core machine with peak RSS under 300 MB.
 import { spawnSync } from "node:child_process";
@@ -9,12 +9,13 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FORMATS, formatOf, writeAccessLog } from "./gen/access.mjs";
 import { writeErrorLog } from "./gen/errorlog.mjs";
+import { benchSizeMb } from "./lib.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
 const out = join(here, "out");
 const seed = 20261124;
-const mb = Number(process.env.BENCH_DIAGNOSE_MB ?? 1024);
+const mb = Number(process.env.BENCH_DIAGNOSE_MB ?? benchSizeMb());
 const chosen = process.env.BENCH_DIAGNOSE_GENERATOR ?? "realistic";
 if (!["realistic", "basic", "adversarial"].includes(chosen)) {
   console.error(`bench: BENCH_DIAGNOSE_GENERATOR: unknown "${chosen}" (realistic, basic, adversarial)`);
@@ -68,7 +69,7 @@ const secs = Number(process.hrtime.bigint() - t0) / 1e9;
 const rss = Number(r.stderr.trim().split("\n").pop()) / 1024;
 const j = JSON.parse(r.stdout);
 console.log(
-  `diagnose (${chosen}): ${mb} MB error log + ${mb} MB access log in ${secs.toFixed(1)} s, peak RSS ${rss.toFixed(0)} MB (targets: < 20 s, < 300 MB)`,
+  `diagnose (${chosen}): ${mb} MB error log + ${mb} MB access log in ${secs.toFixed(1)} s, peak RSS ${rss.toFixed(0)} MB (targets at 1024 MB: < 20 s, < 300 MB)`,
 );
 const byId = new Map();
 for (const f of j.findings) byId.set(f.id, (byId.get(f.id) ?? 0) + 1);

@@ -48,6 +48,9 @@ await build({
   entryPoints: { cli: "src/cli/main.ts" },
   outdir: "dist",
   splitting: true,
+  // Less source text for V8 to parse at every start (compiling the modules is a tenth of `explain`'s time).
+  minify: true,
+  keepNames: true,
   chunkNames: "chunk-[hash]",
   banner: { js: `#!/usr/bin/env node\n${common.banner.js}` },
 });

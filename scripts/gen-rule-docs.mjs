@@ -20,11 +20,13 @@ const strip = (conf) =>
 const status = (s) =>
   s === 502
     ? "502 Bad Gateway"
-    : s === 504
-      ? "504 Gateway Timeout"
-      : s === 500
-        ? "500 Internal Server Error"
-        : "—";
+    : s === 503
+      ? "503 Service Unavailable"
+      : s === 504
+        ? "504 Gateway Timeout"
+        : s === 500
+          ? "500 Internal Server Error"
+          : "—";
 
 for (const r of LINT_RULES) {
   const m = r.meta;

@@ -26,6 +26,7 @@ export type { ErrorLogOptions, ErrorLogSummary } from "./evidence/error-log.js";
 export { summarizeErrorLogs } from "./evidence/error-log.js";
 export type { GatherOptions } from "./evidence/gather.js";
 export { gatherEvidence } from "./evidence/gather.js";
+export type { KubectlOptions } from "./evidence/kubectl.js";
 export { evidenceFromPaste } from "./evidence/paste.js";
 export type { RunOptions as ProbeOptions } from "./evidence/probes/run.js";
 export { runProbes } from "./evidence/probes/run.js";
@@ -36,6 +37,10 @@ export type {
   ErrorGroup,
   ErrorLogEvidence,
   Evidence,
+  IngressEvidence,
+  K8sEndpoint,
+  K8sPod,
+  K8sService,
   PasteReport,
   ProbeFact,
 } from "./evidence/types.js";
@@ -68,6 +73,18 @@ export { explainLine } from "./nginx/errorlog/explain.js";
 export type { ErrorLevel, ErrorLine } from "./nginx/errorlog/grammar.js";
 export type { Classification, ErrorClass } from "./nginx/errorlog/taxonomy.js";
 export { ERROR_CLASSES } from "./nginx/errorlog/taxonomy.js";
+export type {
+  IngressAccessSummary,
+  IngressLogFormat,
+  IngressRoute,
+  ServiceRef,
+} from "./nginx/ingress.js";
+export {
+  detectIngressFormat,
+  INGRESS_LOG_FORMATS,
+  ingressRoutes,
+  parseUpstreamName,
+} from "./nginx/ingress.js";
 export type { LogEscape } from "./nginx/logformat.js";
 export { COMBINED_FORMAT } from "./nginx/logformat.js";
 

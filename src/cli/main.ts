@@ -4,7 +4,11 @@
  * that runs) only when there is more to do — start-up time is most of what `--version`, `--help` and `explain`
  * cost.
  */
-import { EXIT } from "./exit.js";
+
+// EXIT.OK and EXIT.ERROR of ./exit.js, written out: this file imports nothing of the bundle statically, so even a
+// damaged installation (a missing chunk) ends through the guards below (one line, exit 2), never with Node's stack
+// trace for an unresolved static import.
+const EXIT = { OK: 0, ERROR: 2 } as const;
 
 /** main() has returned (or failed): until then the process must not end with a success code. */
 let settled = false;

@@ -14,13 +14,18 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
 export function writeStdoutSync(text: string, fd = 1): void {
   const buf = Buffer.from(text, "utf8");
   let off = 0;
+  // A full pipe is usually drained within microseconds by its reader: wait 50 µs, doubling up to 5 ms while it
+  // stays full (a fixed 2 ms wait cost 0.24 s on 10 MB through `| cat`).
+  let wait = 0.05;
   while (off < buf.length) {
     try {
       off += writeSync(fd, buf, off, buf.length - off);
+      wait = 0.05;
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       if (e.code === "EAGAIN") {
-        Atomics.wait(pause, 0, 0, 2);
+        Atomics.wait(pause, 0, 0, wait);
+        wait = Math.min(5, wait * 2);
         continue;
       }
       if (e.code === "EPIPE") process.exit(EXIT.OK);

@@ -120,6 +120,7 @@ export async function summarizeAccessLogs(
           since: opts.since,
           until: opts.until,
           maxKeys: opts.maxKeys,
+          ...(opts.controllerLog ? { controllerLog: true } : {}),
         },
       },
       // A custom locationOf is a function, which a worker cannot be given.

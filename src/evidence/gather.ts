@@ -7,6 +7,7 @@ import { basename, join } from "node:path";
 import { listenPorts } from "../nginx/config/listen.js";
 import { formatForAccessLog, logFormats, resolveLogFormat } from "../nginx/config/logs.js";
 import { buildModel, type ConfigModel, matchLocation, matchServer } from "../nginx/config/model.js";
+import { INGRESS_VARIABLES, ingressRoutes, isIngressConfig } from "../nginx/ingress.js";
 import { configVariables } from "../nginx/variables.js";
 import { type FormatChoice, summarizeAccessLogs } from "./access-log.js";
 import {
@@ -22,7 +23,9 @@ import {
 import { discoverNginx, logFilesOf } from "./collect.js";
 import { loadConfig, loadNginxT, maxConfigBytes, readConfigText, runNginxT } from "./config-loader.js";
 import { errorEvidence, summarizeErrorLogs } from "./error-log.js";
+import { sniffIngressFormatOf, summarizeIngressAccess } from "./ingress.js";
 import { losesInput, orderRotated } from "./input.js";
+import { gatherKubectl, type KubectlOptions } from "./kubectl.js";
 import { probeFacts } from "./probes/facts.js";
 import { runProbes } from "./probes/run.js";
 import { targetsFromModel, workerUserOf } from "./probes/targets.js";
@@ -64,6 +67,8 @@ export interface GatherOptions {
   onProgress?: (msg: string) => void;
   /** Size caps for files read from a bundle (defaults: DEFAULT_BUNDLE_LIMITS). */
   limits?: Partial<BundleLimits>;
+  /** Gather from a Kubernetes cluster running ingress-nginx, through kubectl (see src/evidence/kubectl.ts). */
+  kubectl?: KubectlOptions;
 }
 
 export interface BundleFiles {
@@ -78,6 +83,8 @@ export interface BundleFiles {
   probe: string | null;
   /** backends.json: the units behind failing peers and their journal excerpts, recorded by `collect`. */
   backends: string | null;
+  /** Recorded cluster facts for ingress-nginx bundles (the `kubernetes` object of `diagnose --kubectl --json`). */
+  kubernetes: string | null;
   meta: Record<string, unknown> | null;
 }
 
@@ -132,6 +139,7 @@ export function readBundleDir(dir: string, limits: BundleLimits = DEFAULT_BUNDLE
     accessFormats,
     probe: names.includes("probe.json") ? conf("probe.json") : null,
     backends: names.includes("backends.json") ? conf("backends.json") : null,
+    kubernetes: names.includes("kubernetes.json") ? conf("kubernetes.json") : null,
     meta,
   };
 }
@@ -167,6 +175,12 @@ export async function gatherAccess(
   // Each file is read with the format of the access_log line that writes it (or the one named on the
   // command line): two logs written with different formats are both read in full.
   let formatFor: ((file: string) => FormatChoice) | undefined;
+  let defined = model ? configVariables(model) : undefined;
+  let sniffedIngress = false;
+  // ingress-nginx declares some of its variables from Lua (lua_add_variable, ngx.var): known to its nginx.
+  if (model && defined && isIngressConfig(model)) for (const v of INGRESS_VARIABLES) defined.add(v);
+  if (opts.logFormat?.includes("$proxy_upstream_name"))
+    defined = new Set([...(defined ?? []), ...INGRESS_VARIABLES]);
   if (opts.logFormat?.includes("$")) formatFor = () => ({ format: opts.logFormat as string });
   else if (model) {
     const named = opts.logFormat ? formatForAccessLogNamed(model, opts.logFormat) : null;
@@ -177,10 +191,24 @@ export async function gatherAccess(
       return { format: def.format, escape: def.escape, name: def.name };
     };
   } else if (opts.logFormat) formatFor = () => ({ format: opts.logFormat as string });
+  else {
+    // No format given and none in a configuration: an ingress-nginx log is recognised from its lines.
+    const ing = await sniffIngressFormatOf(present);
+    sniffedIngress = ing !== null;
+    if (ing) {
+      formatFor = () => ({ format: ing.format, name: `upstreaminfo (ingress-nginx ${ing.versions})` });
+      defined = new Set([...(defined ?? []), ...INGRESS_VARIABLES]);
+      ev.warnings.push(
+        `read the access log as ingress-nginx's upstreaminfo format (controller ${ing.versions}), recognised from its lines`,
+      );
+    }
+  }
   opts.onProgress?.(`reading access log ${present.join(", ")}`);
+  const controllerLog = (opts.logFormat ?? "").includes("$proxy_upstream_name") || sniffedIngress;
   ev.accessLog = await summarizeAccessLogs(present, {
     ...(formatFor ? { formatFor } : {}),
-    ...(model ? { definedVariables: configVariables(model) } : {}),
+    ...(controllerLog || (model && isIngressConfig(model)) ? { controllerLog: true } : {}),
+    ...(defined ? { definedVariables: defined } : {}),
     ...(opts.since !== undefined ? { since: opts.since } : {}),
     ...(opts.until !== undefined ? { until: opts.until } : {}),
     onWarning: (w) => {
@@ -188,6 +216,27 @@ export async function gatherAccess(
       if (losesInput(w)) unread(ev, w.message);
     },
   });
+  if (ev.accessLog.format.includes("$proxy_upstream_name") && ev.accessLog.matched > 0) {
+    opts.onProgress?.("reading the access log per ingress upstream");
+    ev.ingress = {
+      source: "access-log",
+      context: null,
+      controller: null,
+      access: await summarizeIngressAccess(
+        present,
+        ev.accessLog.format,
+        {
+          ...(opts.since !== undefined ? { since: opts.since } : {}),
+          ...(opts.until !== undefined ? { until: opts.until } : {}),
+        },
+        ev.accessLog.escape,
+      ),
+      routes: model ? [...ingressRoutes(model).values()] : [],
+      services: [],
+      pods: [],
+      noEndpointWarnings: [],
+    };
+  }
   if (ev.accessLog.matched === 0 && ev.accessLog.lines > 0)
     ev.warnings.push(
       `none of the ${ev.accessLog.lines} access-log lines matched the log format; pass --log-format NAME or the format string`,
@@ -231,8 +280,87 @@ export function seenAddresses(ev: Evidence): Map<string, Set<string>> {
   return out;
 }
 
+/**
+ * Cluster facts recorded in a bundle's kubernetes.json (`{services, pods, noEndpointWarnings}`, the shape of
+ * `basis.kubernetes` in `diagnose --json`), merged into the ingress evidence. Entries of the wrong shape are
+ * dropped.
+ */
+function addClusterFacts(ev: Evidence, data: unknown): void {
+  const o = (data && typeof data === "object" ? data : {}) as Record<string, unknown>;
+  const list = (k: string) => (Array.isArray(o[k]) ? (o[k] as unknown[]) : []);
+  const isObj = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null;
+  const services = list("services")
+    .filter(isObj)
+    .filter(
+      (s) =>
+        typeof s["namespace"] === "string" && typeof s["name"] === "string" && Array.isArray(s["endpoints"]),
+    )
+    .map((s) => ({
+      namespace: s["namespace"] as string,
+      name: s["name"] as string,
+      source: (s["source"] === "endpoints" ? "endpoints" : "endpointslices") as
+        | "endpoints"
+        | "endpointslices",
+      endpoints: (s["endpoints"] as unknown[])
+        .filter(isObj)
+        .filter((e) => typeof e["ip"] === "string")
+        .map((e) => ({
+          ip: e["ip"] as string,
+          ready: e["ready"] !== false,
+          terminating: e["terminating"] === true,
+          pod: typeof e["pod"] === "string" ? e["pod"] : null,
+          node: typeof e["node"] === "string" ? e["node"] : null,
+        })),
+    }));
+  const pods = list("pods")
+    .filter(isObj)
+    .filter((p) => typeof p["namespace"] === "string" && typeof p["name"] === "string")
+    .map((p) => ({
+      namespace: p["namespace"] as string,
+      name: p["name"] as string,
+      ip: typeof p["ip"] === "string" ? p["ip"] : null,
+      phase: typeof p["phase"] === "string" ? p["phase"] : null,
+      ready: p["ready"] === true,
+      deleting: p["deleting"] === true,
+      node: typeof p["node"] === "string" ? p["node"] : null,
+      restarts: typeof p["restarts"] === "number" ? p["restarts"] : 0,
+    }));
+  const warnings = list("noEndpointWarnings")
+    .filter(isObj)
+    .filter((w) => typeof w["namespace"] === "string" && typeof w["service"] === "string")
+    .map((w) => ({
+      namespace: w["namespace"] as string,
+      service: w["service"] as string,
+      count: typeof w["count"] === "number" ? w["count"] : 1,
+      sample: typeof w["sample"] === "string" ? w["sample"] : "",
+    }));
+  ev.ingress ??= {
+    source: "access-log",
+    context: null,
+    controller: null,
+    access: null,
+    routes: ev.config ? [...ingressRoutes(ev.config.model).values()] : [],
+    services: [],
+    pods: [],
+    noEndpointWarnings: [],
+  };
+  ev.ingress.services.push(...services);
+  ev.ingress.pods.push(...pods);
+  ev.ingress.noEndpointWarnings.push(...warnings);
+}
+
 /** Collects everything the options point at into one Evidence object. Missing pieces are listed, not fatal. */
 export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
+  if (opts.kubectl) {
+    const ev = emptyEvidence("kubectl");
+    await gatherKubectl(ev, {
+      ...opts.kubectl,
+      ...(opts.since !== undefined ? { since: opts.since } : {}),
+      ...(opts.until !== undefined ? { until: opts.until } : {}),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    });
+    return ev;
+  }
   const ev = emptyEvidence(opts.bundle ? "bundle" : opts.host ? "host" : "files");
   let errorLogs = [...(opts.errorLogs ?? [])];
   let accessLogs = [...(opts.accessLogs ?? [])];
@@ -334,6 +462,19 @@ export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
     else ev.errorLog = errorEvidence(s);
   } else ev.missing.push("error log (give --error-log)");
   if (accessLogs.length) await gatherAccess(ev, accessLogs, opts, bundle?.accessFormats);
+  if (bundle?.kubernetes) {
+    try {
+      addClusterFacts(
+        ev,
+        JSON.parse(
+          readBundleText(bundle.kubernetes, limits.maxConfigSize, "--max-config-size", "kubernetes.json"),
+        ),
+      );
+    } catch (e) {
+      if (e instanceof BundleError) throw e;
+      ev.warnings.push(`kubernetes.json: ${(e as Error).message}`);
+    }
+  }
   if (opts.probe && !opts.bundle && ev.config) {
     const targets = targetsFromModel(ev.config.model, { capMs: 3000 });
     // Addresses nginx was seen using for hostname targets (from the error log), for the stale-DNS check.

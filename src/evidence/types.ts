@@ -4,6 +4,7 @@
  */
 import type { ConfigModel } from "../nginx/config/model.js";
 import type { ErrorClass } from "../nginx/errorlog/taxonomy.js";
+import type { IngressAccessSummary, IngressRoute } from "../nginx/ingress.js";
 import type { AccessSummary } from "./access-log.js";
 import type { BackendUnit } from "./systemd.js";
 
@@ -86,7 +87,7 @@ export interface PasteReport {
 
 export interface Evidence {
   /** "host" (live), "bundle", "files", or "paste" (fragments pasted on stdin: lower confidence). */
-  mode: "host" | "bundle" | "files" | "paste";
+  mode: "host" | "bundle" | "files" | "paste" | "kubectl";
   collectedAt: string;
   nginxVersion: string | null;
   config: ConfigEvidence | null;
@@ -109,6 +110,56 @@ export interface Evidence {
    * incomplete, and `diagnose` exits 2 after its report. Optional: evidence built elsewhere may omit it.
    */
   unread?: string[];
+  /** Kubernetes ingress-nginx: what its access log, configuration and the cluster say (see docs/kubernetes.md). */
+  ingress?: IngressEvidence;
+}
+
+/** One address of a Service's EndpointSlices (or Endpoints), as the cluster lists it now. */
+export interface K8sEndpoint {
+  ip: string;
+  /** `conditions.ready` (absent counts as ready, as the API says); from Endpoints: addresses vs notReadyAddresses. */
+  ready: boolean;
+  terminating: boolean;
+  /** targetRef name when it is a Pod. */
+  pod: string | null;
+  node: string | null;
+}
+
+export interface K8sService {
+  namespace: string;
+  name: string;
+  /** Where the addresses came from; null when neither could be read (see `error`). */
+  source: "endpointslices" | "endpoints" | null;
+  endpoints: K8sEndpoint[];
+  error?: string;
+}
+
+export interface K8sPod {
+  namespace: string;
+  name: string;
+  ip: string | null;
+  phase: string | null;
+  ready: boolean;
+  /** metadata.deletionTimestamp is set: the pod is terminating. */
+  deleting: boolean;
+  node: string | null;
+  restarts: number;
+}
+
+export interface IngressEvidence {
+  /** "kubectl" (gathered from the cluster) or "access-log" (an upstreaminfo log read from files). */
+  source: "kubectl" | "access-log";
+  context: string | null;
+  controller: { namespace: string; pods: string[] } | null;
+  access: IngressAccessSummary | null;
+  /** Locations of the generated nginx.conf by upstream name (empty without `nginx -T`). */
+  routes: IngressRoute[];
+  /** Services of the failing upstream names, with their addresses now (empty without the cluster). */
+  services: K8sService[];
+  /** Pods of those Services' namespaces, now. */
+  pods: K8sPod[];
+  /** `Service "ns/name" does not have any active Endpoint` warnings of the controller. */
+  noEndpointWarnings: Array<{ namespace: string; service: string; count: number; sample: string }>;
 }
 
 export function emptyEvidence(mode: Evidence["mode"]): Evidence {

@@ -32,6 +32,7 @@ export function diagnoseJson(r: DiagnoseResult, version: string): string {
 
 function statusText(f: Finding): string {
   if (f.status === 502) return "clients got 502 Bad Gateway";
+  if (f.status === 503) return "clients got 503 Service Unavailable";
   if (f.status === 504) return "clients got 504 Gateway Timeout";
   if (f.status === 500) return "clients got 500 Internal Server Error";
   return "";
@@ -49,6 +50,12 @@ function basisLines(r: DiagnoseResult): string[] {
     out.push(
       `access log: ${b.accessLog.files.join(", ")} — ${b.accessLog.requests} requests, ${b.accessLog.s502} × 502, ${b.accessLog.s504} × 504`,
     );
+  if (b.kubernetes) {
+    const k = b.kubernetes;
+    out.push(
+      `kubernetes: ${k.controller ? `controller ${k.controller.namespace}/${k.controller.pods.join(", ")}${k.context ? ` (context ${k.context})` : ""}, ` : ""}${k.upstreams} ingress upstream name(s), ${k.services.length} Service(s) looked up`,
+    );
+  }
   if (b.probes !== null)
     out.push(`${b.mode === "paste" ? "facts from command output" : "probes"}: ${b.probes} checks`);
   if (r.paste) {

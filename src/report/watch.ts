@@ -12,8 +12,13 @@ type Colors = ReturnType<typeof pc.createColors>;
 const PALETTES: { on?: Colors; off?: Colors } = {};
 /** One palette per answer, made once: these renderers run for every event. */
 function palette(color: boolean): Colors {
-  if (color) return (PALETTES.on ??= pc.createColors(true));
-  return (PALETTES.off ??= pc.createColors(false));
+  const key = color ? "on" : "off";
+  let p = PALETTES[key];
+  if (!p) {
+    p = pc.createColors(color);
+    PALETTES[key] = p;
+  }
+  return p;
 }
 
 const BARS = "▁▂▃▄▅▆▇█";

@@ -2,7 +2,7 @@
  * The diagnose engine: runs every cause rule over one Evidence object and ranks the findings.
  * Pure: no I/O (collection happens in src/evidence, rendering in src/report).
  */
-import type { ErrorGroup, Evidence, PasteReport } from "../evidence/types.js";
+import type { ErrorGroup, Evidence, IngressEvidence, PasteReport } from "../evidence/types.js";
 import { CAUSE_RULES } from "./causes/index.js";
 import type { CauseRule } from "./causes/types.js";
 import type { Finding } from "./types.js";
@@ -30,6 +30,17 @@ export interface DiagnoseResult {
       last: string | null;
     } | null;
     probes: number | null;
+    /** ingress-nginx: where the evidence came from and what the cluster said (docs/json.md#kubernetes). */
+    kubernetes?: {
+      source: IngressEvidence["source"];
+      context: string | null;
+      controller: IngressEvidence["controller"];
+      /** Distinct $proxy_upstream_name values in the access log. */
+      upstreams: number;
+      services: IngressEvidence["services"];
+      pods: IngressEvidence["pods"];
+      noEndpointWarnings: IngressEvidence["noEndpointWarnings"];
+    };
   };
   missing: string[];
   warnings: string[];
@@ -153,6 +164,19 @@ export function diagnose(ev: Evidence, rules: CauseRule[] = CAUSE_RULES): Diagno
         }
       : null,
     probes: ev.probes ? ev.probes.length : null,
+    ...(ev.ingress
+      ? {
+          kubernetes: {
+            source: ev.ingress.source,
+            context: ev.ingress.context,
+            controller: ev.ingress.controller,
+            upstreams: Object.keys(ev.ingress.access?.upstreams ?? {}).length,
+            services: ev.ingress.services,
+            pods: ev.ingress.pods.slice(0, 500),
+            noEndpointWarnings: ev.ingress.noEndpointWarnings,
+          },
+        }
+      : {}),
   };
   // A paste is sent because something is wrong: with no finding the answer is "not in what you pasted", never an
   // all-clear.

@@ -35,7 +35,7 @@ export interface Finding {
   /** 0..1 for root causes; 1 for lint findings. */
   confidence: number;
   /** The HTTP status clients saw (or would see) because of this, when known. */
-  status?: 502 | 504 | 500 | null;
+  status?: 502 | 503 | 504 | 500 | null;
   message: string;
   evidence: EvidenceItem[];
   /** What to change, concretely. */

@@ -276,12 +276,40 @@ describe("CrossplaneJsonWriter with blocks written as they close", () => {
     },
   );
 
-  it("lets the nodes of a closed block go (the block is left empty) and is not used when includes are followed", () => {
+  it("lets the nodes of a closed block go (the block is left empty)", () => {
     const writer = new CrossplaneJsonWriter();
     const source = { read: () => ({ text: "http { server { listen 1; } }\n" }), glob: () => [] };
     const p = loadPayload("/a.conf", source, { singleFile: true, onBlockClosed: writer.blockClosed });
     expect(p.config[0]?.parsed[0]?.block).toEqual([]);
-    const q = loadPayload("/a.conf", source, { onBlockClosed: writer.blockClosed });
-    expect(q.config[0]?.parsed[0]?.block?.[0]?.directive).toBe("server");
+  });
+
+  it("with includes followed: the same bytes, include indices and error order as without it", () => {
+    const files: Record<string, string> = {
+      "/etc/nginx/nginx.conf":
+        "events {}\nhttp {\n  include conf.d/*.conf;\n  server { include snippets/missing.conf; location / { include inner.conf; } }\n  include conf.d/a.conf;\n  broken }\n}\n",
+      "/etc/nginx/conf.d/a.conf": "server { listen 1; include /etc/nginx/inner.conf; }\n",
+      "/etc/nginx/conf.d/b.conf": "server { listen 2; }\nstray }\n",
+      "/etc/nginx/inner.conf": "location /x { return 204; }\ninclude /etc/nginx/nginx.conf;\n",
+    };
+    const source = {
+      read: (p: string) =>
+        p in files ? { text: files[p] as string } : { error: "2: No such file or directory" },
+      glob: (pattern: string) =>
+        Object.keys(files)
+          .filter((f) => f.startsWith(pattern.slice(0, pattern.indexOf("*"))))
+          .sort(),
+    };
+    for (const maxDepth of [256, 3]) {
+      const want = JSON.stringify(
+        toCrossplaneJson(loadPayload("/etc/nginx/nginx.conf", source, { maxDepth })),
+      );
+      const writer = new CrossplaneJsonWriter();
+      const p = loadPayload("/etc/nginx/nginx.conf", source, { maxDepth, onBlockClosed: writer.blockClosed });
+      const pieces: string[] = [];
+      writer.write(p, (s) => pieces.push(s));
+      expect(pieces.join("")).toBe(want);
+      expect(want).toContain('"includes":[1,2]');
+      expect(want).toContain(maxDepth === 3 ? "nested more than 3 levels" : "include cycle");
+    }
   });
 });

@@ -6,10 +6,12 @@ import {
   resolveFormat,
   summarizeAccessLogs,
 } from "../../evidence/access-log.js";
+import { sniffIngressFormatOf, summarizeIngressAccess } from "../../evidence/ingress.js";
 import { inputBytes, losesInput } from "../../evidence/input.js";
 import { Watcher } from "../../evidence/watch.js";
 import { type LogFormatDef, logFormats, resolveLogFormat } from "../../nginx/config/logs.js";
 import { modelFromText } from "../../nginx/config/model.js";
+import { INGRESS_VARIABLES, type IngressAccessSummary, type IngressLogFormat } from "../../nginx/ingress.js";
 import type { LogEscape } from "../../nginx/logformat.js";
 import { configVariables, unknownVariables } from "../../nginx/variables.js";
 import { safeText } from "../../report/terminal.js";
@@ -67,6 +69,29 @@ function sec(pc: Colors, x: number | null, limit?: number): string {
   if (x === null) return "-";
   const s = `${x.toFixed(3)}s`;
   return limit !== undefined && x >= limit * 0.9 ? pc.red(s) : s;
+}
+
+/** The per-upstream-name table of an ingress-nginx log (worst first). */
+export function renderIngress(s: IngressAccessSummary, color = stdoutColor()): string {
+  const pc = colors(color);
+  const rows = Object.values(s.upstreams).sort(
+    (a, b) => b.s502 + b.s503 + b.s504 - (a.s502 + a.s503 + a.s504) || b.requests - a.requests,
+  );
+  if (rows.length === 0) return "";
+  const o = [
+    "",
+    pc.bold("ingress-nginx upstreams ($proxy_upstream_name = namespace-service-port, worst first)"),
+  ];
+  for (const u of rows.slice(0, 15)) {
+    const bad = u.s502 + u.s503 + u.s504;
+    const noTry = Object.entries(u.noTry)
+      .filter(([k]) => Number(k) >= 500)
+      .map(([k, n]) => `${n}×${k}`)
+      .join(" ");
+    const line = `  ${safeText(u.name)}  ${u.requests} req  502 ${u.s502}  503 ${u.s503}  504 ${u.s504}  pods ${Object.keys(u.peers).length}${noTry ? `  answered without a pod: ${noTry}` : ""}`;
+    o.push(bad ? pc.red(line) : line);
+  }
+  return `${o.join("\n")}\n`;
 }
 
 export function renderAccess(s: AccessSummary, timeout?: number, color = stdoutColor()): string {
@@ -152,6 +177,8 @@ Examples:
   $ badgateway access --log-format '$remote_addr [$time_local] "$request" $status $upstream_addr $upstream_status $request_time' access.log --json
   $ zcat access.log.*.gz | badgateway access - --timeout 60
   $ badgateway access --follow --log-format main --format-file /etc/nginx/nginx.conf /var/log/nginx/access.log
+  $ kubectl logs -n ingress-nginx deploy/ingress-nginx-controller > ctrl.log && badgateway access ctrl.log
+                                   # ingress-nginx upstreaminfo: recognised, with a per-Service table
 
 Exit codes: 0 no upstream 502/504 found, 1 502/504 found, 2 could not read the input or the format, or
 most lines of a file do not match its format (below 95 % matched is a warning).`,
@@ -180,7 +207,25 @@ most lines of a file do not match its format (below 95 % matched is a warning).`
       } catch (e) {
         throw new UserError((e as Error).message);
       }
+      // Without --log-format, an ingress-nginx log is recognised from its first lines.
+      let ingress: IngressLogFormat | string | null = null;
+      if (o.logFormat === undefined) {
+        const detected = await sniffIngressFormatOf(files);
+        if (detected) {
+          ingress = detected;
+          def = { name: "upstreaminfo", format: detected.format, escape: "default", directive: null };
+          defined = new Set([...defined, ...INGRESS_VARIABLES]);
+          process.stderr.write(
+            `badgateway: reading the log as ingress-nginx's upstreaminfo format (controller ${detected.versions}); give --log-format to override\n`,
+          );
+        }
+      }
       const format = def.format;
+      // An ingress-nginx format given explicitly: its own variables are known, and it gets the per-upstream table.
+      if (!ingress && format.includes("$proxy_upstream_name")) {
+        defined = new Set([...defined, ...INGRESS_VARIABLES]);
+        if (format.includes("$upstream_addr")) ingress = format;
+      }
       let mode: LogEscape = def.escape;
       if (o.escape) {
         if (!["default", "json", "none"].includes(o.escape))
@@ -238,6 +283,8 @@ most lines of a file do not match its format (below 95 % matched is a warning).`
         summarizeAccessLogs(files, {
           format,
           escape: mode,
+          // A controller's log (kubectl logs) carries its klog lines and nginx's error lines too.
+          ...(ingress ? { controllerLog: true } : {}),
           definedVariables: defined,
           ...((o.since ?? o.from) ? { since: parseWhen((o.since ?? o.from) as string) } : {}),
           ...((o.until ?? o.to) ? { until: parseWhen((o.until ?? o.to) as string) } : {}),
@@ -250,7 +297,24 @@ most lines of a file do not match its format (below 95 % matched is a warning).`
           },
         }),
       );
-      process.stdout.write(o.json ? `${JSON.stringify(s, null, 2)}\n` : renderAccess(s, timeout));
+      // Standard input cannot be read a second time: no per-upstream table there.
+      const perUpstream =
+        ingress && !files.includes("-")
+          ? await summarizeIngressAccess(
+              files,
+              ingress,
+              {
+                ...((o.since ?? o.from) ? { since: parseWhen((o.since ?? o.from) as string) } : {}),
+                ...((o.until ?? o.to) ? { until: parseWhen((o.until ?? o.to) as string) } : {}),
+              },
+              mode,
+            )
+          : null;
+      process.stdout.write(
+        o.json
+          ? `${JSON.stringify(perUpstream ? { ...s, ingress: perUpstream } : s, null, 2)}\n`
+          : renderAccess(s, timeout) + (perUpstream ? renderIngress(perUpstream) : ""),
+      );
       // Input that could not be read or understood makes the answer incomplete: never an all-clear.
       if (s.warnings.some(losesInput)) process.exitCode = EXIT.ERROR;
       else process.exitCode = s.totals.s502 + s.totals.s504 > 0 ? EXIT.FOUND : EXIT.OK;

@@ -17,7 +17,7 @@ export interface ConfigInputOptions {
   fromNginx?: boolean;
   singleFile?: boolean;
   comments?: boolean;
-  /** Passed to the parser (see LoadOptions.onBlockClosed; used with single files only). */
+  /** Passed to the parser (see LoadOptions.onBlockClosed). */
   onBlockClosed?: (owner: ConfNode) => void;
 }
 

@@ -107,8 +107,8 @@ Exit codes: 0 parsed cleanly, 2 syntax errors or unreadable files (still printed
     )
     .action(async (file: string | undefined, opts: ParseCliOptions) => {
       const indent = opts.indent ? Number.parseInt(opts.indent, 10) : undefined;
-      // Compact output is written straight from the parse tree (each block as soon as it is closed, for single
-      // files), in pieces with synchronous writes: large configurations take less memory and time.
+      // Compact output is written straight from the parse tree (each block as soon as it is closed), in pieces
+      // with synchronous writes: large configurations take less memory and time.
       const writer = indent ? undefined : new CrossplaneJsonWriter();
       const { payload } = await load(file, opts, writer);
       if (!writer) process.stdout.write(`${JSON.stringify(toCrossplaneJson(payload), null, indent)}\n`);

@@ -1,6 +1,7 @@
 import { closeSync, openSync, readSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { gatherEvidence } from "../../evidence/gather.js";
+import { isK8sName } from "../../evidence/kubectl.js";
 import { evidenceFromPaste } from "../../evidence/paste.js";
 import { checkReportPath, writeReportFile } from "../../evidence/safe-write.js";
 import type { Evidence } from "../../evidence/types.js";
@@ -9,6 +10,7 @@ import { diagnoseHtml } from "../../report/html.js";
 import { diagnose } from "../../rules/diagnose.js";
 import { stdoutColor } from "../color.js";
 import { EXIT, UserError } from "../exit.js";
+import { parseDurationOption } from "../options.js";
 import { withProgress } from "../progress.js";
 import { addEvidenceOptions, type EvidenceCliOptions, gatherOptionsFrom } from "./evidence-options.js";
 import { summaryOf } from "./index.js";
@@ -20,15 +22,35 @@ interface DiagnoseCliOptions extends EvidenceCliOptions {
   html?: string;
   out?: string;
   verbose?: boolean;
+  kubectl?: boolean;
+  namespace?: string;
+  context?: string;
+  selector?: string;
+  kubectlTimeout: string;
 }
 
 export function registerDiagnose(program: Command): void {
   const cmd = program.command("diagnose").description(summaryOf("diagnose"));
   addEvidenceOptions(cmd, (c) =>
-    c.option(
-      "--paste [file]",
-      "diagnose one mixed paste from stdin (or a file): error lines, access lines, a config snippet or nginx -T, ss -tlnp, ls -la, systemctl status, curl -v",
-    ),
+    c
+      .option(
+        "--paste [file]",
+        "diagnose one mixed paste from stdin (or a file): error lines, access lines, a config snippet or nginx -T, ss -tlnp, ls -la, systemctl status, curl -v",
+      )
+      .option(
+        "--kubectl",
+        "Kubernetes ingress-nginx: read the controller's logs, its nginx -T and the failing Services' endpoints through kubectl",
+      )
+      .option(
+        "--namespace <ns>",
+        "with --kubectl: namespace of the controller pods (default: all namespaces)",
+      )
+      .option("--context <name>", "with --kubectl: kubeconfig context to use")
+      .option(
+        "--selector <labels>",
+        "with --kubectl: label selector of the controller pods (default app.kubernetes.io/name=ingress-nginx,app.kubernetes.io/component=controller)",
+      )
+      .option("--kubectl-timeout <duration>", "with --kubectl: time limit of each kubectl call", "20s"),
   )
     .option("--json", "print the diagnosis as JSON (see docs/json.md)")
     .option("--markdown", "print the diagnosis as Markdown (for tickets)")
@@ -49,6 +71,8 @@ Examples:
   $ badgateway diagnose --config /etc/nginx/nginx.conf --error-log /var/log/nginx/error.log --since 2h --json
   $ badgateway diagnose --config nginx.conf --error-log error.log --systemd   # + the failing backend's unit and journal
   $ badgateway diagnose --bundle examples/checkout-outage --html incident.html   # attach to the incident
+  $ badgateway diagnose --kubectl --namespace ingress-nginx --since 30m   # ingress-nginx in Kubernetes
+  $ badgateway diagnose --access-log controller.log                      # an upstreaminfo log: format recognised
 
 Exit codes: 0 no upstream failures found, 1 causes found, 2 could not diagnose, or an input could not be
 read in full (the report is still printed; the reasons go to stderr).`,
@@ -70,10 +94,37 @@ read in full (the report is still printed; the reasons go to stderr).`,
         emit(r, opts, [], evidence);
         return;
       }
+      if (!opts.kubectl && (opts.namespace || opts.context || opts.selector))
+        throw new UserError("--namespace, --context and --selector go with --kubectl");
+      if (opts.namespace !== undefined && !isK8sName(opts.namespace))
+        throw new UserError(
+          `--namespace wants a Kubernetes namespace name, got ${JSON.stringify(opts.namespace)}`,
+        );
+      if (
+        opts.kubectl &&
+        (opts.bundle || opts.config || opts.nginxT || opts.errorLog.length || opts.accessLog.length)
+      )
+        throw new UserError(
+          "--kubectl gathers its own evidence: leave out --bundle, --config, --nginx-t, --error-log and --access-log",
+        );
+      const kubectl = opts.kubectl
+        ? {
+            host: false,
+            kubectl: {
+              ...(opts.namespace ? { namespace: opts.namespace } : {}),
+              ...(opts.context ? { context: opts.context } : {}),
+              ...(opts.selector ? { selector: opts.selector } : {}),
+              timeoutMs: parseDurationOption("--kubectl-timeout", opts.kubectlTimeout),
+            },
+          }
+        : {};
       let ev: Awaited<ReturnType<typeof gatherEvidence>>;
       try {
         ev = await withProgress({}, (progress) =>
-          gatherEvidence(gatherOptionsFrom(opts, progress ? (m: string) => progress.note(m) : undefined)),
+          gatherEvidence({
+            ...gatherOptionsFrom(opts, progress ? (m: string) => progress.note(m) : undefined),
+            ...kubectl,
+          }),
         );
       } catch (e) {
         throw new UserError((e as Error).message);

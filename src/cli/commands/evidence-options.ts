@@ -1,7 +1,7 @@
 /**
- * The evidence inputs shared by `diagnose` and `fix`: bundle, configuration, logs, time window, probes,
- * the backends' systemd units and host mode. `addEvidenceOptions` declares them; `gatherOptionsFrom` checks the values and maps them onto
- * `gatherEvidence`'s options (a bad value is a UserError naming the option).
+ * The evidence inputs shared by `diagnose` and `fix`: bundle, configuration, logs, time window, probes, the
+ * backends' systemd units and host mode. `addEvidenceOptions` declares them; `gatherOptionsFrom` checks the
+ * values and maps them onto `gatherEvidence`'s options (a bad value is a UserError naming the option).
  */
 import type { Command } from "commander";
 import type { GatherOptions } from "../../evidence/gather.js";

@@ -3,6 +3,8 @@
  * JavaScript. Every line the scanner core does not take comes here, and the core's records must count exactly
  * as this does (test/evidence/access-log-core.test.ts).
  */
+
+import { isKlogLine } from "../../nginx/ingress.js";
 import {
   type LogEscape,
   parseMsec,
@@ -156,6 +158,11 @@ export class AccessLineReader extends AccessTables {
         while (i < line.length && line.charCodeAt(i) === 0) i++;
         this.lines--;
         if (i < line.length) this.addLine(line.slice(i));
+        return;
+      }
+      if (this.opts.controllerLog && isControllerLine(line)) {
+        this.lines--;
+        this.controllerLines++;
         return;
       }
       this.unmatched++;
@@ -329,4 +336,9 @@ export function toNum(s: string): number {
     scale *= 10;
   }
   return int + frac / scale;
+}
+
+/** A controller's klog line or an nginx error line, in an ingress-nginx controller log. */
+function isControllerLine(line: string): boolean {
+  return isKlogLine(line) || /^\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} \[/.test(line);
 }

@@ -100,6 +100,8 @@ export class AccessTables {
   matched = 0;
   unmatched = 0;
   outOfWindow = 0;
+  /** Lines of an ingress-nginx controller's own (klog, nginx error lines), set apart with `controllerLog`. */
+  controllerLines = 0;
   unmatchedSamples: string[] = [];
   /** Unmatched lines of the file being read (reset per file): what the file looks like instead. */
   fileSamples: string[] = [];
@@ -213,7 +215,15 @@ export class AccessTables {
       p: a.upstream.toJSON(),
     });
     return {
-      n: [this.lines, this.matched, this.unmatched, this.outOfWindow, this.first, this.last],
+      n: [
+        this.lines,
+        this.matched,
+        this.unmatched,
+        this.outOfWindow,
+        this.first,
+        this.last,
+        this.controllerLines,
+      ],
       samples: this.unmatchedSamples,
       totals: g(this.totals),
       peers: [...this.peers].map(([k, p]) => [
@@ -246,6 +256,7 @@ export class AccessTables {
       number,
       number,
     ];
+    a.controllerLines = st.n[6] ?? 0;
     a.unmatchedSamples = st.samples;
     const counts = (t: CountsAcc, c: Counts) => {
       t.requests = c.requests;
@@ -292,6 +303,7 @@ export class AccessTables {
     this.matched += o.matched;
     this.unmatched += o.unmatched;
     this.outOfWindow += o.outOfWindow;
+    this.controllerLines += o.controllerLines;
     for (const s of o.unmatchedSamples) if (this.unmatchedSamples.length < 10) this.unmatchedSamples.push(s);
     for (const s of o.fileSamples.length ? o.fileSamples : o.unmatchedSamples)
       if (this.fileSamples.length < FILE_SAMPLES) this.fileSamples.push(s);
@@ -357,6 +369,7 @@ export class AccessTables {
       unmatched: this.unmatched,
       unmatchedSamples: this.unmatchedSamples,
       outOfWindow: this.outOfWindow,
+      ...(this.controllerLines ? { controllerLines: this.controllerLines } : {}),
       firstTime: Number.isFinite(this.first) ? new Date(this.first).toISOString() : null,
       lastTime: Number.isFinite(this.last) ? new Date(this.last).toISOString() : null,
       totals: group(this.totals),

@@ -18,6 +18,11 @@ export interface AccessOptions {
   /** Plain files at least this big are scanned by worker threads (default PARALLEL_MIN_BYTES, 64 MiB). */
   parallelMinBytes?: number;
   /**
+   * The input is an ingress-nginx controller's log (`kubectl logs`): its own klog lines and nginx's error lines
+   * are set apart (`controllerLines`), not counted as access lines that do not match.
+   */
+  controllerLog?: boolean;
+  /**
    * Split common lines in the WebAssembly core (default true; it is off with a custom locationOf). False
    * reads every line in JavaScript: the differential test compares the two.
    */
@@ -92,6 +97,8 @@ export interface AccessSummary {
   /** Up to 10 lines that did not match the format (cut to 300 chars). */
   unmatchedSamples: string[];
   outOfWindow: number;
+  /** With `controllerLog`: klog and nginx error lines set apart (not in `lines`). */
+  controllerLines?: number;
   firstTime: string | null;
   lastTime: string | null;
   totals: GroupStats;

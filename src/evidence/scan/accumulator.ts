@@ -34,6 +34,7 @@ export type ScanJob =
         since?: number;
         until?: number;
         maxKeys?: number;
+        controllerLog?: boolean;
       };
     };
 

@@ -47,6 +47,12 @@ export interface ParseOptions {
    * right away and let them go (src/nginx/config/payload.ts, `config parse --single-file`).
    */
   onBlockClosed?: (owner: ConfNode) => void;
+  /**
+   * Called for each directive once its arguments are read (and its block, if any, opened but not yet read),
+   * in document order, with its nesting level in this file (0 at the top): the order and levels of a pre-order
+   * walk of the finished tree, so includes can be wired while parsing.
+   */
+  onDirective?: (node: ConfNode, level: number) => void;
 }
 
 function prepareIf(args: string[]): void {
@@ -202,7 +208,9 @@ export function parseConfig(src: string, opts: ParseOptions): { parsed: ConfNode
     if (term === OPEN) {
       const inner = open(node.line, node);
       if (inner) node.block = inner;
-    } else if (term === CLOSE) {
+    }
+    opts.onDirective?.(node, depth);
+    if (term === CLOSE) {
       err(lx.line, 'unexpected "}"');
       if (depth > 0) {
         stack.pop();

@@ -43,7 +43,7 @@ export interface LoadOptions {
    * skipped with an error.
    */
   maxDepth?: number;
-  /** Passed to the parser of every file (see ParseOptions.onBlockClosed); only with singleFile. */
+  /** Passed to the parser of every file (see ParseOptions.onBlockClosed); includes are wired while parsing. */
   onBlockClosed?: (owner: ConfNode) => void;
 }
 
@@ -189,28 +189,26 @@ export function loadPayload(main: string, source: FileSource, opts: LoadOptions 
     payloadErrors.push({ file: owner.file, error, line, message });
   };
 
-  const walk = (owner: number, nodes: ConfNode[], depth: number) => {
-    const file = files[owner] as ConfigFile;
-    for (const n of nodes) {
-      if (n.directive === "include" && n.args.length === 1 && !n.block) {
-        const pattern = resolveIncludePath(n.args[0] as string, prefix);
-        const targets = hasGlob(pattern) ? source.glob(pattern) : [pattern];
-        const ids: number[] = [];
-        for (const t of targets) {
-          if (depth + 1 > maxDepth) {
-            fail(file, n.line, tooDeepMessage(maxDepth));
-            break;
-          }
-          const r = enqueue(t, depth + 1);
-          if (typeof r === "number") {
-            ids.push(r);
-            edges[owner]?.push({ node: n, target: r });
-          } else fail(file, n.line, `open() "${t}" failed (${r.error})`);
-        }
-        n.includes = ids;
+  // Wires one `include` (called by the parser for every directive, in the order of a pre-order walk). Its
+  // failures are kept and recorded after the file's syntax errors, in that order.
+  let pending: Array<[number, string]> = [];
+  const wire = (owner: number, n: ConfNode, depth: number) => {
+    if (n.directive !== "include" || n.args.length !== 1 || n.block) return;
+    const pattern = resolveIncludePath(n.args[0] as string, prefix);
+    const targets = hasGlob(pattern) ? source.glob(pattern) : [pattern];
+    const ids: number[] = [];
+    for (const t of targets) {
+      if (depth + 1 > maxDepth) {
+        pending.push([n.line, tooDeepMessage(maxDepth)]);
+        break;
       }
-      if (n.block) walk(owner, n.block, depth + 1);
+      const r = enqueue(t, depth + 1);
+      if (typeof r === "number") {
+        ids.push(r);
+        edges[owner]?.push({ node: n, target: r });
+      } else pending.push([n.line, `open() "${t}" failed (${r.error})`]);
     }
+    n.includes = ids;
   };
 
   const first = enqueue(main, 0);
@@ -225,12 +223,14 @@ export function loadPayload(main: string, source: FileSource, opts: LoadOptions 
   }
   for (let i = 0; i < files.length; i++) {
     const entry = files[i] as ConfigFile;
+    const base = depths[i] ?? 0;
     const parsed = parseConfig(texts[i] as string, {
       file: entry.file,
       comments: Boolean(opts.comments),
       maxDepth,
-      depthOffset: depths[i] ?? 0,
-      ...(opts.singleFile && opts.onBlockClosed ? { onBlockClosed: opts.onBlockClosed } : {}),
+      depthOffset: base,
+      ...(opts.onBlockClosed ? { onBlockClosed: opts.onBlockClosed } : {}),
+      ...(opts.singleFile ? {} : { onDirective: (n: ConfNode, level: number) => wire(i, n, base + level) }),
     });
     entry.parsed = parsed.parsed;
     for (const e of parsed.errors) {
@@ -238,7 +238,8 @@ export function loadPayload(main: string, source: FileSource, opts: LoadOptions 
       payloadErrors.push({ file: entry.file, error: formatError(e), line: e.line, message: e.message });
     }
     if (parsed.errors.length) entry.status = "failed";
-    if (!opts.singleFile) walk(i, entry.parsed, depths[i] ?? 0);
+    for (const [line, message] of pending) fail(entry, line, message);
+    pending = [];
     texts[i] = "";
   }
   for (const c of includeCycles(edges)) {
@@ -393,9 +394,9 @@ const PIECE_CHARS = 1 << 16;
 /**
  * Writes crossplane's JSON straight from the parse tree, without building the crossplane-shaped copy of it
  * first: `write` gives the same bytes as `JSON.stringify(toCrossplaneJson(payload, {comments}))` (compact), in
- * pieces of about 64 KiB. With `blockClosed` passed to the parser (LoadOptions.onBlockClosed, single files
- * only: includes are wired after parsing), each block is turned into text as soon as it is closed and its nodes
- * are let go (the block is left empty): the garbage collector then never copies the tree, which is most of the
+ * pieces of about 64 KiB. With `blockClosed` passed to the parser (LoadOptions.onBlockClosed; includes are
+ * wired as the parser meets them, so their indices are known by then), each block is turned into text as soon
+ * as it is closed and its nodes are let go (the block is left empty): the garbage collector then never copies the tree, which is most of the
  * time `config parse` spends on large configurations.
  */
 export class CrossplaneJsonWriter {

@@ -11,6 +11,9 @@ import { dnsUnresolvable } from "./dns-unresolvable.js";
 import { ephemeralPorts } from "./ephemeral-ports.js";
 import { fastcgiScriptPath } from "./fastcgi-script-path.js";
 import { fdLimit } from "./fd-limit.js";
+import { ingressNoEndpoints } from "./ingress-no-endpoints.js";
+import { ingressStaleEndpoint } from "./ingress-stale-endpoint.js";
+import { ingressUpstreamTimeout } from "./ingress-upstream-timeout.js";
 import { interceptedStatus } from "./intercepted-status.js";
 import { invalidResponse } from "./invalid-response.js";
 import { noLiveUpstreams } from "./no-live-upstreams.js";
@@ -32,6 +35,9 @@ import { wrongPort } from "./wrong-port.js";
 
 export const CAUSE_RULES: CauseRule[] = [
   backendDied,
+  ingressStaleEndpoint,
+  ingressNoEndpoints,
+  ingressUpstreamTimeout,
   reloadChangedUpstream,
   schemeMismatch,
   wrongPort,

@@ -137,7 +137,7 @@ export function accessProof(ev: Evidence, groups: ErrorGroup[]): EvidenceItem[] 
 }
 
 /** How many responses with this status clients got, from the access log (null when unknown). */
-export function clientsSaw(ev: Evidence, status: 502 | 504 | 500 | null): number | null {
+export function clientsSaw(ev: Evidence, status: 502 | 503 | 504 | 500 | null): number | null {
   const t = ev.accessLog?.totals;
   if (!t || !ev.accessLog?.fields.upstreamStatus) return null;
   return status === 502 ? t.s502 : status === 504 ? t.s504 : null;

@@ -11,7 +11,7 @@ import type { Finding, RuleMeta } from "../types.js";
 export interface CauseMeta extends RuleMeta {
   kind: "cause";
   /** What clients typically get for this cause. */
-  status: 502 | 504 | 500 | null;
+  status: 502 | 503 | 504 | 500 | null;
   /** Error-log classes the rule reads (filled in by classRule). */
   classes?: ErrorClass[];
   /** Other evidence it uses, in words (config, access log, probes). */
