@@ -80,3 +80,11 @@ describe("the published package", () => {
     expect(files.filter((f) => f.startsWith("test/") || f.startsWith("src/"))).toEqual([]);
   }, 60_000);
 });
+
+describe("publint", () => {
+  it("finds nothing to warn about in the package as npm would pack it (strict)", async () => {
+    const { publint } = await import("publint");
+    const { messages } = await publint({ pkgDir: root, strict: true });
+    expect(messages.map((m) => `${m.type} ${m.code} ${JSON.stringify(m.args)}`)).toEqual([]);
+  }, 120_000);
+});
