@@ -53,7 +53,7 @@ export const reloadChangedUpstream: CauseRule = {
     kind: "cause",
     severity: "error",
     status: 502,
-    uses: "Error-log reload notes (`…, reconfiguring`) and the first failure after them; access-log peers that answered but that the current configuration no longer names; the proxy_pass/upstream lines now in force.",
+    uses: "Error-log reload notes (`…, reconfiguring`) and the first failure after them; access-log peers that answered but that the current configuration no longer names; the proxy_pass/upstream lines now in force, which must name the failing peer.",
     description:
       "The failures began right after nginx loaded a new configuration, and requests were answered by another peer before: the reload changed the address, port or socket a location sends to, and the new one does not answer.",
     nginxVersions: "all",
@@ -70,7 +70,9 @@ export const reloadChangedUpstream: CauseRule = {
     if (gone.length === 0) return [];
     const out: Finding[] = [];
     for (const g of groupsOf(ev, ctx, CLASSES)) {
-      if (!g.first || !g.peer) continue;
+      // The failing peer must be what the configuration in force names: otherwise the reload did not send
+      // requests there, and old answered peers elsewhere are no evidence that it did.
+      if (!g.first || !g.peer || !inConfig(model, g.peer)) continue;
       const first = ms(g.first);
       const before = reloads.filter((r) => ms(r) <= first + 1000);
       const at = before[before.length - 1];
