@@ -8,10 +8,6 @@ import { QuantileSketch } from "../../nginx/sketch.js";
 import type { InputWarning } from "../input.js";
 import { FAIL_PEERS, FailMinutes } from "../scan/fail-minutes.js";
 import { TimeoutCells } from "./timeout-cells.js";
-
-/** Upper bounds (seconds) of the latency histogram: Prometheus-like steps plus the usual timeouts (30 s, 60 s). */
-export const LATENCY_BOUNDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
-
 import type {
   AccessFileAccount,
   AccessOptions,
@@ -22,6 +18,9 @@ import type {
   PeerStats,
   Percentiles,
 } from "./types.js";
+
+/** Upper bounds (seconds) of the latency histogram: Prometheus-like steps plus the usual timeouts (30 s, 60 s). */
+export const LATENCY_BOUNDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
 /** Unmatched lines kept per file to say what it looks like. */
 export const FILE_SAMPLES = 50;
