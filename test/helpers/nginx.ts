@@ -55,8 +55,20 @@ export interface RunningNginx extends NginxPorts {
   stop(): Promise<void>;
 }
 
-/** Ports handed out by freePort in this process (kept apart from one another). */
-const handedOut = new Set<number>();
+/** Ports handed out by freePort in this process, with when (kept apart from one another for a while). */
+const handedOut = new Map<number, number>();
+/** How long a handed-out port keeps its neighbours free (a test's servers are gone long before). */
+const HANDED_OUT_MS = 120_000;
+
+/**
+ * The port range of this test worker: vitest runs files in parallel workers, each choosing ports on its own, so
+ * each gets its own 3000-port slice of 20000–31999 (40 ports apart at the edges). A worker's servers can then
+ * never land next to another worker's refused port.
+ */
+function workerRange(): [number, number] {
+  const slot = Number(process.env["VITEST_POOL_ID"] ?? 0) % 4;
+  return [20_000 + slot * 3000 + 20, 20_000 + (slot + 1) * 3000 - 20];
+}
 
 /** Ports with a TCP listener now (no owners: reading every process's fds would be slow); null without /proc. */
 function listeningNow(): Set<number> | null {
@@ -83,21 +95,23 @@ function tryListen(port: number): Promise<boolean> {
 
 /**
  * A free loopback port in a quiet neighbourhood: below the kernel's ephemeral range (where other tests' bind(0)
- * and outgoing connections land), with no listener and no port this process handed out within 12 ports either
- * side. The lab's scenarios depend on that quiet: a stranger listening next to a refused port is exactly what
+ * and outgoing connections land), in this worker's own slice (workerRange), with no listener and no port this
+ * process handed out lately within 12 ports either side. The lab's scenarios depend on that quiet: a stranger listening next to a refused port is exactly what
  * the wrong-port rule looks for.
  */
 export async function freePort(): Promise<number> {
   const window = 12;
   for (let attempt = 0; attempt < 200; attempt++) {
-    const candidate = 20_000 + Math.floor(Math.random() * 12_000);
+    const [lo, hi] = workerRange();
+    const candidate = lo + Math.floor(Math.random() * (hi - lo));
     const busy = listeningNow();
     if (busy === null) break;
+    const now = Date.now();
     let near = false;
     for (let p = candidate - window; p <= candidate + window && !near; p++)
-      near = busy.has(p) || handedOut.has(p);
+      near = busy.has(p) || now - (handedOut.get(p) ?? Number.NEGATIVE_INFINITY) < HANDED_OUT_MS;
     if (near || !(await tryListen(candidate))) continue;
-    handedOut.add(candidate);
+    handedOut.set(candidate, now);
     return candidate;
   }
   // no /proc (or no luck): any port the kernel gives
@@ -258,7 +272,8 @@ ${opts.stream ? `stream {\n${opts.stream(ports)}\n}` : ""}
 export function quietPort(): number {
   const listening = new Set(listTcpListeners().map((l) => l.port));
   for (let tries = 0; tries < 1000; tries++) {
-    const p = 20_000 + Math.floor(Math.random() * 10_000);
+    const [lo, hi] = workerRange();
+    const p = lo + Math.floor(Math.random() * (hi - lo));
     let busy = false;
     for (let d = -10; d <= 10 && !busy; d++) busy = listening.has(p + d);
     if (!busy) return p;
