@@ -52,8 +52,9 @@ export async function summarizeErrorLogs(
         options: { since: opts.since, until: opts.until, samples: opts.samples, maxKeys: opts.maxKeys },
       },
       parallelMinBytes: opts.parallelMinBytes ?? ERRORLOG_PARALLEL_MIN_BYTES,
-      read: { maxLineBytes: 1 << 20, chunkBytes: 1 << 20 },
-      rangeRead: { maxLineBytes: 1 << 20, chunkBytes: 1 << 20 },
+      // The accumulator copies each block into the scanner core or decodes it before asking for the next.
+      read: { maxLineBytes: 1 << 20, chunkBytes: 1 << 20, reuseBuffer: true },
+      rangeRead: { maxLineBytes: 1 << 20, chunkBytes: 1 << 20, reuseBuffer: true },
       resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 8 },
       onWarning,
       onProgress: (b) => {

@@ -52,6 +52,26 @@ const MESSAGES = [
   "an upstream response is buffered to a temporary file /var/cache/nginx/proxy_temp/1/00/0000000001 while reading upstream",
   "connect() to unix:/srv/app/pool-a.socket failed (13: Permission denied) while connecting to upstream",
   "upstream server temporarily disabled while connecting to upstream",
+  // Lines that have an upstream word but may come without upstream context.
+  'open() "/srv/upstream/x.html" failed (2: No such file or directory)',
+  "SSL_do_handshake() failed (SSL: error:0A00006C:SSL routines::bad key share) while SSL handshaking",
+  "connect() to 10.0.0.9:8080 failed (111: Connection refused) while connecting to upstream",
+  "connect() to unix:/run/php/fpm.sock failed (13: Permission denied) while connecting to upstream",
+  "no resolver defined to resolve backend.internal",
+  "backend.internal could not be resolved (3: Host not found)",
+  "768 worker_connections are not enough while connecting to upstream",
+  "signal 1 (SIGHUP) received from 99, reconfiguring",
+  "upstream timed out (110: Connection timed out) while connecting to upstream, context: ngx.timer",
+];
+/** What forwarders put in front of nginx's line (parseErrorLine skips or unwraps them). */
+const PREFIXES = [
+  "<11>Nov 24 10:00:00 web1 nginx: ",
+  "Nov 24 10:00:00 web1 nginx[812]: ",
+  "2026-11-24T10:00:00.123456789Z ",
+  "2026-11-24T10:00:00.1Z stderr F ",
+  "héllo ",
+  "a/b ",
+  "x",
 ];
 const UPSTREAMS = [
   "http://10.0.0.1:8080/api/v1/orders/1",
@@ -82,6 +102,12 @@ const nginxLine = fc
     host: fc.option(fc.constantFrom("shop.example.com", "10.0.0.9:8080", ""), { nil: undefined }),
     referrer: fc.option(fc.constant("https://shop.example.com/cart"), { nil: undefined }),
     crlf: fc.boolean(),
+    prefix: fc.oneof(
+      { arbitrary: fc.constant(""), weight: 5 },
+      { arbitrary: fc.constantFrom(...PREFIXES), weight: 2 },
+    ),
+    docker: fc.boolean(),
+    noClient: fc.boolean(),
     cut: fc.oneof(
       { arbitrary: fc.constant(undefined), weight: 6 },
       { arbitrary: fc.integer({ min: 1, max: 120 }), weight: 1 },
@@ -90,14 +116,18 @@ const nginxLine = fc
   .map((r) => {
     const t = new Date(Date.UTC(2026, 10, 24, 10, 0, r.sec));
     const ts = t.toISOString().slice(0, 19).replace(/-/g, "/").replace("T", " ");
-    let s = `${ts} [${r.level}] 4242#4242: *${r.cid} ${r.message}, client: 192.0.2.7`;
-    if (r.server !== undefined) s += `, server: ${r.server}`;
-    if (r.request !== undefined) s += `, request: "${r.request}"`;
-    if (r.subrequest !== undefined) s += `, subrequest: "${r.subrequest}"`;
-    if (r.upstream !== undefined) s += `, upstream: "${r.upstream}"`;
-    if (r.host !== undefined) s += `, host: "${r.host}"`;
-    if (r.referrer !== undefined) s += `, referrer: "${r.referrer}"`;
+    let s = `${r.prefix}${ts} [${r.level}] 4242#4242: *${r.cid} ${r.message}`;
+    if (!r.noClient) {
+      s += ", client: 192.0.2.7";
+      if (r.server !== undefined) s += `, server: ${r.server}`;
+      if (r.request !== undefined) s += `, request: "${r.request}"`;
+      if (r.subrequest !== undefined) s += `, subrequest: "${r.subrequest}"`;
+      if (r.upstream !== undefined) s += `, upstream: "${r.upstream}"`;
+      if (r.host !== undefined) s += `, host: "${r.host}"`;
+      if (r.referrer !== undefined) s += `, referrer: "${r.referrer}"`;
+    }
     if (r.cut !== undefined) s = s.slice(0, s.length - r.cut);
+    if (r.docker && r.prefix === "") s = JSON.stringify({ log: `${s}\n`, stream: "stderr" });
     return r.crlf ? `${s}\r` : s;
   });
 
@@ -171,6 +201,26 @@ describe("error-log WebAssembly core", () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("error-log core on forwarded lines and lines without upstream context", () => {
+  it("reads them on the fast path, counting as parseErrorLine does", () => {
+    const lines = [
+      '<11>Nov 24 10:00:00 web1 nginx: 2026/11/24 10:00:00 [error] 7#7: *1 connect() failed (111: Connection refused) while connecting to upstream, client: 192.0.2.7, server: a, request: "GET / HTTP/1.1", upstream: "http://10.0.0.1:80/", host: "a"',
+      '2026-11-24T10:00:01.5Z 2026/11/24 10:00:01 [error] 7#7: *2 upstream timed out (110: Connection timed out) while reading response header from upstream, client: 192.0.2.7, server: a, request: "GET / HTTP/1.1", upstream: "http://10.0.0.1:80/", host: "a"',
+      '2026/11/24 10:00:02 [error] 7#7: *3 open() "/srv/upstream/x" failed (2: No such file or directory), client: 192.0.2.7, server: a, request: "GET /upstream/x HTTP/1.1", host: "a"',
+      "2026/11/24 10:00:03 [error] 7#7: *4 connect() to 10.0.0.2:8080 failed (111: Connection refused) while connecting to upstream, client: 192.0.2.7, server: a",
+      "2026/11/24 10:00:04 [error] 7#7: *5 backend.internal could not be resolved (3: Host not found)",
+    ];
+    const acc = new ErrorLogAccumulator({ core: true });
+    acc.addBytes(Buffer.from(`${lines.join("\n")}\n`, "utf8"), "f.log", 0);
+    expect(acc.coreLines).toBe(lines.length);
+    const fast = acc.result(["f.log"], []);
+    expect(fast).toEqual(summarise(lines.join("\n"), false));
+    expect(fast.upstreamErrors).toBe(4);
+    expect(fast.byPeer.map((p) => p.peer).sort()).toEqual(["(none)", "10.0.0.1:80", "10.0.0.2:8080"]);
+    expect(fast.byClass["not-upstream"]).toBe(1);
   });
 });
 

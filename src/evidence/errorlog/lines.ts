@@ -47,7 +47,8 @@ export class ErrorLineReader extends ErrorTables {
   protected classifyCached(line: ErrorLine): Classification {
     if (line.message.length > 300) return classify(line);
     const ups = line.upstream === null ? "-" : line.upstream.peer.startsWith("unix:") ? "u" : "t";
-    const key = `${line.level ?? ""}${ups}${line.confFile !== null ? "c" : ""}${line.connection === null ? "n" : ""}|${line.message}`;
+    const ctx = `${line.confFile !== null ? "c" : ""}${line.connection === null ? "n" : ""}${line.request === null ? "" : "r"}${line.subrequest === null ? "" : "s"}`;
+    const key = `${line.level ?? ""}${ups}${ctx}|${line.message}`;
     let c = this.classCache.get(key);
     if (c === undefined) {
       c = classify(line);
@@ -183,7 +184,7 @@ export class ErrorLineReader extends ErrorTables {
     const groupName = c.class === "no-live-upstreams" && line.upstream ? line.upstream.peer : null;
     const peerKey = peer ?? groupName ?? "(none)";
     const p = this.peerSummary(peerKey, line.upstream?.module ?? null);
-    if (p) this.countPeer(p, c, iso, mk);
+    if (p) this.countPeer(p, c, iso, this.lastMinute, mk);
     const g = this.group(c.class, peerKey, () => ({
       peer,
       upstream: line.upstream?.raw ?? null,

@@ -12,10 +12,18 @@ import {
   isFailure,
   unresolvedName,
 } from "../../nginx/errorlog/facts.js";
-import { blank, type ErrorLevel, type ErrorLine, parseUpstream } from "../../nginx/errorlog/grammar.js";
-import { type Classification, isReload } from "../../nginx/errorlog/taxonomy.js";
-import { parseRequestLine } from "../../nginx/logformat.js";
 import {
+  blank,
+  type ErrorLevel,
+  type ErrorLine,
+  messagePeer,
+  parseUpstream,
+} from "../../nginx/errorlog/grammar.js";
+import { type Classification, isReload } from "../../nginx/errorlog/taxonomy.js";
+import {
+  CTX_REQUEST,
+  CTX_SUBREQUEST,
+  ERR_CONTEXT,
   ERR_DATE,
   ERR_HOST,
   ERR_HOST_ID,
@@ -28,10 +36,13 @@ import {
   ERR_REQUEST,
   ERR_SERVER,
   ERR_SERVER_ID,
+  ERR_STAMP,
   ERR_TIME,
   ERR_UPSTREAM,
+  ERR_UPSTREAM_KIND,
   LINE_OTHER,
   LINE_SCANNED,
+  UPSTREAM_NONE,
 } from "../../nginx/wasm/layout.js";
 import type { LogAccumulator } from "../scan/accumulator.js";
 import { loadWasmCore, type WasmCore } from "../scan/core.js";
@@ -43,7 +54,22 @@ import {
   type GroupAcc,
   isoLocal,
   type PeerSummary,
+  type Run,
+  URI_CHARS,
 } from "./tables.js";
+
+/**
+ * The URI of the request line [rs, re) of the block as parseRequestLine cuts it (between the first and the last
+ * space), decoded no further than the URI_CHARS that noteInGroup keeps can need (see SampleSource.get).
+ */
+function requestUri(block: Buffer, enc: BufferEncoding, rs: number, re: number): string | null {
+  const a = block.indexOf(0x20, rs);
+  if (a <= rs || a >= re) return null;
+  const last = block.lastIndexOf(0x20, re - 1);
+  const end = last === a ? re : last;
+  const room = enc === "latin1" ? URI_CHARS + 1 : URI_CHARS * 3 + 4;
+  return block.toString(enc, a + 1, Math.min(end, a + 1 + room));
+}
 
 /** A message the scanner core has given an id, with its classification. */
 interface KnownMessage {
@@ -54,6 +80,8 @@ interface KnownMessage {
   /** What a group keeps of it: the detail (detailOf) and, for resolver failures, the name (unresolvedName). */
   detail: string | null;
   name: string | null;
+  /** For a line without upstream context: the peer its message names ("connect() to PEER failed"). */
+  peer: string | null;
   /** The count of its class in byClass (failures and not-upstream lines), made when first counted. */
   counter: ClassCounter | null;
 }
@@ -62,6 +90,8 @@ interface KnownMessage {
 interface FastPeer {
   key: string;
   summary: PeerSummary | undefined;
+  /** Its failures per minute being counted (minuteRunOf), when it has a summary. */
+  run: Run | undefined;
   groups: Map<string, GroupAcc>;
 }
 
@@ -150,10 +180,19 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
     this.lines++;
     this.coreLines++;
     const ls = ints[b + ERR_LINE] as number;
+    const ts = ints[b + ERR_STAMP] as number;
+    const mid = ints[b + ERR_MESSAGE_ID] as number;
+    const e = this.wmsgs[mid] ?? this.knownMessage(ints, b, block, enc, mid);
+    if (e.reload) {
+      // As addLine: a reload note counts as not-upstream whatever its time.
+      this.noteReload(block.toString("latin1", ts, ts + 19));
+      this.otherLines().n++;
+      return;
+    }
     const timeKey = (ints[b + ERR_DATE] as number) * 1e6 + (ints[b + ERR_TIME] as number);
     if (this.windowed) {
       if (timeKey !== this.lastWindowKey) {
-        const ms = this.timeMs(block.toString("latin1", ls, ls + 19));
+        const ms = this.timeMs(block.toString("latin1", ts, ts + 19));
         this.lastWindowKey = timeKey;
         this.lastWindowOut =
           (this.opts.since !== undefined && ms < this.opts.since) ||
@@ -164,11 +203,8 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
         return;
       }
     }
-    const mid = ints[b + ERR_MESSAGE_ID] as number;
-    const e = this.wmsgs[mid] ?? this.knownMessage(ints, b, block, enc, mid);
     const c = e.c;
     if (!e.failure) {
-      if (e.reload) this.noteReload(block.toString("latin1", ls, ls + 19));
       if (c.class !== "not-upstream") this.bump(this.notes, c.detail ?? c.class);
       else this.counted(e).n++;
       return;
@@ -179,7 +215,7 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
     // Time: one conversion per distinct second.
     if (timeKey !== this.lastTimeKey) {
       this.lastTimeKey = timeKey;
-      this.lastIsoRaw = block.toString("latin1", ls, ls + 19);
+      this.lastIsoRaw = block.toString("latin1", ts, ts + 19);
       this.lastIso = isoLocal(this.lastIsoRaw);
       this.lastMinute = this.lastIso.slice(0, 16);
       if (this.first === null || this.lastIso < this.first) this.first = this.lastIso;
@@ -199,20 +235,23 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
     const host = this.idText(ints, b + ERR_HOST_ID, b + ERR_HOST, block, enc);
     if (host) this.runKey(this.hostRun, this.hosts, host);
     const noPeer = hasNoPeer(c.class);
-    const hasPeer = !noPeer || c.class === "no-live-upstreams";
+    const bare = ints[b + ERR_UPSTREAM_KIND] === UPSTREAM_NONE;
+    // As record() in lines.ts: the upstream's peer, else the peer the message names; a group for no-live-upstreams.
+    const hasPeer = bare ? !noPeer && e.peer !== null : !noPeer || c.class === "no-live-upstreams";
     let fp: FastPeer;
-    if (hasPeer) {
+    if (bare) fp = this.fastPeerOf(hasPeer ? (e.peer as string) : "(none)", ints, b, block, enc);
+    else if (hasPeer) {
       const pid = ints[b + ERR_PEER_ID] as number;
       fp =
         this.wpeers[pid] ??
         this.fastPeerOf(block.toString(enc, ints[b + ERR_PEER], ints[b + ERR_PEER + 1]), ints, b, block, enc);
       this.wpeers[pid] = fp;
     } else fp = this.fastPeerOf("(none)", ints, b, block, enc);
-    if (fp.summary) this.countPeer(fp.summary, c, iso, mk);
+    if (fp.summary) this.countPeer(fp.summary, c, iso, this.lastMinute, mk, fp.run);
     let g = fp.groups.get(c.class);
     if (!g) {
       const peerKey = fp.key;
-      const raw = block.toString(enc, ints[b + ERR_UPSTREAM], ints[b + ERR_UPSTREAM + 1]);
+      const raw = bare ? null : block.toString(enc, ints[b + ERR_UPSTREAM], ints[b + ERR_UPSTREAM + 1]);
       g = this.group(c.class, peerKey, () => ({
         peer: hasPeer && !noPeer ? peerKey : null,
         upstream: raw,
@@ -226,8 +265,12 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
     this.countGroup(g, c, iso, mk);
     if (g.uriSet.size < 5) {
       const rs = ints[b + ERR_REQUEST] as number;
-      const uri = rs >= 0 ? parseRequestLine(block.toString(enc, rs, ints[b + ERR_REQUEST + 1]))?.uri : null;
-      this.noteInGroup(g, uri ?? null, null, null);
+      this.noteInGroup(
+        g,
+        rs >= 0 ? requestUri(block, enc, rs, ints[b + ERR_REQUEST + 1] as number) : null,
+        null,
+        null,
+      );
     }
     // The message is the same for every line with this id: its detail and name were taken once.
     this.noteInGroup(g, null, e.detail, e.name);
@@ -260,8 +303,11 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
   private fastPeerOf(key: string, ints: Int32Array, b: number, block: Buffer, enc: BufferEncoding): FastPeer {
     let fp = this.fastPeers.get(key);
     if (!fp) {
-      const upstream = block.toString(enc, ints[b + ERR_UPSTREAM], ints[b + ERR_UPSTREAM + 1]);
-      fp = { key, summary: this.peerSummary(key, parseUpstream(upstream, false).module), groups: new Map() };
+      const us = ints[b + ERR_UPSTREAM] as number;
+      const module =
+        us < 0 ? null : parseUpstream(block.toString(enc, us, ints[b + ERR_UPSTREAM + 1]), false).module;
+      const summary = this.peerSummary(key, module);
+      fp = { key, summary, run: summary ? this.minuteRunOf(key) : undefined, groups: new Map() };
       if (this.fastPeers.size < this.maxKeys) this.fastPeers.set(key, fp);
     }
     return fp;
@@ -279,7 +325,14 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
       ...blank(block.toString(enc, ints[b + ERR_MESSAGE], ints[b + ERR_MESSAGE + 1]), null),
       level: ERROR_LEVEL_ORDER[ints[b + ERR_LEVEL] as number] as ErrorLevel,
       connection: 0,
-      upstream: parseUpstream(block.toString(enc, ints[b + ERR_UPSTREAM], ints[b + ERR_UPSTREAM + 1]), false),
+      // Only whether they are there matters to the classification (of lines without upstream context).
+      request:
+        (ints[b + ERR_CONTEXT] as number) & CTX_REQUEST ? { method: "", uri: "", protocol: null } : null,
+      subrequest: (ints[b + ERR_CONTEXT] as number) & CTX_SUBREQUEST ? "" : null,
+      upstream:
+        ints[b + ERR_UPSTREAM_KIND] === UPSTREAM_NONE
+          ? null
+          : parseUpstream(block.toString(enc, ints[b + ERR_UPSTREAM], ints[b + ERR_UPSTREAM + 1]), false),
     };
     const c = this.classifyCached(line);
     const known: KnownMessage = {
@@ -289,6 +342,7 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
       reload: isReload(line.message),
       detail: detailOf(c, line.message),
       name: hasNoPeer(c.class) ? unresolvedName(line.message) : null,
+      peer: line.upstream === null ? messagePeer(line.message) : null,
     };
     this.wmsgs[id] = known;
     return known;

@@ -20,7 +20,7 @@ import type {
 export type { ClassCounter, ErrorLogOptions, ErrorLogState, ErrorLogSummary, GroupAcc, PeerSummary, Sample };
 
 /** A counter for keys that repeat in runs (server, host, minute): counted locally, added on change. */
-interface Run {
+export interface Run {
   key: string | null;
   n: number;
 }
@@ -30,6 +30,23 @@ export const SKIPPED_SAMPLES = 50;
 
 /** Distinct URIs, details and names kept per group. */
 const PER_GROUP = 5;
+
+/** Longest sample text and request URI kept (UTF-16 units); longer ones are cut and end with "…". */
+export const SAMPLE_CHARS = 2000;
+export const URI_CHARS = 1000;
+
+/**
+ * A copy of `s` that owns its characters. A slice of a long string can keep the whole of it alive (V8 makes
+ * slices that point into their parent), and what the tables keep must not hold whole lines or blocks.
+ */
+export function ownCopy(s: string): string {
+  return Buffer.from(s, "utf16le").toString("utf16le");
+}
+
+/** `s` cut to `max` units with "…" after it, as a copy of its own. */
+export function cut(s: string, max: number): string {
+  return s.length > max ? `${ownCopy(s.slice(0, max))}…` : ownCopy(s);
+}
 
 /** "2026/11/24 10:07:33" → "2026-11-24T10:07:33" (nginx local time, no zone). */
 export function isoLocal(t: string): string {
@@ -61,12 +78,17 @@ export class SampleSource {
   get(): Sample {
     if (this.made === null) {
       const s = this.src;
-      const text = typeof s === "string" ? s.slice(this.i, this.k) : s.toString(this.enc, this.i, this.k);
-      this.made = {
-        text: text.length > 2000 ? `${text.slice(0, 2000)}…` : text,
-        file: this.file,
-        line: this.line,
-      };
+      let text: string;
+      if (typeof s === "string") text = cut(s.slice(this.i, this.k), SAMPLE_CHARS);
+      else {
+        // Decode no more than the kept part can need: SAMPLE_CHARS units take at most 3 bytes each in UTF-8
+        // (4-byte characters are two units), and the bytes past the cut cannot change the units before it.
+        const room = this.enc === "latin1" ? SAMPLE_CHARS + 1 : SAMPLE_CHARS * 3 + 4;
+        const whole = this.k - this.i <= room;
+        text = s.toString(this.enc, this.i, whole ? this.k : this.i + room);
+        if (text.length > SAMPLE_CHARS) text = cut(text, SAMPLE_CHARS);
+      }
+      this.made = { text, file: this.file, line: this.line };
     }
     return this.made;
   }
@@ -134,9 +156,12 @@ export class ErrorTables {
 
   /** Adds the counts held back by the run and class counters (before results are read or merged). */
   protected flushRuns(): void {
-    for (const [peer, run] of this.peerMinuteRuns)
+    // The runs are emptied, not dropped: the fast path's peer entries hold on to theirs.
+    for (const [peer, run] of this.peerMinuteRuns) {
       if (run.key !== null) this.fails.add(run.key, 0, peer, run.n);
-    this.peerMinuteRuns.clear();
+      run.key = null;
+      run.n = 0;
+    }
     for (const ctr of this.classCounters.values()) {
       if (ctr.n > 0) this.bump(this.byClass, ctr.cls, ctr.n);
       ctr.n = 0;
@@ -177,14 +202,30 @@ export class ErrorTables {
     return p;
   }
 
-  protected countPeer(p: PeerSummary, c: Classification, iso: string | null, mk: SampleSource): void {
+  /** The run of failures per minute of one peer key (the fast path keeps it with the peer's entry). */
+  protected minuteRunOf(peer: string): Run {
+    let run = this.peerMinuteRuns.get(peer);
+    if (!run) {
+      run = { key: null, n: 0 };
+      this.peerMinuteRuns.set(peer, run);
+    }
+    return run;
+  }
+
+  /**
+   * Counts a failure of peer p. `minute` is iso's first 16 characters (the same string for every line of a
+   * second, so that comparing it is cheap); `run` is minuteRunOf(p.peer) when the caller has it at hand.
+   */
+  protected countPeer(
+    p: PeerSummary,
+    c: Classification,
+    iso: string | null,
+    minute: string,
+    mk: SampleSource,
+    given?: Run,
+  ): void {
     if (iso) {
-      const minute = iso.slice(0, 16);
-      let run = this.peerMinuteRuns.get(p.peer);
-      if (!run) {
-        run = { key: null, n: 0 };
-        this.peerMinuteRuns.set(p.peer, run);
-      }
+      const run = given ?? this.minuteRunOf(p.peer);
       if (run.key === minute) run.n++;
       else {
         if (run.key !== null) this.fails.add(run.key, 0, p.peer, run.n);
@@ -247,7 +288,7 @@ export class ErrorTables {
 
   /** Adds a request URI, a detail and an unresolved name to a group's short lists (null: none). */
   protected noteInGroup(g: GroupAcc, uri: string | null, detail: string | null, name: string | null): void {
-    if (uri && g.uriSet.size < PER_GROUP) g.uriSet.add(uri);
+    if (uri && g.uriSet.size < PER_GROUP) g.uriSet.add(cut(uri, URI_CHARS));
     if (detail && g.detailSet.size < PER_GROUP) g.detailSet.add(detail);
     if (name && g.nameSet.size < PER_GROUP) g.nameSet.add(name);
   }

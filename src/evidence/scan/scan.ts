@@ -23,8 +23,8 @@ export interface ScanOptions {
   /** Plain files at least this big are scanned over byte ranges in parallel; Infinity never. */
   parallelMinBytes: number;
   /** Block size and longest whole line, for the whole file and for byte ranges. */
-  read: Pick<ReadOptions, "chunkBytes" | "maxLineBytes">;
-  rangeRead: Pick<ReadOptions, "chunkBytes" | "maxLineBytes">;
+  read: Pick<ReadOptions, "chunkBytes" | "maxLineBytes" | "reuseBuffer">;
+  rangeRead: Pick<ReadOptions, "chunkBytes" | "maxLineBytes" | "reuseBuffer">;
   /** Heap limits of each worker. */
   resourceLimits?: { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number };
   onWarning?: (w: InputWarning) => void;

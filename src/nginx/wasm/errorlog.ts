@@ -12,6 +12,9 @@
 // two on every input. Newlines and commas are found 16 bytes at a time (SIMD).
 
 import {
+  CTX_REQUEST,
+  CTX_SUBREQUEST,
+  ERR_CONTEXT,
   ERR_DATE,
   ERR_HOST,
   ERR_HOST_ID,
@@ -25,6 +28,7 @@ import {
   ERR_REQUEST,
   ERR_SERVER,
   ERR_SERVER_ID,
+  ERR_STAMP,
   ERR_STATUS,
   ERR_TIME,
   ERR_UPSTREAM,
@@ -41,6 +45,7 @@ import {
   LINE_SCANNED,
   LINE_SLOW,
   RECORD_BYTES,
+  UPSTREAM_NONE,
   UPSTREAM_TCP,
   UPSTREAM_UNIX,
 } from "./layout";
@@ -52,10 +57,11 @@ export function errorRecordInts(): i32 {
   return ERR_RECORD_INTS;
 }
 
-// Intern kinds: messages are 1 + level * 3 + upstream kind (1…24); then servers, hosts and peers.
-const KIND_SERVER: i32 = 40;
-const KIND_HOST: i32 = 41;
-const KIND_PEER: i32 = 42;
+// Intern kinds: messages are 1 + (level * 3 + upstream kind) * 4 + context flags (1…96); then servers, hosts
+// and peers.
+const KIND_SERVER: i32 = 120;
+const KIND_HOST: i32 = 121;
+const KIND_PEER: i32 = 122;
 const MAX_LINE: i32 = 65536;
 const MAX_MESSAGE: i32 = 300;
 const MAX_OCC: i32 = 32;
@@ -69,6 +75,8 @@ const K_UPSTREAM: i32 = 4;
 const K_HOST: i32 = 5;
 const K_REFERRER: i32 = 6;
 const M_STREAM: i32 = 7;
+/** OpenResty's ", context: " (parseErrorLine takes it out of the message). */
+const M_LUA: i32 = 8;
 
 // Scratch for one line: marker kinds and positions, context value spans.
 const occKind = new StaticArray<i32>(MAX_OCC);
@@ -81,6 +89,7 @@ function markerAt(c: i32, lim: i32): i32 {
   switch (at(c + 2)) {
     case 0x63:
       if (bytesAt(c, lim, ", client: ")) return K_CLIENT;
+      if (bytesAt(c, lim, ", context: ")) return M_LUA;
       return -1;
     case 0x73:
       if (bytesAt(c, lim, ", server: ")) return K_SERVER;
@@ -184,55 +193,203 @@ function put(rec: usize, k: i32, v: i32): void {
   store<i32>(rec + <usize>(k << 2), v);
 }
 
-/** Scans one line [i, end); writes its record at rec. */
+/** Whether "YYYY/MM/DD HH:MM:SS [" starts at p (the fixed part of nginx's layout; before lim). */
+function stampAt(p: i32, lim: i32): bool {
+  if (p + 21 > lim) return false;
+  if (at(p + 4) !== 0x2f || at(p + 7) !== 0x2f || at(p + 10) !== 0x20 || at(p + 13) !== 0x3a) return false;
+  if (at(p + 16) !== 0x3a || at(p + 19) !== 0x20 || at(p + 20) !== 0x5b) return false;
+  for (let o = 0; o < 19; o++) {
+    if (o === 4 || o === 7 || o === 10 || o === 13 || o === 16) continue;
+    if (!isDigit(at(p + o))) return false;
+  }
+  return true;
+}
+
+/** Whether a whole "YYYY/MM/DD HH:MM:SS [level] " (any 4 to 6 lowercase letters) starts at p. */
+function fullStampAt(p: i32, lim: i32): bool {
+  if (!stampAt(p, lim)) return false;
+  let q = p + 21;
+  while (q < lim && q < p + 27 && <u32>(at(q) - 0x61) < 26) q++;
+  const n = q - p - 21;
+  return n >= 4 && at(q) === 0x5d && at(q + 1) === 0x20 && q + 2 <= lim;
+}
+
+/**
+ * Where nginx's timestamp starts after a prefix, found as parseErrorLine finds it: at the first '/' (from the
+ * fourth byte on, before byte 400) that has another '/' three bytes on and a whole stamp four bytes back.
+ * -1 when there is none, or when the prefix is not ASCII (parseErrorLine counts UTF-16 units, not bytes).
+ */
+function stampAfterPrefix(i: i32, end: i32): i32 {
+  const lim = end < i + 400 ? end : i + 400;
+  let q = findByte(i, lim, 0x2f);
+  if (q - i < 4) return -1;
+  while (q < lim) {
+    if (at(q + 3) === 0x2f && fullStampAt(q - 4, end)) {
+      for (let k = i; k < q - 4; k++) if (at(k) >= 0x80) return -1;
+      return q - 4;
+    }
+    q = findByte(q + 1, lim, 0x2f);
+  }
+  return -1;
+}
+
+/** Writes the spans and ids every scanned record has; false when the intern table is full. */
+function scanned(
+  rec: usize,
+  level: i32,
+  ukind: i32,
+  ms: i32,
+  me: i32,
+  us: i32,
+  ue: i32,
+  rest: i32,
+  pe: i32,
+  flags: i32,
+): bool {
+  const msgId = intern(1 + (level * 3 + ukind) * 4 + flags, ms, me);
+  if (msgId < 0) return false;
+  const ss = unchecked(ctxS[K_SERVER]);
+  const serverId = ss < 0 ? -1 : intern(KIND_SERVER, ss, unchecked(ctxE[K_SERVER]));
+  const hs = unchecked(ctxS[K_HOST]);
+  const hostId = hs < 0 ? -1 : intern(KIND_HOST, hs, unchecked(ctxE[K_HOST]));
+  const peerId = rest < 0 ? -1 : intern(KIND_PEER, rest, pe);
+  if (serverId === -1 && ss >= 0) return false;
+  if (hostId === -1 && hs >= 0) return false;
+  if (peerId < 0 && rest >= 0) return false;
+  put(rec, ERR_STATUS, LINE_SCANNED);
+  put(rec, ERR_MESSAGE_ID, msgId);
+  put(rec, ERR_SERVER_ID, serverId);
+  put(rec, ERR_HOST_ID, hostId);
+  put(rec, ERR_PEER_ID, peerId);
+  put(rec, ERR_UPSTREAM_KIND, ukind);
+  put(rec, ERR_MESSAGE, ms);
+  put(rec, ERR_MESSAGE + 1, me);
+  const rs = unchecked(ctxS[K_REQUEST]);
+  put(rec, ERR_REQUEST, rs);
+  put(rec, ERR_REQUEST + 1, rs < 0 ? -1 : unchecked(ctxE[K_REQUEST]));
+  put(rec, ERR_UPSTREAM, us);
+  put(rec, ERR_UPSTREAM + 1, ue);
+  put(rec, ERR_SERVER, ss);
+  put(rec, ERR_SERVER + 1, ss < 0 ? -1 : unchecked(ctxE[K_SERVER]));
+  put(rec, ERR_HOST, hs);
+  put(rec, ERR_HOST + 1, hs < 0 ? -1 : unchecked(ctxE[K_HOST]));
+  put(rec, ERR_PEER, rest);
+  put(rec, ERR_PEER + 1, pe);
+  put(rec, ERR_LEVEL, level);
+  put(rec, ERR_CONTEXT, flags);
+  return true;
+}
+
+/**
+ * Scans one line [i, end); writes its record at rec. The line's own words are searched (a long scan on long
+ * lines) only when it has no upstream context: a line with one is about an upstream anyway.
+ */
 function line(i: i32, end: i32, rec: usize): void {
   put(rec, ERR_STATUS, LINE_SLOW);
   put(rec, ERR_LINE, i);
   put(rec, ERR_LINE + 1, end);
   const n0 = end - i;
   if (n0 > MAX_LINE || n0 < 32) return;
-  if (at(i + 4) !== 0x2f || at(i + 7) !== 0x2f || at(i + 10) !== 0x20 || at(i + 13) !== 0x3a) return;
-  if (at(i + 16) !== 0x3a || at(i + 19) !== 0x20 || at(i + 20) !== 0x5b) return;
+  let t = i;
+  if (!stampAt(i, end)) {
+    // A Docker json-file line is unwrapped by parseErrorLine; other prefixes are skipped as it skips them.
+    if (at(i) === 0x7b) return;
+    t = stampAfterPrefix(i, end);
+    if (t < 0) return;
+  }
   let hi = 0;
   for (let o = 0; o < 10; o++) {
     if (o === 4 || o === 7) continue;
-    const c = at(i + o);
-    if (!isDigit(c)) return;
-    hi = hi * 10 + (c - 48);
+    hi = hi * 10 + (at(t + o) - 48);
   }
   let lo = 0;
   for (let o = 11; o < 19; o++) {
     if (o === 13 || o === 16) continue;
-    const c = at(i + o);
-    if (!isDigit(c)) return;
-    lo = lo * 10 + (c - 48);
+    lo = lo * 10 + (at(t + o) - 48);
   }
-  // A line without any upstream word is counted as not-upstream, as addLine does after the same test.
-  if (!mayBeAboutUpstream(i, end)) {
-    put(rec, ERR_STATUS, LINE_OTHER);
+  put(rec, ERR_DATE, hi);
+  put(rec, ERR_TIME, lo);
+  put(rec, ERR_STAMP, t);
+  const st = structure(t, end);
+  if (st === 0) {
+    // Not in the layout the core reads: a line without any upstream word is counted as not-upstream, as
+    // addLine does after the same test (for an unprefixed line; a prefixed one needs parseErrorLine).
+    if (t === i && !mayBeAboutUpstream(i, end)) put(rec, ERR_STATUS, LINE_OTHER);
     return;
   }
+  const level = stLevel;
+  const ms = stMessage;
+  const client = stClient;
+  const us = unchecked(ctxS[K_UPSTREAM]);
+  if (us < 0) {
+    // No upstream context: the message ends at ", client: " (or is the whole rest of the line).
+    const me = client < 0 ? end : client;
+    if (!mayBeAboutUpstream(i, end)) {
+      put(rec, ERR_STATUS, LINE_OTHER);
+      return;
+    }
+    if (me - ms > MAX_MESSAGE) return;
+    // Without an upstream, the classification also depends on whether a request and a subrequest are named.
+    let flags = 0;
+    const rs = unchecked(ctxS[K_REQUEST]);
+    if (rs >= 0) {
+      const re = unchecked(ctxE[K_REQUEST]);
+      if (findByte(rs, re, 0x20) < re && at(rs) !== 0x20) flags |= CTX_REQUEST;
+    }
+    if (unchecked(ctxS[K_SUBREQUEST]) >= 0) flags |= CTX_SUBREQUEST;
+    scanned(rec, level, UPSTREAM_NONE, ms, me, -1, -1, -1, -1, flags);
+    return;
+  }
+  if (client < 0 || client - ms > MAX_MESSAGE) return;
+  const ue = unchecked(ctxE[K_UPSTREAM]);
+  // The peer, as parseUpstream cuts it.
+  let rest = us;
+  for (let x = us + 1; x < us + 12 && x + 3 <= ue; x++)
+    if (at(x) === 0x3a && at(x + 1) === 0x2f && at(x + 2) === 0x2f) {
+      rest = x + 3;
+      break;
+    }
+  let ukind = UPSTREAM_TCP;
+  let pe = ue;
+  if (rest + 5 <= ue && bytesAt(rest, ue, "unix:")) {
+    ukind = UPSTREAM_UNIX;
+    pe = findByte(rest + 5, ue, 0x3a);
+  } else pe = findByte(rest, ue, 0x2f);
+  scanned(rec, level, ukind, ms, client, us, ue, rest, pe, 0);
+}
+
+// What structure() found: the level, where the message starts, where ", client: " is (-1: absent).
+let stLevel: i32 = -1;
+let stMessage: i32 = -1;
+let stClient: i32 = -1;
+
+/**
+ * Reads "[level] PID#TID: *CID " after the stamp at t and the context markers after it (into ctxS/ctxE, -1
+ * when absent); 0 when the line is not in the layout the core reads (no connection number, markers out of
+ * nginx's order, stream counters, too many markers), 1 otherwise.
+ */
+function structure(t: i32, end: i32): i32 {
   let level = -1;
   let p = 0;
   for (let len = 4; len <= 6; len++) {
-    if (at(i + 21 + len) === 0x5d && at(i + 22 + len) === 0x20) {
-      level = levelAt(i + 21, len);
-      p = i + 23 + len;
+    if (at(t + 21 + len) === 0x5d && at(t + 22 + len) === 0x20) {
+      level = levelAt(t + 21, len);
+      p = t + 23 + len;
       break;
     }
   }
-  if (level < 0) return;
+  if (level < 0) return 0;
   let q = p;
   while (isDigit(at(q))) q++;
-  if (q === p || at(q) !== 0x23) return;
+  if (q === p || at(q) !== 0x23) return 0;
   const tid = ++q;
   while (isDigit(at(q))) q++;
-  if (q === tid || at(q) !== 0x3a || at(q + 1) !== 0x20 || q - p >= 24) return;
+  if (q === tid || at(q) !== 0x3a || at(q + 1) !== 0x20 || q - p >= 24) return 0;
   q += 2;
-  if (at(q) !== 0x2a) return;
+  if (at(q) !== 0x2a) return 0;
   const cid = ++q;
   while (isDigit(at(q))) q++;
-  if (q === cid || at(q) !== 0x20) return;
+  if (q === cid || at(q) !== 0x20) return 0;
   const ms = q + 1;
   // Markers: every ", " of message and context that starts one.
   let n = 0;
@@ -243,15 +400,19 @@ function line(i: i32, end: i32, rec: usize): void {
     const m = markerAt(c, end);
     if (m < 0) continue;
     // Stream lines, crowded lines and markers out of nginx's order are left to parseErrorLine.
-    if (m === M_STREAM || n === MAX_OCC || m <= prevKind) return;
+    if (m === M_STREAM || m === M_LUA || n === MAX_OCC || m <= prevKind) return 0;
     if (m === K_CLIENT) client = c;
     unchecked((occKind[n] = m));
     unchecked((occPos[n] = c));
     prevKind = m;
     n++;
   }
-  if (client < 0 || client - ms > MAX_MESSAGE) return;
   for (let k = 0; k < 7; k++) unchecked((ctxS[k] = -1));
+  stLevel = level;
+  stMessage = ms;
+  stClient = client;
+  // Without ", client: " parseErrorLine reads no context at all (the markers are part of the message).
+  if (client < 0) return 1;
   let prev = -1;
   for (let o = 0; o < n; o++) {
     const k = unchecked(occKind[o]);
@@ -278,54 +439,7 @@ function line(i: i32, end: i32, rec: usize): void {
     unchecked((ctxS[k] = s + 1));
     if (e - s >= 2 && at(e - 1) === 0x22) unchecked((ctxE[k] = e - 1));
   }
-  const us = unchecked(ctxS[K_UPSTREAM]);
-  if (us < 0) return;
-  const ue = unchecked(ctxE[K_UPSTREAM]);
-  // The peer, as parseUpstream cuts it.
-  let rest = us;
-  for (let x = us + 1; x < us + 12 && x + 3 <= ue; x++)
-    if (at(x) === 0x3a && at(x + 1) === 0x2f && at(x + 2) === 0x2f) {
-      rest = x + 3;
-      break;
-    }
-  let ukind = UPSTREAM_TCP;
-  let pe = ue;
-  if (rest + 5 <= ue && bytesAt(rest, ue, "unix:")) {
-    ukind = UPSTREAM_UNIX;
-    pe = findByte(rest + 5, ue, 0x3a);
-  } else pe = findByte(rest, ue, 0x2f);
-  const msgId = intern(1 + level * 3 + ukind, ms, client);
-  if (msgId < 0) return;
-  const ss = unchecked(ctxS[K_SERVER]);
-  const serverId = ss < 0 ? -1 : intern(KIND_SERVER, ss, unchecked(ctxE[K_SERVER]));
-  const hs = unchecked(ctxS[K_HOST]);
-  const hostId = hs < 0 ? -1 : intern(KIND_HOST, hs, unchecked(ctxE[K_HOST]));
-  const peerId = intern(KIND_PEER, rest, pe);
-  if (serverId === -1 && ss >= 0) return;
-  if (hostId === -1 && hs >= 0) return;
-  if (peerId < 0) return;
-  put(rec, ERR_STATUS, LINE_SCANNED);
-  put(rec, ERR_MESSAGE_ID, msgId);
-  put(rec, ERR_SERVER_ID, serverId);
-  put(rec, ERR_HOST_ID, hostId);
-  put(rec, ERR_PEER_ID, peerId);
-  put(rec, ERR_UPSTREAM_KIND, ukind);
-  put(rec, ERR_DATE, hi);
-  put(rec, ERR_TIME, lo);
-  put(rec, ERR_MESSAGE, ms);
-  put(rec, ERR_MESSAGE + 1, client);
-  const rs = unchecked(ctxS[K_REQUEST]);
-  put(rec, ERR_REQUEST, rs);
-  put(rec, ERR_REQUEST + 1, rs < 0 ? -1 : unchecked(ctxE[K_REQUEST]));
-  put(rec, ERR_UPSTREAM, us);
-  put(rec, ERR_UPSTREAM + 1, ue);
-  put(rec, ERR_SERVER, ss);
-  put(rec, ERR_SERVER + 1, ss < 0 ? -1 : unchecked(ctxE[K_SERVER]));
-  put(rec, ERR_HOST, hs);
-  put(rec, ERR_HOST + 1, hs < 0 ? -1 : unchecked(ctxE[K_HOST]));
-  put(rec, ERR_PEER, rest);
-  put(rec, ERR_PEER + 1, pe);
-  put(rec, ERR_LEVEL, level);
+  return 1;
 }
 
 /**

@@ -66,8 +66,23 @@ export const ERR_HOST = 18;
 export const ERR_PEER = 20;
 /** Index of the level in ERROR_LEVEL_ORDER (src/nginx/errorlog/facts.ts). */
 export const ERR_LEVEL = 22;
-export const ERR_RECORD_INTS = 24;
+/**
+ * Where nginx's own "YYYY/MM/DD HH:MM:SS" starts: the line start, or after a forwarder's prefix (syslog,
+ * journald, `kubectl logs --timestamps`) that parseErrorLine would skip.
+ */
+export const ERR_STAMP = 23;
+/**
+ * For a line without upstream context, what its classification also depends on: CTX_REQUEST when it has a
+ * request parseErrorLine can split ("METHOD URI…"), CTX_SUBREQUEST when it names a subrequest. 0 otherwise.
+ */
+export const ERR_CONTEXT = 24;
+export const ERR_RECORD_INTS = 25;
 
+export const CTX_REQUEST = 1;
+export const CTX_SUBREQUEST = 2;
+
+/** The line has no `upstream:` context (its peer, if any, is named in the message). */
+export const UPSTREAM_NONE = 0;
 export const UPSTREAM_TCP = 1;
 export const UPSTREAM_UNIX = 2;
 
