@@ -14,7 +14,9 @@ const corpus = readFileSync(join(import.meta.dirname, "../fixtures/errorlog/corp
 
 let coreLines = 0;
 
-function summarise(text: string, core: boolean, opts: { since?: number; until?: number } = {}) {
+type Opts = { since?: number; until?: number; maxKeys?: number };
+
+function summarise(text: string, core: boolean, opts: Opts = {}) {
   const acc = new ErrorLogAccumulator({ core, samples: 2, maxKeys: 8, ...opts });
   // Feed in blocks of a few lines, as the readers do, so that block boundaries are exercised too.
   const lines = text.split("\n");
@@ -29,7 +31,7 @@ function summarise(text: string, core: boolean, opts: { since?: number; until?: 
   return acc.result(["f.log"], []);
 }
 
-function expectSame(text: string, opts: { since?: number; until?: number } = {}): void {
+function expectSame(text: string, opts: Opts = {}): void {
   const fast = summarise(text, true, opts);
   const slow = summarise(text, false, opts);
   expect(fast).toEqual(slow);
@@ -164,6 +166,8 @@ describe("error-log WebAssembly core", () => {
     fc.assert(
       fc.property(fc.array(nginxLine, { minLength: 1, maxLength: 60 }), (lines) => {
         expectSame(lines.join("\n"));
+        // Tables full after two keys: what overflows into "(other)", and in which order keys enter.
+        expectSame(lines.join("\n"), { maxKeys: 2 });
         expectSame(lines.join("\n"), {
           since:
             Date.UTC(2026, 10, 24, 10, 1, 0) +
@@ -198,6 +202,7 @@ describe("error-log WebAssembly core", () => {
       fc.property(fc.array(damage, { minLength: 1, maxLength: 30 }), (items) => {
         const text = items.map(([l, at, ins]) => l.slice(0, at) + ins + l.slice(at)).join("\n");
         expectSame(text);
+        expectSame(text, { maxKeys: 2 });
       }),
       { numRuns: 300 },
     );

@@ -14,6 +14,9 @@ import { type ErrorLine, errorTimeToMs, messagePeer, parseErrorLine } from "../.
 import { type Classification, classify, isReload } from "../../nginx/errorlog/taxonomy.js";
 import { ErrorTables, isoLocal, SampleSource, SKIPPED_SAMPLES } from "./tables.js";
 
+/** Runs of 4+ digits not right after "(" (which would be an errno). */
+const LONG_NUMBERS = /(?<!\(|\d)\d{4,}/g;
+
 /** Lines longer than this (characters) are cut before parsing. */
 export const MAX_LINE_CHARS = 65536;
 
@@ -43,12 +46,16 @@ export class ErrorLineReader extends ErrorTables {
     return this.lastTimeMs;
   }
 
-  /** Classification depends only on level, message and a few flags: cache it per distinct message. */
+  /**
+   * Classification depends only on level, message and a few flags: cache it per distinct message, numbers of
+   * four digits or more aside (temp-file names, byte counts, line numbers in a FastCGI message: nothing the
+   * taxonomy reads; an errno, "(N: …", is kept).
+   */
   protected classifyCached(line: ErrorLine): Classification {
     if (line.message.length > 300) return classify(line);
     const ups = line.upstream === null ? "-" : line.upstream.peer.startsWith("unix:") ? "u" : "t";
     const ctx = `${line.confFile !== null ? "c" : ""}${line.connection === null ? "n" : ""}${line.request === null ? "" : "r"}${line.subrequest === null ? "" : "s"}`;
-    const key = `${line.level ?? ""}${ups}${ctx}|${line.message}`;
+    const key = `${line.level ?? ""}${ups}${ctx}|${line.message.replace(LONG_NUMBERS, "#")}`;
     let c = this.classCache.get(key);
     if (c === undefined) {
       c = classify(line);

@@ -86,13 +86,27 @@ interface KnownMessage {
   counter: ClassCounter | null;
 }
 
-/** What the fast path keeps per peer key: the summary and the groups of that peer, by class. */
+/** What the fast path keeps per peer key: the summary and, per class, the group and a pending count. */
 interface FastPeer {
   key: string;
   summary: PeerSummary | undefined;
   /** Its failures per minute being counted (minuteRunOf), when it has a summary. */
   run: Run | undefined;
-  groups: Map<string, GroupAcc>;
+  classes: Map<string, PeerClass>;
+}
+
+/** One class of one peer key: its group (null: no room) and failures not yet added to summary.byClass. */
+interface PeerClass {
+  cls: string;
+  summary: PeerSummary | undefined;
+  n: number;
+  group: GroupAcc | null | undefined;
+}
+
+/** A server or host counted by the fast path (added to its table when runs are flushed). */
+interface KeyCount {
+  key: string;
+  n: number;
 }
 
 export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulator<ErrorLogState> {
@@ -107,6 +121,12 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
   private readonly wtext: Array<string | undefined> = [];
   private readonly wpeers: Array<FastPeer | undefined> = [];
   private readonly fastPeers = new Map<string, FastPeer>();
+  /** Peer classes with counts pending (flushRuns adds them to the summaries). */
+  private readonly peerClasses: PeerClass[] = [];
+  /** Servers and hosts by interned id, and by text. */
+  private readonly wcount: Array<KeyCount | undefined> = [];
+  private readonly serverCounts = new Map<string, KeyCount>();
+  private readonly hostCounts = new Map<string, KeyCount>();
 
   constructor(opts: ErrorLogOptions = {}) {
     super(opts);
@@ -114,8 +134,29 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
     this.windowed = opts.since !== undefined || opts.until !== undefined;
   }
 
+  protected override flushRuns(): void {
+    for (const pc of this.peerClasses) {
+      if (pc.n === 0 || !pc.summary) continue;
+      pc.summary.byClass[pc.cls] = (pc.summary.byClass[pc.cls] ?? 0) + pc.n;
+      pc.n = 0;
+    }
+    for (const [counts, m] of [
+      [this.serverCounts, this.servers],
+      [this.hostCounts, this.hosts],
+    ] as const)
+      for (const kc of counts.values()) {
+        if (kc.n > 0) this.bump(m, kc.key, kc.n);
+        kc.n = 0;
+      }
+    super.flushRuns();
+  }
+
   protected override forgetIds(): void {
     this.fastPeers.clear();
+    this.peerClasses.length = 0;
+    this.serverCounts.clear();
+    this.hostCounts.clear();
+    this.wcount.length = 0;
     this.wpeers.length = 0;
   }
 
@@ -155,6 +196,7 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
         w.resetTable();
         this.wmsgs.length = 0;
         this.wtext.length = 0;
+        this.wcount.length = 0;
         this.wpeers.length = 0;
       }
     }
@@ -230,10 +272,8 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
       else if (cs.length < this.maxSamples) cs.push(mk.get());
       else ctr.samplesFull = true;
     }
-    const server = this.idText(ints, b + ERR_SERVER_ID, b + ERR_SERVER, block, enc);
-    if (server) this.runKey(this.serverRun, this.servers, server);
-    const host = this.idText(ints, b + ERR_HOST_ID, b + ERR_HOST, block, enc);
-    if (host) this.runKey(this.hostRun, this.hosts, host);
+    const server = this.countKey(ints, b + ERR_SERVER_ID, b + ERR_SERVER, block, enc, false);
+    const host = this.countKey(ints, b + ERR_HOST_ID, b + ERR_HOST, block, enc, true);
     const noPeer = hasNoPeer(c.class);
     const bare = ints[b + ERR_UPSTREAM_KIND] === UPSTREAM_NONE;
     // As record() in lines.ts: the upstream's peer, else the peer the message names; a group for no-live-upstreams.
@@ -247,9 +287,23 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
         this.fastPeerOf(block.toString(enc, ints[b + ERR_PEER], ints[b + ERR_PEER + 1]), ints, b, block, enc);
       this.wpeers[pid] = fp;
     } else fp = this.fastPeerOf("(none)", ints, b, block, enc);
-    if (fp.summary) this.countPeer(fp.summary, c, iso, this.lastMinute, mk, fp.run);
-    let g = fp.groups.get(c.class);
-    if (!g) {
+    let pc = fp.classes.get(c.class);
+    if (!pc) {
+      pc = { cls: c.class, summary: fp.summary, n: 0, group: undefined };
+      fp.classes.set(c.class, pc);
+      if (fp.summary) {
+        // Its place among the peer's classes is where it first appeared, as countPeer gives it.
+        if (fp.summary.byClass[c.class] === undefined) fp.summary.byClass[c.class] = 0;
+        this.peerClasses.push(pc);
+      }
+    }
+    if (fp.summary) {
+      this.countPeer(fp.summary, null, iso, this.lastMinute, mk, fp.run);
+      pc.n++;
+    }
+    let g = pc.group;
+    if (g === null) return;
+    if (g === undefined) {
       const peerKey = fp.key;
       const raw = bare ? null : block.toString(enc, ints[b + ERR_UPSTREAM], ints[b + ERR_UPSTREAM + 1]);
       g = this.group(c.class, peerKey, () => ({
@@ -259,8 +313,8 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
         server,
         host,
       }));
+      pc.group = g ?? null;
       if (!g) return;
-      fp.groups.set(c.class, g);
     }
     this.countGroup(g, c, iso, mk);
     if (g.uriSet.size < 5) {
@@ -299,6 +353,44 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
     return s;
   }
 
+  /**
+   * Counts a server or host (ints[idAt] is its id, -1 when absent) and returns its text. A key seen for the
+   * first time takes its place in the table now, as runKey gives it one at the end of its first run (a run the
+   * line reader has open is closed first, so that places stay in order of first appearance).
+   */
+  private countKey(
+    ints: Int32Array,
+    idAt: number,
+    spanAt: number,
+    block: Buffer,
+    enc: BufferEncoding,
+    isHost: boolean,
+  ): string | null {
+    const id = ints[idAt] as number;
+    if (id < 0) return null;
+    let kc = this.wcount[id];
+    if (kc === undefined) {
+      const key = this.idText(ints, idAt, spanAt, block, enc) as string;
+      const counts = isHost ? this.hostCounts : this.serverCounts;
+      kc = counts.get(key);
+      // An empty value is not counted (as the line reader's `if (line.server)`).
+      if (kc === undefined && key === "") kc = { key, n: 0 };
+      else if (kc === undefined) {
+        const run = isHost ? this.hostRun : this.serverRun;
+        const m = isHost ? this.hosts : this.servers;
+        if (run.key !== null && run.n > 0) this.bump(m, run.key, run.n);
+        run.key = null;
+        run.n = 0;
+        if (!m.has(key)) this.bump(m, key, 0);
+        kc = { key, n: 0 };
+        counts.set(key, kc);
+      }
+      this.wcount[id] = kc;
+    }
+    if (kc.key !== "") kc.n++;
+    return kc.key;
+  }
+
   /** The peer entry for a key (the same entry for every line that names the peer). */
   private fastPeerOf(key: string, ints: Int32Array, b: number, block: Buffer, enc: BufferEncoding): FastPeer {
     let fp = this.fastPeers.get(key);
@@ -307,7 +399,7 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
       const module =
         us < 0 ? null : parseUpstream(block.toString(enc, us, ints[b + ERR_UPSTREAM + 1]), false).module;
       const summary = this.peerSummary(key, module);
-      fp = { key, summary, run: summary ? this.minuteRunOf(key) : undefined, groups: new Map() };
+      fp = { key, summary, run: summary ? this.minuteRunOf(key) : undefined, classes: new Map() };
       if (this.fastPeers.size < this.maxKeys) this.fastPeers.set(key, fp);
     }
     return fp;

@@ -218,7 +218,8 @@ export class ErrorTables {
    */
   protected countPeer(
     p: PeerSummary,
-    c: Classification,
+    /** Null when the caller counts the class itself. */
+    c: Classification | null,
     iso: string | null,
     minute: string,
     mk: SampleSource,
@@ -234,7 +235,7 @@ export class ErrorTables {
       }
     }
     p.total++;
-    p.byClass[c.class] = (p.byClass[c.class] ?? 0) + 1;
+    if (c !== null) p.byClass[c.class] = (p.byClass[c.class] ?? 0) + 1;
     // Lines come mostly in time order: the same second as the last one leaves first and last as they are.
     if (iso && iso !== p.last) {
       if (p.first === null || iso < p.first) p.first = iso;

@@ -154,30 +154,32 @@ function keywordAt(p: i32, e: i32): bool {
   return false;
 }
 
-/** Whether [s, e) has one of the words keywordAt knows (their first bytes are found 16 at a time). */
+/** Lanes of v (bytes at p) and w (bytes at p + 1) that hold the pair a, b. */
+function pair(v: v128, w: v128, a: i32, b: i32): v128 {
+  return v128.and(i8x16.eq(v, i8x16.splat(<i8>a)), i8x16.eq(w, i8x16.splat(<i8>b)));
+}
+
+/**
+ * Whether [s, e) has one of the words keywordAt knows. Their first two bytes (up, wo, op, fi, co, no, Fa, SS,
+ * re) are found 16 positions at a time, and keywordAt checks each place found.
+ */
 function mayBeAboutUpstream(s: i32, e: i32): bool {
   let p = s;
   while (p + 16 <= e) {
     const v = v128.load(<usize>p);
-    let m =
-      i8x16.bitmask(
+    const w = v128.load(<usize>p + 1);
+    let m = i8x16.bitmask(
+      v128.or(
         v128.or(
-          v128.or(
-            v128.or(i8x16.eq(v, i8x16.splat(0x75)), i8x16.eq(v, i8x16.splat(0x77))),
-            i8x16.eq(v, i8x16.splat(0x6f)),
-          ),
-          v128.or(
-            v128.or(i8x16.eq(v, i8x16.splat(0x66)), i8x16.eq(v, i8x16.splat(0x63))),
-            i8x16.eq(v, i8x16.splat(0x6e)),
-          ),
+          v128.or(pair(v, w, 0x75, 0x70), pair(v, w, 0x77, 0x6f)),
+          v128.or(pair(v, w, 0x6f, 0x70), pair(v, w, 0x66, 0x69)),
         ),
-      ) |
-      i8x16.bitmask(
         v128.or(
-          v128.or(i8x16.eq(v, i8x16.splat(0x46)), i8x16.eq(v, i8x16.splat(0x53))),
-          i8x16.eq(v, i8x16.splat(0x72)),
+          v128.or(pair(v, w, 0x63, 0x6f), pair(v, w, 0x6e, 0x6f)),
+          v128.or(v128.or(pair(v, w, 0x46, 0x61), pair(v, w, 0x53, 0x53)), pair(v, w, 0x72, 0x65)),
         ),
-      );
+      ),
+    );
     while (m !== 0) {
       if (keywordAt(p + ctz<i32>(m), e)) return true;
       m &= m - 1;

@@ -80,18 +80,34 @@ export function bytesAt(p: i32, lim: i32, m: string): bool {
 }
 
 function hashOf(kind: i32, s: i32, e: i32): u32 {
-  let h: u32 = 2166136261 ^ <u32>kind;
+  let h: u64 = <u64>(0x811c9dc5 ^ kind);
   let p = s;
-  while (p + 4 <= e) {
-    h = (h ^ load<u32>(<usize>p)) * 16777619;
-    h ^= h >> 15;
-    p += 4;
+  while (p + 8 <= e) {
+    h = (h ^ load<u64>(<usize>p)) * 0x100000001b3;
+    h ^= h >> 29;
+    p += 8;
   }
-  while (p < e) {
-    h = (h ^ <u32>at(p)) * 16777619;
-    p++;
+  // The last 0–7 bytes, as one number (little-endian), with the length so that "a" and "a\0" differ.
+  let t: u64 = <u64>(e - s);
+  for (let k = 0; p < e; p++, k += 8) t ^= (<u64>at(p)) << (<u64>k);
+  h = (h ^ t) * 0x100000001b3;
+  h ^= h >> 32;
+  return <u32>h ^ <u32>(h >> 17);
+}
+
+/** Whether the n bytes at a and b are equal (16 at a time). */
+function sameBytes(a: usize, b: usize, n: i32): bool {
+  let k = 0;
+  while (k + 16 <= n) {
+    if (!i8x16.all_true(i8x16.eq(v128.load(a + <usize>k), v128.load(b + <usize>k)))) return false;
+    k += 16;
   }
-  return h ^ (h >> 13);
+  while (k + 8 <= n) {
+    if (load<u64>(a + <usize>k) !== load<u64>(b + <usize>k)) return false;
+    k += 8;
+  }
+  for (; k < n; k++) if (load<u8>(a + <usize>k) !== load<u8>(b + <usize>k)) return false;
+  return true;
 }
 
 /** The id of (kind, bytes [s, e)), added when new; -1 when the table or its arena is full. */
@@ -117,11 +133,7 @@ export function intern(kind: i32, s: i32, e: i32): i32 {
       store<i32>(ent, ++ids, 12);
       return ids - 1;
     }
-    if (
-      load<u32>(ent) === h &&
-      load<i32>(ent, 8) === tag &&
-      memory.compare(<usize>load<i32>(ent, 4), <usize>s, <usize>n) === 0
-    )
+    if (load<u32>(ent) === h && load<i32>(ent, 8) === tag && sameBytes(<usize>load<i32>(ent, 4), <usize>s, n))
       return idPlus - 1;
     slot = (slot + 1) & TAB_MASK;
   }
