@@ -771,11 +771,19 @@ function precededByNewline(path: string, pos: number): boolean {
 }
 
 /** Splits a plain file into `parts` byte ranges for parallel scanning with `lineBlocks`. */
-export function splitRanges(size: number, parts: number): Array<{ start: number; end: number }> {
+export function splitRanges(
+  size: number,
+  parts: number,
+  headStart = 0,
+): Array<{ start: number; end: number }> {
   const n = Math.max(1, Math.min(parts, Math.ceil(size / (1 << 20))));
-  const step = Math.ceil(size / n);
-  const out: Array<{ start: number; end: number }> = [];
-  for (let s = 0; s < size; s += step) out.push({ start: s, end: Math.min(size, s + step) });
+  if (n === 1) return [{ start: 0, end: size }];
+  // The first range can take `headStart` bytes more (the thread that reads it needs no start-up), at most an
+  // eighth of the file.
+  const extra = Math.min(Math.max(0, headStart), Math.floor(size / 8));
+  const step = Math.ceil((size - extra) / n);
+  const out: Array<{ start: number; end: number }> = [{ start: 0, end: Math.min(size, step + extra) }];
+  for (let s = step + extra; s < size; s += step) out.push({ start: s, end: Math.min(size, s + step) });
   return out;
 }
 

@@ -77,6 +77,25 @@ describe("input reader", () => {
       { start: 0, end: 5 << 20 },
       { start: 5 << 20, end: 10 << 20 },
     ]);
+    // A head start for the first range, capped at an eighth of the file; the ranges still tile the file.
+    expect(splitRanges(100 << 20, 2, 8 << 20)).toEqual([
+      { start: 0, end: 54 << 20 },
+      { start: 54 << 20, end: 100 << 20 },
+    ]);
+    expect(splitRanges(16 << 20, 2, 8 << 20)).toEqual([
+      { start: 0, end: 9 << 20 },
+      { start: 9 << 20, end: 16 << 20 },
+    ]);
+    for (const [size, parts] of [
+      [12_345_678, 3],
+      [3 << 20, 4],
+      [1, 2],
+    ] as const) {
+      const rs = splitRanges(size, parts, 1 << 20);
+      expect(rs[0]?.start).toBe(0);
+      expect(rs.at(-1)?.end).toBe(size);
+      for (let i = 1; i < rs.length; i++) expect(rs[i]?.start).toBe(rs[i - 1]?.end);
+    }
   });
 
   it("skips nothing when a range starts exactly at a line start", async () => {
