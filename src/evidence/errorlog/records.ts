@@ -66,9 +66,13 @@ function requestUri(block: Buffer, enc: BufferEncoding, rs: number, re: number):
   const a = block.indexOf(0x20, rs);
   if (a <= rs || a >= re) return null;
   const last = block.lastIndexOf(0x20, re - 1);
-  const end = last === a ? re : last;
+  return decodeCapped(block, enc, a + 1, last === a ? re : last);
+}
+
+/** Bytes [s, e) decoded no further than needed to keep URI_CHARS units of them (the tables cut the rest). */
+function decodeCapped(block: Buffer, enc: BufferEncoding, s: number, e: number): string {
   const room = enc === "latin1" ? URI_CHARS + 1 : URI_CHARS * 3 + 4;
-  return block.toString(enc, a + 1, Math.min(end, a + 1 + room));
+  return block.toString(enc, s, Math.min(e, s + room));
 }
 
 /** A message the scanner core has given an id, with its classification. */
@@ -305,7 +309,9 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
     if (g === null) return;
     if (g === undefined) {
       const peerKey = fp.key;
-      const raw = bare ? null : block.toString(enc, ints[b + ERR_UPSTREAM], ints[b + ERR_UPSTREAM + 1]);
+      const raw = bare
+        ? null
+        : decodeCapped(block, enc, ints[b + ERR_UPSTREAM] as number, ints[b + ERR_UPSTREAM + 1] as number);
       g = this.group(c.class, peerKey, () => ({
         peer: hasPeer && !noPeer ? peerKey : null,
         upstream: raw,

@@ -259,9 +259,12 @@ export class ErrorTables {
     if (!g) {
       if (this.groupCount >= this.maxKeys) return undefined;
       this.groupCount++;
+      const at = init();
+      // A long upstream URL (its URI) is kept as far as a request URI is.
+      if (at.upstream !== null && at.upstream.length > URI_CHARS) at.upstream = cut(at.upstream, URI_CHARS);
       g = {
         class: cls,
-        ...init(),
+        ...at,
         count: 0,
         first: null,
         last: null,
