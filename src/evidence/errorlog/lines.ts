@@ -17,6 +17,15 @@ import { ErrorTables, isoLocal, SampleSource, SKIPPED_SAMPLES } from "./tables.j
 /** Runs of 4+ digits not right after "(" (which would be an errno). */
 const LONG_NUMBERS = /(?<!\(|\d)\d{4,}/g;
 
+/**
+ * What a classification is cached under: the level, "-" (no upstream), "u" (a unix socket) or "t", the
+ * context flags ("c" configuration file, "n" no connection, "r" request, "s" subrequest) and the message with
+ * its long numbers blanked.
+ */
+export function classKey(level: string, ups: string, ctx: string, message: string): string {
+  return `${level}${ups}${ctx}|${message.replace(LONG_NUMBERS, "#")}`;
+}
+
 /** Lines longer than this (characters) are cut before parsing. */
 export const MAX_LINE_CHARS = 65536;
 
@@ -55,10 +64,14 @@ export class ErrorLineReader extends ErrorTables {
     if (line.message.length > 300) return classify(line);
     const ups = line.upstream === null ? "-" : line.upstream.peer.startsWith("unix:") ? "u" : "t";
     const ctx = `${line.confFile !== null ? "c" : ""}${line.connection === null ? "n" : ""}${line.request === null ? "" : "r"}${line.subrequest === null ? "" : "s"}`;
-    const key = `${line.level ?? ""}${ups}${ctx}|${line.message.replace(LONG_NUMBERS, "#")}`;
+    return this.classifyKeyed(classKey(line.level ?? "", ups, ctx, line.message), () => line);
+  }
+
+  /** The classification cached under `key` (classKey), made from the line `make` gives when missing. */
+  protected classifyKeyed(key: string, make: () => ErrorLine): Classification {
     let c = this.classCache.get(key);
     if (c === undefined) {
-      c = classify(line);
+      c = classify(make());
       if (this.classCache.size < 4096) this.classCache.set(key, c);
     }
     return c;

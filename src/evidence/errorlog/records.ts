@@ -15,7 +15,6 @@ import {
 import {
   blank,
   type ErrorLevel,
-  type ErrorLine,
   messagePeer,
   parseUpstream,
 } from "../../nginx/errorlog/grammar.js";
@@ -43,10 +42,11 @@ import {
   LINE_OTHER,
   LINE_SCANNED,
   UPSTREAM_NONE,
+  UPSTREAM_UNIX,
 } from "../../nginx/wasm/layout.js";
 import type { LogAccumulator } from "../scan/accumulator.js";
 import { loadWasmCore, type WasmCore } from "../scan/core.js";
-import { ErrorLineReader, MAX_LINE_CHARS } from "./lines.js";
+import { classKey, ErrorLineReader, MAX_LINE_CHARS } from "./lines.js";
 import {
   type ClassCounter,
   type ErrorLogOptions,
@@ -419,28 +419,36 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
     enc: BufferEncoding,
     id: number,
   ): KnownMessage {
-    const line: ErrorLine = {
-      ...blank(block.toString(enc, ints[b + ERR_MESSAGE], ints[b + ERR_MESSAGE + 1]), null),
-      level: ERROR_LEVEL_ORDER[ints[b + ERR_LEVEL] as number] as ErrorLevel,
+    const message = block.toString(enc, ints[b + ERR_MESSAGE], ints[b + ERR_MESSAGE + 1]);
+    const level = ERROR_LEVEL_ORDER[ints[b + ERR_LEVEL] as number] as ErrorLevel;
+    const ukind = ints[b + ERR_UPSTREAM_KIND] as number;
+    const flags = ints[b + ERR_CONTEXT] as number;
+    // Only whether request and subrequest are there matters to the classification (without upstream context).
+    const key = classKey(
+      level,
+      ukind === UPSTREAM_NONE ? "-" : ukind === UPSTREAM_UNIX ? "u" : "t",
+      `${flags & CTX_REQUEST ? "r" : ""}${flags & CTX_SUBREQUEST ? "s" : ""}`,
+      message,
+    );
+    const c = this.classifyKeyed(key, () => ({
+      ...blank(message, null),
+      level,
       connection: 0,
-      // Only whether they are there matters to the classification (of lines without upstream context).
-      request:
-        (ints[b + ERR_CONTEXT] as number) & CTX_REQUEST ? { method: "", uri: "", protocol: null } : null,
-      subrequest: (ints[b + ERR_CONTEXT] as number) & CTX_SUBREQUEST ? "" : null,
+      request: flags & CTX_REQUEST ? { method: "", uri: "", protocol: null } : null,
+      subrequest: flags & CTX_SUBREQUEST ? "" : null,
       upstream:
-        ints[b + ERR_UPSTREAM_KIND] === UPSTREAM_NONE
+        ukind === UPSTREAM_NONE
           ? null
           : parseUpstream(block.toString(enc, ints[b + ERR_UPSTREAM], ints[b + ERR_UPSTREAM + 1]), false),
-    };
-    const c = this.classifyCached(line);
+    }));
     const known: KnownMessage = {
       c,
       failure: isFailure(c),
       counter: null,
-      reload: isReload(line.message),
-      detail: detailOf(c, line.message),
-      name: hasNoPeer(c.class) ? unresolvedName(line.message) : null,
-      peer: line.upstream === null ? messagePeer(line.message) : null,
+      reload: isReload(message),
+      detail: detailOf(c, message),
+      name: hasNoPeer(c.class) ? unresolvedName(message) : null,
+      peer: ukind === UPSTREAM_NONE ? messagePeer(message) : null,
     };
     this.wmsgs[id] = known;
     return known;
