@@ -84,31 +84,36 @@ const occPos = new StaticArray<i32>(MAX_OCC);
 const ctxS = new StaticArray<i32>(7);
 const ctxE = new StaticArray<i32>(7);
 
-/** The kind of the context marker starting at the ", " at c, or -1. */
+/** The first 8 bytes of each marker, as one little-endian number. */
+const W_CLIENT: u64 = ((<u64>0x746e6569) << 32) | 0x6c63202c;
+const W_SERVER: u64 = ((<u64>0x72657672) << 32) | 0x6573202c;
+const W_REQUEST: u64 = ((<u64>0x73657571) << 32) | 0x6572202c;
+const W_SUBREQUEST: u64 = ((<u64>0x71657262) << 32) | 0x7573202c;
+const W_UPSTREAM: u64 = ((<u64>0x65727473) << 32) | 0x7075202c;
+const W_HOST: u64 = ((<u64>0x203a7473) << 32) | 0x6f68202c;
+const W_REFERRER: u64 = ((<u64>0x72726566) << 32) | 0x6572202c;
+const W_BYTES: u64 = ((<u64>0x20736574) << 32) | 0x7962202c;
+const W_CONTEXT: u64 = ((<u64>0x7865746e) << 32) | 0x6f63202c;
+
+/**
+ * The kind of the context marker starting at the ", " at c, or -1: its first 8 bytes are compared as one
+ * number, then the rest (", client: ", ", server: ", ", request: ", …).
+ */
 function markerAt(c: i32, lim: i32): i32 {
-  switch (at(c + 2)) {
-    case 0x63:
-      if (bytesAt(c, lim, ", client: ")) return K_CLIENT;
-      if (bytesAt(c, lim, ", context: ")) return M_LUA;
-      return -1;
-    case 0x73:
-      if (bytesAt(c, lim, ", server: ")) return K_SERVER;
-      if (bytesAt(c, lim, ", subrequest: ")) return K_SUBREQUEST;
-      return -1;
-    case 0x72:
-      if (bytesAt(c, lim, ", request: ")) return K_REQUEST;
-      if (bytesAt(c, lim, ", referrer: ")) return K_REFERRER;
-      return -1;
-    case 0x75:
-      if (bytesAt(c, lim, ", upstream: ")) return K_UPSTREAM;
-      return -1;
-    case 0x68:
-      if (bytesAt(c, lim, ", host: ")) return K_HOST;
-      return -1;
-    case 0x62:
-      if (bytesAt(c, lim, ", bytes from/to client:")) return M_STREAM;
-      return -1;
-  }
+  if (c + 8 > lim) return -1;
+  const w = load<u64>(<usize>c);
+  const p = <usize>c + 8;
+  if (w === W_CLIENT) return c + 10 <= lim && load<u16>(p) === 0x203a ? K_CLIENT : -1;
+  if (w === W_SERVER) return c + 10 <= lim && load<u16>(p) === 0x203a ? K_SERVER : -1;
+  if (w === W_UPSTREAM) return c + 12 <= lim && load<u32>(p) === 0x203a6d61 ? K_UPSTREAM : -1;
+  if (w === W_REQUEST)
+    return c + 11 <= lim && load<u16>(p) === 0x3a74 && at(c + 10) === 0x20 ? K_REQUEST : -1;
+  if (w === W_HOST) return K_HOST;
+  if (w === W_REFERRER) return c + 12 <= lim && load<u32>(p) === 0x203a7265 ? K_REFERRER : -1;
+  if (w === W_SUBREQUEST)
+    return c + 14 <= lim && load<u32>(p) === 0x74736575 && load<u16>(p + 4) === 0x203a ? K_SUBREQUEST : -1;
+  if (w === W_BYTES) return bytesAt(c, lim, ", bytes from/to client:") ? M_STREAM : -1;
+  if (w === W_CONTEXT) return c + 11 <= lim && load<u16>(p) === 0x3a74 && at(c + 10) === 0x20 ? M_LUA : -1;
   return -1;
 }
 
