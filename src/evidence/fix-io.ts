@@ -35,8 +35,8 @@ import type { ConfigModel } from "../nginx/config/model.js";
 import { type ConfigPayload, loadPayload, nginxTSource, splitNginxT } from "../nginx/config/payload.js";
 import { EditableConfig } from "../nginx/config/writer.js";
 import { type BundleLimits, DEFAULT_BUNDLE_LIMITS, readBundleText } from "./bundle.js";
+import { readBundleDir } from "./bundle-dir.js";
 import { loadConfig, maxConfigBytes, nginxFailureLine, readConfigText } from "./config-loader.js";
-import { readBundleDir } from "./gather.js";
 
 /** Reads a configuration file as a binary string: a regular file (not through a symlink's target check), capped. */
 export function readConfigBytes(path: string): string {
