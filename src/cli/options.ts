@@ -36,3 +36,13 @@ export function checkPathOption(value: string, flag = "--path"): string {
   }
   return value;
 }
+
+/** "2h", "30m", "90s", "1d", or an ISO / Date.parse-able time → epoch ms. */
+export function parseWhen(v: string, now = Date.now()): number {
+  const m = /^(\d+)([smhd])$/.exec(v);
+  if (m) return now - Number(m[1]) * { s: 1e3, m: 6e4, h: 36e5, d: 864e5 }[m[2] as "s"];
+  const t = Date.parse(v);
+  if (Number.isNaN(t))
+    throw new UserError(`cannot read the time '${v}' (use e.g. 2h, 30m, or 2026-04-04T08:00:00Z)`);
+  return t;
+}

@@ -18,7 +18,7 @@ import { safeText } from "../../report/terminal.js";
 import { accessLine } from "../../report/watch.js";
 import { colors, stdoutColor } from "../color.js";
 import { EXIT, UserError } from "../exit.js";
-import { parseDurationOption } from "../options.js";
+import { parseDurationOption, parseWhen } from "../options.js";
 import { withProgress } from "../progress.js";
 import { summaryOf } from "./index.js";
 import { bufferedStdout, runUntilSignal, warningSink } from "./watch.js";
@@ -49,16 +49,6 @@ export function extractLogFormats(
   for (const [name, def] of logFormats(modelFromText(text, file).model))
     if (def.directive) out.set(name, { format: def.format, escape: def.escape });
   return out;
-}
-
-/** "2h", "30m", "90s", "1d", or an ISO / Date.parse-able time → epoch ms. */
-export function parseWhen(v: string, now = Date.now()): number {
-  const m = /^(\d+)([smhd])$/.exec(v);
-  if (m) return now - Number(m[1]) * { s: 1e3, m: 6e4, h: 36e5, d: 864e5 }[m[2] as "s"];
-  const t = Date.parse(v);
-  if (Number.isNaN(t))
-    throw new UserError(`cannot read the time '${v}' (use e.g. 2h, 30m, or 2026-04-04T08:00:00Z)`);
-  return t;
 }
 
 function fmtPct(n: number, d: number): string {

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { collectBundle } from "../../evidence/collect.js";
 import { UserError } from "../exit.js";
-import { parseWhen } from "./access.js";
+import { parseWhen } from "../options.js";
 import { summaryOf } from "./index.js";
 import { parseByteSize } from "./size-option.js";
 

@@ -5,8 +5,7 @@
  */
 import type { Command } from "commander";
 import type { GatherOptions } from "../../evidence/gather.js";
-import { parseDurationOption } from "../options.js";
-import { parseWhen } from "./access.js";
+import { parseDurationOption, parseWhen } from "../options.js";
 import { parseByteSize } from "./size-option.js";
 
 export interface EvidenceCliOptions {

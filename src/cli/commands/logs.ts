@@ -9,9 +9,8 @@ import { safeText } from "../../report/terminal.js";
 import { failureLine } from "../../report/watch.js";
 import { stdoutColor } from "../color.js";
 import { EXIT, UserError } from "../exit.js";
-import { parseDurationOption } from "../options.js";
+import { parseDurationOption, parseWhen } from "../options.js";
 import { withProgress } from "../progress.js";
-import { parseWhen } from "./access.js";
 import { summaryOf } from "./index.js";
 import { bufferedStdout, runUntilSignal, warningSink } from "./watch.js";
 

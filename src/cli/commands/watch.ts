@@ -9,8 +9,7 @@ import { failureLine, topCauseLine, watchScreen } from "../../report/watch.js";
 import { topCause } from "../../rules/watch.js";
 import { stdoutColor } from "../color.js";
 import { EXIT, UserError } from "../exit.js";
-import { parseCountOption, parseDurationOption } from "../options.js";
-import { parseWhen } from "./access.js";
+import { parseCountOption, parseDurationOption, parseWhen } from "../options.js";
 import { summaryOf } from "./index.js";
 
 interface WatchCliOptions {
