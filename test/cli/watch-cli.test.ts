@@ -122,6 +122,14 @@ describe("logs --follow and access --follow", () => {
     expect(r.stderr).toMatch(/^badgateway: --follow needs error log files/);
   });
 
+  it("access --follow refuses stdin and no files alike", () => {
+    for (const args of [["access", "--follow", "-"], ["access", "--follow"]]) {
+      const r = runCli(args);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr).toMatch(/^badgateway: --follow needs access log files .*`access -`/);
+    }
+  });
+
   it("access --follow prints each new 5xx response", async () => {
     const log = join(dir, "access.log");
     writeFileSync(log, "");

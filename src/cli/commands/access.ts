@@ -8,7 +8,6 @@ import {
 } from "../../evidence/access-log.js";
 import { sniffIngressFormatOf, summarizeIngressAccess } from "../../evidence/ingress.js";
 import { inputBytes, losesInput } from "../../evidence/input.js";
-import { Watcher } from "../../evidence/watch.js";
 import { type LogFormatDef, logFormats, resolveLogFormat } from "../../nginx/config/logs.js";
 import { modelFromText } from "../../nginx/config/model.js";
 import { INGRESS_VARIABLES, type IngressAccessSummary, type IngressLogFormat } from "../../nginx/ingress.js";
@@ -18,10 +17,10 @@ import { safeText } from "../../report/terminal.js";
 import { accessLine } from "../../report/watch.js";
 import { colors, stdoutColor } from "../color.js";
 import { EXIT, UserError } from "../exit.js";
-import { parseDurationOption, parseWhen } from "../options.js";
+import { followFiles } from "../follow.js";
+import { parseWhen } from "../options.js";
 import { withProgress } from "../progress.js";
 import { summaryOf } from "./index.js";
-import { bufferedStdout, runUntilSignal, warningSink } from "./watch.js";
 
 type Colors = ReturnType<typeof colors>;
 
@@ -234,39 +233,27 @@ most lines of a file do not match its format (below 95 % matched is a warning).`
           ),
         );
       if (o.follow) {
-        if (files.length === 0 || files.includes("-"))
-          throw new UserError(
-            "--follow needs access log files (stdin cannot be followed; pipe `tail -F` into `access -` instead)",
-          );
-        const pollMs = parseDurationOption("--poll", o.poll);
-        const since = (o.since ?? o.from) ? parseWhen((o.since ?? o.from) as string) : undefined;
-        let seen = 0;
-        const out = bufferedStdout();
-        const warnings = warningSink();
-        const w = new Watcher({
+        const color = stdoutColor();
+        await followFiles({
+          files,
+          kind: "access",
+          poll: o.poll,
+          since: o.since ?? o.from,
           sources: {
-            model: null,
-            configSource: null,
             errorLogs: [],
             accessLogs: files.map((path) => ({ path, format: { ...def, format, escape: mode } })),
-            stubStatus: null,
-            notes: [],
           },
-          pollMs,
-          ...(since !== undefined ? { since } : {}),
-          onWarning: warnings.onWarning,
-          onAccess: (r, line, file) => {
-            if (r.status < 500) return;
-            seen++;
-            out.write(
-              o.json
-                ? `${JSON.stringify({ type: "response", status: r.status, upstream: r.upstream, seconds: Number.isFinite(r.seconds) ? r.seconds : null, file, line })}\n`
-                : accessLine(r, line, stdoutColor()),
-            );
-          },
+          printers: (print) => ({
+            onAccess: (r, line, file) => {
+              if (r.status < 500) return;
+              print(
+                o.json
+                  ? `${JSON.stringify({ type: "response", status: r.status, upstream: r.upstream, seconds: Number.isFinite(r.seconds) ? r.seconds : null, file, line })}\n`
+                  : accessLine(r, line, color),
+              );
+            },
+          }),
         });
-        await runUntilSignal(w, out.flush);
-        process.exitCode = warnings.lost() ? EXIT.ERROR : seen > 0 ? EXIT.FOUND : EXIT.OK;
         return;
       }
       const s = await withProgress({ total: inputBytes(files) }, (progress) =>

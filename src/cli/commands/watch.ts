@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { checkTextfileDir, parseListen, serveMetrics } from "../../evidence/exporter.js";
-import { Watcher, type WatchOptions } from "../../evidence/watch.js";
+import { Watcher } from "../../evidence/watch.js";
 import { type WatchSourceOptions, type WatchSources, watchSources } from "../../evidence/watch-sources.js";
 import { UnknownLogFormatError } from "../../nginx/config/logs.js";
 import { WatchMetrics } from "../../report/metrics.js";
@@ -8,7 +8,8 @@ import { safeText } from "../../report/terminal.js";
 import { failureLine, topCauseLine, watchScreen } from "../../report/watch.js";
 import { topCause } from "../../rules/watch.js";
 import { stdoutColor } from "../color.js";
-import { EXIT, UserError } from "../exit.js";
+import { UserError } from "../exit.js";
+import { bufferedStdout, followExitCode, runUntilSignal, warningSink } from "../follow.js";
 import { parseCountOption, parseDurationOption, parseWhen } from "../options.js";
 import { summaryOf } from "./index.js";
 
@@ -40,68 +41,6 @@ export async function sourcesOrExit(o: WatchSourceOptions): Promise<WatchSources
     if (e instanceof UnknownLogFormatError) throw new UserError(e.message);
     throw new UserError((e as Error).message);
   }
-}
-
-/** Runs a watcher until SIGINT/SIGTERM; resolves after it has stopped cleanly. */
-export function runUntilSignal(w: Watcher, cleanup: () => Promise<void> | void = () => {}): Promise<void> {
-  return new Promise((resolve) => {
-    let stopping = false;
-    const stop = () => {
-      if (stopping) return;
-      stopping = true;
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      void (async () => {
-        await w.stop();
-        await cleanup();
-        resolve();
-      })();
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-    w.start();
-  });
-}
-
-/**
- * stdout for event lines: what one block of log lines produces is written in one go (one write per burst, not
- * one per event), on the next turn of the event loop; `flush()` writes what is left at once.
- */
-export function bufferedStdout(): { write: (s: string) => void; flush: () => void } {
-  let parts: string[] = [];
-  let scheduled = false;
-  const flush = () => {
-    scheduled = false;
-    if (parts.length === 0) return;
-    const text = parts.join("");
-    parts = [];
-    process.stdout.write(text);
-  };
-  return {
-    write: (s) => {
-      parts.push(s);
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush);
-      }
-    },
-    flush,
-  };
-}
-
-const CANNOT_FOLLOW = new Set(["unreadable", "not-a-file", "compressed"]);
-
-/** Warnings go to stderr once each; the ones that mean a log cannot be followed make the exit code 2. */
-export function warningSink(): { onWarning: NonNullable<WatchOptions["onWarning"]>; lost: () => boolean } {
-  let lost = false;
-  return {
-    onWarning: (w) => {
-      // A log that cannot be followed at all; a copytruncate without a copy or a missing file is only said.
-      if (CANNOT_FOLLOW.has(w.code)) lost = true;
-      process.stderr.write(`badgateway: ${safeText(w.message)}\n`);
-    },
-    lost: () => lost,
-  };
 }
 
 export function registerWatch(program: Command): void {
@@ -270,6 +209,7 @@ or a log could not be followed. Metrics, alerts and deployment: docs/watch.md.`,
           await new Promise<void>((r) => server?.close(() => r()));
         }
       });
-      process.exitCode = warnings.lost() ? EXIT.ERROR : EXIT.OK;
+      // Events are not problems found here: watch ends 0 unless a log could not be followed.
+      process.exitCode = followExitCode(warnings.lost(), 0);
     });
 }
