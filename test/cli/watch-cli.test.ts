@@ -123,7 +123,10 @@ describe("logs --follow and access --follow", () => {
   });
 
   it("access --follow refuses stdin and no files alike", () => {
-    for (const args of [["access", "--follow", "-"], ["access", "--follow"]]) {
+    for (const args of [
+      ["access", "--follow", "-"],
+      ["access", "--follow"],
+    ]) {
       const r = runCli(args);
       expect(r.code, args.join(" ")).toBe(2);
       expect(r.stderr).toMatch(/^badgateway: --follow needs access log files .*`access -`/);

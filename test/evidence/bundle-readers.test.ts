@@ -47,7 +47,12 @@ describe("backends.json reader", () => {
     expect(units).toHaveLength(1);
     const u = units[0];
     expect(u?.peer).toBe("127.0.0.1:9000");
-    expect(u?.process).toEqual({ pid: 42, comm: "?", startedAt: "2026-12-06T10:00:00", startedEpochMs: null });
+    expect(u?.process).toEqual({
+      pid: 42,
+      comm: "?",
+      startedAt: "2026-12-06T10:00:00",
+      startedEpochMs: null,
+    });
     expect(u?.journal?.events.map((e) => e.message)).toEqual(["killed"]);
     expect(u?.journal?.lines).toBe(1);
     expect(u?.problems).toEqual(["p"]);
@@ -100,7 +105,10 @@ describe("readBundleDir", () => {
     writeFileSync(join(b, "error.log"), "");
     writeFileSync(join(b, "error.log.1"), "");
     writeFileSync(join(b, "backends.json"), "[]");
-    writeFileSync(join(b, "bundle.json"), JSON.stringify({ files: [{ name: "access.log", format: "main" }] }));
+    writeFileSync(
+      join(b, "bundle.json"),
+      JSON.stringify({ files: [{ name: "access.log", format: "main" }] }),
+    );
     writeFileSync(join(b, "access.log"), "");
     const got = readBundleDir(b);
     expect(got.errorLogs.map((p) => p.slice(got.root.length + 1))).toEqual(["error.log.1", "error.log"]);
