@@ -1,6 +1,14 @@
 /**
  * The long-running side of the CLI shared by `watch`, `logs --follow` and `access --follow`: running a Watcher
- * until SIGINT/SIGTERM, batching event lines onto stdout, warnings onto stderr, and the exit code.
+ * until SIGINT/SIGTERM (or until nothing is left to follow), batching event lines onto stdout, warnings onto
+ * stderr, and the exit code.
+ *
+ * What an operator sees for a path that cannot be followed (never silence):
+ * - nothing there yet (also when its directory is missing): "X: does not exist yet; waiting for it" at once,
+ *   "X: appeared; following it" when it comes; a path that never appeared makes the exit code 2 at the end;
+ * - something that can never be followed (a directory, a compressed file, a file or directory we may not
+ *   read): "X: …; not followed" at once and exit 2 at the end; when no path is left to follow or wait for, the
+ *   command stops at once with "nothing left to follow" and exit 2.
  */
 import { Watcher, type WatchOptions } from "../evidence/watch.js";
 import type { WatchSources } from "../evidence/watch-sources.js";
@@ -9,7 +17,8 @@ import { EXIT, UserError } from "./exit.js";
 import { parseDurationOption, parseWhen } from "./options.js";
 
 /**
- * Runs a watcher until SIGINT/SIGTERM; resolves after it has stopped cleanly (the cleanup awaited).
+ * Runs a watcher until SIGINT/SIGTERM, or until every path was refused (nothing left to follow or wait for);
+ * resolves after it has stopped cleanly (the cleanup awaited).
  */
 export function runUntilSignal(w: Watcher, cleanup: () => Promise<void> | void = () => {}): Promise<void> {
   return new Promise((resolve) => {
@@ -27,6 +36,11 @@ export function runUntilSignal(w: Watcher, cleanup: () => Promise<void> | void =
     };
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
+    void w.nothingToFollow.then(() => {
+      if (stopping) return;
+      process.stderr.write("badgateway: nothing left to follow; stopping\n");
+      stop();
+    });
     w.start();
   });
 }
@@ -72,9 +86,14 @@ export function warningSink(): { onWarning: NonNullable<WatchOptions["onWarning"
   };
 }
 
-/** The exit code after a watcher stopped: 2 when a log could not be followed, else 1 when `found` events were printed, else 0. */
-export function followExitCode(lost: boolean, found: number): number {
-  if (lost) return EXIT.ERROR;
+/**
+ * The exit code after a watcher stopped: 2 when a log could not be followed or never appeared (each path that
+ * never appeared is named on stderr), else 1 when `found` events were printed, else 0.
+ */
+export function followExitCode(w: Watcher, lost: boolean, found: number): number {
+  const never = w.neverFollowed().filter((p) => p.state === "waiting");
+  for (const p of never) process.stderr.write(`badgateway: ${safeText(p.path)} never appeared\n`);
+  if (lost || never.length > 0) return EXIT.ERROR;
   return found > 0 ? EXIT.FOUND : EXIT.OK;
 }
 
@@ -124,5 +143,5 @@ export async function followFiles(c: FollowCommand): Promise<void> {
     }),
   });
   await runUntilSignal(w, out.flush);
-  process.exitCode = followExitCode(warnings.lost(), found);
+  process.exitCode = followExitCode(w, warnings.lost(), found);
 }

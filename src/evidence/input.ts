@@ -15,7 +15,8 @@ export interface InputWarning {
   /**
    * Stable id: "unreadable", "not-a-file", "truncated-gzip", "gzip-error" (damaged data), "trailing-garbage"
    * (bytes after the last gzip member that are not zeros), "compressed" (xz, zstd, bzip2, lz4: refused),
-   * "line-too-long", and from the summarisers "wrong-kind", "low-match", "no-match", "bad-format".
+   * "line-too-long", and from the summarisers "wrong-kind", "low-match", "no-match", "bad-format"; from the
+   * follower (follow.ts) "missing" (waiting for the path), "appeared" and "truncated".
    */
   code: string;
   message: string;

@@ -170,7 +170,9 @@ Examples:
                                    # ingress-nginx upstreaminfo: recognised, with a per-Service table
 
 Exit codes: 0 no upstream 502/504 found, 1 502/504 found, 2 could not read the input or the format, or
-most lines of a file do not match its format (below 95 % matched is a warning).`,
+most lines of a file do not match its format (below 95 % matched is a warning).
+With --follow, a missing file is waited for and one that can never be followed is dropped, both said on
+stderr; exit 2 when a file was dropped or never appeared (docs/watch.md).`,
     )
     .action(async (files: string[], o: AccessCliOptions) => {
       const named = new Map<string, { format: string; escape: LogEscape }>();

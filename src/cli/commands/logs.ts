@@ -124,7 +124,9 @@ Examples:
   $ badgateway logs --follow /var/log/nginx/error.log --json      # one JSON object per new failure
 
 Rotated sets are read oldest first whatever the order given. Exit codes: 0 no upstream failures,
-1 upstream failures found, 2 an input could not be read (everything readable is still summarised).`,
+1 upstream failures found, 2 an input could not be read (everything readable is still summarised).
+With --follow, a missing file is waited for and one that can never be followed is dropped, both said on
+stderr; exit 2 when a file was dropped or never appeared (docs/watch.md).`,
     )
     .action(
       async (

@@ -98,8 +98,10 @@ Examples:
 
 Starts at the end of the files (or at --since, from the start of the live files); follows rename-and-create and
 copytruncate rotation; never reads .gz files. On a terminal the view is redrawn in place; otherwise one line per
-failure and per change of the top cause. Stops cleanly on SIGINT/SIGTERM (exit 0); exit 2 when it cannot start
-or a log could not be followed. Metrics, alerts and deployment: docs/watch.md.`,
+failure and per change of the top cause. A missing log is waited for (said on stderr); a directory, unreadable or
+compressed path is dropped (said on stderr), and when none is left watch stops. Stops cleanly on SIGINT/SIGTERM
+(exit 0); exit 2 when it cannot start, or a log could not be followed or never appeared. Metrics, alerts and
+deployment: docs/watch.md.`,
     )
     .action(async (opts: WatchCliOptions) => {
       const since = opts.since ? parseWhen(opts.since) : undefined;
@@ -210,6 +212,6 @@ or a log could not be followed. Metrics, alerts and deployment: docs/watch.md.`,
         }
       });
       // Events are not problems found here: watch ends 0 unless a log could not be followed.
-      process.exitCode = followExitCode(warnings.lost(), 0);
+      process.exitCode = followExitCode(w, warnings.lost(), 0);
     });
 }
