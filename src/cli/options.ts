@@ -23,6 +23,14 @@ export function parseCountOption(flag: string, value: string, max: number): numb
   return n;
 }
 
+/** --pid: a process id (1 to 4194304, Linux's largest pid_max). */
+export function parsePidOption(value: string): number {
+  const v = value.trim();
+  const n = /^[1-9]\d{0,6}$/.test(v) ? Number(v) : Number.NaN;
+  if (!(n <= 4_194_304)) throw new UserError(`--pid: ${JSON.stringify(value)} is not a process id`);
+  return n;
+}
+
 /** The request path for --path: starts with `/`, no spaces, no control characters (they would split the request). */
 export function checkPathOption(value: string, flag = "--path"): string {
   if (!value.startsWith("/"))

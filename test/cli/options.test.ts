@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { UserError } from "../../src/cli/exit.js";
-import { parseCountOption, parseDurationOption, parseWhen } from "../../src/cli/options.js";
+import { parseCountOption, parseDurationOption, parsePidOption, parseWhen } from "../../src/cli/options.js";
+import { runCli } from "../helpers/cli.js";
 
 describe("shared option parsers", () => {
   it("parseWhen: relative times count back from now, ISO times are absolute, anything else is a UserError", () => {
@@ -24,5 +25,45 @@ describe("shared option parsers", () => {
     expect(parseCountOption("--pid", "42", 100)).toBe(42);
     expect(() => parseCountOption("--pid", "101", 100)).toThrow(/^--pid wants a whole number from 1 to 100/);
     expect(() => parseCountOption("--pid", "4x", 100)).toThrow(UserError);
+  });
+});
+
+describe("--pid", () => {
+  it("parsePidOption takes 1..4194304 and refuses anything else in one wording", () => {
+    expect(parsePidOption("1")).toBe(1);
+    expect(parsePidOption("4194304")).toBe(4_194_304);
+    for (const bad of ["0", "4194305", "-3", "12ab", "", "0x10", "1e3"])
+      expect(() => parsePidOption(bad), bad).toThrow(`--pid: ${JSON.stringify(bad)} is not a process id`);
+  });
+
+  it("diagnose, fix, watch and collect refuse a bad --pid the same way: one line, exit 2", () => {
+    for (const cmd of [
+      ["diagnose", "--no-probe"],
+      ["fix"],
+      ["watch"],
+      ["collect", "--out", "/nonexistent-dir/x"],
+    ]) {
+      const r = runCli([...cmd, "--pid", "nginx"]);
+      expect(r.code, cmd[0]).toBe(2);
+      expect(r.stderr, cmd[0]).toBe('badgateway: --pid: "nginx" is not a process id\n');
+    }
+  });
+});
+
+describe("evidence options shared by diagnose, fix and watch", () => {
+  it("the same flags with the same value shapes appear in each command's help", () => {
+    const flags = [
+      "--config <file>",
+      "--nginx-t <file>",
+      "--error-log <file>",
+      "--access-log <file>",
+      "--log-format <name|format>",
+      "--since <when>",
+      "--pid <pid>",
+    ];
+    for (const cmd of ["diagnose", "fix", "watch"]) {
+      const help = runCli([cmd, "--help"]).stdout;
+      for (const f of flags) expect(help, `${cmd} ${f}`).toContain(f);
+    }
   });
 });

@@ -255,6 +255,8 @@ describe("watch", () => {
       [["watch", "--access-log", log, "--log-format", "nosuch"], /unknown log format 'nosuch'/],
       [["watch", "--error-log", log, "--textfile", join(dir, "missing")], /no such directory/],
       [["watch", "--config", join(dir, "none.conf")], /cannot read the configuration/],
+      [["watch", "--pid", "12ab"], /--pid: "12ab" is not a process id/],
+      [["watch", "--error-log", log, "--since", "someday"], /cannot read the time 'someday'/],
     ];
     for (const [args, re] of cases) {
       const r = runCli(args);

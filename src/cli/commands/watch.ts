@@ -10,16 +10,15 @@ import { topCause } from "../../rules/watch.js";
 import { stdoutColor } from "../color.js";
 import { UserError } from "../exit.js";
 import { bufferedStdout, followExitCode, runUntilSignal, warningSink } from "../follow.js";
-import { parseCountOption, parseDurationOption, parseWhen } from "../options.js";
+import { parseCountOption, parseDurationOption, parsePidOption, parseWhen } from "../options.js";
+import { type EvidenceCliOptions, evidenceOption } from "./evidence-options.js";
 import { summaryOf } from "./index.js";
 
-interface WatchCliOptions {
-  config?: string;
-  nginxT?: string;
-  errorLog: string[];
-  accessLog: string[];
-  logFormat?: string;
-  since?: string;
+interface WatchCliOptions
+  extends Pick<
+    EvidenceCliOptions,
+    "config" | "nginxT" | "errorLog" | "accessLog" | "logFormat" | "since" | "pid"
+  > {
   window: string;
   json?: boolean;
   listen?: string;
@@ -28,10 +27,7 @@ interface WatchCliOptions {
   stubStatus?: string;
   refresh: string;
   poll: string;
-  pid?: string;
 }
-
-const collect = (v: string, prev: string[]) => [...prev, v];
 
 /** Resolves the files to follow, turning every failure into a one-line usage error (exit 2). */
 export async function sourcesOrExit(o: WatchSourceOptions): Promise<WatchSources> {
@@ -47,22 +43,17 @@ export function registerWatch(program: Command): void {
   program
     .command("watch")
     .description(summaryOf("watch"))
-    .option("--config <file>", "nginx configuration: follow the error_log and access_log files it names")
-    .option("--nginx-t <file>", "saved output of `nginx -T` ('-' for stdin), instead of --config")
-    .option(
-      "--error-log <file>",
-      "error log to follow (repeatable; instead of the configuration's)",
-      collect,
-      [],
+    .addOption(
+      evidenceOption.config("nginx configuration: follow the error_log and access_log files it names"),
     )
-    .option("--access-log <file>", "access log to follow (repeatable)", collect, [])
-    .option(
-      "--log-format <name|format>",
-      "log_format name from the config, or a format string, for the access logs",
-    )
-    .option(
-      "--since <when>",
-      "read the live files from their start, keeping lines after this time (2h, 30m, ISO time)",
+    .addOption(evidenceOption.nginxT())
+    .addOption(evidenceOption.errorLog("error log to follow (repeatable; instead of the configuration's)"))
+    .addOption(evidenceOption.accessLog())
+    .addOption(evidenceOption.logFormat())
+    .addOption(
+      evidenceOption.since(
+        "read the live files from their start, keeping lines after this time (2h, 30m, ISO time)",
+      ),
     )
     .option("--window <minutes>", "minutes the view and the top cause look back", "5")
     .option("--json", "print JSON Lines: one event per new upstream failure and per change of the top cause")
@@ -85,7 +76,7 @@ export function registerWatch(program: Command): void {
     )
     .option("--refresh <duration>", "how often the terminal view is redrawn", "1s")
     .option("--poll <duration>", "how often the files are checked for new lines and rotation", "250ms")
-    .option("--pid <pid>", "nginx master pid (host mode; default: the first one found)")
+    .addOption(evidenceOption.pid())
     .addHelpText(
       "after",
       `
@@ -132,7 +123,7 @@ deployment: docs/watch.md.`,
         errorLogs: opts.errorLog,
         accessLogs: opts.accessLog,
         ...(opts.logFormat ? { logFormat: opts.logFormat } : {}),
-        ...(opts.pid ? { pid: parseCountOption("--pid", opts.pid, 4_194_304) } : {}),
+        ...(opts.pid ? { pid: parsePidOption(opts.pid) } : {}),
       });
       for (const n of sources.notes) process.stderr.write(`badgateway: ${safeText(n)}\n`);
       const metrics =
