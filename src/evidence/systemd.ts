@@ -13,6 +13,7 @@
 import { execFile } from "node:child_process";
 import { readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { BACKEND_GONE_CLASSES } from "../nginx/errorlog/class-sets.js";
 import { isLocalAddress, listTcpListeners } from "./probes/listeners.js";
 import type { ErrorGroup } from "./types.js";
 
@@ -341,16 +342,7 @@ export function listenerOf(peer: string, procRoot = "/proc"): BackendProcess | n
 }
 
 /** Error classes after which the backend itself is worth asking about (nothing listened, or it broke off). */
-const BACKEND_CLASSES = new Set([
-  "connection-refused",
-  "unix-socket-missing",
-  "unix-socket-busy",
-  "premature-close",
-  "connection-reset",
-  "peer-closed",
-  "read-timeout",
-  "connect-timeout",
-]);
+const BACKEND_CLASSES: ReadonlySet<string> = new Set(BACKEND_GONE_CLASSES);
 
 /**
  * The failing peers on this host (loopback or unix sockets) and the incident window around their error lines:
