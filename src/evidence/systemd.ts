@@ -561,22 +561,13 @@ export async function backendStories(
       const since = journalTime(sinceMs);
       const until = journalTime(untilMs);
       const maxEvents = opts.maxEvents ?? 500;
+      // Both reads: JSON entries over the incident window.
+      const span = ["-o", "json", "--no-pager", "--since", since, "--until", until];
       // A socket unit starts its service on the first connection: the service's entries tell the story.
       const units = unit.endsWith(".socket") ? [unit, unit.replace(/\.socket$/, ".service")] : [unit];
       const r = await run(
         "journalctl",
-        [
-          ...units.flatMap((u) => ["-u", u]),
-          "-o",
-          "json",
-          "--no-pager",
-          "--since",
-          since,
-          "--until",
-          until,
-          "-n",
-          String(maxEvents * 4),
-        ],
+        [...units.flatMap((u) => ["-u", u]), ...span, "-n", String(maxEvents * 4)],
         timeout,
         maxBytes,
       );
@@ -586,20 +577,7 @@ export async function backendStories(
         // Kernel OOM-killer lines are not the unit's own entries: read them apart, kept when they name its cgroup.
         const k = await run(
           "journalctl",
-          [
-            "-k",
-            "-o",
-            "json",
-            "--no-pager",
-            "--since",
-            since,
-            "--until",
-            until,
-            "--grep",
-            "oom-kill|Killed process",
-            "-n",
-            "200",
-          ],
+          ["-k", ...span, "--grep", "oom-kill|Killed process", "-n", "200"],
           timeout,
           maxBytes,
         );
