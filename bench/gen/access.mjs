@@ -20,12 +20,9 @@
 //
 // Usage: `await writeAccessLog(path, generator, format, sizeMb, seed)` writes the file (unless it is there) and
 // returns its tally {lines, s502, s504}, also saved as PATH.tally.json.
-import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
-import { rng } from "../lib.mjs";
+import { hex, pad, rng, secondClock, writeGenerated } from "./common.mjs";
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-const pad = (n) => (n < 10 ? `0${n}` : String(n));
 
 export const FORMATS = {
   combined: {
@@ -141,34 +138,15 @@ function render(name, rec) {
   }
 }
 
-function hex(r, n) {
-  let s = "";
-  for (let i = 0; i < n; i++) s += "0123456789abcdef"[Math.floor(r() * 16)];
-  return s;
-}
-
-/** Time fields, formatted once per second. */
-function clock(start) {
-  let t = start;
-  let lastSec = -1;
-  const cur = { local: "", iso: "" };
-  return {
-    advance(ms) {
-      t += ms;
-    },
-    now() {
-      const s = Math.floor(t / 1000);
-      if (s !== lastSec) {
-        lastSec = s;
-        const d = new Date(s * 1000);
-        const hms = `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
-        cur.local = `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${hms} +0000`;
-        cur.iso = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${hms}+00:00`;
-      }
-      return cur;
-    },
-  };
-}
+/** Time fields ($time_local, $time_iso8601), formatted once per second. */
+const clock = (start) =>
+  secondClock(start, (d) => {
+    const hms = `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
+    return {
+      local: `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${hms} +0000`,
+      iso: `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${hms}+00:00`,
+    };
+  });
 
 const ms = (x) => x.toFixed(3);
 
@@ -422,14 +400,9 @@ export function formatOf(generator, format) {
  * Writes about sizeMb MB of the named generator's records in the named format (basic: its own format) to path,
  * unless a file of that size and its tally are there; returns the tally {lines, s502, s504}.
  */
-export async function writeAccessLog(path, generator, format, sizeMb, seed) {
-  const tallyPath = `${path}.tally.json`;
-  if (existsSync(path) && existsSync(tallyPath) && statSync(path).size >= sizeMb * 1e6 * 0.99)
-    return JSON.parse(readFileSync(tallyPath, "utf8"));
-  let chunk;
-  let tally;
-  if (generator === "basic") ({ chunk, tally } = basicChunks(seed));
-  else {
+export function writeAccessLog(path, generator, format, sizeMb, seed) {
+  return writeGenerated(path, sizeMb, () => {
+    if (generator === "basic") return basicChunks(seed);
     const make = ACCESS_GENERATORS[generator];
     if (!make)
       throw new Error(
@@ -438,8 +411,8 @@ export async function writeAccessLog(path, generator, format, sizeMb, seed) {
     if (!FORMATS[format])
       throw new Error(`unknown access-log format "${format}" (${Object.keys(FORMATS).join(", ")})`);
     const next = make(seed);
-    tally = { lines: 0, s502: 0, s504: 0 };
-    chunk = () => {
+    const tally = { lines: 0, s502: 0, s504: 0 };
+    const chunk = () => {
       const lines = [];
       for (let i = 0; i < 2000; i++) {
         const rec = next();
@@ -450,16 +423,6 @@ export async function writeAccessLog(path, generator, format, sizeMb, seed) {
       }
       return `${lines.join("\n")}\n`;
     };
-  }
-  mkdirSync(dirname(path), { recursive: true });
-  const ws = createWriteStream(path);
-  let written = 0;
-  while (written < sizeMb * 1e6) {
-    const buf = chunk();
-    written += Buffer.byteLength(buf);
-    if (!ws.write(buf)) await new Promise((res) => ws.once("drain", res));
-  }
-  await new Promise((res, rej) => ws.end((e) => (e ? rej(e) : res())));
-  writeFileSync(tallyPath, `${JSON.stringify(tally)}\n`);
-  return tally;
+    return { chunk, tally };
+  });
 }

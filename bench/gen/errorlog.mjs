@@ -15,32 +15,15 @@
 // Usage: `await writeErrorLog(path, "realistic", sizeMb, seed)` writes the file and returns its tally
 // ({lines, failures, notes, other}), which is also saved beside it as PATH.tally.json. `failures` counts the
 // lines badgateway and bench/errorlog-count.awk must both count as upstream failures.
-import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
-import { rng } from "../lib.mjs";
+import { hex, pad, rng, secondClock, writeGenerated } from "./common.mjs";
 
-const pad = (n) => (n < 10 ? `0${n}` : String(n));
-
-/** nginx's error-log time, cached per second (formatting a Date per line would dominate the generator). */
-function clock(start) {
-  let t = start;
-  let lastSec = -1;
-  let text = "";
-  return {
-    advance(ms) {
-      t += ms;
-    },
-    now() {
-      const s = Math.floor(t / 1000);
-      if (s !== lastSec) {
-        lastSec = s;
-        const d = new Date(s * 1000);
-        text = `${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
-      }
-      return text;
-    },
-  };
-}
+/** nginx's error-log time, formatted once per second. */
+const clock = (start) =>
+  secondClock(
+    start,
+    (d) =>
+      `${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`,
+  );
 
 /** Picks from [weight, value] pairs with a random number in [0, 1). */
 function weighted(pairs) {
@@ -180,12 +163,6 @@ const AGENT_REFERRERS = [
   "https://shop.example.com/cart",
   "android-app://com.example/",
 ];
-
-function hex(r, n) {
-  let s = "";
-  for (let i = 0; i < n; i++) s += "0123456789abcdef"[Math.floor(r() * 16)];
-  return s;
-}
 
 function ipv4(r, a = 10) {
   return `${a}.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}.${1 + Math.floor(r() * 254)}`;
@@ -713,23 +690,11 @@ export const ERROR_GENERATORS = { basic, realistic, adversarial };
  * Writes about sizeMb MB (10^6 bytes) of the named generator's log to path, unless a file of that size and its
  * tally are already there; returns the tally {lines, failures, notes, other}.
  */
-export async function writeErrorLog(path, name, sizeMb, seed) {
-  const tallyPath = `${path}.tally.json`;
-  if (existsSync(path) && existsSync(tallyPath) && statSync(path).size >= sizeMb * 1e6 * 0.99)
-    return JSON.parse(readFileSync(tallyPath, "utf8"));
-  const make = ERROR_GENERATORS[name];
-  if (!make)
-    throw new Error(`unknown error-log generator "${name}" (${Object.keys(ERROR_GENERATORS).join(", ")})`);
-  mkdirSync(dirname(path), { recursive: true });
-  const { chunk, tally } = make(seed);
-  const ws = createWriteStream(path);
-  let written = 0;
-  while (written < sizeMb * 1e6) {
-    const buf = chunk();
-    written += Buffer.byteLength(buf);
-    if (!ws.write(buf)) await new Promise((res) => ws.once("drain", res));
-  }
-  await new Promise((res, rej) => ws.end((e) => (e ? rej(e) : res())));
-  writeFileSync(tallyPath, `${JSON.stringify(tally)}\n`);
-  return tally;
+export function writeErrorLog(path, name, sizeMb, seed) {
+  return writeGenerated(path, sizeMb, () => {
+    const make = ERROR_GENERATORS[name];
+    if (!make)
+      throw new Error(`unknown error-log generator "${name}" (${Object.keys(ERROR_GENERATORS).join(", ")})`);
+    return make(seed);
+  });
 }

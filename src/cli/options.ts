@@ -23,6 +23,14 @@ export function parseCountOption(flag: string, value: string, max: number): numb
   return n;
 }
 
+/** --pid: a process id (1 to 4194304, Linux's largest pid_max). */
+export function parsePidOption(value: string): number {
+  const v = value.trim();
+  const n = /^[1-9]\d{0,6}$/.test(v) ? Number(v) : Number.NaN;
+  if (!(n <= 4_194_304)) throw new UserError(`--pid: ${JSON.stringify(value)} is not a process id`);
+  return n;
+}
+
 /** The request path for --path: starts with `/`, no spaces, no control characters (they would split the request). */
 export function checkPathOption(value: string, flag = "--path"): string {
   if (!value.startsWith("/"))
@@ -35,4 +43,14 @@ export function checkPathOption(value: string, flag = "--path"): string {
       );
   }
   return value;
+}
+
+/** "2h", "30m", "90s", "1d", or an ISO / Date.parse-able time → epoch ms. */
+export function parseWhen(v: string, now = Date.now()): number {
+  const m = /^(\d+)([smhd])$/.exec(v);
+  if (m) return now - Number(m[1]) * { s: 1e3, m: 6e4, h: 36e5, d: 864e5 }[m[2] as "s"];
+  const t = Date.parse(v);
+  if (Number.isNaN(t))
+    throw new UserError(`cannot read the time '${v}' (use e.g. 2h, 30m, or 2026-04-04T08:00:00Z)`);
+  return t;
 }

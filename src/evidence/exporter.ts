@@ -1,21 +1,13 @@
 /**
  * Where `watch` publishes its metrics: an HTTP endpoint (/metrics, /healthz) and node_exporter's textfile
- * collector directory. The file is written the safe way: a new temporary file in the same directory, created
- * exclusively without following symlinks, then renamed over `badgateway.prom` (rename replaces a link, it
- * never writes through one), so node_exporter never reads half a file.
+ * collector directory. The file is written with safe-write.ts's atomicReplace (a new temporary file in the same
+ * directory, created exclusively without following symlinks, fsynced, then renamed over `badgateway.prom`), so
+ * node_exporter never reads half a file and a planted link is replaced, never written through.
  */
-import {
-  closeSync,
-  constants,
-  fsyncSync,
-  lstatSync,
-  openSync,
-  renameSync,
-  unlinkSync,
-  writeSync,
-} from "node:fs";
+import { lstatSync } from "node:fs";
 import http from "node:http";
 import { join } from "node:path";
+import { atomicReplace } from "./safe-write.js";
 
 export interface MetricsSource {
   text(): Promise<string>;
@@ -104,32 +96,13 @@ export function checkTextfileDir(dir: string): void {
 
 export const TEXTFILE_NAME = "badgateway.prom";
 
-/** Writes `text` to DIR/badgateway.prom atomically (temp file + rename); returns the path. */
+/**
+ * Writes `text` to DIR/badgateway.prom with atomicReplace (mode 0644: node_exporter runs as another user);
+ * whatever is at that name, a symlink included, is replaced, never written through. Returns the path.
+ * node_exporter only reads *.prom: the temporary name (.badgateway.prom.PID.RANDOM.tmp) is ignored meanwhile.
+ */
 export function writeTextfile(dir: string, text: string): string {
   const target = join(dir, TEXTFILE_NAME);
-  // node_exporter only reads *.prom: the temporary name is ignored while it is being written.
-  const tmp = join(dir, `.${TEXTFILE_NAME}.${process.pid}.tmp`);
-  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
-  let fd: number;
-  try {
-    fd = openSync(tmp, flags, 0o644);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-    // Left by an earlier run with the same pid: unlink removes the name (a link itself, never its target).
-    unlinkSync(tmp);
-    fd = openSync(tmp, flags, 0o644);
-  }
-  try {
-    const b = Buffer.from(text, "utf8");
-    let off = 0;
-    while (off < b.length) off += writeSync(fd, b, off, b.length - off);
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    unlinkSync(tmp);
-    throw e;
-  }
-  closeSync(fd);
-  renameSync(tmp, target);
+  atomicReplace(target, Buffer.from(text, "utf8"), { mode: 0o644, replace: "any" });
   return target;
 }

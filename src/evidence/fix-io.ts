@@ -10,8 +10,6 @@ import {
   closeSync,
   constants,
   existsSync,
-  fchmodSync,
-  fchownSync,
   fstatSync,
   fsyncSync,
   lstatSync,
@@ -21,11 +19,9 @@ import {
   readdirSync,
   readFileSync,
   realpathSync,
-  renameSync,
   rmSync,
   statSync,
   symlinkSync,
-  unlinkSync,
   writeFileSync,
   writeSync,
 } from "node:fs";
@@ -35,8 +31,9 @@ import type { ConfigModel } from "../nginx/config/model.js";
 import { type ConfigPayload, loadPayload, nginxTSource, splitNginxT } from "../nginx/config/payload.js";
 import { EditableConfig } from "../nginx/config/writer.js";
 import { type BundleLimits, DEFAULT_BUNDLE_LIMITS, readBundleText } from "./bundle.js";
+import { readBundleDir } from "./bundle-dir.js";
 import { loadConfig, maxConfigBytes, nginxFailureLine, readConfigText } from "./config-loader.js";
-import { readBundleDir } from "./gather.js";
+import { atomicReplace } from "./safe-write.js";
 
 /** Reads a configuration file as a binary string: a regular file (not through a symlink's target check), capped. */
 export function readConfigBytes(path: string): string {
@@ -232,37 +229,19 @@ function stamp(): string {
 }
 
 /**
- * Writes `text` to `path` atomically: a new file in the same directory (O_EXCL | O_NOFOLLOW, the original's mode
- * and owner), fsync, then rename over the original. The original must be a regular file, not a symlink.
+ * Writes `text` (a binary string) over the regular file `path` with atomicReplace, keeping the original's mode
+ * and owner (`like`).
  */
 export function atomicWrite(
   path: string,
   text: string,
   like: { mode: number; uid: number; gid: number },
 ): void {
-  const tmp = join(dirname(path), `.${basename(path)}.badgateway-${process.pid}-${Date.now()}.tmp`);
-  const fd = openSync(
-    tmp,
-    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-    like.mode & 0o7777,
-  );
-  try {
-    fchmodSync(fd, like.mode & 0o7777);
-    try {
-      fchownSync(fd, like.uid, like.gid);
-    } catch (e) {
-      // Not root: the new file is ours; that is only a change when the original belonged to someone else.
-      if (process.getuid?.() !== like.uid) throw e;
-    }
-    writeSync(fd, Buffer.from(text, "latin1"));
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    unlinkSync(tmp);
-    throw e;
-  }
-  closeSync(fd);
-  renameSync(tmp, path);
+  atomicReplace(path, Buffer.from(text, "latin1"), {
+    mode: like.mode,
+    owner: { uid: like.uid, gid: like.gid },
+    replace: "regular-file",
+  });
 }
 
 /**

@@ -77,6 +77,8 @@ export class FileFollower {
   private readonly buf: Buffer;
   private started = false;
   private missingWarned = false;
+  private appearedSaid = false;
+  private opened = false;
   private refused = false;
   /** Bytes and lines handed out so far (for tests and the benchmark). */
   bytes = 0;
@@ -109,12 +111,43 @@ export class FileFollower {
     this.opts.onWarning?.({ source: this.path, code, message });
   }
 
+  /**
+   * Where this path stands: "following" (a file is open), "waiting" (nothing there yet, or not polled yet),
+   * "refused" (there is something that can never be followed: a directory, a compressed or unreadable file).
+   */
+  get state(): "following" | "waiting" | "refused" {
+    return this.refused ? "refused" : this.cur ? "following" : "waiting";
+  }
+
+  /** True once a file has been opened at the path. */
+  get seen(): boolean {
+    return this.opened;
+  }
+
+  /** The path's stat; null when nothing is there (ENOENT); any other failure refuses the path. */
   private stat(): Stats | null {
     try {
       return statSync(this.path);
-    } catch {
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== "ENOENT" && !this.cur) {
+        // EACCES (a directory on the way we may not search), ENOTDIR, ELOOP: waiting would never help.
+        this.refused = true;
+        this.warn("unreadable", `${this.path}: cannot be read (${(e as Error).message}); not followed`);
+      }
       return null;
     }
+  }
+
+  private missingMessage(): string {
+    const d = dirname(this.path);
+    let dirMissing = false;
+    try {
+      statSync(d);
+    } catch {
+      dirMissing = true;
+    }
+    return `${this.path}: does not exist yet${dirMissing ? ` (nor does its directory ${d})` : ""}; waiting for it`;
   }
 
   /** One round: drain renamed files, notice rotation, read what was appended. */
@@ -130,13 +163,14 @@ export class FileFollower {
     }
     if (this.refused) return;
     const st = this.stat();
+    if (this.refused) return;
     const first = !this.started;
     this.started = true;
     if (!this.cur) {
       if (!st) {
         if (first && !this.missingWarned) {
           this.missingWarned = true;
-          this.warn("missing", `${this.path}: does not exist yet; waiting for it`);
+          this.warn("missing", this.missingMessage());
         }
         return;
       }
@@ -146,6 +180,10 @@ export class FileFollower {
         return;
       }
       if (!this.open(first && !this.opts.fromStart ? "end" : "start")) return;
+      if (this.missingWarned && !this.appearedSaid) {
+        this.appearedSaid = true;
+        this.warn("appeared", `${this.path}: appeared; following it`);
+      }
       if (!first) {
         this.rotations++;
         this.opts.onRotate?.(this.path, "created");
@@ -207,6 +245,7 @@ export class FileFollower {
       return false;
     }
     this.cur = { fd, ino: st.ino, dev: st.dev, pos: from === "end" ? st.size : 0, head, carry: null };
+    this.opened = true;
     if (from === "end" && st.size > 0) {
       // Start after the last complete line: a partial line at the end is read when its newline arrives.
       this.cur.pos = lastLineStart(fd, st.size);

@@ -2,40 +2,33 @@
  * Gathers Evidence for `diagnose` from a bundle directory or from explicit files. Host discovery
  * (running nginx, `nginx -T`, its logs, probes) builds on the same functions.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { basename, join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
 import { listenPorts } from "../nginx/config/listen.js";
 import { formatForAccessLog, logFormats, resolveLogFormat } from "../nginx/config/logs.js";
 import { buildModel, type ConfigModel, matchLocation, matchServer } from "../nginx/config/model.js";
 import { INGRESS_VARIABLES, ingressRoutes, isIngressConfig } from "../nginx/ingress.js";
 import { configVariables } from "../nginx/variables.js";
 import { type FormatChoice, summarizeAccessLogs } from "./access-log.js";
+import { addBundleBackends, addSystemdBackends } from "./backends.js";
 import {
   BundleError,
   type BundleLimits,
-  bundleRoot,
-  checkBundleFile,
   DEFAULT_BUNDLE_LIMITS,
   loadBundleConfig,
-  MAX_META_BYTES,
   readBundleText,
 } from "./bundle.js";
+import { type BundleFiles, readBundleDir } from "./bundle-dir.js";
+import { addBundleClusterFacts } from "./cluster-facts.js";
 import { discoverNginx, logFilesOf } from "./collect.js";
 import { loadConfig, loadNginxT, maxConfigBytes, readConfigText, runNginxT } from "./config-loader.js";
 import { errorEvidence, summarizeErrorLogs } from "./error-log.js";
 import { sniffIngressFormatOf, summarizeIngressAccess } from "./ingress.js";
-import { losesInput, orderRotated } from "./input.js";
+import { losesInput } from "./input.js";
 import { gatherKubectl, type KubectlOptions } from "./kubectl.js";
 import { probeFacts } from "./probes/facts.js";
 import { runProbes } from "./probes/run.js";
 import { targetsFromModel, workerUserOf } from "./probes/targets.js";
-import {
-  type BackendOptions,
-  type BackendUnit,
-  backendStories,
-  incidentPeers,
-  type JournalEvent,
-} from "./systemd.js";
+import type { BackendOptions } from "./systemd.js";
 import { type Evidence, emptyEvidence, type ProbeFact } from "./types.js";
 
 export interface GatherOptions {
@@ -69,79 +62,6 @@ export interface GatherOptions {
   limits?: Partial<BundleLimits>;
   /** Gather from a Kubernetes cluster running ingress-nginx, through kubectl (see src/evidence/kubectl.ts). */
   kubectl?: KubectlOptions;
-}
-
-export interface BundleFiles {
-  /** The bundle directory's real path (only files inside it are read). */
-  root: string;
-  /** Access log (real path) → the log_format name `collect` recorded for it in bundle.json `files`. */
-  accessFormats: Map<string, string>;
-  nginxT: string | null;
-  config: string | null;
-  errorLogs: string[];
-  accessLogs: string[];
-  probe: string | null;
-  /** backends.json: the units behind failing peers and their journal excerpts, recorded by `collect`. */
-  backends: string | null;
-  /** Recorded cluster facts for ingress-nginx bundles (the `kubernetes` object of `diagnose --kubectl --json`). */
-  kubernetes: string | null;
-  meta: Record<string, unknown> | null;
-}
-
-/**
- * Lists what a bundle directory holds (see `badgateway collect`). Bundles are untrusted: every file it returns
- * has been checked to be a regular file inside the bundle and under its size cap (see bundle.ts); anything
- * else throws a BundleError naming the file.
- */
-export function readBundleDir(dir: string, limits: BundleLimits = DEFAULT_BUNDLE_LIMITS): BundleFiles {
-  const root = bundleRoot(dir);
-  let names: string[];
-  try {
-    names = readdirSync(root);
-  } catch (e) {
-    throw new Error(`cannot read bundle ${dir}: ${(e as Error).message}`);
-  }
-  const log = (n: string) => checkBundleFile(root, join(root, n), limits.maxFileSize, "--max-file-size", n);
-  const conf = (n: string) =>
-    checkBundleFile(root, join(root, n), limits.maxConfigSize, "--max-config-size", n);
-  const pick = (re: RegExp) =>
-    orderRotated(names.filter((n) => re.test(n)).map((n) => join(root, n))).map((p) => log(basename(p)));
-  let meta: Record<string, unknown> | null = null;
-  if (names.includes("bundle.json")) {
-    const text = readBundleText(
-      checkBundleFile(root, join(root, "bundle.json"), MAX_META_BYTES, "(fixed 1 MiB cap)"),
-      MAX_META_BYTES,
-      "(fixed 1 MiB cap)",
-      "bundle.json",
-    );
-    try {
-      meta = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      meta = null;
-    }
-  }
-  const accessLogs = pick(/^access\.log(\.\d+)?(\.gz)?$/);
-  const accessFormats = new Map<string, string>();
-  const recorded = Array.isArray(meta?.["files"]) ? (meta?.["files"] as unknown[]) : [];
-  for (const f of recorded) {
-    const e = f as { name?: unknown; format?: unknown };
-    if (typeof e?.name !== "string" || typeof e.format !== "string" || !/^access\.log(\.\d+)?$/.test(e.name))
-      continue;
-    const real = accessLogs.find((p) => basename(p) === e.name);
-    if (real) accessFormats.set(real, e.format);
-  }
-  return {
-    root,
-    nginxT: names.includes("nginx-T.txt") ? conf("nginx-T.txt") : null,
-    config: names.includes("nginx.conf") ? conf("nginx.conf") : null,
-    errorLogs: pick(/^error\.log(\.\d+)?(\.gz)?$/),
-    accessLogs,
-    accessFormats,
-    probe: names.includes("probe.json") ? conf("probe.json") : null,
-    backends: names.includes("backends.json") ? conf("backends.json") : null,
-    kubernetes: names.includes("kubernetes.json") ? conf("kubernetes.json") : null,
-    meta,
-  };
 }
 
 /** Saved `nginx -T` text (a file, a pipe or `-` for stdin) with the configuration size cap; throws the reason. */
@@ -280,75 +200,6 @@ export function seenAddresses(ev: Evidence): Map<string, Set<string>> {
   return out;
 }
 
-/**
- * Cluster facts recorded in a bundle's kubernetes.json (`{services, pods, noEndpointWarnings}`, the shape of
- * `basis.kubernetes` in `diagnose --json`), merged into the ingress evidence. Entries of the wrong shape are
- * dropped.
- */
-function addClusterFacts(ev: Evidence, data: unknown): void {
-  const o = (data && typeof data === "object" ? data : {}) as Record<string, unknown>;
-  const list = (k: string) => (Array.isArray(o[k]) ? (o[k] as unknown[]) : []);
-  const isObj = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null;
-  const services = list("services")
-    .filter(isObj)
-    .filter(
-      (s) =>
-        typeof s["namespace"] === "string" && typeof s["name"] === "string" && Array.isArray(s["endpoints"]),
-    )
-    .map((s) => ({
-      namespace: s["namespace"] as string,
-      name: s["name"] as string,
-      source: (s["source"] === "endpoints" ? "endpoints" : "endpointslices") as
-        | "endpoints"
-        | "endpointslices",
-      endpoints: (s["endpoints"] as unknown[])
-        .filter(isObj)
-        .filter((e) => typeof e["ip"] === "string")
-        .map((e) => ({
-          ip: e["ip"] as string,
-          ready: e["ready"] !== false,
-          terminating: e["terminating"] === true,
-          pod: typeof e["pod"] === "string" ? e["pod"] : null,
-          node: typeof e["node"] === "string" ? e["node"] : null,
-        })),
-    }));
-  const pods = list("pods")
-    .filter(isObj)
-    .filter((p) => typeof p["namespace"] === "string" && typeof p["name"] === "string")
-    .map((p) => ({
-      namespace: p["namespace"] as string,
-      name: p["name"] as string,
-      ip: typeof p["ip"] === "string" ? p["ip"] : null,
-      phase: typeof p["phase"] === "string" ? p["phase"] : null,
-      ready: p["ready"] === true,
-      deleting: p["deleting"] === true,
-      node: typeof p["node"] === "string" ? p["node"] : null,
-      restarts: typeof p["restarts"] === "number" ? p["restarts"] : 0,
-    }));
-  const warnings = list("noEndpointWarnings")
-    .filter(isObj)
-    .filter((w) => typeof w["namespace"] === "string" && typeof w["service"] === "string")
-    .map((w) => ({
-      namespace: w["namespace"] as string,
-      service: w["service"] as string,
-      count: typeof w["count"] === "number" ? w["count"] : 1,
-      sample: typeof w["sample"] === "string" ? w["sample"] : "",
-    }));
-  ev.ingress ??= {
-    source: "access-log",
-    context: null,
-    controller: null,
-    access: null,
-    routes: ev.config ? [...ingressRoutes(ev.config.model).values()] : [],
-    services: [],
-    pods: [],
-    noEndpointWarnings: [],
-  };
-  ev.ingress.services.push(...services);
-  ev.ingress.pods.push(...pods);
-  ev.ingress.noEndpointWarnings.push(...warnings);
-}
-
 /** Collects everything the options point at into one Evidence object. Missing pieces are listed, not fatal. */
 export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
   if (opts.kubectl) {
@@ -462,19 +313,7 @@ export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
     else ev.errorLog = errorEvidence(s);
   } else ev.missing.push("error log (give --error-log)");
   if (accessLogs.length) await gatherAccess(ev, accessLogs, opts, bundle?.accessFormats);
-  if (bundle?.kubernetes) {
-    try {
-      addClusterFacts(
-        ev,
-        JSON.parse(
-          readBundleText(bundle.kubernetes, limits.maxConfigSize, "--max-config-size", "kubernetes.json"),
-        ),
-      );
-    } catch (e) {
-      if (e instanceof BundleError) throw e;
-      ev.warnings.push(`kubernetes.json: ${(e as Error).message}`);
-    }
-  }
+  if (bundle?.kubernetes) addBundleClusterFacts(ev, bundle.kubernetes, limits.maxConfigSize);
   if (opts.probe && !opts.bundle && ev.config) {
     const targets = targetsFromModel(ev.config.model, { capMs: 3000 });
     // Addresses nginx was seen using for hostname targets (from the error log), for the stale-DNS check.
@@ -500,21 +339,9 @@ export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
       ev.mode = "host";
     }
   }
-  if (bundle?.backends) {
-    try {
-      ev.backends = readBackends(bundle.backends, limits.maxConfigSize);
-    } catch (e) {
-      if (e instanceof BundleError) throw e;
-      ev.warnings.push(`backends.json: ${(e as Error).message}`);
-    }
-  } else if (!opts.bundle && (opts.systemd ?? opts.host === true)) {
-    const w = incidentPeers(ev.errorLog?.groups ?? []);
-    if (w.peers.length) {
-      opts.onProgress?.(`looking up the systemd units of ${w.peers.join(", ")}`);
-      ev.backends = await backendStories(w.peers, w.sinceMs, w.untilMs, opts.systemdOptions);
-      for (const b of ev.backends) for (const p of b.problems) ev.missing.push(`${b.peer}: ${p}`);
-    }
-  }
+  if (bundle?.backends) addBundleBackends(ev, bundle.backends, limits.maxConfigSize);
+  else if (!opts.bundle && (opts.systemd ?? opts.host === true))
+    await addSystemdBackends(ev, opts.systemdOptions, opts.onProgress);
   if (probeFile) {
     try {
       ev.probes = readProbeFacts(probeFile, bundle?.probe === probeFile ? limits.maxConfigSize : undefined);
@@ -524,98 +351,4 @@ export async function gatherEvidence(opts: GatherOptions): Promise<Evidence> {
     }
   }
   return ev;
-}
-
-/** Reads a bundle's backends.json (an array of BackendUnit, or `{backends: [...]}`). */
-export function readBackends(file: string, cap: number): BackendUnit[] {
-  const data = JSON.parse(readBundleText(file, cap, "--max-config-size")) as unknown;
-  const arr = Array.isArray(data) ? data : (data as { backends?: unknown }).backends;
-  if (!Array.isArray(arr)) throw new Error("expected an array of backends");
-  return arr.flatMap((b) => {
-    const x = cleanBackend(b);
-    return x ? [x] : [];
-  });
-}
-
-const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
-const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
-const KINDS = new Set([
-  "started",
-  "start-failed",
-  "stopping",
-  "stopped",
-  "exited",
-  "killed",
-  "oom-kill",
-  "failed",
-  "restart-scheduled",
-  "start-limit",
-  "socket",
-  "message",
-]);
-
-/** A BackendUnit from untrusted JSON: only fields of the right types are kept (a bundle is not trusted). */
-function cleanBackend(v: unknown): BackendUnit | null {
-  if (typeof v !== "object" || v === null) return null;
-  const b = v as Record<string, unknown>;
-  const peer = str(b["peer"]);
-  if (!peer) return null;
-  const p = b["process"] as Record<string, unknown> | null | undefined;
-  const pid = p && typeof p === "object" ? num(p["pid"]) : null;
-  const j = b["journal"] as Record<string, unknown> | null | undefined;
-  const events: JournalEvent[] = [];
-  if (j && typeof j === "object" && Array.isArray(j["events"]))
-    for (const e of (j["events"] as unknown[]).slice(0, 2000)) {
-      if (typeof e !== "object" || e === null) continue;
-      const r = e as Record<string, unknown>;
-      const time = str(r["time"]);
-      const kind = str(r["kind"]);
-      const message = str(r["message"]);
-      const epochMs = num(r["epochMs"]);
-      if (
-        !time ||
-        !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/.test(time) ||
-        !kind ||
-        !KINDS.has(kind) ||
-        message === null
-      )
-        continue;
-      events.push({
-        time,
-        epochMs: epochMs ?? Date.parse(`${time}Z`),
-        kind: kind as JournalEvent["kind"],
-        unit: str(r["unit"]) ?? "",
-        message,
-        ...(str(r["exitCode"]) ? { exitCode: str(r["exitCode"]) as string } : {}),
-        ...(str(r["exitStatus"]) ? { exitStatus: str(r["exitStatus"]) as string } : {}),
-        ...(str(r["result"]) ? { result: str(r["result"]) as string } : {}),
-      });
-    }
-  return {
-    peer,
-    unit: str(b["unit"]),
-    how: str(b["how"]) ?? "",
-    process:
-      p && typeof p === "object" && pid !== null
-        ? {
-            pid,
-            comm: str(p["comm"]) ?? "?",
-            startedAt: str(p["startedAt"]),
-            startedEpochMs: num(p["startedEpochMs"]),
-          }
-        : null,
-    journal:
-      j && typeof j === "object"
-        ? {
-            since: str(j["since"]) ?? "",
-            until: str(j["until"]) ?? "",
-            lines: num(j["lines"]) ?? events.length,
-            truncated: j["truncated"] === true,
-            events,
-          }
-        : null,
-    problems: Array.isArray(b["problems"])
-      ? (b["problems"] as unknown[]).filter((x): x is string => typeof x === "string")
-      : [],
-  };
 }

@@ -15,7 +15,8 @@ export interface InputWarning {
   /**
    * Stable id: "unreadable", "not-a-file", "truncated-gzip", "gzip-error" (damaged data), "trailing-garbage"
    * (bytes after the last gzip member that are not zeros), "compressed" (xz, zstd, bzip2, lz4: refused),
-   * "line-too-long", and from the summarisers "wrong-kind", "low-match", "no-match", "bad-format".
+   * "line-too-long", and from the summarisers "wrong-kind", "low-match", "no-match", "bad-format"; from the
+   * follower (follow.ts) "missing" (waiting for the path), "appeared" and "truncated".
    */
   code: string;
   message: string;
@@ -349,19 +350,23 @@ async function* decoded(
   const it = (Symbol.asyncIterator in src ? src[Symbol.asyncIterator]() : src[Symbol.iterator]()) as
     | AsyncIterator<Buffer>
     | Iterator<Buffer>;
+  /** The next chunk; null after a read error (said as "unreadable"), which ends the input. */
+  const next = async (): Promise<IteratorResult<Buffer> | null> => {
+    try {
+      return await it.next();
+    } catch (err) {
+      warn("unreadable", `${name}: ${describeError(err)}`);
+      return null;
+    }
+  };
   const parts: Buffer[] = [];
   let have = 0;
   let done = false;
   try {
     // Enough bytes to recognise every format (a pipe may deliver them one at a time).
     while (have < SNIFF_BYTES && (have === 0 || mayBeCompressed(concatHead(parts)))) {
-      let r: IteratorResult<Buffer>;
-      try {
-        r = await it.next();
-      } catch (err) {
-        warn("unreadable", `${name}: ${describeError(err)}`);
-        return;
-      }
+      const r = await next();
+      if (r === null) return;
       if (r.done) {
         done = true;
         break;
@@ -382,14 +387,8 @@ async function* decoded(
       if (first.length) yield first;
       if (done) return;
       for (;;) {
-        let r: IteratorResult<Buffer>;
-        try {
-          r = await it.next();
-        } catch (err) {
-          warn("unreadable", `${name}: ${describeError(err)}`);
-          return;
-        }
-        if (r.done) return;
+        const r = await next();
+        if (r === null || r.done) return;
         yield r.value;
       }
     };

@@ -284,21 +284,11 @@ function factsFor(s: Sorted, ev: Evidence): ProbeFact[] {
     )
       continue;
     ev.errorLog ??= { files: ["(paste)"], lines: 0, byClass: {}, groups: [], first: null, last: null };
-    ev.errorLog.groups.push({
-      class: "unix-socket-permission",
-      peer,
-      upstream: null,
-      group: null,
-      server: null,
-      host: null,
-      count: 1,
-      first: null,
-      last: null,
-      samples: [{ text: `s${m} ${k.owner} ${k.group} ${k.path}` }],
-      uris: [],
-      details: [`not writable by ${users.join("/")} (ls -l)`],
-      origin: "ls",
-    });
+    ev.errorLog.groups.push(
+      pastedGroup("unix-socket-permission", peer, `s${m} ${k.owner} ${k.group} ${k.path}`, "ls", [
+        `not writable by ${users.join("/")} (ls -l)`,
+      ]),
+    );
   }
   for (const k of s.sockets) {
     const kind =
@@ -337,6 +327,31 @@ function workerUsers(ev: Evidence): string[] {
   return ["www-data", "nginx", "http", "nobody", "nogroup"];
 }
 
+/** One error group read from a pasted command's output (one sample, no request, no time). */
+function pastedGroup(
+  cls: ErrorClass,
+  peer: string | null,
+  sample: string,
+  origin: "ls" | "curl",
+  details: string[],
+): ErrorGroup {
+  return {
+    class: cls,
+    peer,
+    upstream: null,
+    group: null,
+    server: null,
+    host: null,
+    count: 1,
+    first: null,
+    last: null,
+    samples: [{ text: sample }],
+    uris: [],
+    details,
+    origin,
+  };
+}
+
 /** What curl -v said, as the error-line class nginx would log for the same failure. */
 function curlGroups(curl: string[]): ErrorGroup[] {
   const out: ErrorGroup[] = [];
@@ -348,21 +363,9 @@ function curlGroups(curl: string[]): ErrorGroup[] {
       conn[3] && conn[4] ? `${conn[3]}:${conn[4]}` : conn[2] ? `${conn[1]}:${conn[2]}` : (conn[1] ?? null);
   const failed = /Failed to connect to (\S+) port (\d+)(?:[^:]*): (.*)$/m.exec(text);
   const add = (cls: ErrorClass, peer: string | null, sample: string, detail?: string) =>
-    out.push({
-      class: cls,
-      peer,
-      upstream: null,
-      group: null,
-      server: null,
-      host: null,
-      count: 1,
-      first: null,
-      last: null,
-      samples: [{ text: sample }],
-      uris: [],
-      details: detail ? ["from curl -v in the paste", detail] : ["from curl -v in the paste"],
-      origin: "curl",
-    });
+    out.push(
+      pastedGroup(cls, peer, sample, "curl", ["from curl -v in the paste", ...(detail ? [detail] : [])]),
+    );
   if (failed) {
     const peer = `${failed[1]}:${failed[2]}`;
     const why = failed[3] as string;

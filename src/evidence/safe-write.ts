@@ -1,7 +1,11 @@
 /**
- * Writing a bundle safely when running as root: the output directory is created by us (mode 0700) under a
- * parent that no other user can rearrange, and every file is created with O_CREAT|O_EXCL|O_NOFOLLOW and mode
- * 0600, so nothing planted in the directory (a symlink, a file, a FIFO) is ever written through or reused.
+ * Writing files safely, also when running as root.
+ *
+ * - A bundle (`collect --out`): the output directory is created by us (mode 0700) under a parent that no other
+ *   user can rearrange, and every file is created with O_CREAT|O_EXCL|O_NOFOLLOW and mode 0600, so nothing
+ *   planted in the directory (a symlink, a file, a FIFO) is ever written through or reused.
+ * - A file replaced as a whole (`atomicReplace`: the HTML report, `watch --textfile`, `fix --apply`): the new
+ *   content goes into a fresh temporary file beside the target, which is renamed over it.
  */
 
 import { randomBytes } from "node:crypto";
@@ -10,6 +14,7 @@ import {
   closeSync,
   constants,
   fchmodSync,
+  fchownSync,
   fstatSync,
   fsyncSync,
   ftruncateSync,
@@ -63,29 +68,35 @@ export function checkTrustedPath(dir: string): void {
 }
 
 /**
- * Validates `--out` before anything is collected and returns the absolute path to use (the parent resolved
- * through symlinks). The directory must not exist, or be an empty directory owned by us with mode 0700 or
- * stricter; its parent must be trusted (see checkTrustedPath).
+ * Resolves the place of a file or directory we are about to create: its parent resolved through symlinks (the
+ * name itself is not), checked to exist. `label` starts the messages ("--out DIR", or the path itself).
  */
-export function checkOutDir(out: string): string {
-  const abs = resolve(out);
+function placeOf(
+  path: string,
+  label: string,
+  what: "directory" | "file",
+): { parent: string; name: string; target: string } {
+  const abs = resolve(path);
   const name = basename(abs);
   if (name === "" || name === "." || name === ".." || abs === "/")
-    throw new Error(`--out ${out}: not a usable directory name`);
+    throw new Error(`${label}: not a usable ${what} name`);
   let parent: string;
   try {
     parent = realpathSync(dirname(abs));
   } catch (e) {
-    throw new Error(`--out ${out}: parent directory ${dirname(abs)} is not usable (${(e as Error).message})`);
+    throw new Error(
+      `${label}: ${what === "directory" ? "parent directory" : "directory"} ${dirname(abs)} is not usable (${(e as Error).message})`,
+    );
   }
-  checkTrustedPath(parent);
-  const path = join(parent, name);
-  existingOk(path);
-  return path;
+  return { parent, name, target: join(parent, name) };
 }
 
-/** Throws unless `path` does not exist or is an empty directory of ours with mode 0700 or stricter. */
-function existingOk(path: string): void {
+/**
+ * What may already be at a name we create or replace: nothing, or an entry of the expected kind that is ours.
+ * A symbolic link is always refused (never written through), so is an entry of another kind or user. An
+ * existing directory must also be mode 0700 or stricter and empty (see checkOutDir).
+ */
+function checkExisting(path: string, kind: "directory" | "file"): void {
   let st: ReturnType<typeof lstatSync>;
   try {
     st = lstatSync(path);
@@ -94,6 +105,12 @@ function existingOk(path: string): void {
     throw new Error(`${path}: ${(e as Error).message}`);
   }
   if (st.isSymbolicLink()) throw new Error(`${path} is a symbolic link; refusing to write through it`);
+  if (kind === "file") {
+    if (!st.isFile()) throw new Error(`${path} exists and is not a regular file; refusing to replace it`);
+    if (st.uid !== euid())
+      throw new Error(`${path} belongs to another user (uid ${st.uid}); refusing to replace it`);
+    return;
+  }
   if (!st.isDirectory()) throw new Error(`${path} exists and is not a directory`);
   if (st.uid !== euid())
     throw new Error(`${path} exists and belongs to another user (uid ${st.uid}); give a new directory name`);
@@ -104,6 +121,18 @@ function existingOk(path: string): void {
   if (readdirSync(path).length > 0) throw new Error(`${path} exists and is not empty`);
 }
 
+/**
+ * Validates `--out` before anything is collected and returns the absolute path to use (the parent resolved
+ * through symlinks). The directory must not exist, or be an empty directory owned by us with mode 0700 or
+ * stricter; its parent must be trusted (see checkTrustedPath).
+ */
+export function checkOutDir(out: string): string {
+  const { parent, target } = placeOf(out, `--out ${out}`, "directory");
+  checkTrustedPath(parent);
+  checkExisting(target, "directory");
+  return target;
+}
+
 /** Creates the bundle directory (mode 0700) or takes over an acceptable empty one; returns its path. */
 export function createOutDir(path: string): string {
   try {
@@ -111,7 +140,7 @@ export function createOutDir(path: string): string {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "EEXIST")
       throw new Error(`cannot create ${path}: ${(e as Error).message}`);
-    existingOk(path);
+    checkExisting(path, "directory");
   }
   const st = lstatSync(path);
   if (!st.isDirectory() || st.uid !== euid())
@@ -202,37 +231,71 @@ export class BundleFile {
   }
 }
 
+/** What `atomicReplace` accepts at the target name just before the rename. */
+export type ReplacePolicy =
+  /** Only nothing or a regular file of ours (the HTML report: never replace someone else's file). */
+  | "own-file"
+  /** Nothing or a regular file of any owner (fix --apply, whose files were checked when planned). */
+  | "regular-file"
+  /** Any entry but a directory: a symlink there is replaced by the rename, never followed (watch --textfile). */
+  | "any";
+
+export interface AtomicReplaceOptions {
+  /** Permission bits of the new file, set with fchmod whatever the umask (default 0600). */
+  mode?: number;
+  /** Owner and group for the new file (fix keeps the original's); failing to set them is an error unless we
+   *  already are that owner. */
+  owner?: { uid: number; gid: number };
+  /** Default "own-file". */
+  replace?: ReplacePolicy;
+}
+
 /**
- * Writes a report (e.g. `diagnose --html FILE`) so that nothing planted at the name is written through: the text
- * goes into a new file beside it, created O_CREAT|O_EXCL|O_NOFOLLOW with mode 0600, which is then renamed over
- * the name (rename replaces the directory entry and never follows a symlink). A symlink, a directory or any
- * other non-regular file at the name is refused, and so is a file that belongs to another user. The reader
- * never sees a half-written report.
+ * Replaces the file at `target` with `data` so that a reader sees the old content or the new, never half, and
+ * nothing planted is written through: the bytes go into a new temporary file in the same directory (a dot name
+ * with our pid and random bytes, created O_CREAT|O_EXCL|O_NOFOLLOW, so a symlink or file planted there makes the
+ * open fail), which is fsynced, given its mode (and owner), checked against `replace`, then renamed over the
+ * target (a rename replaces the directory entry and never follows a symlink). On failure the temporary file is
+ * removed and the error names the target.
  */
-export function writeReportFile(path: string, text: string): string {
-  const target = checkReportPath(path);
-  const dir = dirname(target);
-  const name = basename(target);
-  const tmp = join(dir, `.${name}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+export function atomicReplace(target: string, data: Buffer, opts: AtomicReplaceOptions = {}): void {
+  const mode = (opts.mode ?? 0o600) & 0o7777;
+  const tmp = join(
+    dirname(target),
+    `.${basename(target)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`,
+  );
   let fd: number;
   try {
     fd = openSync(
       tmp,
       constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-      0o600,
+      mode,
     );
   } catch (e) {
-    throw new Error(`cannot create a file in ${dir}: ${(e as Error).message}`);
+    throw new Error(`cannot create a file in ${dirname(target)}: ${(e as Error).message}`);
   }
   let open = true;
   try {
-    const b = Buffer.from(text, "utf8");
+    fchmodSync(fd, mode);
+    if (opts.owner) {
+      try {
+        fchownSync(fd, opts.owner.uid, opts.owner.gid);
+      } catch (e) {
+        // Not root: the new file is ours; that is only a change when the original belonged to someone else.
+        if (euid() !== opts.owner.uid) throw e;
+      }
+    }
     let off = 0;
-    while (off < b.length) off += writeSync(fd, b, off, b.length - off, off);
+    while (off < data.length) off += writeSync(fd, data, off, data.length - off, off);
     fsyncSync(fd);
     open = false;
     closeSync(fd);
-    refuseExisting(target);
+    const policy = opts.replace ?? "own-file";
+    if (policy === "own-file") checkExisting(target, "file");
+    else if (policy === "regular-file") {
+      const st = lstatOrNull(target);
+      if (st && !st.isFile()) throw new Error(`${target} is not a regular file; refusing to replace it`);
+    }
     renameSync(tmp, target);
   } catch (e) {
     if (open) closeSync(fd);
@@ -243,6 +306,25 @@ export function writeReportFile(path: string, text: string): string {
       ? e
       : new Error(`cannot write ${target}: ${(e as Error).message}`);
   }
+}
+
+function lstatOrNull(path: string): ReturnType<typeof lstatSync> | null {
+  try {
+    return lstatSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw e;
+  }
+}
+
+/**
+ * Writes a report (e.g. `diagnose --html FILE`) with atomicReplace, mode 0600: a symlink, a directory or any
+ * other non-regular file at the name is refused, and so is a file that belongs to another user. Returns the
+ * path written (its directory resolved through symlinks).
+ */
+export function writeReportFile(path: string, text: string): string {
+  const target = checkReportPath(path);
+  atomicReplace(target, Buffer.from(text, "utf8"), { mode: 0o600, replace: "own-file" });
   return target;
 }
 
@@ -251,32 +333,7 @@ export function writeReportFile(path: string, text: string): string {
  * through symlinks): the directory must exist, the name must be free or a regular file of ours.
  */
 export function checkReportPath(path: string): string {
-  const abs = resolve(path);
-  const name = basename(abs);
-  if (name === "" || name === "." || name === ".." || abs === "/")
-    throw new Error(`${path}: not a usable file name`);
-  let dir: string;
-  try {
-    dir = realpathSync(dirname(abs));
-  } catch (e) {
-    throw new Error(`${path}: directory ${dirname(abs)} is not usable (${(e as Error).message})`);
-  }
-  const target = join(dir, name);
-  refuseExisting(target);
+  const { target } = placeOf(path, path, "file");
+  checkExisting(target, "file");
   return target;
-}
-
-/** Throws unless `path` is absent or a regular file of ours, which may be replaced. */
-function refuseExisting(path: string): void {
-  let st: ReturnType<typeof lstatSync>;
-  try {
-    st = lstatSync(path);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
-    throw new Error(`${path}: ${(e as Error).message}`);
-  }
-  if (st.isSymbolicLink()) throw new Error(`${path} is a symbolic link; refusing to write through it`);
-  if (!st.isFile()) throw new Error(`${path} exists and is not a regular file; refusing to replace it`);
-  if (st.uid !== euid())
-    throw new Error(`${path} belongs to another user (uid ${st.uid}); refusing to replace it`);
 }

@@ -13,6 +13,7 @@
 import { execFile } from "node:child_process";
 import { readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { BACKEND_GONE_CLASSES } from "../nginx/errorlog/class-sets.js";
 import { isLocalAddress, listTcpListeners } from "./probes/listeners.js";
 import type { ErrorGroup } from "./types.js";
 
@@ -341,16 +342,7 @@ export function listenerOf(peer: string, procRoot = "/proc"): BackendProcess | n
 }
 
 /** Error classes after which the backend itself is worth asking about (nothing listened, or it broke off). */
-const BACKEND_CLASSES = new Set([
-  "connection-refused",
-  "unix-socket-missing",
-  "unix-socket-busy",
-  "premature-close",
-  "connection-reset",
-  "peer-closed",
-  "read-timeout",
-  "connect-timeout",
-]);
+const BACKEND_CLASSES: ReadonlySet<string> = new Set(BACKEND_GONE_CLASSES);
 
 /**
  * The failing peers on this host (loopback or unix sockets) and the incident window around their error lines:
@@ -569,22 +561,13 @@ export async function backendStories(
       const since = journalTime(sinceMs);
       const until = journalTime(untilMs);
       const maxEvents = opts.maxEvents ?? 500;
+      // Both reads: JSON entries over the incident window.
+      const span = ["-o", "json", "--no-pager", "--since", since, "--until", until];
       // A socket unit starts its service on the first connection: the service's entries tell the story.
       const units = unit.endsWith(".socket") ? [unit, unit.replace(/\.socket$/, ".service")] : [unit];
       const r = await run(
         "journalctl",
-        [
-          ...units.flatMap((u) => ["-u", u]),
-          "-o",
-          "json",
-          "--no-pager",
-          "--since",
-          since,
-          "--until",
-          until,
-          "-n",
-          String(maxEvents * 4),
-        ],
+        [...units.flatMap((u) => ["-u", u]), ...span, "-n", String(maxEvents * 4)],
         timeout,
         maxBytes,
       );
@@ -594,20 +577,7 @@ export async function backendStories(
         // Kernel OOM-killer lines are not the unit's own entries: read them apart, kept when they name its cgroup.
         const k = await run(
           "journalctl",
-          [
-            "-k",
-            "-o",
-            "json",
-            "--no-pager",
-            "--since",
-            since,
-            "--until",
-            until,
-            "--grep",
-            "oom-kill|Killed process",
-            "-n",
-            "200",
-          ],
+          ["-k", ...span, "--grep", "oom-kill|Killed process", "-n", "200"],
           timeout,
           maxBytes,
         );

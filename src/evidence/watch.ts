@@ -62,8 +62,17 @@ export class Watcher {
   private stub: StubStatus | { error: string } | null = null;
   private textfileError: string | null = null;
   private stopped = false;
+  private nothingLeft: () => void = () => {};
+  /**
+   * Resolves when every path has been refused (a directory, a compressed or unreadable file): nothing is left to
+   * follow or to wait for, and the caller should stop rather than sit silent.
+   */
+  readonly nothingToFollow: Promise<void>;
 
   constructor(private readonly opts: WatchOptions) {
+    this.nothingToFollow = new Promise((resolve) => {
+      this.nothingLeft = resolve;
+    });
     this.now = opts.now ?? Date.now;
     this.live = new LiveState({
       ...(opts.windowMinutes !== undefined ? { windowMinutes: opts.windowMinutes } : {}),
@@ -90,6 +99,14 @@ export class Watcher {
     }));
   }
 
+  /** Paths that never held a file we could open (still missing, or refused), in the order given. */
+  neverFollowed(): Array<{ path: string; state: "waiting" | "refused" }> {
+    return this.followers.flatMap((f) => {
+      const state = f.state;
+      return f.seen || state === "following" ? [] : [{ path: f.path, state }];
+    });
+  }
+
   health(): { ok: boolean; detail: string } {
     if (this.stopped) return { ok: false, detail: "stopping" };
     if (this.textfileError) return { ok: false, detail: `textfile: ${this.textfileError}` };
@@ -101,7 +118,10 @@ export class Watcher {
     const common = {
       ...(this.opts.since !== undefined ? { fromStart: true } : {}),
       ...(this.opts.pollMs !== undefined ? { pollMs: this.opts.pollMs } : {}),
-      ...(this.opts.onWarning ? { onWarning: this.opts.onWarning } : {}),
+      onWarning: (w: InputWarning) => {
+        this.opts.onWarning?.(w);
+        if (this.followers.every((f) => f.state === "refused")) this.nothingLeft();
+      },
     };
     for (const path of sources.errorLogs) {
       this.followers.push(

@@ -13,6 +13,7 @@ import { gzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FileFollower, type FollowOptions } from "../../src/evidence/follow.js";
 import type { InputWarning } from "../../src/evidence/input.js";
+import { Watcher } from "../../src/evidence/watch.js";
 
 let dir = "";
 beforeEach(() => {
@@ -149,11 +150,34 @@ describe("FileFollower", () => {
   it("waits for a file that does not exist yet, then reads it from its start", () => {
     const log = join(dir, "later.log");
     const { f, got, warnings } = follower(log);
+    expect([f.state, f.seen]).toEqual(["waiting", false]);
+    f.poll();
     f.poll();
     expect(warnings.map((w) => w.code)).toEqual(["missing"]);
+    expect(warnings[0]?.message).toBe(`${log}: does not exist yet; waiting for it`);
     writeFileSync(log, "first\n");
     f.poll();
     expect(got).toEqual(["first"]);
+    expect(warnings.map((w) => w.code)).toEqual(["missing", "appeared"]);
+    expect([f.state, f.seen]).toEqual(["following", true]);
+  });
+
+  it("says when the directory is missing too, and refuses what can never be followed", () => {
+    const inMissing = follower(join(dir, "no", "x.log"));
+    inMissing.f.poll();
+    expect(inMissing.warnings[0]?.message).toMatch(
+      /does not exist yet \(nor does its directory .*\/no\); waiting/,
+    );
+    const ofDir = follower(dir);
+    ofDir.f.poll();
+    expect([ofDir.f.state, ofDir.warnings.map((w) => w.code)]).toEqual(["refused", ["not-a-file"]]);
+    writeFileSync(join(dir, "plain"), "");
+    const through = follower(join(dir, "plain", "x.log"));
+    through.f.poll();
+    through.f.poll();
+    expect(through.f.state).toBe("refused");
+    expect(through.warnings.map((w) => w.code)).toEqual(["unreadable"]);
+    expect(through.warnings[0]?.message).toMatch(/cannot be read \(ENOTDIR.*\); not followed$/);
   });
 
   it("cuts an endless line at maxLineBytes with a warning (memory stays bounded)", () => {
@@ -167,5 +191,50 @@ describe("FileFollower", () => {
     expect(got.slice(0, -1).join("")).toBe("x".repeat(250));
     expect(got.slice(0, -1).every((l) => l.length <= 164)).toBe(true);
     expect(warnings.some((w) => w.code === "line-too-long")).toBe(true);
+  });
+});
+
+describe("Watcher: paths never followed", () => {
+  const sources = (errorLogs: string[]) => ({
+    model: null,
+    configSource: null,
+    stubStatus: null,
+    notes: [],
+    errorLogs,
+    accessLogs: [],
+  });
+
+  it("resolves nothingToFollow once every path is refused, and lists the paths never followed", async () => {
+    writeFileSync(join(dir, "f"), "");
+    const w = new Watcher({ sources: sources([dir, join(dir, "f", "x")]), pollMs: 20 });
+    let done = false;
+    void w.nothingToFollow.then(() => {
+      done = true;
+    });
+    w.start();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(done).toBe(true);
+    expect(w.neverFollowed().map((p) => p.state)).toEqual(["refused", "refused"]);
+    await w.stop();
+  });
+
+  it("does not give up while a path is waited for; a path that appears is no longer listed", async () => {
+    const later = join(dir, "later.log");
+    const w = new Watcher({ sources: sources([dir, later]), pollMs: 20 });
+    let done = false;
+    void w.nothingToFollow.then(() => {
+      done = true;
+    });
+    w.start();
+    await new Promise((r) => setTimeout(r, 60));
+    expect(done).toBe(false);
+    expect(w.neverFollowed()).toEqual([
+      { path: dir, state: "refused" },
+      { path: later, state: "waiting" },
+    ]);
+    writeFileSync(later, "x\n");
+    await new Promise((r) => setTimeout(r, 80));
+    expect(w.neverFollowed()).toEqual([{ path: dir, state: "refused" }]);
+    await w.stop();
   });
 });

@@ -8,7 +8,6 @@ import {
 } from "../../evidence/access-log.js";
 import { sniffIngressFormatOf, summarizeIngressAccess } from "../../evidence/ingress.js";
 import { inputBytes, losesInput } from "../../evidence/input.js";
-import { Watcher } from "../../evidence/watch.js";
 import { type LogFormatDef, logFormats, resolveLogFormat } from "../../nginx/config/logs.js";
 import { modelFromText } from "../../nginx/config/model.js";
 import { INGRESS_VARIABLES, type IngressAccessSummary, type IngressLogFormat } from "../../nginx/ingress.js";
@@ -18,10 +17,10 @@ import { safeText } from "../../report/terminal.js";
 import { accessLine } from "../../report/watch.js";
 import { colors, stdoutColor } from "../color.js";
 import { EXIT, UserError } from "../exit.js";
-import { parseDurationOption } from "../options.js";
+import { followFiles } from "../follow.js";
+import { parseWhen } from "../options.js";
 import { withProgress } from "../progress.js";
 import { summaryOf } from "./index.js";
-import { bufferedStdout, runUntilSignal, warningSink } from "./watch.js";
 
 type Colors = ReturnType<typeof colors>;
 
@@ -49,16 +48,6 @@ export function extractLogFormats(
   for (const [name, def] of logFormats(modelFromText(text, file).model))
     if (def.directive) out.set(name, { format: def.format, escape: def.escape });
   return out;
-}
-
-/** "2h", "30m", "90s", "1d", or an ISO / Date.parse-able time → epoch ms. */
-export function parseWhen(v: string, now = Date.now()): number {
-  const m = /^(\d+)([smhd])$/.exec(v);
-  if (m) return now - Number(m[1]) * { s: 1e3, m: 6e4, h: 36e5, d: 864e5 }[m[2] as "s"];
-  const t = Date.parse(v);
-  if (Number.isNaN(t))
-    throw new UserError(`cannot read the time '${v}' (use e.g. 2h, 30m, or 2026-04-04T08:00:00Z)`);
-  return t;
 }
 
 function fmtPct(n: number, d: number): string {
@@ -181,7 +170,9 @@ Examples:
                                    # ingress-nginx upstreaminfo: recognised, with a per-Service table
 
 Exit codes: 0 no upstream 502/504 found, 1 502/504 found, 2 could not read the input or the format, or
-most lines of a file do not match its format (below 95 % matched is a warning).`,
+most lines of a file do not match its format (below 95 % matched is a warning).
+With --follow, a missing file is waited for and one that can never be followed is dropped, both said on
+stderr; exit 2 when a file was dropped or never appeared (docs/watch.md).`,
     )
     .action(async (files: string[], o: AccessCliOptions) => {
       const named = new Map<string, { format: string; escape: LogEscape }>();
@@ -244,39 +235,27 @@ most lines of a file do not match its format (below 95 % matched is a warning).`
           ),
         );
       if (o.follow) {
-        if (files.length === 0 || files.includes("-"))
-          throw new UserError(
-            "--follow needs access log files (stdin cannot be followed; pipe `tail -F` into `access -` instead)",
-          );
-        const pollMs = parseDurationOption("--poll", o.poll);
-        const since = (o.since ?? o.from) ? parseWhen((o.since ?? o.from) as string) : undefined;
-        let seen = 0;
-        const out = bufferedStdout();
-        const warnings = warningSink();
-        const w = new Watcher({
+        const color = stdoutColor();
+        await followFiles({
+          files,
+          kind: "access",
+          poll: o.poll,
+          since: o.since ?? o.from,
           sources: {
-            model: null,
-            configSource: null,
             errorLogs: [],
             accessLogs: files.map((path) => ({ path, format: { ...def, format, escape: mode } })),
-            stubStatus: null,
-            notes: [],
           },
-          pollMs,
-          ...(since !== undefined ? { since } : {}),
-          onWarning: warnings.onWarning,
-          onAccess: (r, line, file) => {
-            if (r.status < 500) return;
-            seen++;
-            out.write(
-              o.json
-                ? `${JSON.stringify({ type: "response", status: r.status, upstream: r.upstream, seconds: Number.isFinite(r.seconds) ? r.seconds : null, file, line })}\n`
-                : accessLine(r, line, stdoutColor()),
-            );
-          },
+          printers: (print) => ({
+            onAccess: (r, line, file) => {
+              if (r.status < 500) return;
+              print(
+                o.json
+                  ? `${JSON.stringify({ type: "response", status: r.status, upstream: r.upstream, seconds: Number.isFinite(r.seconds) ? r.seconds : null, file, line })}\n`
+                  : accessLine(r, line, color),
+              );
+            },
+          }),
         });
-        await runUntilSignal(w, out.flush);
-        process.exitCode = warnings.lost() ? EXIT.ERROR : seen > 0 ? EXIT.FOUND : EXIT.OK;
         return;
       }
       const s = await withProgress({ total: inputBytes(files) }, (progress) =>

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { collectBundle } from "../../evidence/collect.js";
 import { UserError } from "../exit.js";
-import { parseWhen } from "./access.js";
+import { parsePidOption, parseWhen } from "../options.js";
 import { summaryOf } from "./index.js";
 import { parseByteSize } from "./size-option.js";
 
@@ -55,13 +55,12 @@ Exit codes: 0 written, 2 could not collect.`,
       const maxConfigSize = opts.maxConfigSize
         ? parseByteSize("--max-config-size", opts.maxConfigSize)
         : undefined;
-      if (opts.pid !== undefined && !/^[1-9]\d{0,9}$/.test(opts.pid))
-        throw new UserError(`--pid: "${opts.pid}" is not a process id`);
+      const pid = opts.pid !== undefined ? parsePidOption(opts.pid) : undefined;
       let r: Awaited<ReturnType<typeof collectBundle>>;
       try {
         r = await collectBundle({
           out: opts.out,
-          ...(opts.pid ? { pid: Number(opts.pid) } : {}),
+          ...(pid !== undefined ? { pid } : {}),
           redact: opts.redact,
           systemd: opts.systemd,
           ...(opts.since ? { since: parseWhen(opts.since) } : {}),

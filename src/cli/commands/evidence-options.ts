@@ -2,11 +2,12 @@
  * The evidence inputs shared by `diagnose` and `fix`: bundle, configuration, logs, time window, probes, the
  * backends' systemd units and host mode. `addEvidenceOptions` declares them; `gatherOptionsFrom` checks the
  * values and maps them onto `gatherEvidence`'s options (a bad value is a UserError naming the option).
+ * `watch` declares the ones that mean the same thing there (configuration, logs, format, --since, --pid) from
+ * the same definitions (`evidenceOption`), with its own help text where it says them in its own terms.
  */
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import type { GatherOptions } from "../../evidence/gather.js";
-import { parseDurationOption } from "../options.js";
-import { parseWhen } from "./access.js";
+import { parseDurationOption, parsePidOption, parseWhen } from "../options.js";
 import { parseByteSize } from "./size-option.js";
 
 export interface EvidenceCliOptions {
@@ -31,20 +32,36 @@ export interface EvidenceCliOptions {
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
-/** Declares the evidence options on a command. `what` names the command in the --bundle help. */
+/**
+ * One definition per option shared with `watch`: flags, value parsing and the default; `help` replaces the
+ * description where a command says it in its own terms.
+ */
+export const evidenceOption = {
+  config: (help = "nginx configuration file (includes are followed)") => new Option("--config <file>", help),
+  nginxT: (help = "saved output of `nginx -T` ('-' for stdin), instead of --config") =>
+    new Option("--nginx-t <file>", help),
+  errorLog: (help = "error log file (repeatable; .gz and rotated files are fine)") =>
+    new Option("--error-log <file>", help).argParser(collect).default([]),
+  accessLog: (help = "access log file (repeatable)") =>
+    new Option("--access-log <file>", help).argParser(collect).default([]),
+  logFormat: (help = "log_format name from the config, or a format string, for the access logs") =>
+    new Option("--log-format <name|format>", help),
+  since: (help = "only evidence after this time (2h, 30m, ISO time)") => new Option("--since <when>", help),
+  pid: (help = "nginx master pid (host mode; default: the first one found)") =>
+    new Option("--pid <pid>", help),
+};
+
+/** Declares the evidence options on a command. `extra` adds options right after --bundle. */
 export function addEvidenceOptions(cmd: Command, extra: (c: Command) => Command = (c) => c): Command {
   cmd.option("--bundle <dir>", "read an evidence bundle (from `badgateway collect` or the examples/ folder)");
   extra(cmd);
   return cmd
-    .option("--config <file>", "nginx configuration file (includes are followed)")
-    .option("--nginx-t <file>", "saved output of `nginx -T` ('-' for stdin)")
-    .option("--error-log <file>", "error log file (repeatable; .gz and rotated files are fine)", collect, [])
-    .option("--access-log <file>", "access log file (repeatable)", collect, [])
-    .option(
-      "--log-format <name|format>",
-      "log_format name from the config, or a format string, for the access log",
-    )
-    .option("--since <when>", "only evidence after this time (2h, 30m, ISO time)")
+    .addOption(evidenceOption.config())
+    .addOption(evidenceOption.nginxT())
+    .addOption(evidenceOption.errorLog())
+    .addOption(evidenceOption.accessLog())
+    .addOption(evidenceOption.logFormat())
+    .addOption(evidenceOption.since())
     .option("--until <when>", "only evidence before this time")
     .option("--from <when>", "same as --since")
     .option("--to <when>", "same as --until")
@@ -62,7 +79,7 @@ export function addEvidenceOptions(cmd: Command, extra: (c: Command) => Command 
       "look up the systemd unit behind each failing local peer and read its journal over the incident window (default in host mode)",
     )
     .option("--no-systemd", "do not run systemctl/journalctl, even in host mode")
-    .option("--pid <pid>", "nginx master pid to diagnose (host mode; default: the first one found)")
+    .addOption(evidenceOption.pid())
     .option(
       "--max-file-size <size>",
       "largest log file read from a bundle (default 2G; .gz: compressed size)",
@@ -95,7 +112,7 @@ export function gatherOptionsFrom(opts: EvidenceCliOptions, onProgress?: (m: str
     ...(opts.nginxT ? { nginxT: opts.nginxT } : {}),
     errorLogs: opts.errorLog,
     host: isHostMode(opts),
-    ...(opts.pid ? { pid: Number(opts.pid) } : {}),
+    ...(opts.pid ? { pid: parsePidOption(opts.pid) } : {}),
     accessLogs: opts.accessLog,
     ...(opts.logFormat ? { logFormat: opts.logFormat } : {}),
     ...(since !== undefined ? { since } : {}),

@@ -2,18 +2,16 @@ import type { Command } from "commander";
 import pc from "picocolors";
 import { type ErrorLogSummary, summarizeErrorLogs } from "../../evidence/error-log.js";
 import { inputBytes, losesInput } from "../../evidence/input.js";
-import { Watcher } from "../../evidence/watch.js";
 import { CLASS_INFO } from "../../nginx/errorlog/catalogue.js";
 import type { ErrorClass } from "../../nginx/errorlog/taxonomy.js";
 import { safeText } from "../../report/terminal.js";
 import { failureLine } from "../../report/watch.js";
 import { stdoutColor } from "../color.js";
 import { EXIT, UserError } from "../exit.js";
-import { parseDurationOption } from "../options.js";
+import { followFiles } from "../follow.js";
+import { parseWhen } from "../options.js";
 import { withProgress } from "../progress.js";
-import { parseWhen } from "./access.js";
 import { summaryOf } from "./index.js";
-import { bufferedStdout, runUntilSignal, warningSink } from "./watch.js";
 
 const BARS = "▁▂▃▄▅▆▇█";
 
@@ -126,7 +124,9 @@ Examples:
   $ badgateway logs --follow /var/log/nginx/error.log --json      # one JSON object per new failure
 
 Rotated sets are read oldest first whatever the order given. Exit codes: 0 no upstream failures,
-1 upstream failures found, 2 an input could not be read (everything readable is still summarised).`,
+1 upstream failures found, 2 an input could not be read (everything readable is still summarised).
+With --follow, a missing file is waited for and one that can never be followed is dropped, both said on
+stderr; exit 2 when a file was dropped or never appeared (docs/watch.md).`,
     )
     .action(
       async (
@@ -175,37 +175,16 @@ Rotated sets are read oldest first whatever the order given. Exit codes: 0 no up
 }
 
 /** `logs --follow`: one line (or JSON object) per new upstream failure, until SIGINT/SIGTERM. */
-async function follow(
-  files: string[],
-  opts: { since?: string; from?: string; json?: boolean; poll: string },
-) {
-  if (files.length === 0 || files.includes("-"))
-    throw new UserError(
-      "--follow needs error log files (stdin cannot be followed; pipe `tail -F` into `explain -` instead)",
-    );
-  const pollMs = parseDurationOption("--poll", opts.poll);
-  const since = (opts.since ?? opts.from) ? parseWhen((opts.since ?? opts.from) as string) : undefined;
+function follow(files: string[], opts: { since?: string; from?: string; json?: boolean; poll: string }) {
   const color = stdoutColor();
-  let failures = 0;
-  const out = bufferedStdout();
-  const warnings = warningSink();
-  const w = new Watcher({
-    sources: {
-      model: null,
-      configSource: null,
-      errorLogs: files,
-      accessLogs: [],
-      stubStatus: null,
-      notes: [],
-    },
-    pollMs,
-    ...(since !== undefined ? { since } : {}),
-    onWarning: warnings.onWarning,
-    onFailure: (e) => {
-      failures++;
-      out.write(opts.json ? `${JSON.stringify(e)}\n` : failureLine(e, color));
-    },
+  return followFiles({
+    files,
+    kind: "error",
+    poll: opts.poll,
+    since: opts.since ?? opts.from,
+    sources: { errorLogs: files, accessLogs: [] },
+    printers: (print) => ({
+      onFailure: (e) => print(opts.json ? `${JSON.stringify(e)}\n` : failureLine(e, color)),
+    }),
   });
-  await runUntilSignal(w, out.flush);
-  process.exitCode = warnings.lost() ? EXIT.ERROR : failures > 0 ? EXIT.FOUND : EXIT.OK;
 }

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { checkTextfileDir, parseListen, serveMetrics } from "../../evidence/exporter.js";
-import { Watcher, type WatchOptions } from "../../evidence/watch.js";
+import { Watcher } from "../../evidence/watch.js";
 import { type WatchSourceOptions, type WatchSources, watchSources } from "../../evidence/watch-sources.js";
 import { UnknownLogFormatError } from "../../nginx/config/logs.js";
 import { WatchMetrics } from "../../report/metrics.js";
@@ -8,18 +8,17 @@ import { safeText } from "../../report/terminal.js";
 import { failureLine, topCauseLine, watchScreen } from "../../report/watch.js";
 import { topCause } from "../../rules/watch.js";
 import { stdoutColor } from "../color.js";
-import { EXIT, UserError } from "../exit.js";
-import { parseCountOption, parseDurationOption } from "../options.js";
-import { parseWhen } from "./access.js";
+import { UserError } from "../exit.js";
+import { bufferedStdout, followExitCode, runUntilSignal, warningSink } from "../follow.js";
+import { parseCountOption, parseDurationOption, parsePidOption, parseWhen } from "../options.js";
+import { type EvidenceCliOptions, evidenceOption } from "./evidence-options.js";
 import { summaryOf } from "./index.js";
 
-interface WatchCliOptions {
-  config?: string;
-  nginxT?: string;
-  errorLog: string[];
-  accessLog: string[];
-  logFormat?: string;
-  since?: string;
+interface WatchCliOptions
+  extends Pick<
+    EvidenceCliOptions,
+    "config" | "nginxT" | "errorLog" | "accessLog" | "logFormat" | "since" | "pid"
+  > {
   window: string;
   json?: boolean;
   listen?: string;
@@ -28,10 +27,7 @@ interface WatchCliOptions {
   stubStatus?: string;
   refresh: string;
   poll: string;
-  pid?: string;
 }
-
-const collect = (v: string, prev: string[]) => [...prev, v];
 
 /** Resolves the files to follow, turning every failure into a one-line usage error (exit 2). */
 export async function sourcesOrExit(o: WatchSourceOptions): Promise<WatchSources> {
@@ -43,88 +39,21 @@ export async function sourcesOrExit(o: WatchSourceOptions): Promise<WatchSources
   }
 }
 
-/** Runs a watcher until SIGINT/SIGTERM; resolves after it has stopped cleanly. */
-export function runUntilSignal(w: Watcher, cleanup: () => Promise<void> | void = () => {}): Promise<void> {
-  return new Promise((resolve) => {
-    let stopping = false;
-    const stop = () => {
-      if (stopping) return;
-      stopping = true;
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      void (async () => {
-        await w.stop();
-        await cleanup();
-        resolve();
-      })();
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-    w.start();
-  });
-}
-
-/**
- * stdout for event lines: what one block of log lines produces is written in one go (one write per burst, not
- * one per event), on the next turn of the event loop; `flush()` writes what is left at once.
- */
-export function bufferedStdout(): { write: (s: string) => void; flush: () => void } {
-  let parts: string[] = [];
-  let scheduled = false;
-  const flush = () => {
-    scheduled = false;
-    if (parts.length === 0) return;
-    const text = parts.join("");
-    parts = [];
-    process.stdout.write(text);
-  };
-  return {
-    write: (s) => {
-      parts.push(s);
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush);
-      }
-    },
-    flush,
-  };
-}
-
-const CANNOT_FOLLOW = new Set(["unreadable", "not-a-file", "compressed"]);
-
-/** Warnings go to stderr once each; the ones that mean a log cannot be followed make the exit code 2. */
-export function warningSink(): { onWarning: NonNullable<WatchOptions["onWarning"]>; lost: () => boolean } {
-  let lost = false;
-  return {
-    onWarning: (w) => {
-      // A log that cannot be followed at all; a copytruncate without a copy or a missing file is only said.
-      if (CANNOT_FOLLOW.has(w.code)) lost = true;
-      process.stderr.write(`badgateway: ${safeText(w.message)}\n`);
-    },
-    lost: () => lost,
-  };
-}
-
 export function registerWatch(program: Command): void {
   program
     .command("watch")
     .description(summaryOf("watch"))
-    .option("--config <file>", "nginx configuration: follow the error_log and access_log files it names")
-    .option("--nginx-t <file>", "saved output of `nginx -T` ('-' for stdin), instead of --config")
-    .option(
-      "--error-log <file>",
-      "error log to follow (repeatable; instead of the configuration's)",
-      collect,
-      [],
+    .addOption(
+      evidenceOption.config("nginx configuration: follow the error_log and access_log files it names"),
     )
-    .option("--access-log <file>", "access log to follow (repeatable)", collect, [])
-    .option(
-      "--log-format <name|format>",
-      "log_format name from the config, or a format string, for the access logs",
-    )
-    .option(
-      "--since <when>",
-      "read the live files from their start, keeping lines after this time (2h, 30m, ISO time)",
+    .addOption(evidenceOption.nginxT())
+    .addOption(evidenceOption.errorLog("error log to follow (repeatable; instead of the configuration's)"))
+    .addOption(evidenceOption.accessLog())
+    .addOption(evidenceOption.logFormat())
+    .addOption(
+      evidenceOption.since(
+        "read the live files from their start, keeping lines after this time (2h, 30m, ISO time)",
+      ),
     )
     .option("--window <minutes>", "minutes the view and the top cause look back", "5")
     .option("--json", "print JSON Lines: one event per new upstream failure and per change of the top cause")
@@ -147,7 +76,7 @@ export function registerWatch(program: Command): void {
     )
     .option("--refresh <duration>", "how often the terminal view is redrawn", "1s")
     .option("--poll <duration>", "how often the files are checked for new lines and rotation", "250ms")
-    .option("--pid <pid>", "nginx master pid (host mode; default: the first one found)")
+    .addOption(evidenceOption.pid())
     .addHelpText(
       "after",
       `
@@ -160,8 +89,10 @@ Examples:
 
 Starts at the end of the files (or at --since, from the start of the live files); follows rename-and-create and
 copytruncate rotation; never reads .gz files. On a terminal the view is redrawn in place; otherwise one line per
-failure and per change of the top cause. Stops cleanly on SIGINT/SIGTERM (exit 0); exit 2 when it cannot start
-or a log could not be followed. Metrics, alerts and deployment: docs/watch.md.`,
+failure and per change of the top cause. A missing log is waited for (said on stderr); a directory, unreadable or
+compressed path is dropped (said on stderr), and when none is left watch stops. Stops cleanly on SIGINT/SIGTERM
+(exit 0); exit 2 when it cannot start, or a log could not be followed or never appeared. Metrics, alerts and
+deployment: docs/watch.md.`,
     )
     .action(async (opts: WatchCliOptions) => {
       const since = opts.since ? parseWhen(opts.since) : undefined;
@@ -192,7 +123,7 @@ or a log could not be followed. Metrics, alerts and deployment: docs/watch.md.`,
         errorLogs: opts.errorLog,
         accessLogs: opts.accessLog,
         ...(opts.logFormat ? { logFormat: opts.logFormat } : {}),
-        ...(opts.pid ? { pid: parseCountOption("--pid", opts.pid, 4_194_304) } : {}),
+        ...(opts.pid ? { pid: parsePidOption(opts.pid) } : {}),
       });
       for (const n of sources.notes) process.stderr.write(`badgateway: ${safeText(n)}\n`);
       const metrics =
@@ -271,6 +202,7 @@ or a log could not be followed. Metrics, alerts and deployment: docs/watch.md.`,
           await new Promise<void>((r) => server?.close(() => r()));
         }
       });
-      process.exitCode = warnings.lost() ? EXIT.ERROR : EXIT.OK;
+      // Events are not problems found here: watch ends 0 unless a log could not be followed.
+      process.exitCode = followExitCode(w, warnings.lost(), 0);
     });
 }

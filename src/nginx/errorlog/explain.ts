@@ -1,9 +1,10 @@
 /** One line in, one explanation out: the data behind `badgateway explain` (pure). */
-import { CLASS_INFO } from "./catalogue.js";
+import { CLASS_INFO, type ClassInfo } from "./catalogue.js";
 import { type ErrorLine, messagePeer, parseErrorLine } from "./grammar.js";
 import { type Classification, classify, type Errno, type ErrorClass, type Phase } from "./taxonomy.js";
 
-export interface LineExplanation {
+/** A line explained: what was read from it, then its class's entry of the catalogue (ClassInfo). */
+export interface LineExplanation extends ClassInfo {
   input: string;
   parsed: boolean;
   /** True when the line reports an upstream failure (not a note, not another subsystem). */
@@ -44,12 +45,6 @@ export interface LineExplanation {
   redacted: string[];
   /** What was in front of the nginx line: syslog, journald, docker, compose, kubectl, paste. */
   prefix: string | null;
-  title: string;
-  meaning: string;
-  causes: string[];
-  checks: string[];
-  fix: string;
-  statusWhy: string;
 }
 
 const AFTER_HEADERS_WHY =

@@ -5,6 +5,8 @@
  */
 import type { BackendUnit, JournalEvent } from "../../evidence/systemd.js";
 import type { ErrorGroup, Evidence } from "../../evidence/types.js";
+import { BACKEND_GONE_CLASSES } from "../../nginx/errorlog/class-sets.js";
+import type { ErrorClass } from "../../nginx/errorlog/taxonomy.js";
 import { finding } from "../finding.js";
 import type { EvidenceItem, Finding } from "../types.js";
 import type { CauseRule } from "./types.js";
@@ -20,18 +22,8 @@ const DEATHS = new Set<JournalEvent["kind"]>([
   "start-failed",
 ]);
 
-/** Classes of error lines a dead backend causes (nothing listens, or the connection broke). */
-const DEAD_CLASSES = new Set([
-  "connection-refused",
-  "unix-socket-missing",
-  "unix-socket-busy",
-  "premature-close",
-  "connection-reset",
-  "peer-closed",
-  "no-live-upstreams",
-  "read-timeout",
-  "connect-timeout",
-]);
+/** Classes of error lines a dead backend causes (nothing listens, the connection broke, or the pool emptied). */
+const DEAD_CLASSES: ReadonlySet<string> = new Set<ErrorClass>([...BACKEND_GONE_CLASSES, "no-live-upstreams"]);
 
 /** Milliseconds of a local ISO time ("2026-12-06T03:12:02[.123]"), read as if UTC: only differences matter. */
 function ms(localIso: string): number {

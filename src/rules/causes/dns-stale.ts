@@ -1,17 +1,12 @@
 import type { Evidence } from "../../evidence/types.js";
+import { STALE_ADDRESS_CLASSES } from "../../nginx/errorlog/class-sets.js";
 import type { ErrorClass } from "../../nginx/errorlog/taxonomy.js";
 import { finding, where } from "../finding.js";
 import type { Finding } from "../types.js";
 import type { CauseRule } from "./types.js";
 import { claim, confidence, configItem, errorItem, failureTotal, loc, probeItem, total } from "./util.js";
 
-const CLASSES: ErrorClass[] = [
-  "connection-refused",
-  "connect-timeout",
-  "host-unreachable",
-  "network-unreachable",
-  "read-timeout",
-];
+const CLASSES: ErrorClass[] = [...STALE_ADDRESS_CLASSES];
 
 /**
  * A hostname target was resolved when nginx started; the name now points elsewhere (probe: dns-stale),

@@ -1,4 +1,5 @@
 import type { ErrorGroup, Evidence } from "../../evidence/types.js";
+import { STALE_ADDRESS_CLASSES } from "../../nginx/errorlog/class-sets.js";
 import type { ErrorClass } from "../../nginx/errorlog/taxonomy.js";
 import type { ServiceRef } from "../../nginx/ingress.js";
 import { finding } from "../finding.js";
@@ -18,13 +19,7 @@ import {
 import type { CauseRule } from "./types.js";
 import { claim, confidence, errorItem, failureTotal, total } from "./util.js";
 
-const CLASSES: ErrorClass[] = [
-  "connection-refused",
-  "connect-timeout",
-  "host-unreachable",
-  "network-unreachable",
-  "read-timeout",
-];
+const CLASSES: ErrorClass[] = [...STALE_ADDRESS_CLASSES];
 
 /**
  * ingress-nginx sent requests to a pod address that is not a ready endpoint of its Service now: the pod was

@@ -7,6 +7,8 @@ import {
   type Scope,
 } from "../../nginx/config/model.js";
 import { parseDuration } from "../../nginx/config/units.js";
+import { where } from "../finding.js";
+import type { LintReport } from "./types.js";
 
 /** The resolver in effect at a scope (http/server/location inheritance), or null. */
 export function resolverAt(model: ConfigModel, scope: Scope): Directive | null {
@@ -29,6 +31,34 @@ export function passSeconds(
   const e = effective(model, p.scope, name);
   const v = e.args?.[0];
   return { seconds: v === undefined ? null : parseDuration(v), name, directive: e.directives[0] ?? null };
+}
+
+/**
+ * One report per `<module>_<suffix>` directive in force at some http pass whose value is below `belowSeconds`
+ * (each directive reported once, however many passes it governs), for each suffix given.
+ */
+export function shortPassTimeouts(
+  model: ConfigModel,
+  suffixes: string[],
+  belowSeconds: number,
+  message: (name: string, value: string) => string,
+): LintReport[] {
+  const out: LintReport[] = [];
+  const seen = new Set<string>();
+  for (const p of httpPasses(model))
+    for (const suffix of suffixes) {
+      const t = passSeconds(model, p, suffix);
+      if (!t.directive || t.seconds === null || t.seconds >= belowSeconds) continue;
+      const key = where(t.directive);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({
+        directive: t.directive,
+        related: [p.directive],
+        message: message(t.name, t.directive.args[0] ?? ""),
+      });
+    }
+  return out;
 }
 
 /** True when `value` is a literal "on". */

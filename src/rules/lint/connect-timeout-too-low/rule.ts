@@ -1,6 +1,5 @@
-import { where } from "../../finding.js";
 import type { LintReport, LintRule } from "../types.js";
-import { httpPasses, passSeconds } from "../util.js";
+import { shortPassTimeouts } from "../util.js";
 
 /** A connect timeout under a second turns ordinary latency spikes into 504s. */
 export const connectTimeoutTooLow: LintRule = {
@@ -16,21 +15,6 @@ export const connectTimeoutTooLow: LintRule = {
     fix: "Use 2–5 s (`proxy_connect_timeout 3s;`): short enough to fail over quickly, long enough for one SYN retransmit.",
     nginxVersions: "all",
   },
-  check(model) {
-    const out: LintReport[] = [];
-    const seen = new Set<string>();
-    for (const p of httpPasses(model)) {
-      const t = passSeconds(model, p, "connect_timeout");
-      if (!t.directive || t.seconds === null || t.seconds >= 1) continue;
-      const key = `${where(t.directive)}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      out.push({
-        directive: t.directive,
-        related: [p.directive],
-        message: `${t.name} ${t.directive.args[0]} is below one second`,
-      });
-    }
-    return out;
-  },
+  check: (model) =>
+    shortPassTimeouts(model, ["connect_timeout"], 1, (name, value) => `${name} ${value} is below one second`),
 };

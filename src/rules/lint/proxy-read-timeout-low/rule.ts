@@ -1,6 +1,5 @@
-import { where } from "../../finding.js";
 import type { LintReport, LintRule } from "../types.js";
-import { httpPasses, passSeconds } from "../util.js";
+import { shortPassTimeouts } from "../util.js";
 
 /** Read/send timeouts of a few seconds cut off ordinary slow requests with 504. */
 export const proxyReadTimeoutLow: LintRule = {
@@ -16,23 +15,11 @@ export const proxyReadTimeoutLow: LintRule = {
     fix: "Keep the default 60s (or what the slowest endpoint needs), and lower it only in locations whose responses are known to be fast.",
     nginxVersions: "all",
   },
-  check(model) {
-    const out: LintReport[] = [];
-    const seen = new Set<string>();
-    for (const p of httpPasses(model)) {
-      for (const suffix of ["read_timeout", "send_timeout"]) {
-        const t = passSeconds(model, p, suffix);
-        if (!t.directive || t.seconds === null || t.seconds >= 3) continue;
-        const key = `${where(t.directive)}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        out.push({
-          directive: t.directive,
-          related: [p.directive],
-          message: `${t.name} ${t.directive.args[0]} ends any response that pauses longer than that with 504`,
-        });
-      }
-    }
-    return out;
-  },
+  check: (model) =>
+    shortPassTimeouts(
+      model,
+      ["read_timeout", "send_timeout"],
+      3,
+      (name, value) => `${name} ${value} ends any response that pauses longer than that with 504`,
+    ),
 };
