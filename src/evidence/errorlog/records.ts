@@ -12,12 +12,7 @@ import {
   isFailure,
   unresolvedName,
 } from "../../nginx/errorlog/facts.js";
-import {
-  blank,
-  type ErrorLevel,
-  messagePeer,
-  parseUpstream,
-} from "../../nginx/errorlog/grammar.js";
+import { blank, type ErrorLevel, messagePeer, parseUpstream } from "../../nginx/errorlog/grammar.js";
 import { type Classification, isReload } from "../../nginx/errorlog/taxonomy.js";
 import {
   CTX_REQUEST,
