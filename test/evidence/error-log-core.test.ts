@@ -63,6 +63,8 @@ const MESSAGES = [
   "backend.internal could not be resolved (3: Host not found)",
   "768 worker_connections are not enough while connecting to upstream",
   "signal 1 (SIGHUP) received from 99, reconfiguring",
+  // "reconfiguring" that is not a reload note: addLine reads such a line before its window check.
+  'open() "/srv/reconfiguring/x" failed (2: No such file or directory)',
   "upstream timed out (110: Connection timed out) while connecting to upstream, context: ngx.timer",
 ];
 /** What forwarders put in front of nginx's line (parseErrorLine skips or unwraps them). */

@@ -383,13 +383,20 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
         run.key = null;
         run.n = 0;
         if (!m.has(key)) this.bump(m, key, 0);
-        kc = { key, n: 0 };
-        counts.set(key, kc);
+        if (m.has(key)) {
+          kc = { key, n: 0 };
+          counts.set(key, kc);
+        } else {
+          // The table is full: what this key counts goes to "(other)" (one shared counter, nothing kept per key).
+          kc = counts.get("(other)") ?? { key: "(other)", n: 0 };
+          counts.set("(other)", kc);
+        }
       }
       this.wcount[id] = kc;
     }
     if (kc.key !== "") kc.n++;
-    return kc.key;
+    // The text itself (kc may be the shared "(other)" counter).
+    return this.wtext[id] as string;
   }
 
   /** The peer entry for a key (the same entry for every line that names the peer). */

@@ -40,7 +40,8 @@ export const URI_CHARS = 1000;
  * slices that point into their parent), and what the tables keep must not hold whole lines or blocks.
  */
 export function ownCopy(s: string): string {
-  return Buffer.from(s, "utf16le").toString("utf16le");
+  // Joining makes a new string of two parts; slicing it flattens them into fresh characters first.
+  return ` ${s}`.slice(1);
 }
 
 /** `s` cut to `max` units with "…" after it, as a copy of its own. */

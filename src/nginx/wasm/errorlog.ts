@@ -134,29 +134,33 @@ function levelAt(p: i32, len: i32): i32 {
   return -1;
 }
 
-/** Whether one of the words of UPSTREAM_MARKERS (src/nginx/errorlog/facts.ts) or "reconfiguring" starts at p. */
-function keywordAt(p: i32, e: i32): bool {
+/** What keywordAt finds: one of the words of UPSTREAM_MARKERS (src/nginx/errorlog/facts.ts), "reconfiguring". */
+const UPSTREAM_WORD: i32 = 1;
+const RELOAD_WORD: i32 = 2;
+
+/** Which of the words that decide how addLine reads a line starts at p (UPSTREAM_WORD, RELOAD_WORD or 0). */
+function keywordAt(p: i32, e: i32): i32 {
   switch (at(p)) {
     case 0x75:
-      return bytesAt(p, e, "upstream");
+      return bytesAt(p, e, "upstream") ? UPSTREAM_WORD : 0;
     case 0x77:
-      return bytesAt(p, e, "worker_connections");
+      return bytesAt(p, e, "worker_connections") ? UPSTREAM_WORD : 0;
     case 0x6f:
-      return bytesAt(p, e, "open files");
+      return bytesAt(p, e, "open files") ? UPSTREAM_WORD : 0;
     case 0x66:
-      return bytesAt(p, e, "file descriptors");
+      return bytesAt(p, e, "file descriptors") ? UPSTREAM_WORD : 0;
     case 0x63:
-      return bytesAt(p, e, "could not be resolved") || bytesAt(p, e, "connect() ");
+      return bytesAt(p, e, "could not be resolved") || bytesAt(p, e, "connect() ") ? UPSTREAM_WORD : 0;
     case 0x6e:
-      return bytesAt(p, e, "no resolver");
+      return bytesAt(p, e, "no resolver") ? UPSTREAM_WORD : 0;
     case 0x46:
-      return bytesAt(p, e, "FastCGI");
+      return bytesAt(p, e, "FastCGI") ? UPSTREAM_WORD : 0;
     case 0x53:
-      return bytesAt(p, e, "SSL");
+      return bytesAt(p, e, "SSL") ? UPSTREAM_WORD : 0;
     case 0x72:
-      return bytesAt(p, e, "reconfiguring");
+      return bytesAt(p, e, "reconfiguring") ? RELOAD_WORD : 0;
   }
-  return false;
+  return 0;
 }
 
 /** Lanes of v (bytes at p) and w (bytes at p + 1) that hold the pair a, b. */
@@ -165,10 +169,12 @@ function pair(v: v128, w: v128, a: i32, b: i32): v128 {
 }
 
 /**
- * Whether [s, e) has one of the words keywordAt knows. Their first two bytes (up, wo, op, fi, co, no, Fa, SS,
- * re) are found 16 positions at a time, and keywordAt checks each place found.
+ * Which of the words keywordAt knows [s, e) has (UPSTREAM_WORD | RELOAD_WORD; the search stops at the first
+ * upstream word). Their first two bytes (up, wo, op, fi, co, no, Fa, SS, re) are found 16 positions at a time,
+ * and keywordAt checks each place found.
  */
-function mayBeAboutUpstream(s: i32, e: i32): bool {
+function wordsIn(s: i32, e: i32): i32 {
+  let found = 0;
   let p = s;
   while (p + 16 <= e) {
     const v = v128.load(<usize>p);
@@ -186,13 +192,14 @@ function mayBeAboutUpstream(s: i32, e: i32): bool {
       ),
     );
     while (m !== 0) {
-      if (keywordAt(p + ctz<i32>(m), e)) return true;
+      found |= keywordAt(p + ctz<i32>(m), e);
+      if (found & UPSTREAM_WORD) return found;
       m &= m - 1;
     }
     p += 16;
   }
-  for (; p < e; p++) if (keywordAt(p, e)) return true;
-  return false;
+  for (; p < e && (found & UPSTREAM_WORD) === 0; p++) found |= keywordAt(p, e);
+  return found;
 }
 
 /** Writes slot k of the record at rec. */
@@ -321,7 +328,7 @@ function line(i: i32, end: i32, rec: usize): void {
   if (st === 0) {
     // Not in the layout the core reads: a line without any upstream word is counted as not-upstream, as
     // addLine does after the same test (for an unprefixed line; a prefixed one needs parseErrorLine).
-    if (t === i && !mayBeAboutUpstream(i, end)) put(rec, ERR_STATUS, LINE_OTHER);
+    if (t === i && wordsIn(i, end) === 0) put(rec, ERR_STATUS, LINE_OTHER);
     return;
   }
   const level = stLevel;
@@ -331,8 +338,11 @@ function line(i: i32, end: i32, rec: usize): void {
   if (us < 0) {
     // No upstream context: the message ends at ", client: " (or is the whole rest of the line).
     const me = client < 0 ? end : client;
-    if (!mayBeAboutUpstream(i, end)) {
-      put(rec, ERR_STATUS, LINE_OTHER);
+    const words = wordsIn(i, end);
+    if ((words & UPSTREAM_WORD) === 0) {
+      // addLine counts a line without upstream words as not-upstream, unless "reconfiguring" makes it look
+      // for a reload note first: that is left to it.
+      if (words === 0) put(rec, ERR_STATUS, LINE_OTHER);
       return;
     }
     if (me - ms > MAX_MESSAGE) return;
