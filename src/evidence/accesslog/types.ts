@@ -1,7 +1,9 @@
 /** The access-log summary's types: options, the summary (docs/json.md#access) and the state workers post back. */
+
 import type { LogEscape } from "../../nginx/logformat.js";
 import type { SketchJSON } from "../../nginx/sketch.js";
 import type { FileAccount, InputWarning } from "../input.js";
+import type { FailMinutesState } from "../scan/fail-minutes.js";
 
 export interface AccessOptions {
   /** A format string, the args of a log_format directive, or "combined". Default combined. */
@@ -155,7 +157,7 @@ export interface AccumulatorState {
   locations: Array<[string, GroupState]>;
   minutes: Array<[number, Counts]>;
   rewrites: Array<[string, number]>;
-  fails?: Array<[string, number]>;
+  fails?: FailMinutesState;
   /** Timeout what-if cells, "location\tpeer" → state (timeout-cells.ts). */
   cells?: Array<[string, TimeoutCellState]>;
 }

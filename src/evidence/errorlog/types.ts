@@ -1,6 +1,8 @@
 /** The error-log summary's types: options, the summary (docs/json.md) and the state workers post back. */
+
 import type { ErrorClass } from "../../nginx/errorlog/taxonomy.js";
 import type { FileAccount, InputWarning } from "../input.js";
+import type { FailMinutesState } from "../scan/fail-minutes.js";
 import type { ErrorGroup } from "../types.js";
 
 export interface ErrorLogOptions {
@@ -91,7 +93,7 @@ export interface ErrorLogState {
   hosts: Map<string, number>;
   minutes: Map<string, number>;
   /** "minute|0|peer" → failures (see ErrorLogSummary.failuresByMinute); absent in states from older code. */
-  peerMinutes?: Array<[string, number]>;
+  peerMinutes?: FailMinutesState;
   samples: Map<string, Sample[]>;
   groups: Map<string, Map<string, GroupAcc>>;
   reloads: string[];

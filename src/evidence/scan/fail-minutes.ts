@@ -7,10 +7,19 @@
 /** Peers with their own rows (the report draws 8); the rest are summed as "(other)". */
 export const FAIL_PEERS = 64;
 
+/** One minute's counts: peer → kind → count. */
+type Minute = Map<string, Map<number, number>>;
+
+/** What a worker thread posts: [minute, peer, kind, count] in the order they were first counted. */
+export type FailMinutesState = Array<[string, string, number, number]>;
+
 export class FailMinutes {
-  /** "minute|kind|peer" → count (minute: its label, e.g. "2026-11-24T10:07Z"; kind: e.g. 502, 504, or 0). */
-  readonly counts = new Map<string, number>();
+  /** minute label (e.g. "2026-11-24T10:07") → peer → kind (e.g. 502, 504, or 0) → count. */
+  private readonly minutes = new Map<string, Minute>();
   private readonly peers = new Set<string>();
+  /** The last minute looked up, kept for the next call (counts come mostly in time order). */
+  private lastLabel: string | null = null;
+  private lastMinute: Minute | null = null;
 
   constructor(private readonly cap: number = FAIL_PEERS) {}
 
@@ -19,37 +28,46 @@ export class FailMinutes {
       if (this.peers.size >= this.cap) peer = "(other)";
       else this.peers.add(peer);
     }
-    const k = `${minute}|${kind}|${peer}`;
-    this.counts.set(k, (this.counts.get(k) ?? 0) + n);
+    let m: Minute | undefined;
+    if (minute === this.lastLabel && this.lastMinute !== null) m = this.lastMinute;
+    else {
+      m = this.minutes.get(minute);
+      if (!m) {
+        m = new Map();
+        this.minutes.set(minute, m);
+      }
+      this.lastLabel = minute;
+      this.lastMinute = m;
+    }
+    let kinds = m.get(peer);
+    if (!kinds) {
+      kinds = new Map();
+      m.set(peer, kinds);
+    }
+    kinds.set(kind, (kinds.get(kind) ?? 0) + n);
   }
 
   /** A structured-clone-able snapshot (for worker threads). */
-  toState(): Array<[string, number]> {
-    return [...this.counts];
+  toState(): FailMinutesState {
+    const out: FailMinutesState = [];
+    for (const [minute, m] of this.minutes)
+      for (const [peer, kinds] of m) for (const [kind, n] of kinds) out.push([minute, peer, kind, n]);
+    return out;
   }
 
-  mergeState(st: ReadonlyArray<[string, number]> | undefined): void {
-    for (const [k, n] of st ?? []) {
-      const [m, kind, ...peer] = k.split("|");
-      this.add(m as string, Number(kind), peer.join("|"), n);
-    }
+  mergeState(st: Readonly<FailMinutesState> | undefined): void {
+    for (const [minute, peer, kind, n] of st ?? []) this.add(minute, kind, peer, n);
   }
 
   /** Rows by minute then peer, each with its count per kind. */
   rows(): Array<{ minute: string; peer: string; byKind: Map<number, number> }> {
-    const out = new Map<string, { minute: string; peer: string; byKind: Map<number, number> }>();
-    for (const [k, n] of this.counts) {
-      const [minute, kind, ...rest] = k.split("|") as [string, string, ...string[]];
-      const peer = rest.join("|");
-      const key = `${minute}|${peer}`;
-      let row = out.get(key);
-      if (!row) {
-        row = { minute, peer, byKind: new Map() };
-        out.set(key, row);
-      }
-      row.byKind.set(Number(kind), (row.byKind.get(Number(kind)) ?? 0) + n);
-    }
     const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-    return [...out.values()].sort((a, b) => cmp(a.minute, b.minute) || cmp(a.peer, b.peer));
+    const out: Array<{ minute: string; peer: string; byKind: Map<number, number> }> = [];
+    for (const minute of [...this.minutes.keys()].sort(cmp)) {
+      const m = this.minutes.get(minute) as Minute;
+      for (const peer of [...m.keys()].sort(cmp))
+        out.push({ minute, peer, byKind: new Map(m.get(peer) as Map<number, number>) });
+    }
+    return out;
   }
 }
