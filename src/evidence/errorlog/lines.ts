@@ -77,6 +77,15 @@ export class ErrorLineReader extends ErrorTables {
     return c;
   }
 
+  /**
+   * The minute of an ISO time as lastMinute, the same string object while the minute lasts: the runs compare it
+   * with what they hold on every line, and the same object compares at once.
+   */
+  protected setMinute(iso: string): void {
+    const m = iso.slice(0, 16);
+    if (m !== this.lastMinute) this.lastMinute = m;
+  }
+
   protected noteReload(raw: string): void {
     const ms = errorTimeToMs(raw);
     // One reload writes two lines ("signal 1 (SIGHUP) received…, reconfiguring" and "reconfiguring").
@@ -186,7 +195,7 @@ export class ErrorLineReader extends ErrorTables {
         this.lastIsoRaw = line.time;
         this.lastTimeKey = -1;
         this.lastIso = isoLocal(line.time);
-        this.lastMinute = this.lastIso.slice(0, 16);
+        this.setMinute(this.lastIso);
       }
       iso = this.lastIso;
       if (this.first === null || iso < this.first) this.first = iso;

@@ -48,6 +48,7 @@ import {
   type ErrorLogState,
   type GroupAcc,
   isoLocal,
+  PER_GROUP,
   type PeerSummary,
   type Run,
   URI_CHARS,
@@ -100,6 +101,10 @@ interface PeerClass {
   summary: PeerSummary | undefined;
   n: number;
   group: GroupAcc | null | undefined;
+  /** The group's URI list is full (nothing more to decode for it). */
+  urisFull: boolean;
+  /** The message whose detail and name were noted in the group last (the same message notes nothing new). */
+  noted: KnownMessage | null;
 }
 
 /** A server or host counted by the fast path (added to its table when runs are flushed). */
@@ -258,7 +263,7 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
       this.lastTimeKey = timeKey;
       this.lastIsoRaw = block.toString("latin1", ts, ts + 19);
       this.lastIso = isoLocal(this.lastIsoRaw);
-      this.lastMinute = this.lastIso.slice(0, 16);
+      this.setMinute(this.lastIso);
       if (this.first === null || this.lastIso < this.first) this.first = this.lastIso;
       if (this.last === null || this.lastIso > this.last) this.last = this.lastIso;
     }
@@ -288,7 +293,7 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
     } else fp = this.fastPeerOf("(none)", ints, b, block, enc);
     let pc = fp.classes.get(c.class);
     if (!pc) {
-      pc = { cls: c.class, summary: fp.summary, n: 0, group: undefined };
+      pc = { cls: c.class, summary: fp.summary, n: 0, group: undefined, urisFull: false, noted: null };
       fp.classes.set(c.class, pc);
       if (fp.summary) {
         // Its place among the peer's classes is where it first appeared, as countPeer gives it.
@@ -318,7 +323,7 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
       if (!g) return;
     }
     this.countGroup(g, c, iso, mk);
-    if (g.uriSet.size < 5) {
+    if (!pc.urisFull) {
       const rs = ints[b + ERR_REQUEST] as number;
       this.noteInGroup(
         g,
@@ -326,9 +331,13 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
         null,
         null,
       );
+      pc.urisFull = g.uriSet.size >= PER_GROUP;
     }
     // The message is the same for every line with this id: its detail and name were taken once.
-    this.noteInGroup(g, null, e.detail, e.name);
+    if (pc.noted !== e) {
+      this.noteInGroup(g, null, e.detail, e.name);
+      pc.noted = e;
+    }
   }
 
   private counted(e: KnownMessage): ClassCounter {

@@ -29,7 +29,7 @@ export interface Run {
 export const SKIPPED_SAMPLES = 50;
 
 /** Distinct URIs, details and names kept per group. */
-const PER_GROUP = 5;
+export const PER_GROUP = 5;
 
 /** Longest sample text and request URI kept (UTF-16 units); longer ones are cut and end with "…". */
 export const SAMPLE_CHARS = 2000;
