@@ -211,7 +211,7 @@ describe("error-log WebAssembly core", () => {
   });
 });
 
-describe("error-log core on forwarded lines and lines without upstream context", () => {
+describe("error-log core on forwarded lines, stream sessions and lines without upstream context", () => {
   it("reads them on the fast path, counting as parseErrorLine does", () => {
     const lines = [
       '<11>Nov 24 10:00:00 web1 nginx: 2026/11/24 10:00:00 [error] 7#7: *1 connect() failed (111: Connection refused) while connecting to upstream, client: 192.0.2.7, server: a, request: "GET / HTTP/1.1", upstream: "http://10.0.0.1:80/", host: "a"',
@@ -220,13 +220,23 @@ describe("error-log core on forwarded lines and lines without upstream context",
       "2026/11/24 10:00:03 [error] 7#7: *4 connect() to 10.0.0.2:8080 failed (111: Connection refused) while connecting to upstream, client: 192.0.2.7, server: a",
       "2026/11/24 10:00:04 [error] 7#7: *5 backend.internal could not be resolved (3: Host not found)",
     ];
+    lines.push(
+      '2026/11/24 10:00:05 [error] 7#7: *6 upstream timed out (110: Connection timed out) while proxying connection, client: 192.0.2.7, server: 0.0.0.0:5432, upstream: "10.0.0.3:5432", bytes from/to client:0/0, bytes from/to upstream:0/0',
+    );
     const acc = new ErrorLogAccumulator({ core: true });
     acc.addBytes(Buffer.from(`${lines.join("\n")}\n`, "utf8"), "f.log", 0);
     expect(acc.coreLines).toBe(lines.length);
     const fast = acc.result(["f.log"], []);
     expect(fast).toEqual(summarise(lines.join("\n"), false));
-    expect(fast.upstreamErrors).toBe(4);
-    expect(fast.byPeer.map((p) => p.peer).sort()).toEqual(["(none)", "10.0.0.1:80", "10.0.0.2:8080"]);
+    expect(fast.upstreamErrors).toBe(5);
+    expect(fast.byPeer.map((p) => p.peer).sort()).toEqual([
+      "(none)",
+      "10.0.0.1:80",
+      "10.0.0.2:8080",
+      "10.0.0.3:5432",
+    ]);
+    // A stream session's peer is read as the stream module's.
+    expect(fast.byPeer.find((p) => p.peer === "10.0.0.3:5432")?.module).toBe("stream");
     expect(fast.byClass["not-upstream"]).toBe(1);
   });
 });

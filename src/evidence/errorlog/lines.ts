@@ -19,8 +19,8 @@ const LONG_NUMBERS = /(?<!\(|\d)\d{4,}/g;
 
 /**
  * What a classification is cached under: the level, "-" (no upstream), "u" (a unix socket) or "t", the
- * context flags ("c" configuration file, "n" no connection, "r" request, "s" subrequest) and the message with
- * its long numbers blanked.
+ * context flags ("c" configuration file, "n" no connection, "r" request, "s" subrequest, "x" stream session) and
+ * the message with its long numbers blanked.
  */
 export function classKey(level: string, ups: string, ctx: string, message: string): string {
   return `${level}${ups}${ctx}|${message.replace(LONG_NUMBERS, "#")}`;
@@ -63,7 +63,7 @@ export class ErrorLineReader extends ErrorTables {
   protected classifyCached(line: ErrorLine): Classification {
     if (line.message.length > 300) return classify(line);
     const ups = line.upstream === null ? "-" : line.upstream.peer.startsWith("unix:") ? "u" : "t";
-    const ctx = `${line.confFile !== null ? "c" : ""}${line.connection === null ? "n" : ""}${line.request === null ? "" : "r"}${line.subrequest === null ? "" : "s"}`;
+    const ctx = `${line.confFile !== null ? "c" : ""}${line.connection === null ? "n" : ""}${line.request === null ? "" : "r"}${line.subrequest === null ? "" : "s"}${line.stream ? "x" : ""}`;
     return this.classifyKeyed(classKey(line.level ?? "", ups, ctx, line.message), () => line);
   }
 

@@ -16,6 +16,7 @@ import { blank, type ErrorLevel, messagePeer, parseUpstream } from "../../nginx/
 import { type Classification, isReload } from "../../nginx/errorlog/taxonomy.js";
 import {
   CTX_REQUEST,
+  CTX_STREAM,
   CTX_SUBREQUEST,
   ERR_CONTEXT,
   ERR_DATE,
@@ -413,8 +414,9 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
     let fp = this.fastPeers.get(key);
     if (!fp) {
       const us = ints[b + ERR_UPSTREAM] as number;
+      const stream = ((ints[b + ERR_CONTEXT] as number) & CTX_STREAM) !== 0;
       const module =
-        us < 0 ? null : parseUpstream(block.toString(enc, us, ints[b + ERR_UPSTREAM + 1]), false).module;
+        us < 0 ? null : parseUpstream(block.toString(enc, us, ints[b + ERR_UPSTREAM + 1]), stream).module;
       const summary = this.peerSummary(key, module);
       fp = { key, summary, run: summary ? this.minuteRunOf(key) : undefined, classes: new Map() };
       if (this.fastPeers.size < this.maxKeys) this.fastPeers.set(key, fp);
@@ -438,7 +440,7 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
     const key = classKey(
       level,
       ukind === UPSTREAM_NONE ? "-" : ukind === UPSTREAM_UNIX ? "u" : "t",
-      `${flags & CTX_REQUEST ? "r" : ""}${flags & CTX_SUBREQUEST ? "s" : ""}`,
+      `${flags & CTX_REQUEST ? "r" : ""}${flags & CTX_SUBREQUEST ? "s" : ""}${flags & CTX_STREAM ? "x" : ""}`,
       message,
     );
     const c = this.classifyKeyed(key, () => ({
@@ -447,10 +449,14 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
       connection: 0,
       request: flags & CTX_REQUEST ? { method: "", uri: "", protocol: null } : null,
       subrequest: flags & CTX_SUBREQUEST ? "" : null,
+      stream: (flags & CTX_STREAM) !== 0,
       upstream:
         ukind === UPSTREAM_NONE
           ? null
-          : parseUpstream(block.toString(enc, ints[b + ERR_UPSTREAM], ints[b + ERR_UPSTREAM + 1]), false),
+          : parseUpstream(
+              block.toString(enc, ints[b + ERR_UPSTREAM], ints[b + ERR_UPSTREAM + 1]),
+              (flags & CTX_STREAM) !== 0,
+            ),
     }));
     const known: KnownMessage = {
       c,

@@ -13,6 +13,7 @@
 
 import {
   CTX_REQUEST,
+  CTX_STREAM,
   CTX_SUBREQUEST,
   ERR_CONTEXT,
   ERR_DATE,
@@ -57,11 +58,11 @@ export function errorRecordInts(): i32 {
   return ERR_RECORD_INTS;
 }
 
-// Intern kinds: messages are 1 + (level * 3 + upstream kind) * 4 + context flags (1…96); then servers, hosts
+// Intern kinds: messages are 1 + (level * 3 + upstream kind) * 8 + context flags (1…192); then servers, hosts
 // and peers.
-const KIND_SERVER: i32 = 120;
-const KIND_HOST: i32 = 121;
-const KIND_PEER: i32 = 122;
+const KIND_SERVER: i32 = 200;
+const KIND_HOST: i32 = 201;
+const KIND_PEER: i32 = 202;
 const MAX_LINE: i32 = 65536;
 const MAX_MESSAGE: i32 = 300;
 const MAX_OCC: i32 = 32;
@@ -260,7 +261,7 @@ function scanned(
   pe: i32,
   flags: i32,
 ): bool {
-  const msgId = intern(1 + (level * 3 + ukind) * 4 + flags, ms, me);
+  const msgId = intern(1 + (level * 3 + ukind) * 8 + flags, ms, me);
   if (msgId < 0) return false;
   const ss = unchecked(ctxS[K_SERVER]);
   const serverId = ss < 0 ? -1 : intern(KIND_SERVER, ss, unchecked(ctxE[K_SERVER]));
@@ -334,10 +335,11 @@ function line(i: i32, end: i32, rec: usize): void {
   const level = stLevel;
   const ms = stMessage;
   const client = stClient;
+  const stream = stEnd < end ? CTX_STREAM : 0;
   const us = unchecked(ctxS[K_UPSTREAM]);
   if (us < 0) {
     // No upstream context: the message ends at ", client: " (or is the whole rest of the line).
-    const me = client < 0 ? end : client;
+    const me = client < 0 ? stEnd : client;
     const words = wordsIn(i, end);
     if ((words & UPSTREAM_WORD) === 0) {
       // addLine counts a line without upstream words as not-upstream, unless "reconfiguring" makes it look
@@ -347,7 +349,7 @@ function line(i: i32, end: i32, rec: usize): void {
     }
     if (me - ms > MAX_MESSAGE) return;
     // Without an upstream, the classification also depends on whether a request and a subrequest are named.
-    let flags = 0;
+    let flags = stream;
     const rs = unchecked(ctxS[K_REQUEST]);
     if (rs >= 0) {
       const re = unchecked(ctxE[K_REQUEST]);
@@ -372,13 +374,15 @@ function line(i: i32, end: i32, rec: usize): void {
     ukind = UPSTREAM_UNIX;
     pe = findByte(rest + 5, ue, 0x3a);
   } else pe = findByte(rest, ue, 0x2f);
-  scanned(rec, level, ukind, ms, client, us, ue, rest, pe, 0);
+  scanned(rec, level, ukind, ms, client, us, ue, rest, pe, stream);
 }
 
 // What structure() found: the level, where the message starts, where ", client: " is (-1: absent).
 let stLevel: i32 = -1;
 let stMessage: i32 = -1;
 let stClient: i32 = -1;
+/** Where message and context end: the line's end, or a stream session's ", bytes from/to client:". */
+let stEnd: i32 = -1;
 
 /**
  * Reads "[level] PID#TID: *CID " after the stamp at t and the context markers after it (into ctxS/ctxE, -1
@@ -412,12 +416,18 @@ function structure(t: i32, end: i32): i32 {
   let n = 0;
   let client = -1;
   let prevKind = -1;
+  let cend = end;
   for (let c = findByte(ms, end, 0x2c); c + 1 < end; c = findByte(c + 1, end, 0x2c)) {
     if (at(c + 1) !== 0x20) continue;
     const m = markerAt(c, end);
     if (m < 0) continue;
-    // Stream lines, crowded lines and markers out of nginx's order are left to parseErrorLine.
-    if (m === M_STREAM || m === M_LUA || n === MAX_OCC || m <= prevKind) return 0;
+    // A stream session's counters end what parseErrorLine reads as message and context.
+    if (m === M_STREAM) {
+      cend = c;
+      break;
+    }
+    // Crowded lines, Lua contexts and markers out of nginx's order are left to parseErrorLine.
+    if (m === M_LUA || n === MAX_OCC || m <= prevKind) return 0;
     if (m === K_CLIENT) client = c;
     unchecked((occKind[n] = m));
     unchecked((occPos[n] = c));
@@ -428,6 +438,7 @@ function structure(t: i32, end: i32): i32 {
   stLevel = level;
   stMessage = ms;
   stClient = client;
+  stEnd = cend;
   // Without ", client: " parseErrorLine reads no context at all (the markers are part of the message).
   if (client < 0) return 1;
   let prev = -1;
@@ -448,7 +459,7 @@ function structure(t: i32, end: i32): i32 {
     unchecked((ctxS[k] = pos + len));
     prev = k;
   }
-  if (prev >= 0) unchecked((ctxE[prev] = end));
+  if (prev >= 0) unchecked((ctxE[prev] = cend));
   for (let k = 0; k < 7; k++) {
     const s = unchecked(ctxS[k]);
     if (s < 0 || at(s) !== 0x22) continue;

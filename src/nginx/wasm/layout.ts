@@ -72,14 +72,16 @@ export const ERR_LEVEL = 22;
  */
 export const ERR_STAMP = 23;
 /**
- * For a line without upstream context, what its classification also depends on: CTX_REQUEST when it has a
- * request parseErrorLine can split ("METHOD URI…"), CTX_SUBREQUEST when it names a subrequest. 0 otherwise.
+ * What a line's classification also depends on: CTX_STREAM for a stream session's line (its counters, ", bytes
+ * from/to client:", end message and context); and for a line without upstream context CTX_REQUEST when it has a
+ * request parseErrorLine can split ("METHOD URI…"), CTX_SUBREQUEST when it names a subrequest.
  */
 export const ERR_CONTEXT = 24;
 export const ERR_RECORD_INTS = 25;
 
 export const CTX_REQUEST = 1;
 export const CTX_SUBREQUEST = 2;
+export const CTX_STREAM = 4;
 
 /** The line has no `upstream:` context (its peer, if any, is named in the message). */
 export const UPSTREAM_NONE = 0;
