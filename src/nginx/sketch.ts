@@ -16,6 +16,8 @@ export interface SketchJSON {
 }
 
 const UNSET = -32768;
+/** Buckets a sketch lists before it makes its dense window. */
+const SPARSE_MAX = 8;
 const caches = new Map<number, Int16Array>();
 function bucketCache(alpha: number): Int16Array {
   let c = caches.get(alpha);
@@ -32,8 +34,14 @@ export class QuantileSketch {
   private readonly lnGamma: number;
   private readonly maxBuckets: number;
   private readonly cache: Int16Array;
-  /** Bucket counts in a dense window: buf[k] counts bucket lo + k (typed array: no per-insert hashing). */
+  /**
+   * Bucket counts in a dense window: buf[k] counts bucket lo + k (typed array: no per-insert hashing). Until
+   * more than SPARSE_MAX buckets are in use the window is not made: the few buckets are listed in `sparse`
+   * (bucket, count pairs, unsorted), so the many sketches that see a handful of values (a table's rare keys)
+   * stay small.
+   */
   private buf = new Float64Array(0);
+  private sparse: number[] | null = null;
   private lo = 0;
   private nonzero = 0;
   count = 0;
@@ -82,6 +90,30 @@ export class QuantileSketch {
   }
 
   private bump(i: number, n: number): void {
+    if (this.buf.length === 0) {
+      const sp = this.sparse;
+      if (sp === null) {
+        this.sparse = [i, n];
+        this.nonzero++;
+        return;
+      }
+      for (let j = 0; j < sp.length; j += 2)
+        if (sp[j] === i) {
+          if (sp[j + 1] === 0) this.nonzero++;
+          sp[j + 1] = (sp[j + 1] as number) + n;
+          return;
+        }
+      if (sp.length < 2 * Math.min(SPARSE_MAX, this.maxBuckets)) {
+        sp.push(i, n);
+        this.nonzero++;
+        return;
+      }
+      // Too many buckets for the list: move them into a window, then count this one there.
+      this.sparse = null;
+      this.nonzero = 0;
+      this.grow(i);
+      for (let j = 0; j < sp.length; j += 2) this.bump(sp[j] as number, sp[j + 1] as number);
+    }
     let k = i - this.lo;
     if (k < 0 || k >= this.buf.length) {
       this.grow(i);
@@ -109,6 +141,14 @@ export class QuantileSketch {
 
   /** Non-empty buckets in ascending order. */
   private *entries(): Generator<[number, number]> {
+    const sp = this.sparse;
+    if (sp !== null) {
+      const order: number[] = [];
+      for (let j = 0; j < sp.length; j += 2) if (sp[j + 1] !== 0) order.push(j);
+      order.sort((a, b) => (sp[a] as number) - (sp[b] as number));
+      for (const j of order) yield [sp[j] as number, sp[j + 1] as number];
+      return;
+    }
     for (let k = 0; k < this.buf.length; k++) {
       const c = this.buf[k] as number;
       if (c !== 0) yield [this.lo + k, c];
