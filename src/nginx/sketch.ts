@@ -90,30 +90,7 @@ export class QuantileSketch {
   }
 
   private bump(i: number, n: number): void {
-    if (this.buf.length === 0) {
-      const sp = this.sparse;
-      if (sp === null) {
-        this.sparse = [i, n];
-        this.nonzero++;
-        return;
-      }
-      for (let j = 0; j < sp.length; j += 2)
-        if (sp[j] === i) {
-          if (sp[j + 1] === 0) this.nonzero++;
-          sp[j + 1] = (sp[j + 1] as number) + n;
-          return;
-        }
-      if (sp.length < 2 * Math.min(SPARSE_MAX, this.maxBuckets)) {
-        sp.push(i, n);
-        this.nonzero++;
-        return;
-      }
-      // Too many buckets for the list: move them into a window, then count this one there.
-      this.sparse = null;
-      this.nonzero = 0;
-      this.grow(i);
-      for (let j = 0; j < sp.length; j += 2) this.bump(sp[j] as number, sp[j + 1] as number);
-    }
+    if (this.buf.length === 0 && this.bumpListed(i, n)) return;
     let k = i - this.lo;
     if (k < 0 || k >= this.buf.length) {
       this.grow(i);
@@ -121,6 +98,35 @@ export class QuantileSketch {
     }
     if (this.buf[k] === 0) this.nonzero++;
     this.buf[k] = (this.buf[k] as number) + n;
+  }
+
+  /**
+   * Counts bucket i in the list while the sketch has no window (true), or moves the listed buckets into a new
+   * window when the list is full (false: the caller counts i there).
+   */
+  private bumpListed(i: number, n: number): boolean {
+    const sp = this.sparse;
+    if (sp === null) {
+      this.sparse = [i, n];
+      this.nonzero++;
+      return true;
+    }
+    for (let j = 0; j < sp.length; j += 2)
+      if (sp[j] === i) {
+        if (sp[j + 1] === 0) this.nonzero++;
+        sp[j + 1] = (sp[j + 1] as number) + n;
+        return true;
+      }
+    if (sp.length < 2 * Math.min(SPARSE_MAX, this.maxBuckets)) {
+      sp.push(i, n);
+      this.nonzero++;
+      return true;
+    }
+    this.sparse = null;
+    this.nonzero = 0;
+    this.grow(i);
+    for (let j = 0; j < sp.length; j += 2) this.bump(sp[j] as number, sp[j + 1] as number);
+    return false;
   }
 
   private grow(i: number): void {

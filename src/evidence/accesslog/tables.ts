@@ -196,14 +196,19 @@ export class AccessTables {
     if (loc) feed(loc, status, rt, reached, upTotal);
     if (!Number.isNaN(t)) {
       const m = Math.floor(t / 60000);
-      let c = this.minutes.get(m);
+      // consecutive lines mostly share their minute
+      let c = m === this.lastMinute ? this.lastMinuteAcc : this.minutes.get(m);
       if (c === undefined) {
         c = new CountsAcc();
         this.minutes.set(m, c);
       }
+      this.lastMinute = m;
+      this.lastMinuteAcc = c;
       c.add(status);
     }
   }
+  private lastMinute = Number.NaN;
+  private lastMinuteAcc: CountsAcc | undefined;
 
   /** A structured-clone-able snapshot (for worker threads); `fromState` rebuilds an accumulator to `merge`. */
   toState(): AccumulatorState {
