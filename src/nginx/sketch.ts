@@ -191,6 +191,25 @@ export class QuantileSketch {
     if (this.nonzero > this.maxBuckets) this.collapse();
   }
 
+  /** Adds a sketch given as its toJSON() form: the same as merge(QuantileSketch.fromJSON(j)), without building it. */
+  mergeJSON(j: SketchJSON): void {
+    const b = j.buckets;
+    // toJSON lists buckets ascending, the order merge() takes them in; anything else goes the long way
+    for (let k = 1; k < b.length; k++)
+      if ((b[k] as [number, number])[0] <= (b[k - 1] as [number, number])[0]) {
+        this.merge(QuantileSketch.fromJSON(j));
+        return;
+      }
+    if (j.alpha !== this.alpha) throw new RangeError("cannot merge sketches with different alpha");
+    this.count += j.count;
+    this.zeros += j.zeros;
+    this.sum += j.sum;
+    this.min = Math.min(this.min, j.min ?? Number.POSITIVE_INFINITY);
+    this.max = Math.max(this.max, j.max ?? Number.NEGATIVE_INFINITY);
+    for (const [i, c] of b) if (c !== 0) this.bump(i, c);
+    if (this.nonzero > this.maxBuckets) this.collapse();
+  }
+
   /** The q-quantile (0 ≤ q ≤ 1), or null when empty. */
   quantile(q: number): number | null {
     if (this.count === 0) return null;

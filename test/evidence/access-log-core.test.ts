@@ -3,6 +3,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { AccessAccumulator } from "../../src/evidence/access-log.js";
+import { AccessTables } from "../../src/evidence/accesslog/tables.js";
 import { loadWasmCore } from "../../src/evidence/scan/core.js";
 import { COMBINED_FORMAT, type LogEscape } from "../../src/nginx/logformat.js";
 
@@ -263,5 +264,29 @@ describe("access-log core: upstream lists and escaped requests", () => {
     expect(s.totals.latency.upstream.max).toBeCloseTo(60, 5);
     // a failed line counts toward the last peer it tried
     expect(s.failuresByMinute.map((r) => r.peer).sort()).toEqual(["10.0.0.2:80", "10.0.0.3:80"]);
+  });
+});
+
+describe("access-log accumulator: merging a worker's state", () => {
+  it("mergeState gives what rebuilding the worker's tables and merging them gave (caps, sketches, cells)", () => {
+    const fmt = FORMATS[2] as { format: string; escape: LogEscape };
+    fc.assert(
+      fc.property(fc.array(record, { minLength: 1, maxLength: 60 }), fc.nat(60), (rs, cut) => {
+        const lines = rs.map((r) => render(2, r));
+        const at = Math.min(cut, lines.length);
+        const part = (ls: string[]) => {
+          const acc = new AccessAccumulator(fmt.format, fmt.escape, { maxKeys: 6 });
+          if (ls.length) acc.addBytes(Buffer.from(ls.join("\n"), "latin1"));
+          return acc;
+        };
+        const direct = part(lines.slice(0, at));
+        const rebuilt = part(lines.slice(0, at));
+        const st = part(lines.slice(at)).toState();
+        direct.merge(structuredClone(st));
+        rebuilt.mergeFrom(AccessTables.fromState(fmt.format, fmt.escape, structuredClone(st)));
+        expect(direct.result(["a.log"], [])).toEqual(rebuilt.result(["a.log"], []));
+      }),
+      { numRuns: 200 },
+    );
   });
 });

@@ -110,7 +110,11 @@ describe("QuantileSketch with few distinct buckets (kept as a list) and many (a 
         for (const v of a) x.add(v);
         for (const v of b) y.add(v);
         for (const v of [...a, ...b]) all.add(v);
+        const z = new QuantileSketch(0.01);
+        for (const v of a) z.add(v);
+        z.mergeJSON(y.toJSON());
         x.merge(y);
+        expect(z.toJSON()).toEqual(x.toJSON());
         // the sum is added in another order: equal up to rounding
         const noSum = (j: ReturnType<QuantileSketch["toJSON"]>) => ({ ...j, sum: Math.round(j.sum * 1e6) });
         expect(noSum(x.toJSON())).toEqual(noSum(all.toJSON()));

@@ -9,7 +9,7 @@ import * as L from "../../nginx/wasm/layout.js";
 import type { LogAccumulator } from "../scan/accumulator.js";
 import { loadWasmCore, type WasmCore } from "../scan/core.js";
 import { AccessLineReader } from "./lines.js";
-import { AccessTables, type GroupAcc, newGroup, newPeer, type PeerAcc } from "./tables.js";
+import { type GroupAcc, newGroup, newPeer, type PeerAcc } from "./tables.js";
 import type { CellAcc } from "./timeout-cells.js";
 import type { AccessFileAccount, AccessOptions, AccessSummary, AccumulatorState } from "./types.js";
 
@@ -236,6 +236,6 @@ export class AccessAccumulator
 
   /** Adds the state of an accumulator of the same format (a worker's byte range). */
   merge(st: AccumulatorState, _lineOffset = 0): void {
-    this.mergeFrom(AccessTables.fromState(this.formatText, this.escapeMode, st));
+    this.mergeState(st);
   }
 }

@@ -301,6 +301,73 @@ export class AccessTables {
     return a;
   }
 
+  /**
+   * Adds the state of an accumulator of this format (a worker's byte range): the same as
+   * mergeFrom(AccessTables.fromState(…, st)), without building the other tables and their sketches first.
+   */
+  mergeState(st: AccumulatorState): void {
+    const [lines, matched, unmatched, outOfWindow, first, last] = st.n as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    this.lines += lines;
+    this.matched += matched;
+    this.unmatched += unmatched;
+    this.outOfWindow += outOfWindow;
+    this.controllerLines += st.n[6] ?? 0;
+    for (const s of st.samples) if (this.unmatchedSamples.length < 10) this.unmatchedSamples.push(s);
+    for (const s of st.samples) if (this.fileSamples.length < FILE_SAMPLES) this.fileSamples.push(s);
+    this.first = Math.min(this.first, first);
+    this.last = Math.max(this.last, last);
+    const counts = (t: CountsAcc, c: Counts) => {
+      t.requests += c.requests;
+      t.s502 += c.s502;
+      t.s504 += c.s504;
+      t.s5xx += c.s5xx;
+      t.s404 += c.s404 ?? 0;
+    };
+    const group = (a: GroupAcc, x: AccumulatorState["totals"]) => {
+      counts(a, x.c);
+      a.upstreamed += x.u;
+      a.request.mergeJSON(x.r);
+      a.upstream.mergeJSON(x.p);
+    };
+    group(this.totals, st.totals);
+    for (const [k, x] of st.peers) {
+      const p = this.key(this.peers, k, newPeer);
+      counts(p, x.c);
+      p.failedInChain += x.f;
+      p.servedAfterRetry += x.s;
+      p.response.mergeJSON(x.r);
+      p.header.mergeJSON(x.h);
+      p.connect.mergeJSON(x.x);
+    }
+    for (const [k, x] of st.hosts) group(this.key(this.hosts, k, newGroup), x);
+    for (const [k, x] of st.locations) group(this.key(this.locations, k, newGroup), x);
+    for (const [k, n] of st.rewrites ?? []) {
+      const cur = this.rewrites.get(k);
+      if (cur !== undefined) this.rewrites.set(k, cur + n);
+      else if (this.rewrites.size < 200) this.rewrites.set(k, n);
+    }
+    // through a table like the one fromState builds, so that peers fold into "(other)" exactly as before
+    const fails = new FailMinutes(Math.min(5000, FAIL_PEERS));
+    fails.mergeState(st.fails);
+    this.fails.mergeState(fails.toState());
+    this.cells.mergeState(st.cells);
+    for (const [k, c] of st.minutes) {
+      let a = this.minutes.get(k);
+      if (!a) {
+        a = new CountsAcc();
+        this.minutes.set(k, a);
+      }
+      counts(a, c);
+    }
+  }
+
   /** Adds another accumulator's tables (of this format, or of another one: see extraFormats). */
   mergeFrom(o: AccessTables): void {
     this.lines += o.lines;
