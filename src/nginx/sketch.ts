@@ -15,6 +15,12 @@ export interface SketchJSON {
   buckets: Array<[number, number]>;
 }
 
+/**
+ * A sketch as one flat array, [alpha, count, zeros, min, max, sum, bucket, count, bucket, count, …] with the
+ * buckets ascending: the cheap form for posting many sketches between threads (one array each, no objects).
+ */
+export type PackedSketch = number[];
+
 const UNSET = -32768;
 /** Buckets a sketch lists before it makes its dense window. */
 const SPARSE_MAX = 8;
@@ -260,6 +266,33 @@ export class QuantileSketch {
       sum: this.sum,
       buckets: [...this.entries()],
     };
+  }
+
+  toPacked(): PackedSketch {
+    const out = [this.alpha, this.count, this.zeros, this.min, this.max, this.sum];
+    for (const [i, c] of this.entries()) out.push(i, c);
+    return out;
+  }
+
+  static fromPacked(p: PackedSketch): QuantileSketch {
+    const s = new QuantileSketch(p[0]);
+    s.mergePacked(p);
+    return s;
+  }
+
+  /** Adds a sketch given as its toPacked() form: the same as merge(QuantileSketch.fromPacked(p)). */
+  mergePacked(p: PackedSketch): void {
+    if (p[0] !== this.alpha) throw new RangeError("cannot merge sketches with different alpha");
+    this.count += p[1] as number;
+    this.zeros += p[2] as number;
+    this.sum += p[5] as number;
+    this.min = Math.min(this.min, p[3] as number);
+    this.max = Math.max(this.max, p[4] as number);
+    for (let k = 6; k + 1 < p.length; k += 2) {
+      const c = p[k + 1] as number;
+      if (c !== 0) this.bump(p[k] as number, c);
+    }
+    if (this.nonzero > this.maxBuckets) this.collapse();
   }
 
   static fromJSON(j: SketchJSON): QuantileSketch {

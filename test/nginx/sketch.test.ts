@@ -113,8 +113,13 @@ describe("QuantileSketch with few distinct buckets (kept as a list) and many (a 
         const z = new QuantileSketch(0.01);
         for (const v of a) z.add(v);
         z.mergeJSON(y.toJSON());
+        const w = new QuantileSketch(0.01);
+        for (const v of a) w.add(v);
+        w.mergePacked(structuredClone(y.toPacked()));
         x.merge(y);
         expect(z.toJSON()).toEqual(x.toJSON());
+        expect(w.toJSON()).toEqual(x.toJSON());
+        expect(QuantileSketch.fromPacked(x.toPacked()).toJSON()).toEqual(x.toJSON());
         // the sum is added in another order: equal up to rounding
         const noSum = (j: ReturnType<QuantileSketch["toJSON"]>) => ({ ...j, sum: Math.round(j.sum * 1e6) });
         expect(noSum(x.toJSON())).toEqual(noSum(all.toJSON()));

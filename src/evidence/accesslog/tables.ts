@@ -215,8 +215,8 @@ export class AccessTables {
     const g = (a: GroupAcc) => ({
       c: a.counts(),
       u: a.upstreamed,
-      r: a.request.toJSON(),
-      p: a.upstream.toJSON(),
+      r: a.request.toPacked(),
+      p: a.upstream.toPacked(),
     });
     return {
       n: [
@@ -236,9 +236,9 @@ export class AccessTables {
           c: p.counts(),
           f: p.failedInChain,
           s: p.servedAfterRetry,
-          r: p.response.toJSON(),
-          h: p.header.toJSON(),
-          x: p.connect.toJSON(),
+          r: p.response.toPacked(),
+          h: p.header.toPacked(),
+          x: p.connect.toPacked(),
         },
       ]),
       hosts: [...this.hosts].map(([k, a]) => [k, g(a)]),
@@ -273,8 +273,8 @@ export class AccessTables {
       const r = new GroupAcc();
       counts(r, x.c);
       r.upstreamed = x.u;
-      r.request = QuantileSketch.fromJSON(x.r);
-      r.upstream = QuantileSketch.fromJSON(x.p);
+      r.request = QuantileSketch.fromPacked(x.r);
+      r.upstream = QuantileSketch.fromPacked(x.p);
       return r;
     };
     a.totals = g(st.totals);
@@ -283,9 +283,9 @@ export class AccessTables {
       counts(p, x.c);
       p.failedInChain = x.f;
       p.servedAfterRetry = x.s;
-      p.response = QuantileSketch.fromJSON(x.r);
-      p.header = QuantileSketch.fromJSON(x.h);
-      p.connect = QuantileSketch.fromJSON(x.x);
+      p.response = QuantileSketch.fromPacked(x.r);
+      p.header = QuantileSketch.fromPacked(x.h);
+      p.connect = QuantileSketch.fromPacked(x.x);
       a.peers.set(k, p);
     }
     for (const [k, x] of st.hosts) a.hosts.set(k, g(x));
@@ -333,8 +333,8 @@ export class AccessTables {
     const group = (a: GroupAcc, x: AccumulatorState["totals"]) => {
       counts(a, x.c);
       a.upstreamed += x.u;
-      a.request.mergeJSON(x.r);
-      a.upstream.mergeJSON(x.p);
+      a.request.mergePacked(x.r);
+      a.upstream.mergePacked(x.p);
     };
     group(this.totals, st.totals);
     for (const [k, x] of st.peers) {
@@ -342,9 +342,9 @@ export class AccessTables {
       counts(p, x.c);
       p.failedInChain += x.f;
       p.servedAfterRetry += x.s;
-      p.response.mergeJSON(x.r);
-      p.header.mergeJSON(x.h);
-      p.connect.mergeJSON(x.x);
+      p.response.mergePacked(x.r);
+      p.header.mergePacked(x.h);
+      p.connect.mergePacked(x.x);
     }
     for (const [k, x] of st.hosts) group(this.key(this.hosts, k, newGroup), x);
     for (const [k, x] of st.locations) group(this.key(this.locations, k, newGroup), x);

@@ -51,9 +51,9 @@ export class CellAcc {
   state(): TimeoutCellState {
     return {
       n: [this.tries, this.timedOut, this.responseSum, this.timedOutSum],
-      c: this.completed.toJSON(),
-      x: this.connect.toJSON(),
-      t: this.timedOutTimes.toJSON(),
+      c: this.completed.toPacked(),
+      x: this.connect.toPacked(),
+      t: this.timedOutTimes.toPacked(),
     };
   }
 
@@ -63,17 +63,17 @@ export class CellAcc {
     this.timedOut += st.n[1] as number;
     this.responseSum += st.n[2] as number;
     this.timedOutSum += st.n[3] as number;
-    this.completed.mergeJSON(st.c);
-    this.connect.mergeJSON(st.x);
-    if (st.t) this.timedOutTimes.mergeJSON(st.t);
+    this.completed.mergePacked(st.c);
+    this.connect.mergePacked(st.x);
+    if (st.t) this.timedOutTimes.mergePacked(st.t);
   }
 
   static of(st: TimeoutCellState): CellAcc {
     const a = new CellAcc();
     [a.tries, a.timedOut, a.responseSum, a.timedOutSum] = st.n as [number, number, number, number];
-    a.completed = QuantileSketch.fromJSON(st.c);
-    a.connect = QuantileSketch.fromJSON(st.x);
-    if (st.t) a.timedOutTimes = QuantileSketch.fromJSON(st.t);
+    a.completed = QuantileSketch.fromPacked(st.c);
+    a.connect = QuantileSketch.fromPacked(st.x);
+    if (st.t) a.timedOutTimes = QuantileSketch.fromPacked(st.t);
     return a;
   }
 }
