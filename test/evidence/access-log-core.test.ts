@@ -290,3 +290,53 @@ describe("access-log accumulator: merging a worker's state", () => {
     );
   });
 });
+
+describe("access-log totals", () => {
+  it("are the unlocated lines plus every location, with or without $request, merged or not", () => {
+    const noRequest =
+      "$remote_addr [$time_local] $status $upstream_addr $upstream_response_time $request_time";
+    const lines = [
+      "192.0.2.1 [24/Nov/2026:10:00:00 +0000] 200 10.0.0.1:80 0.010 0.011",
+      "192.0.2.1 [24/Nov/2026:10:00:01 +0000] 502 10.0.0.1:80 1.000 1.001",
+      "192.0.2.1 [24/Nov/2026:10:01:00 +0000] 504 - - 60.000",
+      "192.0.2.1 [24/Nov/2026:10:01:00 +0000] 200 10.0.0.2:80, 10.0.0.1:80 0.5, 0.25 0.8",
+    ];
+    for (const core of [true, false]) {
+      const whole = new AccessAccumulator(noRequest, "default", { core });
+      whole.addBytes(Buffer.from(lines.join("\n")));
+      const a = new AccessAccumulator(noRequest, "default", { core });
+      a.addBytes(Buffer.from(lines.slice(0, 2).join("\n")));
+      const b = new AccessAccumulator(noRequest, "default", { core });
+      b.addBytes(Buffer.from(lines.slice(2).join("\n")));
+      a.merge(structuredClone(b.toState()));
+      for (const s of [whole.result(["a.log"], []), a.result(["a.log"], [])]) {
+        expect(s.byLocation).toEqual({});
+        expect(s.totals).toMatchObject({ requests: 4, s502: 1, s504: 1, upstreamed: 3 });
+        expect(s.totals.latency.request).toMatchObject({ count: 4, max: 60 });
+        expect(s.totals.latency.upstream).toMatchObject({ count: 3, max: 1 });
+        expect(s.latencyHistogram.upstream.reduce((x, y) => x + y, 0)).toBe(3);
+      }
+    }
+    // with $request every line is in one location, and the totals are their sum
+    const fmt = FORMATS[0] as { format: string; escape: LogEscape };
+    const acc = new AccessAccumulator(fmt.format, fmt.escape, { maxKeys: 2 });
+    const req = ["GET /a/x HTTP/1.1", "GET /b/x HTTP/1.1", "GET /c/x HTTP/1.1", "BAD"];
+    acc.addBytes(
+      Buffer.from(
+        req
+          .map(
+            (r, i) =>
+              `192.0.2.1 - - [24/Nov/2026:10:00:0${i} +0000] "${r}" ${i % 2 ? 502 : 200} 1 "-" "c" 10.0.0.1:80 200 0.${i + 1}00 0.${i + 2}00`,
+          )
+          .join("\n"),
+      ),
+    );
+    const s = acc.result(["a.log"], []);
+    expect(Object.keys(s.byLocation).sort()).toEqual(["(other)", "/a/", "/b/"]);
+    const sum = Object.values(s.byLocation).reduce((n, g) => n + g.requests, 0);
+    expect(s.totals.requests).toBe(4);
+    expect(sum).toBe(4);
+    expect(s.totals.s502).toBe(2);
+    expect(s.totals.latency.request).toMatchObject({ count: 4, max: 0.5 });
+  });
+});

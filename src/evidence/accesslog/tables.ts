@@ -108,7 +108,12 @@ export class AccessTables {
   extraFormats: CompiledLogFormat[] = [];
   first = Number.POSITIVE_INFINITY;
   last = Number.NEGATIVE_INFINITY;
-  totals = new GroupAcc();
+  /**
+   * The lines no location counts (a format without $request). Every other line is in exactly one location
+   * ("(other)" included), so the totals are this plus every location, summed at the end (totalsGroup) instead
+   * of counted a second time per line.
+   */
+  unlocated = new GroupAcc();
   peers = new Map<string, PeerAcc>();
   hosts = new Map<string, GroupAcc>();
   locations = new Map<string, GroupAcc>();
@@ -181,7 +186,7 @@ export class AccessTables {
     return true;
   }
 
-  /** Counts an admitted line in the totals, its host, its location and its minute. */
+  /** Counts an admitted line in its location (or with the unlocated lines), its host and its minute. */
   protected tally(
     t: number,
     status: number,
@@ -191,9 +196,8 @@ export class AccessTables {
     host: GroupAcc | null,
     loc: GroupAcc | null,
   ): void {
-    feed(this.totals, status, rt, reached, upTotal);
     if (host) feed(host, status, rt, reached, upTotal);
-    if (loc) feed(loc, status, rt, reached, upTotal);
+    feed(loc ?? this.unlocated, status, rt, reached, upTotal);
     if (!Number.isNaN(t)) {
       const m = Math.floor(t / 60000);
       // consecutive lines mostly share their minute
@@ -229,7 +233,7 @@ export class AccessTables {
         this.controllerLines,
       ],
       samples: this.unmatchedSamples,
-      totals: g(this.totals),
+      unlocated: g(this.unlocated),
       peers: [...this.peers].map(([k, p]) => [
         k,
         {
@@ -269,7 +273,7 @@ export class AccessTables {
       t.s5xx = c.s5xx;
       t.s404 = c.s404 ?? 0;
     };
-    const g = (x: AccumulatorState["totals"]) => {
+    const g = (x: AccumulatorState["unlocated"]) => {
       const r = new GroupAcc();
       counts(r, x.c);
       r.upstreamed = x.u;
@@ -277,7 +281,7 @@ export class AccessTables {
       r.upstream = QuantileSketch.fromPacked(x.p);
       return r;
     };
-    a.totals = g(st.totals);
+    a.unlocated = g(st.unlocated);
     for (const [k, x] of st.peers) {
       const p = new PeerAcc();
       counts(p, x.c);
@@ -330,13 +334,13 @@ export class AccessTables {
       t.s5xx += c.s5xx;
       t.s404 += c.s404 ?? 0;
     };
-    const group = (a: GroupAcc, x: AccumulatorState["totals"]) => {
+    const group = (a: GroupAcc, x: AccumulatorState["unlocated"]) => {
       counts(a, x.c);
       a.upstreamed += x.u;
       a.request.mergePacked(x.r);
       a.upstream.mergePacked(x.p);
     };
-    group(this.totals, st.totals);
+    group(this.unlocated, st.unlocated);
     for (const [k, x] of st.peers) {
       const p = this.key(this.peers, k, newPeer);
       counts(p, x.c);
@@ -381,7 +385,7 @@ export class AccessTables {
     if (o.fmt !== this.fmt) this.extraFormats.push(o.fmt, ...o.extraFormats);
     this.first = Math.min(this.first, o.first);
     this.last = Math.max(this.last, o.last);
-    mergeGroup(this.totals, o.totals);
+    mergeGroup(this.unlocated, o.unlocated);
     for (const [k, p] of o.peers) {
       const a = this.key(this.peers, k, newPeer);
       a.mergeCounts(p);
@@ -410,7 +414,16 @@ export class AccessTables {
     }
   }
 
+  /** Every admitted line: the unlocated ones plus every location. */
+  totalsGroup(): GroupAcc {
+    const t = new GroupAcc();
+    mergeGroup(t, this.unlocated);
+    for (const g of this.locations.values()) mergeGroup(t, g);
+    return t;
+  }
+
   result(files: string[], warnings: InputWarning[], perFile: AccessFileAccount[] = []): AccessSummary {
+    const totals = this.totalsGroup();
     const has = (n: string) => this.fmt.indexOf(n) >= 0 || this.extraFormats.some((f) => f.indexOf(n) >= 0);
     const group = (g: GroupAcc): GroupStats => ({
       ...g.counts(),
@@ -443,7 +456,7 @@ export class AccessTables {
       ...(this.controllerLines ? { controllerLines: this.controllerLines } : {}),
       firstTime: Number.isFinite(this.first) ? new Date(this.first).toISOString() : null,
       lastTime: Number.isFinite(this.last) ? new Date(this.last).toISOString() : null,
-      totals: group(this.totals),
+      totals: group(totals),
       byPeer,
       byHost: table(this.hosts),
       byLocation: table(this.locations),
@@ -456,7 +469,7 @@ export class AccessTables {
       })),
       latencyHistogram: {
         bounds: LATENCY_BOUNDS,
-        upstream: this.totals.upstream.histogram(LATENCY_BOUNDS),
+        upstream: totals.upstream.histogram(LATENCY_BOUNDS),
         byPeer: Object.fromEntries(
           Object.keys(byPeer).map((k) => [
             k,

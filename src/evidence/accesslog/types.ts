@@ -149,7 +149,8 @@ type GroupState = { c: Counts; u: number; r: PackedSketch; p: PackedSketch };
 export interface AccumulatorState {
   n: number[];
   samples: string[];
-  totals: GroupState;
+  /** The lines no location counts (the totals are these plus every location). */
+  unlocated: GroupState;
   peers: Array<
     [string, { c: Counts; f: number; s: number; r: PackedSketch; h: PackedSketch; x: PackedSketch }]
   >;
