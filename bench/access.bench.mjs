@@ -3,7 +3,8 @@
 // realistic and adversarial in combined, main, keyvalue, json, upstreaminfo), each `badgateway access --json`
 // against the mawk one-liner bench/access-formats.awk on the same file in the same run, and GoAccess on the
 // combined rows (BENCH_GOACCESS=1; capped by GOACCESS_TIMEOUT_S, default 600). BENCH_SIZE_MB (default 64),
-// BENCH_RUNS paired runs (default 3, median ratio), BENCH_GENERATORS and BENCH_FORMATS (comma lists).
+// BENCH_RUNS paired runs (default 3, median ratio), BENCH_GENERATORS and BENCH_FORMATS (comma lists). Each row
+// gives the wall-time ratio and the CPU-time ratio (user + system, all threads) of the same pairs.
 // Fails (exit 1, "COUNTS DIFFER") when badgateway's requests, 502/504 totals, upstream tries or 502/504 per peer
 // differ from mawk's, or the client 502/504 from the generator's own tally.
 import { spawnSync } from "node:child_process";
@@ -11,7 +12,22 @@ import { statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FORMATS, formatOf, writeAccessLog } from "./gen/access.mjs";
-import { benchRuns, benchSizeMb, have, machineLine, median, pickNames, timed } from "./lib.mjs";
+import { benchRuns, benchSizeMb, have, machineLine, median, pickNames } from "./lib.mjs";
+
+/**
+ * Runs a command under /usr/bin/time: wall seconds, CPU seconds (user + system, all threads) and peak RSS. On a
+ * shared machine the wall-time ratio swings with the load while the CPU ratio stays put, so the table gives both.
+ */
+function timed(cmd, args) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync("/usr/bin/time", ["-f", "%M %U %S", cmd, ...args], {
+    encoding: "utf8",
+    maxBuffer: 1 << 28,
+  });
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  const [rssKb, user, sys] = r.stderr.trim().split("\n").pop().split(" ").map(Number);
+  return { secs, cpu: user + sys, rssMb: rssKb / 1024, stdout: r.stdout, stderr: r.stderr, status: r.status };
+}
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
@@ -144,6 +160,7 @@ for (const [gen, fmt] of rows) {
     ]);
   }
   const ratios = ours.map((o, i) => mawk[i].secs / o.secs);
+  const cpuRatios = ours.map((o, i) => mawk[i].cpu / o.cpu);
   table.push({
     row: `${gen}/${fmt}`,
     mb,
@@ -152,16 +169,19 @@ for (const [gen, fmt] of rows) {
     mawk: median(mawk.map((r) => r.secs)),
     ratio: median(ratios),
     range: [Math.min(...ratios), Math.max(...ratios)],
+    cpu: median(ours.map((r) => r.cpu)),
+    mawkCpu: median(mawk.map((r) => r.cpu)),
+    cpuRatio: median(cpuRatios),
     ga,
     requests,
   });
 }
 console.log(
-  `\n${"generator/format".padEnd(26)} ${"MB".padStart(6)} ${"badgateway".padStart(16)} ${"peak RSS".padStart(9)} ${"mawk".padStart(16)} ${"ratio".padStart(6)} ${"(min–max)".padStart(11)}  requests`,
+  `\n${"generator/format".padEnd(26)} ${"MB".padStart(6)} ${"badgateway".padStart(16)} ${"peak RSS".padStart(9)} ${"mawk".padStart(16)} ${"ratio".padStart(6)} ${"(min–max)".padStart(11)} ${"CPU: ours".padStart(9)} ${"mawk".padStart(6)} ${"ratio".padStart(6)}  requests`,
 );
 for (const t of table)
   console.log(
-    `${t.row.padEnd(26)} ${t.mb.toFixed(0).padStart(6)} ${`${t.ours.toFixed(2)} s ${(t.mb / t.ours).toFixed(0)} MB/s`.padStart(16)} ${`${t.rss.toFixed(0)} MB`.padStart(9)} ${`${t.mawk.toFixed(2)} s ${(t.mb / t.mawk).toFixed(0)} MB/s`.padStart(16)} ${t.ratio.toFixed(2).padStart(6)} ${`${t.range[0].toFixed(2)}–${t.range[1].toFixed(2)}`.padStart(11)}  ${t.requests}${t.ga ? `   goaccess ${t.ga.secs.toFixed(2)} s${t.ga.status === 124 ? " (stopped at GOACCESS_TIMEOUT_S)" : ""}, ratio ${(t.ga.secs / t.ours).toFixed(1)}` : ""}`,
+    `${t.row.padEnd(26)} ${t.mb.toFixed(0).padStart(6)} ${`${t.ours.toFixed(2)} s ${(t.mb / t.ours).toFixed(0)} MB/s`.padStart(16)} ${`${t.rss.toFixed(0)} MB`.padStart(9)} ${`${t.mawk.toFixed(2)} s ${(t.mb / t.mawk).toFixed(0)} MB/s`.padStart(16)} ${t.ratio.toFixed(2).padStart(6)} ${`${t.range[0].toFixed(2)}–${t.range[1].toFixed(2)}`.padStart(11)} ${`${t.cpu.toFixed(2)} s`.padStart(9)} ${`${t.mawkCpu.toFixed(2)} s`.padStart(6)} ${t.cpuRatio.toFixed(2).padStart(6)}  ${t.requests}${t.ga ? `   goaccess ${t.ga.secs.toFixed(2)} s${t.ga.status === 124 ? " (stopped at GOACCESS_TIMEOUT_S)" : ""}, ratio ${(t.ga.secs / t.ours).toFixed(1)}` : ""}`,
   );
 if (table.length > 1) {
   const best = table.reduce((a, b) => (a.mb / a.ours > b.mb / b.ours ? a : b));

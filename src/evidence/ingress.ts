@@ -10,7 +10,7 @@ import {
   type IngressLogFormat,
 } from "../nginx/ingress.js";
 import type { LogEscape } from "../nginx/logformat.js";
-import { isStdin, lines } from "./input.js";
+import { isStdin, lineBlocks, lines } from "./input.js";
 
 /** Lines looked at to recognise a format. */
 const SNIFF_LINES = 200;
@@ -49,17 +49,28 @@ export async function summarizeIngressAccess(
   const acc = new IngressAccessAccumulator(format, escapeMode);
   for (const f of files) {
     if (isStdin(f)) continue;
-    for await (const l of lines(f)) {
-      if (window.since !== undefined || window.until !== undefined) {
-        const t = timeOf(l);
-        if (
-          t !== null &&
-          ((window.since !== undefined && t < window.since) ||
-            (window.until !== undefined && t >= window.until))
-        )
-          continue;
+    const windowed = window.since !== undefined || window.until !== undefined;
+    // Whole blocks, split here (as `lines` splits them) rather than one awaited line at a time.
+    for await (const block of lineBlocks(f)) {
+      let i = 0;
+      while (i < block.length) {
+        let j = block.indexOf(0x0a, i);
+        if (j < 0) j = block.length;
+        let k = j;
+        if (k > i && block[k - 1] === 0x0d) k--;
+        const l = block.toString("utf8", i, k);
+        i = j + 1;
+        if (windowed) {
+          const t = timeOf(l);
+          if (
+            t !== null &&
+            ((window.since !== undefined && t < window.since) ||
+              (window.until !== undefined && t >= window.until))
+          )
+            continue;
+        }
+        acc.addLine(l);
       }
-      acc.addLine(l);
     }
   }
   return acc.result();

@@ -268,6 +268,8 @@ export class IngressAccessAccumulator {
   lines = 0;
   matched = 0;
   private readonly ups = new Map<string, IngressUpstreamStats>();
+  /** Each upstream's peers by address (the same objects as its `peers` record; a Map looks a key up faster). */
+  private readonly upPeers = new Map<IngressUpstreamStats, Map<string, IngressPeerStats>>();
   private readonly peerUps = new Map<string, Set<string>>();
   private readonly out: string[] = [];
   private readonly ix: Record<string, number>;
@@ -364,12 +366,17 @@ export class IngressAccessAccumulator {
       : single
         ? [v("upstream_response_length")]
         : splitUpstreamList(v("upstream_response_length")).flat();
+    let byAddr = this.upPeers.get(u);
+    if (!byAddr) {
+      byAddr = new Map();
+      this.upPeers.set(u, byAddr);
+    }
     for (let i = 0; i < addrs.length; i++) {
       const a = addrs[i];
       if (!a) continue;
-      let p = u.peers[a];
+      let p = byAddr.get(a);
       if (!p) {
-        if (Object.keys(u.peers).length >= MAX_PEERS) continue;
+        if (byAddr.size >= MAX_PEERS) continue;
         p = {
           tries: 0,
           s502: 0,
@@ -381,6 +388,7 @@ export class IngressAccessAccumulator {
           last: null,
         };
         u.peers[a] = p;
+        byAddr.set(a, p);
         let set = this.peerUps.get(a);
         if (!set) {
           set = new Set();

@@ -15,7 +15,15 @@ export interface SketchJSON {
   buckets: Array<[number, number]>;
 }
 
+/**
+ * A sketch as one flat array, [alpha, count, zeros, min, max, sum, bucket, count, bucket, count, …] with the
+ * buckets ascending: the cheap form for posting many sketches between threads (one array each, no objects).
+ */
+export type PackedSketch = number[];
+
 const UNSET = -32768;
+/** Buckets a sketch lists before it makes its dense window. */
+const SPARSE_MAX = 8;
 const caches = new Map<number, Int16Array>();
 function bucketCache(alpha: number): Int16Array {
   let c = caches.get(alpha);
@@ -32,8 +40,14 @@ export class QuantileSketch {
   private readonly lnGamma: number;
   private readonly maxBuckets: number;
   private readonly cache: Int16Array;
-  /** Bucket counts in a dense window: buf[k] counts bucket lo + k (typed array: no per-insert hashing). */
+  /**
+   * Bucket counts in a dense window: buf[k] counts bucket lo + k (typed array: no per-insert hashing). Until
+   * more than SPARSE_MAX buckets are in use the window is not made: the few buckets are listed in `sparse`
+   * (bucket, count pairs, unsorted), so the many sketches that see a handful of values (a table's rare keys)
+   * stay small.
+   */
   private buf = new Float64Array(0);
+  private sparse: number[] | null = null;
   private lo = 0;
   private nonzero = 0;
   count = 0;
@@ -82,6 +96,7 @@ export class QuantileSketch {
   }
 
   private bump(i: number, n: number): void {
+    if (this.buf.length === 0 && this.bumpListed(i, n)) return;
     let k = i - this.lo;
     if (k < 0 || k >= this.buf.length) {
       this.grow(i);
@@ -89,6 +104,35 @@ export class QuantileSketch {
     }
     if (this.buf[k] === 0) this.nonzero++;
     this.buf[k] = (this.buf[k] as number) + n;
+  }
+
+  /**
+   * Counts bucket i in the list while the sketch has no window (true), or moves the listed buckets into a new
+   * window when the list is full (false: the caller counts i there).
+   */
+  private bumpListed(i: number, n: number): boolean {
+    const sp = this.sparse;
+    if (sp === null) {
+      this.sparse = [i, n];
+      this.nonzero++;
+      return true;
+    }
+    for (let j = 0; j < sp.length; j += 2)
+      if (sp[j] === i) {
+        if (sp[j + 1] === 0) this.nonzero++;
+        sp[j + 1] = (sp[j + 1] as number) + n;
+        return true;
+      }
+    if (sp.length < 2 * Math.min(SPARSE_MAX, this.maxBuckets)) {
+      sp.push(i, n);
+      this.nonzero++;
+      return true;
+    }
+    this.sparse = null;
+    this.nonzero = 0;
+    this.grow(i);
+    for (let j = 0; j < sp.length; j += 2) this.bump(sp[j] as number, sp[j + 1] as number);
+    return false;
   }
 
   private grow(i: number): void {
@@ -109,6 +153,14 @@ export class QuantileSketch {
 
   /** Non-empty buckets in ascending order. */
   private *entries(): Generator<[number, number]> {
+    const sp = this.sparse;
+    if (sp !== null) {
+      const order: number[] = [];
+      for (let j = 0; j < sp.length; j += 2) if (sp[j + 1] !== 0) order.push(j);
+      order.sort((a, b) => (sp[a] as number) - (sp[b] as number));
+      for (const j of order) yield [sp[j] as number, sp[j + 1] as number];
+      return;
+    }
     for (let k = 0; k < this.buf.length; k++) {
       const c = this.buf[k] as number;
       if (c !== 0) yield [this.lo + k, c];
@@ -142,6 +194,25 @@ export class QuantileSketch {
     this.min = Math.min(this.min, o.min);
     this.max = Math.max(this.max, o.max);
     for (const [i, c] of o.entries()) this.bump(i, c);
+    if (this.nonzero > this.maxBuckets) this.collapse();
+  }
+
+  /** Adds a sketch given as its toJSON() form: the same as merge(QuantileSketch.fromJSON(j)), without building it. */
+  mergeJSON(j: SketchJSON): void {
+    const b = j.buckets;
+    // toJSON lists buckets ascending, the order merge() takes them in; anything else goes the long way
+    for (let k = 1; k < b.length; k++)
+      if ((b[k] as [number, number])[0] <= (b[k - 1] as [number, number])[0]) {
+        this.merge(QuantileSketch.fromJSON(j));
+        return;
+      }
+    if (j.alpha !== this.alpha) throw new RangeError("cannot merge sketches with different alpha");
+    this.count += j.count;
+    this.zeros += j.zeros;
+    this.sum += j.sum;
+    this.min = Math.min(this.min, j.min ?? Number.POSITIVE_INFINITY);
+    this.max = Math.max(this.max, j.max ?? Number.NEGATIVE_INFINITY);
+    for (const [i, c] of b) if (c !== 0) this.bump(i, c);
     if (this.nonzero > this.maxBuckets) this.collapse();
   }
 
@@ -195,6 +266,33 @@ export class QuantileSketch {
       sum: this.sum,
       buckets: [...this.entries()],
     };
+  }
+
+  toPacked(): PackedSketch {
+    const out = [this.alpha, this.count, this.zeros, this.min, this.max, this.sum];
+    for (const [i, c] of this.entries()) out.push(i, c);
+    return out;
+  }
+
+  static fromPacked(p: PackedSketch): QuantileSketch {
+    const s = new QuantileSketch(p[0]);
+    s.mergePacked(p);
+    return s;
+  }
+
+  /** Adds a sketch given as its toPacked() form: the same as merge(QuantileSketch.fromPacked(p)). */
+  mergePacked(p: PackedSketch): void {
+    if (p[0] !== this.alpha) throw new RangeError("cannot merge sketches with different alpha");
+    this.count += p[1] as number;
+    this.zeros += p[2] as number;
+    this.sum += p[5] as number;
+    this.min = Math.min(this.min, p[3] as number);
+    this.max = Math.max(this.max, p[4] as number);
+    for (let k = 6; k + 1 < p.length; k += 2) {
+      const c = p[k + 1] as number;
+      if (c !== 0) this.bump(p[k] as number, c);
+    }
+    if (this.nonzero > this.maxBuckets) this.collapse();
   }
 
   static fromJSON(j: SketchJSON): QuantileSketch {

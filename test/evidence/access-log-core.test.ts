@@ -3,6 +3,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { AccessAccumulator } from "../../src/evidence/access-log.js";
+import { AccessTables } from "../../src/evidence/accesslog/tables.js";
 import { loadWasmCore } from "../../src/evidence/scan/core.js";
 import { COMBINED_FORMAT, type LogEscape } from "../../src/nginx/logformat.js";
 
@@ -167,5 +168,175 @@ describe("access-log core when its intern table is full", () => {
     expect(fast.acc.coreLines).toBeLessThan(lines.length);
     expect(fast.summary).toEqual(slow.summary);
     expect(Object.keys(fast.summary.byHost)).toHaveLength(40_000);
+  });
+});
+
+describe("access-log core: upstream lists and escaped requests", () => {
+  // Lists of tries as nginx writes them (", " within a group, " : " between groups), with parallel status and
+  // time lists that are sometimes shorter, "-" entries, and odd separators.
+  const tryList = fc.array(
+    fc.record({
+      peer: mostly(
+        ["10.0.0.1:8080", "10.0.0.2:8080", "[fd00::3]:8080", "unix:/run/a.sock", "-"],
+        ["", "x,y"],
+      ),
+      status: mostly(["502", "504", "200", "-"], ["", "5x"]),
+      time: mostly(["0.012", "1.500", "-", "0"], ["", ".5"]),
+      sep: mostly([", ", " : "], [",", " :", ", : "]),
+    }),
+    { minLength: 1, maxLength: 5 },
+  );
+  const join = (xs: string[], seps: string[]) =>
+    xs.map((x, i) => (i === 0 ? x : `${seps[i] ?? ", "}${x}`)).join("");
+  const line = fc.record({
+    sec: fc.integer({ min: 0, max: 59 }),
+    tries: tryList,
+    // shorter or longer status/time lists than the peer list
+    cutStatus: fc.integer({ min: -1, max: 1 }),
+    status: mostly(["200", "502", "504"], ["-"]),
+    request: mostly(
+      [
+        "GET /api/v1/x HTTP/1.1",
+        "GET /api/a\\x22b HTTP/1.1",
+        "GET /api?q=\\x22\\x5C HTTP/1.1",
+        "GET /x#f\\x00 HTTP/1.1",
+        'GET /api/\\"q\\" HTTP/1.1',
+        "GET /api/\\u0020x HTTP/1.1",
+      ],
+      [
+        "GET /a\\x22b HTTP/1.1",
+        "GET /caf\u00e9/\\x22 HTTP/1.1",
+        "GET /api/x HTTP/1.1\\x20y",
+        "GET\\x20/x/ HTTP/1.1",
+      ],
+    ),
+  });
+  type Line = typeof line extends fc.Arbitrary<infer T> ? T : never;
+  const render = (fi: number, r: Line): string => {
+    const seps = r.tries.map((t) => t.sep);
+    const peers = join(
+      r.tries.map((t) => t.peer),
+      seps,
+    );
+    const n = Math.max(1, r.tries.length + r.cutStatus);
+    const pad = (xs: string[]) => (xs.length < n ? xs : xs.slice(0, n));
+    const st = join(pad(r.tries.map((t) => t.status)), seps);
+    const tm = join(pad(r.tries.map((t) => t.time)), seps);
+    const d = new Date(Date.UTC(2026, 10, 24, 10, 0, r.sec));
+    if (fi === 2)
+      return `192.0.2.1 [${d.toISOString().slice(0, 19)}+00:00] h.example "${r.request}" ${r.status} 0.1 ua="${peers}" us="${st}" ut="${tm}" uh="${tm}" uc="${tm}"`;
+    if (fi === 3)
+      return `{"t":"${(d.getTime() / 1000).toFixed(3)}","h":"h","r":"${r.request}","s":"${r.status}","a":"${peers}","us":"${st}","rt":"${tm}"}`;
+    return `192.0.2.1 - - [24/Nov/2026:10:00:${String(r.sec).padStart(2, "0")} +0000] "${r.request}" ${r.status} 512 "-" "curl/8" ${peers} ${st} ${tm} 0.1`;
+  };
+  for (const fi of [0, 2, 3]) {
+    it(`counts them exactly as the JavaScript path does (format ${fi + 1})`, () => {
+      coreLines = 0;
+      let listLines = 0;
+      fc.assert(
+        fc.property(fc.array(line, { minLength: 1, maxLength: 30 }), (rs) => {
+          const lines = rs.map((r) => render(fi, r));
+          listLines += rs.filter((r) => r.tries.length > 1).length;
+          const { format, escape: esc } = FORMATS[fi] as { format: string; escape: LogEscape };
+          expectSame(lines, format, esc);
+        }),
+        { numRuns: 300 },
+      );
+      // Most lines (lists and escaped requests included) were counted by the core, not by JavaScript.
+      expect(coreLines).toBeGreaterThan(listLines / 2);
+    });
+  }
+
+  it("takes lists of tries and requests escaped after their first segment itself", () => {
+    const fmt = FORMATS[0] as { format: string; escape: LogEscape };
+    const lines = [
+      '192.0.2.1 - - [24/Nov/2026:10:00:00 +0000] "GET /api/a\\x22b HTTP/1.1" 502 1 "-" "c" 10.0.0.1:80, 10.0.0.2:80 : 10.0.0.3:80 502, 504 : 200 1.0, 2.0 : 0.5 3.6',
+      '192.0.2.1 - - [24/Nov/2026:10:00:01 +0000] "GET /api?q=\\x5C HTTP/1.1" 504 1 "-" "c" -, 10.0.0.2:80 -, 504 -, 60.0 60.1',
+    ];
+    const acc = new AccessAccumulator(fmt.format, fmt.escape);
+    acc.addBytes(Buffer.from(lines.join("\n"), "latin1"));
+    expect(acc.coreLines).toBe(2);
+    const s = acc.result(["a.log"], []);
+    expect(Object.keys(s.byLocation)).toEqual(["/api/", "/api"]);
+    expect(s.byPeer["10.0.0.1:80"]).toMatchObject({ requests: 1, s502: 1, failedInChain: 1 });
+    expect(s.byPeer["10.0.0.2:80"]).toMatchObject({ requests: 2, s504: 2, servedAfterRetry: 2 });
+    expect(s.byPeer["10.0.0.3:80"]).toMatchObject({ requests: 1, s502: 0, failedInChain: 0 });
+    expect(s.totals.latency.upstream.max).toBeCloseTo(60, 5);
+    // a failed line counts toward the last peer it tried
+    expect(s.failuresByMinute.map((r) => r.peer).sort()).toEqual(["10.0.0.2:80", "10.0.0.3:80"]);
+  });
+});
+
+describe("access-log accumulator: merging a worker's state", () => {
+  it("mergeState gives what rebuilding the worker's tables and merging them gave (caps, sketches, cells)", () => {
+    const fmt = FORMATS[2] as { format: string; escape: LogEscape };
+    fc.assert(
+      fc.property(fc.array(record, { minLength: 1, maxLength: 60 }), fc.nat(60), (rs, cut) => {
+        const lines = rs.map((r) => render(2, r));
+        const at = Math.min(cut, lines.length);
+        const part = (ls: string[]) => {
+          const acc = new AccessAccumulator(fmt.format, fmt.escape, { maxKeys: 6 });
+          if (ls.length) acc.addBytes(Buffer.from(ls.join("\n"), "latin1"));
+          return acc;
+        };
+        const direct = part(lines.slice(0, at));
+        const rebuilt = part(lines.slice(0, at));
+        const st = part(lines.slice(at)).toState();
+        direct.merge(structuredClone(st));
+        rebuilt.mergeFrom(AccessTables.fromState(fmt.format, fmt.escape, structuredClone(st)));
+        expect(direct.result(["a.log"], [])).toEqual(rebuilt.result(["a.log"], []));
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe("access-log totals", () => {
+  it("are the unlocated lines plus every location, with or without $request, merged or not", () => {
+    const noRequest =
+      "$remote_addr [$time_local] $status $upstream_addr $upstream_response_time $request_time";
+    const lines = [
+      "192.0.2.1 [24/Nov/2026:10:00:00 +0000] 200 10.0.0.1:80 0.010 0.011",
+      "192.0.2.1 [24/Nov/2026:10:00:01 +0000] 502 10.0.0.1:80 1.000 1.001",
+      "192.0.2.1 [24/Nov/2026:10:01:00 +0000] 504 - - 60.000",
+      "192.0.2.1 [24/Nov/2026:10:01:00 +0000] 200 10.0.0.2:80, 10.0.0.1:80 0.5, 0.25 0.8",
+    ];
+    for (const core of [true, false]) {
+      const whole = new AccessAccumulator(noRequest, "default", { core });
+      whole.addBytes(Buffer.from(lines.join("\n")));
+      const a = new AccessAccumulator(noRequest, "default", { core });
+      a.addBytes(Buffer.from(lines.slice(0, 2).join("\n")));
+      const b = new AccessAccumulator(noRequest, "default", { core });
+      b.addBytes(Buffer.from(lines.slice(2).join("\n")));
+      a.merge(structuredClone(b.toState()));
+      for (const s of [whole.result(["a.log"], []), a.result(["a.log"], [])]) {
+        expect(s.byLocation).toEqual({});
+        expect(s.totals).toMatchObject({ requests: 4, s502: 1, s504: 1, upstreamed: 3 });
+        expect(s.totals.latency.request).toMatchObject({ count: 4, max: 60 });
+        expect(s.totals.latency.upstream).toMatchObject({ count: 3, max: 1 });
+        expect(s.latencyHistogram.upstream.reduce((x, y) => x + y, 0)).toBe(3);
+      }
+    }
+    // with $request every line is in one location, and the totals are their sum
+    const fmt = FORMATS[0] as { format: string; escape: LogEscape };
+    const acc = new AccessAccumulator(fmt.format, fmt.escape, { maxKeys: 2 });
+    const req = ["GET /a/x HTTP/1.1", "GET /b/x HTTP/1.1", "GET /c/x HTTP/1.1", "BAD"];
+    acc.addBytes(
+      Buffer.from(
+        req
+          .map(
+            (r, i) =>
+              `192.0.2.1 - - [24/Nov/2026:10:00:0${i} +0000] "${r}" ${i % 2 ? 502 : 200} 1 "-" "c" 10.0.0.1:80 200 0.${i + 1}00 0.${i + 2}00`,
+          )
+          .join("\n"),
+      ),
+    );
+    const s = acc.result(["a.log"], []);
+    expect(Object.keys(s.byLocation).sort()).toEqual(["(other)", "/a/", "/b/"]);
+    const sum = Object.values(s.byLocation).reduce((n, g) => n + g.requests, 0);
+    expect(s.totals.requests).toBe(4);
+    expect(sum).toBe(4);
+    expect(s.totals.s502).toBe(2);
+    expect(s.totals.latency.request).toMatchObject({ count: 4, max: 0.5 });
   });
 });

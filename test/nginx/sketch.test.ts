@@ -72,3 +72,70 @@ describe("QuantileSketch", () => {
     expect(s.quantile(0.5)).toBeNull();
   });
 });
+
+describe("QuantileSketch with few distinct buckets (kept as a list) and many (a window)", () => {
+  const gamma = 1.01 / 0.99;
+  const bucketOf = (v: number) => Math.ceil(Math.log(v) / Math.log(gamma));
+  // values from a few milliseconds to minutes, sometimes only a handful of distinct ones
+  const values = fc.oneof(
+    fc.array(fc.constantFrom(0.001, 0.5, 1.25, 60, 0), { minLength: 0, maxLength: 30 }),
+    fc.array(
+      fc.integer({ min: 0, max: 120_000 }).map((ms) => ms / 1000),
+      { minLength: 0, maxLength: 60 },
+    ),
+  );
+
+  it("counts every value in its own bucket, ascending, whichever way it keeps them", () => {
+    fc.assert(
+      fc.property(values, (vs) => {
+        const s = new QuantileSketch(0.01);
+        for (const v of vs) s.add(v);
+        const want = new Map<number, number>();
+        for (const v of vs)
+          if (v > QuantileSketch.MIN_POSITIVE) want.set(bucketOf(v), (want.get(bucketOf(v)) ?? 0) + 1);
+        const j = s.toJSON();
+        expect(j.buckets).toEqual([...want].sort((a, b) => a[0] - b[0]));
+        expect(j.count).toBe(vs.length);
+        expect(j.zeros).toBe(vs.filter((v) => v <= QuantileSketch.MIN_POSITIVE).length);
+      }),
+    );
+  });
+
+  it("merges, serialises and answers quantiles the same after its list turns into a window", () => {
+    fc.assert(
+      fc.property(values, values, (a, b) => {
+        const x = new QuantileSketch(0.01);
+        const y = new QuantileSketch(0.01);
+        const all = new QuantileSketch(0.01);
+        for (const v of a) x.add(v);
+        for (const v of b) y.add(v);
+        for (const v of [...a, ...b]) all.add(v);
+        const z = new QuantileSketch(0.01);
+        for (const v of a) z.add(v);
+        z.mergeJSON(y.toJSON());
+        const w = new QuantileSketch(0.01);
+        for (const v of a) w.add(v);
+        w.mergePacked(structuredClone(y.toPacked()));
+        x.merge(y);
+        expect(z.toJSON()).toEqual(x.toJSON());
+        expect(w.toJSON()).toEqual(x.toJSON());
+        expect(QuantileSketch.fromPacked(x.toPacked()).toJSON()).toEqual(x.toJSON());
+        // the sum is added in another order: equal up to rounding
+        const noSum = (j: ReturnType<QuantileSketch["toJSON"]>) => ({ ...j, sum: Math.round(j.sum * 1e6) });
+        expect(noSum(x.toJSON())).toEqual(noSum(all.toJSON()));
+        expect(noSum(QuantileSketch.fromJSON(x.toJSON()).toJSON())).toEqual(noSum(all.toJSON()));
+        for (const q of [0, 0.5, 0.99, 1]) expect(x.quantile(q)).toBe(all.quantile(q));
+        expect(x.histogram([0.1, 1, 10])).toEqual(all.histogram([0.1, 1, 10]));
+      }),
+    );
+  });
+
+  it("still folds its lowest buckets when a small bucket cap is exceeded", () => {
+    const s = new QuantileSketch(0.01, 4);
+    for (const v of [0.001, 0.01, 0.1, 1, 10, 100]) s.add(v);
+    const j = s.toJSON();
+    expect(j.buckets).toHaveLength(4);
+    expect(j.buckets.reduce((n, [, c]) => n + c, 0)).toBe(6);
+    expect(j.buckets[0]?.[1]).toBe(3);
+  });
+});

@@ -9,7 +9,7 @@ import * as L from "../../nginx/wasm/layout.js";
 import type { LogAccumulator } from "../scan/accumulator.js";
 import { loadWasmCore, type WasmCore } from "../scan/core.js";
 import { AccessLineReader } from "./lines.js";
-import { AccessTables, type GroupAcc, newGroup, newPeer, type PeerAcc } from "./tables.js";
+import { type GroupAcc, newGroup, newPeer, type PeerAcc } from "./tables.js";
 import type { CellAcc } from "./timeout-cells.js";
 import type { AccessFileAccount, AccessOptions, AccessSummary, AccumulatorState } from "./types.js";
 
@@ -28,8 +28,13 @@ export class AccessAccumulator
   /** Timeout what-if cells by (peer id, location id) of the core. */
   private readonly cellById = new Map<number, CellAcc>();
 
+  private readonly hasHeaderTime: boolean;
+  private readonly hasConnectTime: boolean;
+
   constructor(formatText: string, escapeMode: LogEscape, opts: AccessOptions = {}) {
     super(formatText, escapeMode, opts);
+    this.hasHeaderTime = (this.ix["upstream_header_time"] as number) >= 0;
+    this.hasConnectTime = (this.ix["upstream_connect_time"] as number) >= 0;
     this.core = opts.core === false || opts.locationOf ? null : this.setUpCore();
   }
 
@@ -92,8 +97,12 @@ export class AccessAccumulator
       for (let r = 0; r < count; r++) {
         const b = w.accessRecord(r);
         const st = d[b + L.ACC_STATUS];
-        if (st === L.LINE_SCANNED) this.addRecord(d, b, block);
-        else if (st === L.LINE_SLOW)
+        if (st === L.LINE_SCANNED) {
+          this.addRecord(d, b, block);
+          // the try records of an upstream list follow their line's record
+          const n = d[b + L.ACC_TRIES] as number;
+          if (n > 0) r += n;
+        } else if (st === L.LINE_SLOW)
           this.addLine(block.toString("latin1", d[b + L.ACC_LINE], d[b + L.ACC_LINE + 1]));
       }
       from = w.nextLine();
@@ -124,26 +133,20 @@ export class AccessAccumulator
     const status = d[b + L.ACC_HTTP_STATUS] as number;
     const rt = d[b + L.ACC_REQUEST_TIME] as number;
     const pid = d[b + L.ACC_PEER_ID] as number;
+    const tries = d[b + L.ACC_TRIES] as number;
     let upTotal = Number.NaN;
-    if (pid >= 0) {
-      let acc = this.peerById[pid];
-      if (acc === undefined) {
-        acc = this.key(
-          this.peers,
-          block.toString("latin1", d[b + L.ACC_PEER], d[b + L.ACC_PEER + 1]),
-          newPeer,
-        );
-        this.peerById[pid] = acc;
-      }
+    if (tries >= 0) upTotal = d[b + L.ACC_RESPONSE_TIME] as number;
+    else if (pid >= 0) {
+      const acc = this.peerOf(d, b, block, pid);
       acc.add(d[b + L.ACC_UPSTREAM_STATUS] as number);
       const r = d[b + L.ACC_RESPONSE_TIME] as number;
       if (!Number.isNaN(r)) acc.response.add(r);
-      if ((this.ix["upstream_header_time"] as number) >= 0)
-        acc.header.add(d[b + L.ACC_HEADER_TIME] as number);
-      if ((this.ix["upstream_connect_time"] as number) >= 0)
-        acc.connect.add(d[b + L.ACC_CONNECT_TIME] as number);
+      if (this.hasHeaderTime) acc.header.add(d[b + L.ACC_HEADER_TIME] as number);
+      if (this.hasConnectTime) acc.connect.add(d[b + L.ACC_CONNECT_TIME] as number);
       upTotal = r;
     }
+    // a list of tries reached an upstream even when every entry is "-"
+    const reached = pid >= 0 || tries >= 0;
     let host: GroupAcc | null = null;
     const hid = d[b + L.ACC_HOST_ID] as number;
     if (hid >= 0) {
@@ -163,13 +166,14 @@ export class AccessAccumulator
         this.locationById[lid] = loc;
       }
     }
-    if (pid >= 0 && this.cells.enabled) this.addCell(d, b, block, pid, lid);
+    if (tries > 0) this.addTries(d, b, block, tries, lid);
+    else if (pid >= 0 && tries < 0 && this.cells.enabled) this.addCell(d, b, block, pid, lid);
     if ((status === 502 || status === 504) && pid >= 0) {
       const up = d[b + L.ACC_UPSTREAM_STATUS] as number;
       if (up > 0 && up !== status)
         this.noteRewrite(status, up, lid >= 0 ? this.locationText(d, b, block) : "");
     }
-    this.tally(t, status, rt, pid >= 0, upTotal, host, loc);
+    this.tally(t, status, rt, reached, upTotal, host, loc);
     if (status === 502 || status === 504)
       this.noteFail(
         t,
@@ -178,21 +182,51 @@ export class AccessAccumulator
       );
   }
 
-  /** Counts the record's try in its (location, peer) timeout what-if cell. */
-  private addCell(d: Float64Array, b: number, block: Buffer, pid: number, lid: number): void {
+  /** The peer table entry of the core's peer id (the record at d[b…] names the peer). */
+  private peerOf(d: Float64Array, b: number, block: Buffer, pid: number): PeerAcc {
+    let acc = this.peerById[pid];
+    if (acc === undefined) {
+      acc = this.key(this.peers, block.toString("latin1", d[b + L.ACC_PEER], d[b + L.ACC_PEER + 1]), newPeer);
+      this.peerById[pid] = acc;
+    }
+    return acc;
+  }
+
+  /** Counts the try records after the line's record at d[b…] as addPeers counts an upstream list. */
+  private addTries(d: Float64Array, b: number, block: Buffer, n: number, lid: number): void {
+    for (let k = 1; k <= n; k++) {
+      const tb = b + k * L.ACC_RECORD_DOUBLES;
+      const pid = d[tb + L.ACC_PEER_ID] as number;
+      const acc = this.peerOf(d, tb, block, pid);
+      acc.add(d[tb + L.ACC_UPSTREAM_STATUS] as number);
+      const chain = d[tb + L.ACC_TRY_CHAIN];
+      if (chain === 1) acc.failedInChain++;
+      else if (chain === 2) acc.servedAfterRetry++;
+      const r = d[tb + L.ACC_RESPONSE_TIME] as number;
+      if (!Number.isNaN(r)) acc.response.add(r);
+      acc.header.add(d[tb + L.ACC_HEADER_TIME] as number);
+      acc.connect.add(d[tb + L.ACC_CONNECT_TIME] as number);
+      if (this.cells.enabled) this.addCell(d, tb, block, pid, lid, b);
+    }
+  }
+
+  /**
+   * Counts the try of the record at d[b…] in its (location, peer) timeout what-if cell; `line` is the line's
+   * record (the same one for a single peer), which holds the location.
+   */
+  private addCell(d: Float64Array, b: number, block: Buffer, pid: number, lid: number, line = b): void {
     const ck = pid * 1048576 + (lid >= 0 ? lid + 1 : 0);
     let cell = this.cellById.get(ck);
     if (cell === undefined) {
       const peer = block.toString("latin1", d[b + L.ACC_PEER], d[b + L.ACC_PEER + 1]);
-      cell = this.cells.cell(lid >= 0 ? this.locationText(d, b, block) : "", peer);
+      cell = this.cells.cell(lid >= 0 ? this.locationText(d, line, block) : "", peer);
       this.cellById.set(ck, cell);
     }
-    const ix = this.ix;
     cell.add(
       d[b + L.ACC_UPSTREAM_STATUS] as number,
       d[b + L.ACC_RESPONSE_TIME] as number,
-      (ix["upstream_header_time"] as number) >= 0 ? (d[b + L.ACC_HEADER_TIME] as number) : Number.NaN,
-      (ix["upstream_connect_time"] as number) >= 0 ? (d[b + L.ACC_CONNECT_TIME] as number) : Number.NaN,
+      this.hasHeaderTime ? (d[b + L.ACC_HEADER_TIME] as number) : Number.NaN,
+      this.hasConnectTime ? (d[b + L.ACC_CONNECT_TIME] as number) : Number.NaN,
     );
   }
 
@@ -202,6 +236,6 @@ export class AccessAccumulator
 
   /** Adds the state of an accumulator of the same format (a worker's byte range). */
   merge(st: AccumulatorState, _lineOffset = 0): void {
-    this.mergeFrom(AccessTables.fromState(this.formatText, this.escapeMode, st));
+    this.mergeState(st);
   }
 }

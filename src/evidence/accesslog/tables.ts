@@ -108,7 +108,12 @@ export class AccessTables {
   extraFormats: CompiledLogFormat[] = [];
   first = Number.POSITIVE_INFINITY;
   last = Number.NEGATIVE_INFINITY;
-  totals = new GroupAcc();
+  /**
+   * The lines no location counts (a format without $request). Every other line is in exactly one location
+   * ("(other)" included), so the totals are this plus every location, summed at the end (totalsGroup) instead
+   * of counted a second time per line.
+   */
+  unlocated = new GroupAcc();
   peers = new Map<string, PeerAcc>();
   hosts = new Map<string, GroupAcc>();
   locations = new Map<string, GroupAcc>();
@@ -181,7 +186,7 @@ export class AccessTables {
     return true;
   }
 
-  /** Counts an admitted line in the totals, its host, its location and its minute. */
+  /** Counts an admitted line in its location (or with the unlocated lines), its host and its minute. */
   protected tally(
     t: number,
     status: number,
@@ -191,27 +196,31 @@ export class AccessTables {
     host: GroupAcc | null,
     loc: GroupAcc | null,
   ): void {
-    feed(this.totals, status, rt, reached, upTotal);
     if (host) feed(host, status, rt, reached, upTotal);
-    if (loc) feed(loc, status, rt, reached, upTotal);
+    feed(loc ?? this.unlocated, status, rt, reached, upTotal);
     if (!Number.isNaN(t)) {
       const m = Math.floor(t / 60000);
-      let c = this.minutes.get(m);
+      // consecutive lines mostly share their minute
+      let c = m === this.lastMinute ? this.lastMinuteAcc : this.minutes.get(m);
       if (c === undefined) {
         c = new CountsAcc();
         this.minutes.set(m, c);
       }
+      this.lastMinute = m;
+      this.lastMinuteAcc = c;
       c.add(status);
     }
   }
+  private lastMinute = Number.NaN;
+  private lastMinuteAcc: CountsAcc | undefined;
 
   /** A structured-clone-able snapshot (for worker threads); `fromState` rebuilds an accumulator to `merge`. */
   toState(): AccumulatorState {
     const g = (a: GroupAcc) => ({
       c: a.counts(),
       u: a.upstreamed,
-      r: a.request.toJSON(),
-      p: a.upstream.toJSON(),
+      r: a.request.toPacked(),
+      p: a.upstream.toPacked(),
     });
     return {
       n: [
@@ -224,16 +233,16 @@ export class AccessTables {
         this.controllerLines,
       ],
       samples: this.unmatchedSamples,
-      totals: g(this.totals),
+      unlocated: g(this.unlocated),
       peers: [...this.peers].map(([k, p]) => [
         k,
         {
           c: p.counts(),
           f: p.failedInChain,
           s: p.servedAfterRetry,
-          r: p.response.toJSON(),
-          h: p.header.toJSON(),
-          x: p.connect.toJSON(),
+          r: p.response.toPacked(),
+          h: p.header.toPacked(),
+          x: p.connect.toPacked(),
         },
       ]),
       hosts: [...this.hosts].map(([k, a]) => [k, g(a)]),
@@ -264,23 +273,23 @@ export class AccessTables {
       t.s5xx = c.s5xx;
       t.s404 = c.s404 ?? 0;
     };
-    const g = (x: AccumulatorState["totals"]) => {
+    const g = (x: AccumulatorState["unlocated"]) => {
       const r = new GroupAcc();
       counts(r, x.c);
       r.upstreamed = x.u;
-      r.request = QuantileSketch.fromJSON(x.r);
-      r.upstream = QuantileSketch.fromJSON(x.p);
+      r.request = QuantileSketch.fromPacked(x.r);
+      r.upstream = QuantileSketch.fromPacked(x.p);
       return r;
     };
-    a.totals = g(st.totals);
+    a.unlocated = g(st.unlocated);
     for (const [k, x] of st.peers) {
       const p = new PeerAcc();
       counts(p, x.c);
       p.failedInChain = x.f;
       p.servedAfterRetry = x.s;
-      p.response = QuantileSketch.fromJSON(x.r);
-      p.header = QuantileSketch.fromJSON(x.h);
-      p.connect = QuantileSketch.fromJSON(x.x);
+      p.response = QuantileSketch.fromPacked(x.r);
+      p.header = QuantileSketch.fromPacked(x.h);
+      p.connect = QuantileSketch.fromPacked(x.x);
       a.peers.set(k, p);
     }
     for (const [k, x] of st.hosts) a.hosts.set(k, g(x));
@@ -296,6 +305,73 @@ export class AccessTables {
     return a;
   }
 
+  /**
+   * Adds the state of an accumulator of this format (a worker's byte range): the same as
+   * mergeFrom(AccessTables.fromState(…, st)), without building the other tables and their sketches first.
+   */
+  mergeState(st: AccumulatorState): void {
+    const [lines, matched, unmatched, outOfWindow, first, last] = st.n as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    this.lines += lines;
+    this.matched += matched;
+    this.unmatched += unmatched;
+    this.outOfWindow += outOfWindow;
+    this.controllerLines += st.n[6] ?? 0;
+    for (const s of st.samples) if (this.unmatchedSamples.length < 10) this.unmatchedSamples.push(s);
+    for (const s of st.samples) if (this.fileSamples.length < FILE_SAMPLES) this.fileSamples.push(s);
+    this.first = Math.min(this.first, first);
+    this.last = Math.max(this.last, last);
+    const counts = (t: CountsAcc, c: Counts) => {
+      t.requests += c.requests;
+      t.s502 += c.s502;
+      t.s504 += c.s504;
+      t.s5xx += c.s5xx;
+      t.s404 += c.s404 ?? 0;
+    };
+    const group = (a: GroupAcc, x: AccumulatorState["unlocated"]) => {
+      counts(a, x.c);
+      a.upstreamed += x.u;
+      a.request.mergePacked(x.r);
+      a.upstream.mergePacked(x.p);
+    };
+    group(this.unlocated, st.unlocated);
+    for (const [k, x] of st.peers) {
+      const p = this.key(this.peers, k, newPeer);
+      counts(p, x.c);
+      p.failedInChain += x.f;
+      p.servedAfterRetry += x.s;
+      p.response.mergePacked(x.r);
+      p.header.mergePacked(x.h);
+      p.connect.mergePacked(x.x);
+    }
+    for (const [k, x] of st.hosts) group(this.key(this.hosts, k, newGroup), x);
+    for (const [k, x] of st.locations) group(this.key(this.locations, k, newGroup), x);
+    for (const [k, n] of st.rewrites ?? []) {
+      const cur = this.rewrites.get(k);
+      if (cur !== undefined) this.rewrites.set(k, cur + n);
+      else if (this.rewrites.size < 200) this.rewrites.set(k, n);
+    }
+    // through a table like the one fromState builds, so that peers fold into "(other)" exactly as before
+    const fails = new FailMinutes(Math.min(5000, FAIL_PEERS));
+    fails.mergeState(st.fails);
+    this.fails.mergeState(fails.toState());
+    this.cells.mergeState(st.cells);
+    for (const [k, c] of st.minutes) {
+      let a = this.minutes.get(k);
+      if (!a) {
+        a = new CountsAcc();
+        this.minutes.set(k, a);
+      }
+      counts(a, c);
+    }
+  }
+
   /** Adds another accumulator's tables (of this format, or of another one: see extraFormats). */
   mergeFrom(o: AccessTables): void {
     this.lines += o.lines;
@@ -309,7 +385,7 @@ export class AccessTables {
     if (o.fmt !== this.fmt) this.extraFormats.push(o.fmt, ...o.extraFormats);
     this.first = Math.min(this.first, o.first);
     this.last = Math.max(this.last, o.last);
-    mergeGroup(this.totals, o.totals);
+    mergeGroup(this.unlocated, o.unlocated);
     for (const [k, p] of o.peers) {
       const a = this.key(this.peers, k, newPeer);
       a.mergeCounts(p);
@@ -338,7 +414,16 @@ export class AccessTables {
     }
   }
 
+  /** Every admitted line: the unlocated ones plus every location. */
+  totalsGroup(): GroupAcc {
+    const t = new GroupAcc();
+    mergeGroup(t, this.unlocated);
+    for (const g of this.locations.values()) mergeGroup(t, g);
+    return t;
+  }
+
   result(files: string[], warnings: InputWarning[], perFile: AccessFileAccount[] = []): AccessSummary {
+    const totals = this.totalsGroup();
     const has = (n: string) => this.fmt.indexOf(n) >= 0 || this.extraFormats.some((f) => f.indexOf(n) >= 0);
     const group = (g: GroupAcc): GroupStats => ({
       ...g.counts(),
@@ -371,7 +456,7 @@ export class AccessTables {
       ...(this.controllerLines ? { controllerLines: this.controllerLines } : {}),
       firstTime: Number.isFinite(this.first) ? new Date(this.first).toISOString() : null,
       lastTime: Number.isFinite(this.last) ? new Date(this.last).toISOString() : null,
-      totals: group(this.totals),
+      totals: group(totals),
       byPeer,
       byHost: table(this.hosts),
       byLocation: table(this.locations),
@@ -384,7 +469,7 @@ export class AccessTables {
       })),
       latencyHistogram: {
         bounds: LATENCY_BOUNDS,
-        upstream: this.totals.upstream.histogram(LATENCY_BOUNDS),
+        upstream: totals.upstream.histogram(LATENCY_BOUNDS),
         byPeer: Object.fromEntries(
           Object.keys(byPeer).map((k) => [
             k,

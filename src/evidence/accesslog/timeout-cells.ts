@@ -51,18 +51,29 @@ export class CellAcc {
   state(): TimeoutCellState {
     return {
       n: [this.tries, this.timedOut, this.responseSum, this.timedOutSum],
-      c: this.completed.toJSON(),
-      x: this.connect.toJSON(),
-      t: this.timedOutTimes.toJSON(),
+      c: this.completed.toPacked(),
+      x: this.connect.toPacked(),
+      t: this.timedOutTimes.toPacked(),
     };
+  }
+
+  /** Adds a cell given as its state(): the same as merge(CellAcc.of(st)), without building it. */
+  mergeState(st: TimeoutCellState): void {
+    this.tries += st.n[0] as number;
+    this.timedOut += st.n[1] as number;
+    this.responseSum += st.n[2] as number;
+    this.timedOutSum += st.n[3] as number;
+    this.completed.mergePacked(st.c);
+    this.connect.mergePacked(st.x);
+    if (st.t) this.timedOutTimes.mergePacked(st.t);
   }
 
   static of(st: TimeoutCellState): CellAcc {
     const a = new CellAcc();
     [a.tries, a.timedOut, a.responseSum, a.timedOutSum] = st.n as [number, number, number, number];
-    a.completed = QuantileSketch.fromJSON(st.c);
-    a.connect = QuantileSketch.fromJSON(st.x);
-    if (st.t) a.timedOutTimes = QuantileSketch.fromJSON(st.t);
+    a.completed = QuantileSketch.fromPacked(st.c);
+    a.connect = QuantileSketch.fromPacked(st.x);
+    if (st.t) a.timedOutTimes = QuantileSketch.fromPacked(st.t);
     return a;
   }
 }
@@ -140,7 +151,10 @@ export class TimeoutCells {
   }
 
   mergeState(st: ReadonlyArray<[string, TimeoutCellState]> | undefined): void {
-    for (const [k, c] of st ?? []) this.mergeCell(k, CellAcc.of(c));
+    for (const [k, c] of st ?? []) {
+      const tab = k.indexOf("\t");
+      this.cell(tab < 0 ? k : k.slice(0, tab), tab < 0 ? "" : k.slice(tab + 1)).mergeState(c);
+    }
   }
 
   mergeFrom(o: TimeoutCells): void {

@@ -1,7 +1,7 @@
 /** The access-log summary's types: options, the summary (docs/json.md#access) and the state workers post back. */
 
 import type { LogEscape } from "../../nginx/logformat.js";
-import type { SketchJSON } from "../../nginx/sketch.js";
+import type { PackedSketch, SketchJSON } from "../../nginx/sketch.js";
 import type { FileAccount, InputWarning } from "../input.js";
 import type { FailMinutesState } from "../scan/fail-minutes.js";
 
@@ -146,13 +146,16 @@ export interface AccessFileAccount extends FileAccount {
   escape: LogEscape;
 }
 
-type GroupState = { c: Counts; u: number; r: SketchJSON; p: SketchJSON };
+type GroupState = { c: Counts; u: number; r: PackedSketch; p: PackedSketch };
 /** Snapshot of an AccessAccumulator (plain data, safe to post between threads). */
 export interface AccumulatorState {
   n: number[];
   samples: string[];
-  totals: GroupState;
-  peers: Array<[string, { c: Counts; f: number; s: number; r: SketchJSON; h: SketchJSON; x: SketchJSON }]>;
+  /** The lines no location counts (the totals are these plus every location). */
+  unlocated: GroupState;
+  peers: Array<
+    [string, { c: Counts; f: number; s: number; r: PackedSketch; h: PackedSketch; x: PackedSketch }]
+  >;
   hosts: Array<[string, GroupState]>;
   locations: Array<[string, GroupState]>;
   minutes: Array<[number, Counts]>;
@@ -163,4 +166,4 @@ export interface AccumulatorState {
 }
 
 /** Snapshot of one (location, peer) cell: n = [tries, timedOut, responseSum, timedOutSum], then its sketches. */
-export type TimeoutCellState = { n: number[]; c: SketchJSON; x: SketchJSON; t?: SketchJSON };
+export type TimeoutCellState = { n: number[]; c: PackedSketch; x: PackedSketch; t?: PackedSketch };

@@ -16,6 +16,7 @@ import {
   ACC_LINE,
   ACC_LOCATION,
   ACC_LOCATION_ID,
+  ACC_MAX_TRIES,
   ACC_PEER,
   ACC_PEER_ID,
   ACC_RECORD_DOUBLES,
@@ -24,6 +25,8 @@ import {
   ACC_SAME_TIME,
   ACC_STATUS,
   ACC_TIME,
+  ACC_TRIES,
+  ACC_TRY_CHAIN,
   ACC_UPSTREAM_STATUS,
   ACCESS_MAX_VARS,
   CFG_CONNECT_TIME_VAR,
@@ -46,11 +49,13 @@ import {
   LINE_EMPTY,
   LINE_SCANNED,
   LINE_SLOW,
+  LINE_TRY,
   RECORD_BYTES,
 } from "./layout";
-import { at, bytesAt, eachLine, findByte, intern, isDigit } from "./shared";
+import { at, bytesAt, eachLineRecords, findByte, intern, isDigit } from "./shared";
 
-const MAX_REC: i32 = RECORD_BYTES / (ACC_RECORD_DOUBLES * 8);
+const REC_BYTES: i32 = ACC_RECORD_DOUBLES * 8;
+const MAX_REC: i32 = RECORD_BYTES / REC_BYTES;
 const CFG_BYTES: usize = <usize>(CONFIG_BASE + CONFIG_LITERALS);
 
 // Intern kinds.
@@ -206,6 +211,9 @@ function put(rec: usize, k: i32, v: f64): void {
 /** segmentOfRequest: "METHOD /uri HTTP/x.y" → the first path segment; false when the request is not that. */
 let locS: i32 = 0;
 let locE: i32 = 0;
+/** Where the segment ended and on which byte ('/', '?', '#' or the space before the protocol). */
+let locDelim: i32 = 0;
+let locDelimAt: i32 = 0;
 function segment(s: i32, e: i32): bool {
   const sp = findByte(s, e, 0x20);
   if (sp >= e || sp === s) return false;
@@ -219,26 +227,31 @@ function segment(s: i32, e: i32): bool {
     if (c === 0x2f) {
       locS = start;
       locE = i + 1;
+      locDelim = c;
+      locDelimAt = i;
       return true;
     }
     if (c === 0x3f || c === 0x23 || c === 0x20) {
       locS = start;
       locE = i === start + 1 ? start + 1 : i;
+      locDelim = c;
+      locDelimAt = i;
       return true;
     }
   }
   return false;
 }
 
-function line(s: i32, e: i32, rec: usize): void {
+/** Counts the line [s, e) into its record at `rec` (and the try records after it); returns the records written. */
+function line(s: i32, e: i32, rec: usize): i32 {
   put(rec, ACC_STATUS, LINE_SLOW);
   put(rec, ACC_LINE, <f64>s);
   put(rec, ACC_LINE + 1, <f64>e);
   if (e === s) {
     put(rec, ACC_STATUS, LINE_EMPTY);
-    return;
+    return 1;
   }
-  if (!split(s, e)) return;
+  if (!split(s, e)) return 1;
   // Time: the same bytes as the previous split line's (JavaScript keeps the parsed value).
   const ti = cfg(CFG_TIME_VAR);
   if (ti >= 0) {
@@ -267,7 +280,7 @@ function line(s: i32, e: i32, rec: usize): void {
   let status: f64 = 0;
   if (si >= 0) {
     status = intOf(unchecked(varS[si]), unchecked(varE[si]));
-    if (Number.isNaN(status)) return;
+    if (Number.isNaN(status)) return 1;
   }
   put(rec, ACC_HTTP_STATUS, status);
   const ri = cfg(CFG_REQUEST_TIME_VAR);
@@ -277,7 +290,7 @@ function line(s: i32, e: i32, rec: usize): void {
     const hs = unchecked(varS[hi]);
     const he = unchecked(varE[hi]);
     const id = intern(KIND_HOST, hs, he);
-    if (id < 0) return;
+    if (id < 0) return 1;
     put(rec, ACC_HOST_ID, <f64>id);
     put(rec, ACC_HOST, <f64>hs);
     put(rec, ACC_HOST + 1, <f64>he);
@@ -286,45 +299,195 @@ function line(s: i32, e: i32, rec: usize): void {
   if (qi >= 0) {
     const qs = unchecked(varS[qi]);
     const qe = unchecked(varE[qi]);
-    if (findByte(qs, qe, 0x5c) < qe || !segment(qs, qe)) return;
+    if (!segment(qs, qe)) return 1;
+    // An escaped byte (\xHH, or JSON's \") after the segment's own '/', '?' or '#' cannot change the segment
+    // JavaScript finds in the unescaped request; before it (or with the space as the end) JavaScript decides.
+    const bs = findByte(qs, qe, 0x5c);
+    if (bs < qe && (locDelim === 0x20 || bs <= locDelimAt)) return 1;
+    // The segment is ASCII: JavaScript's UTF-8 decoding of an escaped request leaves it alone.
+    if (bs < qe) for (let p = locS; p < locE; p++) if (at(p) > 0x7e) return 1;
     const id = intern(KIND_LOCATION, locS, locE);
-    if (id < 0) return;
+    if (id < 0) return 1;
     put(rec, ACC_LOCATION_ID, <f64>id);
     put(rec, ACC_LOCATION, <f64>locS);
     put(rec, ACC_LOCATION + 1, <f64>locE);
   } else put(rec, ACC_LOCATION_ID, -1);
   const ai = cfg(CFG_UPSTREAM_ADDR_VAR);
   put(rec, ACC_PEER_ID, -1);
+  put(rec, ACC_TRIES, -1);
+  let used = 1;
   if (ai >= 0) {
     const as = unchecked(varS[ai]);
     const ae = unchecked(varE[ai]);
     if (ae > as && !(ae - as === 1 && at(as) === 0x2d)) {
-      // One peer only: lists (", " and " : ") are JavaScript's.
-      if (findByte(as, ae, 0x2c) < ae) return;
-      for (let c = findByte(as, ae, 0x3a); c < ae; c = findByte(c + 1, ae, 0x3a))
-        if (c > as && at(c - 1) === 0x20 && c + 1 < ae && at(c + 1) === 0x20) return;
-      const id = intern(KIND_PEER, as, ae);
-      if (id < 0) return;
-      put(rec, ACC_PEER_ID, <f64>id);
-      put(rec, ACC_PEER, <f64>as);
-      put(rec, ACC_PEER + 1, <f64>ae);
-      const ui = cfg(CFG_UPSTREAM_STATUS_VAR);
-      let us: f64 = 0;
-      if (ui >= 0) {
-        us = intOf(unchecked(varS[ui]), unchecked(varE[ui]));
-        if (Number.isNaN(us)) return;
+      let list = findByte(as, ae, 0x2c) < ae;
+      if (!list)
+        for (let c = findByte(as, ae, 0x3a); c < ae; c = findByte(c + 1, ae, 0x3a))
+          if (c > as && at(c - 1) === 0x20 && c + 1 < ae && at(c + 1) === 0x20) {
+            list = true;
+            break;
+          }
+      if (list) {
+        const n = tries(rec);
+        if (n < 0) return 1;
+        used += n;
+      } else {
+        const id = intern(KIND_PEER, as, ae);
+        if (id < 0) return 1;
+        put(rec, ACC_PEER_ID, <f64>id);
+        put(rec, ACC_PEER, <f64>as);
+        put(rec, ACC_PEER + 1, <f64>ae);
+        const ui = cfg(CFG_UPSTREAM_STATUS_VAR);
+        let us: f64 = 0;
+        if (ui >= 0) {
+          us = intOf(unchecked(varS[ui]), unchecked(varE[ui]));
+          if (Number.isNaN(us)) return 1;
+        }
+        put(rec, ACC_UPSTREAM_STATUS, us);
+        const a = cfg(CFG_RESPONSE_TIME_VAR);
+        const b = cfg(CFG_HEADER_TIME_VAR);
+        const c = cfg(CFG_CONNECT_TIME_VAR);
+        put(rec, ACC_RESPONSE_TIME, a >= 0 ? numOf(unchecked(varS[a]), unchecked(varE[a])) : NaN);
+        put(rec, ACC_HEADER_TIME, b >= 0 ? numOf(unchecked(varS[b]), unchecked(varE[b])) : NaN);
+        put(rec, ACC_CONNECT_TIME, c >= 0 ? numOf(unchecked(varS[c]), unchecked(varE[c])) : NaN);
       }
-      put(rec, ACC_UPSTREAM_STATUS, us);
-      const a = cfg(CFG_RESPONSE_TIME_VAR);
-      const b = cfg(CFG_HEADER_TIME_VAR);
-      const c = cfg(CFG_CONNECT_TIME_VAR);
-      put(rec, ACC_RESPONSE_TIME, a >= 0 ? numOf(unchecked(varS[a]), unchecked(varE[a])) : NaN);
-      put(rec, ACC_HEADER_TIME, b >= 0 ? numOf(unchecked(varS[b]), unchecked(varE[b])) : NaN);
-      put(rec, ACC_CONNECT_TIME, c >= 0 ? numOf(unchecked(varS[c]), unchecked(varE[c])) : NaN);
     }
   }
-  if (!numOk) return;
+  if (!numOk) return 1;
   put(rec, ACC_STATUS, LINE_SCANNED);
+  return used;
+}
+
+// ---- Upstream lists: the entries of $upstream_addr and of the parallel status/time lists, in order ----
+//
+// As JavaScript walks them (lines.ts addPeers): groups split at " : ", then each group at ", ", flat index k
+// across groups; an entry missing from a shorter list reads as "-".
+
+/** Cursor per list: 0 $upstream_addr, 1 status, 2 response, 3 header, 4 connect time. */
+const curP = new StaticArray<i32>(5);
+const curGroupEnd = new StaticArray<i32>(5);
+const curEnd = new StaticArray<i32>(5);
+const curDone = new StaticArray<bool>(5);
+/** The entry the last `nextEntry` gave, and whether it was the last of its group. */
+let entS: i32 = 0;
+let entE: i32 = 0;
+let entLast: bool = false;
+
+/** End of the group starting at p: the next " : " in [p, lim), or lim. */
+function groupEnd(p: i32, lim: i32): i32 {
+  for (let c = findByte(p, lim, 0x3a); c < lim; c = findByte(c + 1, lim, 0x3a))
+    if (c - 1 >= p && at(c - 1) === 0x20 && c + 1 < lim && at(c + 1) === 0x20) return c - 1;
+  return lim;
+}
+
+function startList(j: i32, vi: i32): void {
+  if (vi < 0) {
+    unchecked((curDone[j] = true));
+    return;
+  }
+  const s = unchecked(varS[vi]);
+  const e = unchecked(varE[vi]);
+  unchecked((curP[j] = s));
+  unchecked((curEnd[j] = e));
+  unchecked((curGroupEnd[j] = groupEnd(s, e)));
+  unchecked((curDone[j] = false));
+}
+
+/** The next entry of list j into entS/entE/entLast; false when the list has no more entries. */
+function nextEntry(j: i32): bool {
+  if (unchecked(curDone[j])) return false;
+  const p = unchecked(curP[j]);
+  const g = unchecked(curGroupEnd[j]);
+  let c = findByte(p, g, 0x2c);
+  while (c < g && !(c + 1 < g && at(c + 1) === 0x20)) c = findByte(c + 1, g, 0x2c);
+  entS = p;
+  if (c < g) {
+    entE = c;
+    entLast = false;
+    unchecked((curP[j] = c + 2));
+    return true;
+  }
+  entE = g;
+  entLast = true;
+  const e = unchecked(curEnd[j]);
+  if (g >= e) unchecked((curDone[j] = true));
+  else {
+    unchecked((curP[j] = g + 3));
+    unchecked((curGroupEnd[j] = groupEnd(g + 3, e)));
+  }
+  return true;
+}
+
+/** toInt of the next entry of list j ("-" when missing); NaN asks JavaScript. */
+function nextInt(j: i32): f64 {
+  if (unchecked(curDone[j])) return 0;
+  nextEntry(j);
+  return intOf(entS, entE);
+}
+
+/** toNum of the next entry of list j (NaN when missing). */
+function nextNum(j: i32): f64 {
+  if (unchecked(curDone[j])) return NaN;
+  nextEntry(j);
+  return numOf(entS, entE);
+}
+
+/**
+ * Writes a try record after `rec` for each peer of the list in $upstream_addr and the list's summary into `rec`;
+ * returns the number of try records, or -1 when JavaScript must read the line.
+ */
+function tries(rec: usize): i32 {
+  startList(0, cfg(CFG_UPSTREAM_ADDR_VAR));
+  const statusVar = cfg(CFG_UPSTREAM_STATUS_VAR);
+  startList(1, statusVar);
+  startList(2, cfg(CFG_RESPONSE_TIME_VAR));
+  startList(3, cfg(CFG_HEADER_TIME_VAR));
+  startList(4, cfg(CFG_CONNECT_TIME_VAR));
+  let n = 0;
+  let first = true;
+  let lastId: f64 = -1;
+  let lastS: i32 = -1;
+  let lastE: i32 = -1;
+  let lastUp: f64 = 0;
+  let total: f64 = NaN;
+  while (nextEntry(0)) {
+    const ps = entS;
+    const pe = entE;
+    const lastOfGroup = entLast;
+    const firstOfGroup = first;
+    first = lastOfGroup;
+    const st = statusVar >= 0 ? nextInt(1) : 0;
+    const r = nextNum(2);
+    const h = nextNum(3);
+    const c = nextNum(4);
+    if (pe === ps || (pe - ps === 1 && at(ps) === 0x2d)) continue;
+    if (Number.isNaN(st) || n >= ACC_MAX_TRIES) return -1;
+    const id = intern(KIND_PEER, ps, pe);
+    if (id < 0) return -1;
+    const t = rec + <usize>((n + 1) * REC_BYTES);
+    put(t, ACC_STATUS, LINE_TRY);
+    put(t, ACC_PEER_ID, <f64>id);
+    put(t, ACC_PEER, <f64>ps);
+    put(t, ACC_PEER + 1, <f64>pe);
+    put(t, ACC_UPSTREAM_STATUS, st);
+    put(t, ACC_RESPONSE_TIME, r);
+    put(t, ACC_HEADER_TIME, h);
+    put(t, ACC_CONNECT_TIME, c);
+    put(t, ACC_TRY_CHAIN, !lastOfGroup ? 1 : firstOfGroup ? 0 : 2);
+    if (!Number.isNaN(r)) total = Number.isNaN(total) ? r : total + r;
+    lastId = <f64>id;
+    lastS = ps;
+    lastE = pe;
+    lastUp = st;
+    n++;
+  }
+  put(rec, ACC_TRIES, <f64>n);
+  put(rec, ACC_PEER_ID, lastId);
+  put(rec, ACC_PEER, <f64>lastS);
+  put(rec, ACC_PEER + 1, <f64>lastE);
+  put(rec, ACC_UPSTREAM_STATUS, lastUp);
+  put(rec, ACC_RESPONSE_TIME, total);
+  return n;
 }
 
 /**
@@ -332,5 +495,5 @@ function line(s: i32, e: i32, rec: usize): void {
  * wrote. `nextLine()` then tells where to continue.
  */
 export function scanAccessLog(len: i32, from: i32): i32 {
-  return eachLine(len, from, ACC_RECORD_DOUBLES * 8, MAX_REC, line);
+  return eachLineRecords(len, from, REC_BYTES, MAX_REC, 1 + ACC_MAX_TRIES, line);
 }

@@ -123,7 +123,20 @@ export const ACC_UPSTREAM_STATUS = 17;
 export const ACC_RESPONSE_TIME = 18;
 export const ACC_HEADER_TIME = 19;
 export const ACC_CONNECT_TIME = 20;
+/**
+ * -1: the line has one peer or none (ACC_PEER_ID says which). n >= 0: `$upstream_addr` is a list (", " between
+ * the tries of a group, " : " between groups) and the n records after this one are its tries (ACC_TRY_* below);
+ * this record then holds the last peer tried (ACC_PEER_ID, ACC_PEER; id -1 when every entry is "-"), its
+ * status (ACC_UPSTREAM_STATUS, 0 when none) and the sum of the tries' response times (ACC_RESPONSE_TIME).
+ */
+export const ACC_TRIES = 21;
+/** In a try record: 1 when a later try of its group followed it (failed in the chain), 2 when it was the last try of a group of several (served after a retry), else 0. */
+export const ACC_TRY_CHAIN = 22;
 export const ACC_RECORD_DOUBLES = 24;
+/** Tries of one line the core takes (longer lists go to JavaScript). */
+export const ACC_MAX_TRIES = 32;
+/** Status of a try record (the records after a line record whose ACC_TRIES is n > 0). */
+export const LINE_TRY = 4;
 
 // ---- Access-log format program: i32 slots at CONFIG_BASE (variable indexes, -1 when absent) ----
 

@@ -166,3 +166,29 @@ export function eachLine(
   consumed = i;
   return r;
 }
+
+/**
+ * Like eachLine, for cores whose line may take several records: `each` returns how many records it wrote at
+ * `rec` and after (at least 1), and a line starts only while `reserve` records (the most one line takes) still
+ * fit below `maxRecords`. Returns the records written; `nextLine()` then tells where to continue.
+ */
+export function eachLineRecords(
+  len: i32,
+  from: i32,
+  recordBytes: i32,
+  maxRecords: i32,
+  reserve: i32,
+  each: (s: i32, e: i32, rec: usize) => i32,
+): i32 {
+  let i = from;
+  let r = 0;
+  while (i < len && r + reserve <= maxRecords && !full) {
+    const j = findByte(i, len, 0x0a);
+    let end = j;
+    if (end > i && at(end - 1) === 0x0d) end--;
+    r += each(i, end, <usize>RECORD_BASE + <usize>(r * recordBytes));
+    i = j + 1;
+  }
+  consumed = i;
+  return r;
+}
