@@ -444,7 +444,7 @@ function tries(rec: usize): i32 {
   startList(3, cfg(CFG_HEADER_TIME_VAR));
   startList(4, cfg(CFG_CONNECT_TIME_VAR));
   let n = 0;
-  let first = true;
+  let first: bool = true;
   let lastId: f64 = -1;
   let lastS: i32 = -1;
   let lastE: i32 = -1;
