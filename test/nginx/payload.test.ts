@@ -341,7 +341,7 @@ describe("CrossplaneJsonWriter reporting while parsing, without a tree", () => {
     '"q\\"uo té"',
     "'s ☃ 𝄞'",
     "x\\;y",
-    "${v}",
+    `\${v}`,
     "{",
     "}",
     ";",
