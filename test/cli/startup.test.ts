@@ -42,6 +42,18 @@ describe("the quick commands do not build process.stdout", () => {
     expect(streamModules(r.loaded)).toEqual([]);
   });
 
+  it("config parse --json: bytes written as parsed, UTF-8 and ASCII files read right, no stream modules", () => {
+    for (const name of ["caf\u00e9 \u2603", "plain"]) {
+      const conf = join(dir, `${name.length}.conf`);
+      writeFileSync(conf, `events {}\nhttp { server { server_name "${name}"; } }\n`);
+      const r = run(["config", "parse", "--single-file", "--json", conf]);
+      expect(r.code).toBe(0);
+      const json = JSON.parse(r.stdout);
+      expect(json.config[0].parsed[1].block[0].block[0].args).toEqual([name]);
+      expect(streamModules(r.loaded)).toEqual([]);
+    }
+  });
+
   it("a command that writes through process.stdout still loads them (the check can fail)", () => {
     const conf = join(dir, "small.conf");
     writeFileSync(conf, "events {}\nhttp { server { listen 80; } }\n");

@@ -423,7 +423,8 @@ const HEX = ascii("0123456789abcdef");
  * loaded without the hooks) are written from their trees when `write` is called.
  */
 export class CrossplaneJsonWriter {
-  private buf = new Uint8Array(64);
+  // Buffer.allocUnsafe: the bytes are always written before they are read, so they need no zeroing.
+  private buf: Uint8Array = Buffer.allocUnsafe(64);
   private pos = 0;
   /** The bytes written for each file (its directives, comma-separated), by file name. */
   private readonly files = new Map<string, [number, number]>();
@@ -463,7 +464,7 @@ export class CrossplaneJsonWriter {
     this.open.pop();
     this.comma.pop();
     this.bytes2(93, 125); // ]}
-    owner.block = [];
+    if (owner.block?.length) owner.block = [];
   };
 
   private startFile(file: string): void {
@@ -560,7 +561,7 @@ export class CrossplaneJsonWriter {
   }
 
   private grow(size: number): void {
-    const bigger = new Uint8Array(Math.max(this.buf.length * 2, size));
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, size));
     bigger.set(this.buf.subarray(0, this.pos));
     this.buf = bigger;
   }
