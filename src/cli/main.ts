@@ -84,10 +84,19 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
       if ((err as NodeJS.ErrnoException).code !== "EAGAIN") onStdoutError(err as NodeJS.ErrnoException);
     }
   }
-} else
+} else {
+  // The command that runs is fetched side by side with the program: its chunks are read while commander is
+  // loaded (the program's own load of it then finds it done). A failure here shows again, and is reported, there.
+  import("./commands/index.js")
+    .then(({ COMMANDS, commandWord }) => {
+      const word = commandWord(args);
+      return COMMANDS.find((c) => c.name === word)?.load();
+    })
+    .catch(() => undefined);
   import("./program.js")
     .then(({ main }) => main(process.argv))
     .then((code) => {
       settled = true;
       process.exitCode = code;
     }, crash);
+}
