@@ -2,7 +2,7 @@
 // and builds the library entry separately so it can be imported without the CLI.
 
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import asc from "assemblyscript/asc";
 import { build, transform } from "esbuild";
 
@@ -42,18 +42,55 @@ const noChildProcessForCommander = {
     }));
   },
 };
+// picocolors decides its default colours when it is loaded, by reading process.stdout.isTTY; for a pipe that makes
+// Node build the stdout stream and load its stream and socket modules, about 10 ms of every start-up.
+// badgateway never uses those defaults (every renderer calls createColors with the CLI's own decision,
+// src/cli/color.ts), so in the CLI bundle the terminal test is dropped from picocolors' default.
+const picocolorsWithoutStdoutProbe = {
+  name: "picocolors-without-stdout-probe",
+  setup(b) {
+    b.onLoad({ filter: /[\\/]picocolors[\\/]picocolors\.js$/ }, (args) => {
+      const source = readFileSync(args.path, "utf8");
+      const probe = '((p.stdout || {}).isTTY && env.TERM !== "dumb")';
+      if (!source.includes(probe))
+        return {
+          errors: [
+            {
+              text: `picocolors changed: "${probe}" not found in ${args.path}; update the plugin in scripts/build.mjs`,
+            },
+          ],
+        };
+      return { contents: source.replace(probe, "false"), loader: "js" };
+    });
+  },
+};
 await build({
   ...common,
-  plugins: [noChildProcessForCommander],
+  plugins: [noChildProcessForCommander, picocolorsWithoutStdoutProbe],
   entryPoints: { cli: "src/cli/main.ts" },
   outdir: "dist",
   splitting: true,
   // Less source text for V8 to parse at every start (compiling the modules is a tenth of `explain`'s time).
+  // Names are not kept: esbuild's keepNames calls a helper for every class and function at load time (4 ms of
+  // `explain`, and a chunk cli.js had to import), and nothing here reads a function's name (classes that need
+  // one set `name` themselves); stack traces map back through the linked source maps.
   minify: true,
-  keepNames: true,
   chunkNames: "chunk-[hash]",
   banner: { js: `#!/usr/bin/env node\n${common.banner.js}` },
 });
+// The banner's createRequire costs every chunk that carries it a Module object and a path walk (about 0.2 ms each,
+// a millisecond over the chunks `explain` loads), and only code that calls the global `require` needs it (esbuild's
+// helper for bundled CommonJS, in one chunk). Elsewhere its line is emptied, which keeps the line numbers the
+// source maps point at.
+const bannerLine = `\n${common.banner.js}\n`;
+for (const f of readdirSync("dist").filter((n) => n === "cli.js" || /^chunk-[\w-]+\.js$/.test(n))) {
+  const code = readFileSync(`dist/${f}`, "utf8");
+  const at = code.indexOf(bannerLine);
+  if (at < 0) continue;
+  const rest = code.slice(at + bannerLine.length);
+  if (!/(?<![.\w$])require(?![\w$])/.test(rest))
+    writeFileSync(`dist/${f}`, `${code.slice(0, at)}\n\n${rest}`);
+}
 await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/index.js", packages: "external" });
 // Worker thread of the log scanner for big files (resolved next to dist/cli.js and dist/index.js).
 await build({ ...common, entryPoints: ["src/evidence/scan/worker.ts"], outfile: "dist/scan-worker.js" });

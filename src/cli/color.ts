@@ -5,6 +5,7 @@
  */
 import pc from "picocolors";
 import { UserError } from "./exit.js";
+import { stdoutIsTerminal } from "./stdout-sync.js";
 
 export type ColorMode = "auto" | "always" | "never";
 
@@ -36,7 +37,7 @@ export function decideColor(
 
 /** Colour for what a command prints on stdout. */
 export function stdoutColor(): boolean {
-  return decideColor(process.stdout.isTTY);
+  return decideColor(stdoutIsTerminal());
 }
 
 /** picocolors functions that colour only when `stdoutColor()` (or the given decision) says so. */

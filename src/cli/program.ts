@@ -3,9 +3,10 @@
  * command table, and main(), which turns every outcome into an exit code. Loaded by src/cli/main.ts.
  */
 import { Command, CommanderError, Help } from "commander";
-import { parseColorMode, setColorMode } from "./color.js";
+import { parseColorMode, setColorMode, stdoutColor } from "./color.js";
 import { COMMANDS, commandWord } from "./commands/index.js";
 import { EXIT, UserError } from "./exit.js";
+import { stdoutIsTerminal, writeStdoutSync } from "./stdout-sync.js";
 
 /**
  * The program with every command listed, but only the one `argv` runs loaded (its module is imported here);
@@ -40,6 +41,14 @@ Colours: --color=auto|always|never, else FORCE_COLOR (0 off, anything else on), 
 Every command takes --json.`,
     );
   program.exitOverride();
+  // Help goes straight to fd 1, and the terminal is asked for its width only when there is one (else 80, as
+  // commander does): commander's defaults ask process.stdout, which Node builds on first use (for a pipe, about
+  // 10 ms of start-up). Commands inherit this from the program.
+  program.configureOutput({
+    writeOut: writeStdoutSync,
+    getOutHelpWidth: () => (stdoutIsTerminal() ? process.stdout.columns : 80),
+    getOutHasColors: stdoutColor,
+  });
   // The global --color (before or after the command name) is read once, before any command runs.
   program.hook("preAction", () => {
     setColorMode(parseColorMode(String(program.opts()["color"] ?? "auto")));

@@ -5,14 +5,18 @@
  * in src/cli/main.ts: a closed pipe (`| head`) ends quietly with exit 0, anything else is one line and exit 2;
  * a non-blocking pipe that is full (EAGAIN) is waited on and written again.
  */
-import { writeSync } from "node:fs";
+import { createRequire } from "node:module";
 import { EXIT } from "./exit.js";
+
+// Not `import … from "node:fs"`: for its ESM wrapper Node reads every export of node:fs, and the ReadStream getter
+// loads the stream modules (4 ms of the start-up of `--help` and `explain`, which need none of them).
+const { fstatSync, writeSync } = createRequire(import.meta.url)("node:fs") as typeof import("node:fs");
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
-/** Writes the whole text to stdout before returning. */
-export function writeStdoutSync(text: string, fd = 1): void {
-  const buf = Buffer.from(text, "utf8");
+/** Writes the whole text (or bytes) to stdout before returning. */
+export function writeStdoutSync(text: string | Uint8Array, fd = 1): void {
+  const buf = typeof text === "string" ? Buffer.from(text, "utf8") : text;
   let off = 0;
   // A full pipe is usually drained within microseconds by its reader: wait 50 µs, doubling up to 5 ms while it
   // stays full (a fixed 2 ms wait cost 0.24 s on 10 MB through `| cat`).
@@ -35,4 +39,18 @@ export function writeStdoutSync(text: string, fd = 1): void {
       process.exit(EXIT.ERROR);
     }
   }
+}
+
+/**
+ * Whether stdout is a terminal, without building process.stdout when it plainly is not: a pipe, a socket or a
+ * file is never one, and asking Node (`process.stdout.isTTY`) would first load its stream and socket modules for
+ * the pipe. Only a character device (a terminal, or /dev/null) is left to Node's own answer.
+ */
+export function stdoutIsTerminal(): boolean {
+  try {
+    if (!fstatSync(1).isCharacterDevice()) return false;
+  } catch {
+    return false;
+  }
+  return process.stdout.isTTY === true;
 }

@@ -2,18 +2,9 @@
  * Reads nginx configurations from disk (main file + includes), from saved `nginx -T` output, or by running
  * `nginx -T` on this host (the only program badgateway ever executes for configuration).
  */
-import { execFile } from "node:child_process";
-import {
-  closeSync,
-  constants,
-  existsSync,
-  fstatSync,
-  openSync,
-  readdirSync,
-  readSync,
-  statSync,
-} from "node:fs";
-import { isatty } from "node:tty";
+import { isAscii } from "node:buffer";
+import { createRequire } from "node:module";
+
 import { DEFAULT_MAX_DEPTH } from "../nginx/config/parser.js";
 import {
   type ConfigPayload,
@@ -24,6 +15,14 @@ import {
   loadPayload,
   payloadFromNginxT,
 } from "../nginx/config/payload.js";
+
+// Node's modules through require, not `import`: an ESM import of node:fs makes Node read every export for its
+// ESM wrapper (the ReadStream getter loads the stream modules), and node:child_process and node:tty load the
+// socket and stream modules when they load — milliseconds of every `config parse`, which needs none of them.
+// node:child_process and node:tty are loaded where they are used.
+const nodeRequire = createRequire(import.meta.url);
+const { closeSync, constants, existsSync, fstatSync, openSync, readdirSync, readSync, statSync } =
+  nodeRequire("node:fs") as typeof import("node:fs");
 
 function errnoText(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
@@ -131,6 +130,11 @@ export interface ReadConfigOptions {
  * most `maxBytes`. The file is opened non-blocking and checked with fstat after opening, so a FIFO or a
  * device put in place of an include is refused without hanging or reading forever. `path` 0 is stdin.
  */
+/** Whether stdin is a terminal (node:tty loaded only here, see above). */
+function stdinIsTerminal(): boolean {
+  return (nodeRequire("node:tty") as typeof import("node:tty")).isatty(0);
+}
+
 export function readConfigText(
   path: string | 0,
   opts: ReadConfigOptions = {},
@@ -156,7 +160,7 @@ export function readConfigText(
     const st = fstatSync(fd);
     // stdin may be a pipe, a socket or a person typing at a terminal; never /dev/zero or another device.
     const pipe =
-      (st.isFIFO() || (path === 0 && (st.isSocket() || (st.isCharacterDevice() && isatty(0))))) &&
+      (st.isFIFO() || (path === 0 && (st.isSocket() || (st.isCharacterDevice() && stdinIsTerminal())))) &&
       opts.allowPipe;
     if (!st.isFile() && !pipe)
       return { error: `not a regular file: ${path === 0 ? "stdin" : path} is ${kindOf(st)}` };
@@ -166,8 +170,12 @@ export function readConfigText(
     if (st.isFile() && st.size > max) return tooBig();
     const chunks: Buffer[] = [];
     let total = 0;
+    // A regular file is read into one buffer of its size (plus one byte, to see that it did not grow): no
+    // copying the pieces together afterwards.
+    let first = st.isFile() ? Math.min(st.size + 1, max + 1) : 0;
     for (;;) {
-      const buf = Buffer.allocUnsafe(Math.min(1 << 20, max + 1 - total));
+      const buf = Buffer.allocUnsafe(first || Math.min(1 << 20, max + 1 - total));
+      first = 0;
       let n: number;
       try {
         n = readSync(fd, buf, 0, buf.length, null);
@@ -184,7 +192,9 @@ export function readConfigText(
       if (total > max) return tooBig();
       chunks.push(n === buf.length ? buf : buf.subarray(0, n));
     }
-    return { text: Buffer.concat(chunks, total).toString("utf8") };
+    const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total);
+    // ASCII (most configurations) is the same text read as Latin-1, which needs no decoding.
+    return { text: bytes.toString(isAscii(bytes) ? "latin1" : "utf8") };
   } catch (e) {
     return { error: errnoText(e) };
   } finally {
@@ -259,7 +269,7 @@ export function runNginxT(opts: RunNginxTOptions = {}): Promise<string> {
   ];
   const timeout = opts.timeoutMs ?? 15_000;
   return new Promise((resolve, reject) => {
-    execFile(
+    (nodeRequire("node:child_process") as typeof import("node:child_process")).execFile(
       bin,
       args,
       {

@@ -11,7 +11,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/evidence/config-loader.js";
-import { toCrossplaneJson } from "../../src/nginx/config/payload.js";
+import { CrossplaneJsonWriter, toCrossplaneJson } from "../../src/nginx/config/payload.js";
 
 const root = join(import.meta.dirname, "../..");
 const dir = join(import.meta.dirname, "../fixtures/configs/corpus");
@@ -43,6 +43,34 @@ describe("crossplane corpus", () => {
           expect(toCrossplaneJson(loadConfig(main, { comments: true }))).toEqual(
             JSON.parse(readFileSync(withComments, "utf8")),
           );
+      } finally {
+        process.chdir(cwd);
+      }
+    });
+  }
+});
+
+describe("crossplane corpus through the streaming writer (config parse --json)", () => {
+  for (const name of names) {
+    it(`${name}: the bytes of JSON.stringify(toCrossplaneJson(…)), with and without comments, without keeping a tree`, () => {
+      const main = relative(root, join(dir, name, "nginx.conf"));
+      const cwd = process.cwd();
+      process.chdir(root);
+      try {
+        for (const comments of [false, true]) {
+          const want = JSON.stringify(toCrossplaneJson(loadConfig(main, { comments })));
+          const writer = new CrossplaneJsonWriter();
+          const payload = loadConfig(main, {
+            comments,
+            onDirective: writer.directive,
+            onBlockClosed: writer.blockClosed,
+            tree: false,
+          });
+          expect(payload.config.every((c) => c.parsed.length === 0)).toBe(true);
+          const pieces: Uint8Array[] = [];
+          writer.write(payload, (p) => pieces.push(p));
+          expect(Buffer.concat(pieces).toString("utf8")).toBe(want);
+        }
       } finally {
         process.chdir(cwd);
       }

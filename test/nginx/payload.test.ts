@@ -190,9 +190,12 @@ describe("include cycles", () => {
   });
 });
 
+/** The pieces a writer emitted, as one string. */
+const joined = (pieces: Uint8Array[]) => Buffer.concat(pieces).toString("utf8");
+
 describe("writeCrossplaneJson", () => {
   const collect = (p: Parameters<typeof writeCrossplaneJson>[0], comments?: boolean) => {
-    const pieces: string[] = [];
+    const pieces: Uint8Array[] = [];
     writeCrossplaneJson(p, (s) => pieces.push(s), comments === undefined ? {} : { comments });
     return pieces;
   };
@@ -215,7 +218,7 @@ describe("writeCrossplaneJson", () => {
       const p = loadPayload("/etc/nginx/nginx.conf", source, { comments });
       for (const c of [undefined, true, false]) {
         const want = JSON.stringify(toCrossplaneJson(p, c === undefined ? {} : { comments: c }));
-        expect(collect(p, c).join("")).toBe(want);
+        expect(joined(collect(p, c))).toBe(want);
       }
     }
   });
@@ -228,8 +231,8 @@ describe("writeCrossplaneJson", () => {
     });
     const pieces = collect(p);
     expect(pieces.length).toBeGreaterThan(1);
-    for (const piece of pieces.slice(0, -1)) expect(piece.length).toBeLessThan(80_000);
-    expect(pieces.join("")).toBe(JSON.stringify(toCrossplaneJson(p)));
+    for (const piece of pieces.slice(0, -1)) expect(piece.length).toBeLessThanOrEqual(65_536);
+    expect(joined(pieces)).toBe(JSON.stringify(toCrossplaneJson(p)));
   });
 
   it("escapes every argument as JSON.stringify does (quotes, backslashes, control characters, lone surrogates)", () => {
@@ -243,7 +246,7 @@ describe("writeCrossplaneJson", () => {
             errors: [],
             config: [{ file: 'f"\\', status: "ok" as const, errors: [], parsed: [node] }],
           };
-          expect(collect(p).join("")).toBe(JSON.stringify(toCrossplaneJson(p)));
+          expect(joined(collect(p))).toBe(JSON.stringify(toCrossplaneJson(p)));
         },
       ),
     );
@@ -269,17 +272,22 @@ describe("CrossplaneJsonWriter with blocks written as they close", () => {
         comments,
         singleFile: true,
         onBlockClosed: writer.blockClosed,
+        onDirective: writer.directive,
       });
-      const pieces: string[] = [];
+      const pieces: Uint8Array[] = [];
       writer.write(p, (s) => pieces.push(s));
-      expect(pieces.join("")).toBe(want);
+      expect(joined(pieces)).toBe(want);
     },
   );
 
   it("lets the nodes of a closed block go (the block is left empty)", () => {
     const writer = new CrossplaneJsonWriter();
     const source = { read: () => ({ text: "http { server { listen 1; } }\n" }), glob: () => [] };
-    const p = loadPayload("/a.conf", source, { singleFile: true, onBlockClosed: writer.blockClosed });
+    const p = loadPayload("/a.conf", source, {
+      singleFile: true,
+      onBlockClosed: writer.blockClosed,
+      onDirective: writer.directive,
+    });
     expect(p.config[0]?.parsed[0]?.block).toEqual([]);
   });
 
@@ -304,12 +312,79 @@ describe("CrossplaneJsonWriter with blocks written as they close", () => {
         toCrossplaneJson(loadPayload("/etc/nginx/nginx.conf", source, { maxDepth })),
       );
       const writer = new CrossplaneJsonWriter();
-      const p = loadPayload("/etc/nginx/nginx.conf", source, { maxDepth, onBlockClosed: writer.blockClosed });
-      const pieces: string[] = [];
+      const p = loadPayload("/etc/nginx/nginx.conf", source, {
+        maxDepth,
+        onBlockClosed: writer.blockClosed,
+        onDirective: writer.directive,
+      });
+      const pieces: Uint8Array[] = [];
       writer.write(p, (s) => pieces.push(s));
-      expect(pieces.join("")).toBe(want);
+      expect(joined(pieces)).toBe(want);
       expect(want).toContain('"includes":[1,2]');
       expect(want).toContain(maxDepth === 3 ? "nested more than 3 levels" : "include cycle");
     }
+  });
+});
+
+describe("CrossplaneJsonWriter reporting while parsing, without a tree", () => {
+  // Token soup: directives, quoted words with escapes and non-ASCII, comments between arguments and before a
+  // block, stray and missing braces, `if (…)`, semicolons in the wrong places, blocks left open at the end.
+  const token = fc.constantFrom(
+    "a",
+    "server",
+    "location",
+    "if",
+    "($x",
+    "~",
+    "=",
+    "b)",
+    '"q\\"uo té"',
+    "'s ☃ 𝄞'",
+    "x\\;y",
+    `\${v}`,
+    "{",
+    "}",
+    ";",
+    "# note\n",
+    "\n",
+    " ",
+    "include",
+    "inc.conf",
+  );
+  const text = fc.array(token, { maxLength: 60 }).map((t) => t.join(" "));
+  const files = (main: string): Record<string, string> => ({
+    "/c/nginx.conf": main,
+    "/c/inc.conf": "z { y 1; # c\n }\n",
+  });
+  const sourceOf = (f: Record<string, string>) => ({
+    read: (p: string) => (p in f ? { text: f[p] as string } : { error: "2: No such file or directory" }),
+    glob: () => [],
+  });
+
+  it("gives the bytes of JSON.stringify(toCrossplaneJson(…)) on any text, includes followed or not", () => {
+    fc.assert(
+      fc.property(
+        text,
+        fc.boolean(),
+        fc.boolean(),
+        fc.constantFrom(256, 2),
+        (main, comments, singleFile, maxDepth) => {
+          const source = sourceOf(files(main));
+          const opts = { comments, singleFile, maxDepth };
+          const want = JSON.stringify(toCrossplaneJson(loadPayload("/c/nginx.conf", source, opts)));
+          const writer = new CrossplaneJsonWriter();
+          const p = loadPayload("/c/nginx.conf", source, {
+            ...opts,
+            onDirective: writer.directive,
+            onBlockClosed: writer.blockClosed,
+            tree: false,
+          });
+          const pieces: Uint8Array[] = [];
+          writer.write(p, (piece) => pieces.push(piece));
+          expect(joined(pieces)).toBe(want);
+        },
+      ),
+      { numRuns: 400 },
+    );
   });
 });

@@ -19,6 +19,10 @@ export interface ConfigInputOptions {
   comments?: boolean;
   /** Passed to the parser (see LoadOptions.onBlockClosed). */
   onBlockClosed?: (owner: ConfNode) => void;
+  /** Passed to the parser (see LoadOptions.onDirective). */
+  onDirective?: (node: ConfNode, level: number) => void;
+  /** false: the payload's trees are left empty (see LoadOptions.tree). */
+  tree?: boolean;
 }
 
 function readText(file: string): string {
@@ -38,7 +42,11 @@ export async function loadConfigInput(
     throw new UserError((e as Error).message);
   }
   const opts = { comments: Boolean(o.comments), singleFile: Boolean(o.singleFile) };
-  const streaming = o.onBlockClosed ? { onBlockClosed: o.onBlockClosed } : {};
+  const streaming = {
+    ...(o.onBlockClosed ? { onBlockClosed: o.onBlockClosed } : {}),
+    ...(o.onDirective ? { onDirective: o.onDirective } : {}),
+    ...(o.tree === false ? { tree: false } : {}),
+  };
   if (o.fromNginx) {
     let text: string;
     try {

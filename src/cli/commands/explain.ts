@@ -3,6 +3,7 @@ import { explainLine, type LineExplanation } from "../../nginx/errorlog/explain.
 import { safeText } from "../../report/terminal.js";
 import { colors } from "../color.js";
 import { EXIT, UserError } from "../exit.js";
+import { writeStdoutSync } from "../stdout-sync.js";
 import { summaryOf } from "./index.js";
 
 function render(e: LineExplanation, c: ReturnType<typeof colors>): string {
@@ -69,7 +70,8 @@ Exit codes: 0 no upstream failure among the lines, 1 at least one upstream failu
         const e = explainLine(input.length > MAX_LINE_CHARS ? input.slice(0, MAX_LINE_CHARS) : input);
         if (e.parsed) parsed++;
         if (e.failure) failures++;
-        process.stdout.write(opts.json ? `${JSON.stringify(e)}\n` : `${seen > 0 ? "\n" : ""}${render(e, c)}`);
+        // Straight to fd 1: process.stdout would cost more start-up than the rest of explaining a line.
+        writeStdoutSync(opts.json ? `${JSON.stringify(e)}\n` : `${seen > 0 ? "\n" : ""}${render(e, c)}`);
         seen++;
       };
       if (arg !== "-") explain(arg);

@@ -43,16 +43,24 @@ export interface ParseOptions {
   /** Record each node's `span` (for the byte-preserving writer, src/nginx/config/writer.ts). */
   offsets?: boolean;
   /**
-   * Called when the block of `owner` is closed, its contents complete: a writer can turn them into output
-   * right away and let them go (src/nginx/config/payload.ts, `config parse --single-file`).
+   * Called when the block of `owner` is closed, its contents complete (at the end of the text for blocks still
+   * open, innermost first): a writer can turn them into output right away and let them go
+   * (src/nginx/config/payload.ts, `config parse`).
    */
   onBlockClosed?: (owner: ConfNode) => void;
   /**
    * Called for each directive once its arguments are read (and its block, if any, opened but not yet read),
-   * in document order, with its nesting level in this file (0 at the top): the order and levels of a pre-order
-   * walk of the finished tree, so includes can be wired while parsing.
+   * and for each comment node, in document order, with its nesting level in this file (0 at the top): the
+   * order and levels of a pre-order walk of the finished tree (a comment among a directive's arguments comes
+   * after that directive's block, where the tree has it), so includes can be wired and output written while
+   * parsing. Directives inside a stray `{ … }` (an error; the tree drops them) are reported too, at their level.
    */
   onDirective?: (node: ConfNode, level: number) => void;
+  /**
+   * false: nodes are only reported (onDirective, onBlockClosed), not kept — `parsed` and every block stay empty,
+   * so nothing of the tree outlives its directive (a writer that has already written it needs no tree).
+   */
+  tree?: boolean;
 }
 
 function prepareIf(args: string[]): void {
@@ -98,24 +106,43 @@ export function parseConfig(src: string, opts: ParseOptions): { parsed: ConfNode
   };
 
   const parsed: ConfNode[] = [];
+  const keep = opts.tree !== false;
   // The open blocks, innermost last; parsed is the top level.
   const stack: ConfNode[][] = [parsed];
+  // How many entries each open block has so far (kept or not).
+  const sizes: number[] = [0];
   let tooDeep = false;
   // Braces still open inside a block skipped for being too deep (0: not skipping).
   let skipping = 0;
   // The directive that opened each block in `stack` (null for the top level and anonymous blocks).
   const owners: Array<ConfNode | null> = [null];
-  const open = (line: number, owner: ConfNode | null): ConfNode[] | null => {
+  // Comments among the arguments of the directive that opened each block: reported once the block is closed.
+  const later: Array<ConfNode[] | null> = [null];
+  const report = opts.onDirective;
+  const open = (line: number, owner: ConfNode | null, comments: ConfNode[] | null): ConfNode[] | null => {
     if (stack.length + offset <= maxDepth) {
       const inner: ConfNode[] = [];
       stack.push(inner);
+      sizes.push(0);
       owners.push(owner);
+      later.push(comments);
       return inner;
     }
     if (!tooDeep) err(line, tooDeepMessage(maxDepth));
     tooDeep = true;
     skipping = 1;
     return null;
+  };
+
+  // Closes the innermost block: its owner is told, then the comments that followed the owner's arguments.
+  const close = (): ConfNode | null | undefined => {
+    stack.pop();
+    sizes.pop();
+    const owner = owners.pop();
+    const comments = later.pop();
+    if (owner && opts.onBlockClosed) opts.onBlockClosed(owner);
+    if (comments && report) for (const c of comments) report(c, stack.length - 1);
+    return owner;
   };
 
   for (;;) {
@@ -127,20 +154,23 @@ export function parseConfig(src: string, opts: ParseOptions): { parsed: ConfNode
       else if (k === CLOSE) skipping--;
       else if (k === END) {
         eof(lx.line, 'unexpected end of file, expecting "}"');
+        while (stack.length > 1) close();
         break;
       }
       continue;
     }
     if (k === END) {
       if (depth > 0) eof(lx.line, 'unexpected end of file, expecting "}"');
+      while (stack.length > 1) close();
       break;
     }
     if (k === CLOSE) {
       if (depth > 0) {
-        stack.pop();
-        const owner = owners.pop();
-        if (spans && owner?.span) owner.span.close = lx.original(lx.start);
-        if (owner && opts.onBlockClosed) opts.onBlockClosed(owner);
+        if (spans) {
+          const owner = owners[depth];
+          if (owner?.span) owner.span.close = lx.original(lx.start);
+        }
+        close();
       } else err(lx.line, 'unexpected "}"');
       continue;
     }
@@ -152,7 +182,9 @@ export function parseConfig(src: string, opts: ParseOptions): { parsed: ConfNode
           const b = lx.original(lx.end);
           c.span = { start: a, nameEnd: b, args: [], end: b };
         }
-        out.push(c);
+        if (keep) out.push(c);
+        sizes[depth] = (sizes[depth] as number) + 1;
+        report?.(c, depth);
       }
       continue;
     }
@@ -162,7 +194,7 @@ export function parseConfig(src: string, opts: ParseOptions): { parsed: ConfNode
     }
     if (k === OPEN) {
       err(lx.line, 'unexpected "{"');
-      open(lx.line, null); // an anonymous block: read and dropped
+      open(lx.line, null, null); // an anonymous block: read and dropped
       continue;
     }
     const node: ConfNode = { directive: lx.value, line: lx.line, args: [], file };
@@ -175,7 +207,7 @@ export function parseConfig(src: string, opts: ParseOptions): { parsed: ConfNode
     const owner = owners[depth];
     if (
       owner?.directive === "location" &&
-      out.length === 0 &&
+      sizes[depth] === 0 &&
       owner.line === node.line &&
       !lx.quoted &&
       node.directive.includes("}")
@@ -203,22 +235,29 @@ export function parseConfig(src: string, opts: ParseOptions): { parsed: ConfNode
       }
     }
     if (node.directive === "if") prepareIf(node.args);
-    out.push(node);
-    if (argComments) out.push(...argComments);
-    if (term === OPEN) {
-      const inner = open(node.line, node);
-      if (inner) node.block = inner;
+    if (keep) {
+      out.push(node);
+      if (argComments) out.push(...argComments);
     }
-    opts.onDirective?.(node, depth);
+    sizes[depth] = (sizes[depth] as number) + 1 + (argComments ? argComments.length : 0);
+    let opened = false;
+    if (term === OPEN) {
+      const inner = open(node.line, node, argComments);
+      if (inner) {
+        node.block = inner;
+        opened = true;
+      }
+    }
+    if (report) {
+      report(node, depth);
+      if (argComments && !opened) for (const c of argComments) report(c, depth);
+    }
     if (term === CLOSE) {
       err(lx.line, 'unexpected "}"');
-      if (depth > 0) {
-        stack.pop();
-        const owner = owners.pop();
-        if (owner && opts.onBlockClosed) opts.onBlockClosed(owner);
-      }
+      if (depth > 0) close();
     } else if (term === END) {
       eof(lx.line, 'unexpected end of file, expecting ";" or "}"');
+      while (stack.length > 1) close();
       break;
     }
   }

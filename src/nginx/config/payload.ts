@@ -45,6 +45,10 @@ export interface LoadOptions {
   maxDepth?: number;
   /** Passed to the parser of every file (see ParseOptions.onBlockClosed); includes are wired while parsing. */
   onBlockClosed?: (owner: ConfNode) => void;
+  /** Passed to the parser of every file (see ParseOptions.onDirective), after the directive's include is wired. */
+  onDirective?: (node: ConfNode, level: number) => void;
+  /** false: the trees are not kept, every file's `parsed` is empty (see ParseOptions.tree). */
+  tree?: boolean;
 }
 
 const GLOB_CHARS = /[*?[]/;
@@ -211,6 +215,20 @@ export function loadPayload(main: string, source: FileSource, opts: LoadOptions 
     n.includes = ids;
   };
 
+  // The parser's onDirective for file i: includes wired first (unless singleFile), then the caller's hook.
+  const onDirective = (i: number, base: number) => {
+    const user = opts.onDirective;
+    if (opts.singleFile) return user ? { onDirective: user } : null;
+    return {
+      onDirective: user
+        ? (n: ConfNode, level: number) => {
+            wire(i, n, base + level);
+            user(n, level);
+          }
+        : (n: ConfNode, level: number) => wire(i, n, base + level),
+    };
+  };
+
   const first = enqueue(main, 0);
   if (typeof first !== "number") {
     payloadErrors.push({
@@ -230,7 +248,8 @@ export function loadPayload(main: string, source: FileSource, opts: LoadOptions 
       maxDepth,
       depthOffset: base,
       ...(opts.onBlockClosed ? { onBlockClosed: opts.onBlockClosed } : {}),
-      ...(opts.singleFile ? {} : { onDirective: (n: ConfNode, level: number) => wire(i, n, base + level) }),
+      ...(onDirective(i, base) ?? {}),
+      ...(opts.tree === false ? { tree: false } : {}),
     });
     entry.parsed = parsed.parsed;
     for (const e of parsed.errors) {
@@ -379,109 +398,269 @@ export function payloadFromNginxT(text: string, opts: LoadOptions = {}): ConfigP
   return loadPayload(main, nginxTSource(files), opts);
 }
 
-/** A JSON string literal, as JSON.stringify writes it; plain text (the usual case) skips the general escaper. */
-function jsonString(s: string): string {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(s);
-  }
-  return `"${s}"`;
-}
+/** Pieces of output are handed on in at most this many bytes. */
+const PIECE_BYTES = 1 << 16;
 
-/** Pieces of output are handed on once they reach this many characters (small ropes flatten cheaply). */
-const PIECE_CHARS = 1 << 16;
+const ascii = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
+const DIRECTIVE = ascii('{"directive":');
+const LINE = ascii(',"line":');
+const ARGS = ascii(',"args":[');
+const INCLUDES = ascii('],"includes":[');
+const BLOCK = ascii('],"block":[');
+const COMMENT_HEAD = ascii('{"directive":"#","line":');
+const COMMENT_TAIL = ascii(',"args":[],"comment":');
+const HEX = ascii("0123456789abcdef");
 
 /**
- * Writes crossplane's JSON straight from the parse tree, without building the crossplane-shaped copy of it
- * first: `write` gives the same bytes as `JSON.stringify(toCrossplaneJson(payload, {comments}))` (compact), in
- * pieces of about 64 KiB. With `blockClosed` passed to the parser (LoadOptions.onBlockClosed; includes are
- * wired as the parser meets them, so their indices are known by then), each block is turned into text as soon
- * as it is closed and its nodes are let go (the block is left empty): the garbage collector then never copies the tree, which is most of the
- * time `config parse` spends on large configurations.
+ * Writes crossplane's JSON as UTF-8 bytes: `write` gives the bytes of
+ * `JSON.stringify(toCrossplaneJson(payload, {comments}))` (compact), in pieces of at most 64 KiB.
+ *
+ * Given to the parser as LoadOptions.onDirective and onBlockClosed, it writes each directive as the parser
+ * reports it (in document order, includes already wired) into one growing byte buffer, and lets each block's
+ * nodes go once it is closed (the block is left empty). Nothing of the tree then survives long enough to be
+ * copied by the garbage collector, and no string is built for the output: it was most of the time
+ * `config parse` spent on large configurations (docs/benchmarks.md). Files the parser did not report (a payload
+ * loaded without the hooks) are written from their trees when `write` is called.
  */
 export class CrossplaneJsonWriter {
-  private readonly done = new Map<ConfNode, string>();
-  private out = "";
-  private emit: ((piece: string) => void) | null = null;
+  // Buffer.allocUnsafe: the bytes are always written before they are read, so they need no zeroing.
+  private buf: Uint8Array = Buffer.allocUnsafe(64);
+  private pos = 0;
+  /** The bytes written for each file (its directives, comma-separated), by file name. */
+  private readonly files = new Map<string, [number, number]>();
+  private file: string | null = null;
+  private fileStart = 0;
+  /** The blocks open in the current file, innermost last. */
+  private readonly open: ConfNode[] = [];
+  /** Whether the next entry at each open level (index 0: the file's top level) needs a comma first. */
+  private readonly comma: boolean[] = [false];
 
-  constructor(private readonly comments = true) {}
+  constructor(private readonly comments = true) {
+    // Grown once here, while V8 still interprets it: the growth path then has type feedback and `buf` is known
+    // to be replaced, so growing later does not throw the optimised parser and writer away (it did: the parser
+    // was compiled twice, +56 ms of compiler time on 10,000 servers).
+    this.room(1 << 20);
+  }
+
+  /** For LoadOptions.onDirective: writes the entry (and opens its block); entries the tree drops are skipped. */
+  readonly directive = (n: ConfNode, level: number): void => {
+    if (n.file !== this.file) this.startFile(n.file);
+    // Deeper than the blocks written so far: inside a stray `{ … }`, which the tree drops too.
+    if (level !== this.open.length) return;
+    const isComment = n.directive === "#" && n.comment !== undefined;
+    if (isComment && !this.comments) return;
+    if (this.comma[level]) this.byte(44);
+    else this.comma[level] = true;
+    if (isComment) this.comment(n);
+    else if (this.head(n)) {
+      this.open.push(n);
+      this.comma.push(false);
+    }
+  };
 
   /** For LoadOptions.onBlockClosed. */
   readonly blockClosed = (owner: ConfNode): void => {
-    if (!owner.block) return;
-    const saved = this.out;
-    const emit = this.emit;
-    this.out = "";
-    this.emit = null;
-    this.directives(owner.block);
-    // One flat string instead of a rope of many small ones (charCodeAt flattens it).
-    const text = this.out;
-    text.charCodeAt(0);
-    this.done.set(owner, text);
-    owner.block = [];
-    this.out = saved;
-    this.emit = emit;
+    if (this.open[this.open.length - 1] !== owner) return;
+    this.open.pop();
+    this.comma.pop();
+    this.bytes2(93, 125); // ]}
+    if (owner.block?.length) owner.block = [];
   };
 
-  write(payload: ConfigPayload, emit: (piece: string) => void): void {
-    this.emit = emit;
-    this.out = `{"status":${jsonString(payload.status)},"errors":${JSON.stringify(
-      payload.errors.map((e) => ({ file: e.file, error: e.error, line: e.line })),
-    )},"config":[`;
-    payload.config.forEach((c, i) => {
-      this.out += `${i ? "," : ""}{"file":${jsonString(c.file)},"status":${jsonString(c.status)},"errors":${JSON.stringify(
-        c.errors.map((e) => ({ error: e.error, line: e.line })),
-      )},"parsed":`;
-      this.directives(c.parsed);
-      this.out += "}";
-    });
-    this.out += "]}";
-    emit(this.out);
-    this.out = "";
-    this.emit = null;
+  private startFile(file: string): void {
+    if (this.file !== null) this.files.set(this.file, [this.fileStart, this.pos]);
+    this.file = file;
+    this.fileStart = this.pos;
+    this.open.length = 0;
+    this.comma.length = 1;
+    this.comma[0] = false;
   }
 
-  private directives(nodes: ConfNode[]): void {
-    this.out += "[";
+  write(payload: ConfigPayload, emit: (piece: Uint8Array) => void): void {
+    if (this.file !== null) this.files.set(this.file, [this.fileStart, this.pos]);
+    this.file = null;
+    const text = (t: string) => emit(Buffer.from(t, "utf8"));
+    text(
+      `{"status":${JSON.stringify(payload.status)},"errors":${JSON.stringify(
+        payload.errors.map((e) => ({ file: e.file, error: e.error, line: e.line })),
+      )},"config":[`,
+    );
+    payload.config.forEach((c, i) => {
+      text(
+        `${i ? "," : ""}{"file":${JSON.stringify(c.file)},"status":${JSON.stringify(c.status)},"errors":${JSON.stringify(
+          c.errors.map((e) => ({ error: e.error, line: e.line })),
+        )},"parsed":[`,
+      );
+      let range = this.files.get(c.file);
+      if (range === undefined) {
+        const start = this.pos;
+        this.tree(c.parsed);
+        range = [start, this.pos];
+      }
+      for (let at = range[0]; at < range[1]; at += PIECE_BYTES)
+        emit(this.buf.subarray(at, Math.min(range[1], at + PIECE_BYTES)));
+      text("]}");
+    });
+    text("]}");
+  }
+
+  /** The entries of a tree, comma-separated (for files the parser did not report). */
+  private tree(nodes: ConfNode[]): void {
     let first = true;
     for (const n of nodes) {
-      if (n.directive === "#" && n.comment !== undefined) {
-        if (!this.comments) continue;
-        this.out += `${first ? "" : ","}{"directive":"#","line":${n.line},"args":[],"comment":${jsonString(n.comment)}}`;
-        first = false;
-        continue;
-      }
-      let s = `${first ? "" : ","}{"directive":${jsonString(n.directive)},"line":${n.line},"args":[`;
+      const isComment = n.directive === "#" && n.comment !== undefined;
+      if (isComment && !this.comments) continue;
+      if (!first) this.byte(44);
       first = false;
-      const args = n.args;
-      for (let i = 0; i < args.length; i++)
-        s += i ? `,${jsonString(args[i] as string)}` : jsonString(args[i] as string);
-      s += "]";
-      if (n.includes) s += `,"includes":${JSON.stringify(n.includes)}`;
-      if (n.block) {
-        const text = this.done.get(n);
-        if (text !== undefined) {
-          this.out += `${s},"block":${text}}`;
-          this.done.delete(n);
-        } else {
-          this.out += `${s},"block":`;
-          this.directives(n.block);
-          this.out += "}";
-        }
-      } else this.out += `${s}}`;
-      if (this.emit && this.out.length >= PIECE_CHARS) {
-        this.emit(this.out);
-        this.out = "";
+      if (isComment) this.comment(n);
+      else if (this.head(n)) {
+        this.tree(n.block as ConfNode[]);
+        this.bytes2(93, 125);
       }
     }
-    this.out += "]";
+  }
+
+  /** `{"directive":…,"line":…,"args":[…]` and `,"includes":[…]`; then `,"block":[` (true) or `}` (false). */
+  private head(n: ConfNode): boolean {
+    this.raw(DIRECTIVE);
+    this.str(n.directive);
+    this.raw(LINE);
+    this.int(n.line);
+    this.raw(ARGS);
+    const args = n.args;
+    for (let i = 0; i < args.length; i++) {
+      if (i) this.byte(44);
+      this.str(args[i] as string);
+    }
+    if (n.includes) {
+      this.raw(INCLUDES);
+      for (let i = 0; i < n.includes.length; i++) {
+        if (i) this.byte(44);
+        this.int(n.includes[i] as number);
+      }
+    }
+    if (n.block) {
+      this.raw(BLOCK);
+      return true;
+    }
+    this.bytes2(93, 125);
+    return false;
+  }
+
+  private comment(n: ConfNode): void {
+    this.raw(COMMENT_HEAD);
+    this.int(n.line);
+    this.raw(COMMENT_TAIL);
+    this.str(n.comment as string);
+    this.byte(125);
+  }
+
+  private room(n: number): Uint8Array {
+    if (this.pos + n > this.buf.length) this.grow(this.pos + n);
+    return this.buf;
+  }
+
+  private grow(size: number): void {
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, size));
+    bigger.set(this.buf.subarray(0, this.pos));
+    this.buf = bigger;
+  }
+
+  private byte(c: number): void {
+    this.room(1)[this.pos++] = c;
+  }
+
+  private bytes2(a: number, b: number): void {
+    const buf = this.room(2);
+    buf[this.pos] = a;
+    buf[this.pos + 1] = b;
+    this.pos += 2;
+  }
+
+  private raw(bytes: Uint8Array): void {
+    const buf = this.room(bytes.length);
+    let p = this.pos;
+    for (let i = 0; i < bytes.length; i++) buf[p++] = bytes[i] as number;
+    this.pos = p;
+  }
+
+  /** A non-negative integer (line numbers, file indices), its digits written without a string. */
+  private int(v: number): void {
+    let digits = 1;
+    for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++;
+    const buf = this.room(digits);
+    let p = this.pos + digits;
+    this.pos = p;
+    let x = v;
+    do {
+      buf[--p] = 48 + (x % 10);
+      x = Math.floor(x / 10);
+    } while (x > 0);
+  }
+
+  /** A JSON string literal as JSON.stringify writes it (lone surrogates as \uXXXX), in UTF-8. */
+  private str(s: string): void {
+    const n = s.length;
+    // At most 6 bytes per UTF-16 unit (\uXXXX), plus the quotes.
+    const buf = this.room(n * 6 + 2);
+    let p = this.pos;
+    buf[p++] = 34;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x80) {
+        if (c >= 0x20 && c !== 34 && c !== 92) {
+          buf[p++] = c;
+          continue;
+        }
+        buf[p++] = 92;
+        if (c === 34 || c === 92) buf[p++] = c;
+        else if (c === 10) buf[p++] = 110;
+        else if (c === 9) buf[p++] = 116;
+        else if (c === 13) buf[p++] = 114;
+        else if (c === 8) buf[p++] = 98;
+        else if (c === 12) buf[p++] = 102;
+        else {
+          buf[p++] = 117;
+          buf[p++] = 48;
+          buf[p++] = 48;
+          buf[p++] = HEX[c >> 4] as number;
+          buf[p++] = HEX[c & 15] as number;
+        }
+      } else if (c < 0x800) {
+        buf[p++] = 0xc0 | (c >> 6);
+        buf[p++] = 0x80 | (c & 63);
+      } else if (c < 0xd800 || c > 0xdfff) {
+        buf[p++] = 0xe0 | (c >> 12);
+        buf[p++] = 0x80 | ((c >> 6) & 63);
+        buf[p++] = 0x80 | (c & 63);
+      } else {
+        const d = c <= 0xdbff && i + 1 < n ? s.charCodeAt(i + 1) : 0;
+        if (d >= 0xdc00 && d <= 0xdfff) {
+          const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+          buf[p++] = 0xf0 | (cp >> 18);
+          buf[p++] = 0x80 | ((cp >> 12) & 63);
+          buf[p++] = 0x80 | ((cp >> 6) & 63);
+          buf[p++] = 0x80 | (cp & 63);
+          i++;
+        } else {
+          buf[p++] = 92;
+          buf[p++] = 117;
+          buf[p++] = HEX[c >> 12] as number;
+          buf[p++] = HEX[(c >> 8) & 15] as number;
+          buf[p++] = HEX[(c >> 4) & 15] as number;
+          buf[p++] = HEX[c & 15] as number;
+        }
+      }
+    }
+    buf[p++] = 34;
+    this.pos = p;
   }
 }
 
 /** `JSON.stringify(toCrossplaneJson(payload, opts))` (compact), written in pieces: see CrossplaneJsonWriter. */
 export function writeCrossplaneJson(
   payload: ConfigPayload,
-  emit: (piece: string) => void,
+  emit: (piece: Uint8Array) => void,
   opts: { comments?: boolean } = {},
 ): void {
   new CrossplaneJsonWriter(opts.comments ?? true).write(payload, emit);
