@@ -6,7 +6,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { summarizeAccessLogs } from "../../src/evidence/access-log.js";
-import { summarizeErrorLogs } from "../../src/evidence/error-log.js";
+import { ErrorLogAccumulator, summarizeErrorLogs } from "../../src/evidence/error-log.js";
 import { scansInParallel } from "../../src/evidence/scan/scan.js";
 
 const root = join(import.meta.dirname, "../..");
@@ -70,4 +70,64 @@ describe("parallel byte-range scan", () => {
       expect(par).toEqual(seq);
     },
   );
+
+  it("error log where every failure is a new peer: read by one thread, range after range, with the same summary", async () => {
+    // Past PROBE_BYTES (4 MiB) the accumulator is asked; here every failure makes a group of its own.
+    const rows: string[] = [];
+    let size = 0;
+    for (let i = 0; size < 6 << 20; i++) {
+      const row = `2026/11/24 10:${String(Math.floor(i / 2000) % 60).padStart(2, "0")}:00 [error] 7#7: *${i + 1} connect() failed (111: Connection refused) while connecting to upstream, client: 192.0.2.7, server: s${i % 50}, request: "GET /q/${i} HTTP/1.1", upstream: "http://10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}:8080/q/${i}", host: "h${i % 40}"`;
+      rows.push(row);
+      size += row.length + 1;
+    }
+    const f = join(dir, "every-line-a-peer.log");
+    writeFileSync(f, `${rows.join("\n")}\n`);
+    const seq = await summarizeErrorLogs([f], { parallelMinBytes: Number.POSITIVE_INFINITY });
+    const one = await lib.summarizeErrorLogs([f], { parallelMinBytes: 1 });
+    expect(seq.upstreamErrors).toBe(rows.length);
+    expect(one).toEqual(seq);
+    const lines = readFileSync(f, "utf8").split("\n");
+    for (const g of one.groups) for (const s of g.samples) expect(lines[(s.line ?? 0) - 1]).toBe(s.text);
+  });
+});
+
+describe("merging worker states", () => {
+  it.runIf(availableParallelism() > 1)(
+    "error log with more peers than the per-minute table has rows: the same rows as a sequential read",
+    async () => {
+      // 300 peers, each failing again and again within one minute: two threads (few groups per failure), and
+      // the first 64 peers seen must take the rows of failuresByMinute, not the ones the worker (whose half of
+      // the file starts with other peers) saw first.
+      const rows: string[] = [];
+      for (let i = 0; i < 30_000; i++) {
+        const p = (i * 7 + Math.floor(i / 15_000) * 150) % 300;
+        rows.push(
+          `2026/11/24 10:00:${String(Math.floor(i / 600) % 60).padStart(2, "0")} [error] 7#7: *${i + 1} connect() failed (111: Connection refused) while connecting to upstream, client: 192.0.2.7, server: a, request: "GET / HTTP/1.1", upstream: "http://10.1.${p >> 8}.${p & 255}:80/", host: "a"`,
+        );
+      }
+      const f = join(dir, "many-peers.log");
+      writeFileSync(f, `${rows.join("\n")}\n`);
+      const seq = await summarizeErrorLogs([f], { parallelMinBytes: Number.POSITIVE_INFINITY });
+      const par = await lib.summarizeErrorLogs([f], { parallelMinBytes: 1 });
+      expect(new Set(seq.failuresByMinute.map((r) => r.peer)).size).toBe(65);
+      expect(par).toEqual(seq);
+    },
+  );
+});
+
+describe("one thread or two", () => {
+  const line = (i: number, peer: string) =>
+    `2026/11/24 10:00:00 [error] 7#7: *${i} connect() failed (111: Connection refused) while connecting to upstream, client: 192.0.2.7, server: a, request: "GET / HTTP/1.1", upstream: "http://${peer}/", host: "a"`;
+  const feed = (peers: (i: number) => string) => {
+    const acc = new ErrorLogAccumulator({});
+    const rows = Array.from({ length: 400 }, (_, i) => line(i + 1, peers(i)));
+    acc.addBytes(Buffer.from(`${rows.join("\n")}\n`), "e.log", 0);
+    return acc;
+  };
+  it("the error-log accumulator prefers one thread when most failures make a group of their own", () => {
+    expect(feed((i) => `10.0.${i >> 8}.${i & 255}:80`).prefersOneThread()).toBe(true);
+    expect(feed((i) => `10.0.0.${i % 20}:80`).prefersOneThread()).toBe(false);
+    // Too few failures to tell: two threads, as for any big file.
+    expect(new ErrorLogAccumulator({}).prefersOneThread()).toBe(false);
+  });
 });

@@ -165,6 +165,19 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
     this.wpeers.length = 0;
   }
 
+  /**
+   * A second thread pays off when lines repeat their keys. When most failures so far each made a group of
+   * their own (a new peer or class on nearly every line), or the groups are already at their cap, a second
+   * thread would fill tables of its own that the merge mostly drops, and take the core V8's collector runs on:
+   * one thread reads the file.
+   */
+  prefersOneThread(): boolean {
+    return (
+      this.upstreamErrors >= 100 &&
+      (this.groupCount >= this.maxKeys || this.groupCount * 2 > this.upstreamErrors)
+    );
+  }
+
   /** Feeds a block of whole lines as bytes; returns the number of lines it held. */
   addBytes(block: Buffer, file: string, firstLine: number): number {
     const w = this.wasm;

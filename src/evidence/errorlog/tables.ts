@@ -329,10 +329,12 @@ export class ErrorTables {
 
   /** Adds another accumulator's state; `lineOffset` shifts its sample line numbers (byte-range scans). */
   merge(o: ErrorLogState, lineOffset = 0): void {
+    // This accumulator's own runs first: the peers it saw first take the per-minute table's rows first, as in
+    // a sequential read.
+    this.flushRuns();
     this.fails.mergeState(o.peerMinutes);
     for (const r of o.reloads ?? [])
       if (!this.reloads.includes(r) && this.reloads.length < 100) this.reloads.push(r);
-    this.flushRuns();
     this.forgetIds();
     this.lines += o.lines;
     this.unparsed += o.unparsed;

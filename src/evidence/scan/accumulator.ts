@@ -18,6 +18,12 @@ export interface LogAccumulator<State, Summary = unknown, Account extends FileAc
   /** Adds a state made by an accumulator built with the same options; its sample line numbers move by lineOffset. */
   merge(state: State, lineOffset: number): void;
   result(files: string[], warnings: InputWarning[], perFile: Account[]): Summary;
+  /**
+   * Asked once, after the first bytes of a big file (PROBE_BYTES of scan.ts): true when a second thread would
+   * mostly repeat this one's work (every line a new key: each thread would fill its own tables, and the merge
+   * would drop most of it), so the file is better read by this thread alone.
+   */
+  prefersOneThread?(): boolean;
 }
 
 /** The accumulators a worker thread can build (scan/worker.ts), with the options each takes as plain data. */
@@ -39,4 +45,7 @@ export type ScanJob =
     };
 
 /** The part of an accumulator the scanner itself uses. */
-export type Scannable<State> = Pick<LogAccumulator<State>, "lines" | "addBytes" | "merge">;
+export type Scannable<State> = Pick<
+  LogAccumulator<State>,
+  "lines" | "addBytes" | "merge" | "prefersOneThread"
+>;

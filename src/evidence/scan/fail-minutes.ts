@@ -1,11 +1,16 @@
 /**
  * Failures per minute and per peer, for the HTML report's timeline: a bounded, mergeable table shared by the
- * access-log and error-log accumulators. At most `cap` distinct peers get their own rows; later peers are
- * summed as "(other)". Memory: minutes with failures × capped peers × kinds.
+ * access-log and error-log accumulators. At most `cap` distinct peers get their own rows, the first ones
+ * counted; later peers are summed as "(other)". Counts are kept for up to KEPT_PEERS peers and folded only when
+ * rows are made, so that tables of worker threads merge into the rows a single read gives (as long as the file
+ * has no more peers than that). Memory: minutes with failures × kept peers × kinds.
  */
 
 /** Peers with their own rows (the report draws 8); the rest are summed as "(other)". */
 export const FAIL_PEERS = 64;
+
+/** Peers counted one by one (beyond them, "(other)" at once). */
+export const KEPT_PEERS = 512;
 
 /** One minute's counts: peer → kind → count. */
 type Minute = Map<string, Map<number, number>>;
@@ -21,11 +26,15 @@ export class FailMinutes {
   private lastLabel: string | null = null;
   private lastMinute: Minute | null = null;
 
-  constructor(private readonly cap: number = FAIL_PEERS) {}
+  private readonly kept: number;
+
+  constructor(private readonly cap: number = FAIL_PEERS) {
+    this.kept = Math.max(cap, KEPT_PEERS);
+  }
 
   add(minute: string, kind: number, peer: string, n = 1): void {
     if (!this.peers.has(peer)) {
-      if (this.peers.size >= this.cap) peer = "(other)";
+      if (this.peers.size >= this.kept) peer = "(other)";
       else this.peers.add(peer);
     }
     let m: Minute | undefined;
@@ -59,14 +68,28 @@ export class FailMinutes {
     for (const [minute, peer, kind, n] of st ?? []) this.add(minute, kind, peer, n);
   }
 
-  /** Rows by minute then peer, each with its count per kind. */
+  /** Rows by minute then peer, each with its count per kind; peers after the first `cap` summed as "(other)". */
   rows(): Array<{ minute: string; peer: string; byKind: Map<number, number> }> {
     const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    const own = new Set<string>();
+    for (const p of this.peers) {
+      if (own.size >= this.cap) break;
+      own.add(p);
+    }
     const out: Array<{ minute: string; peer: string; byKind: Map<number, number> }> = [];
     for (const minute of [...this.minutes.keys()].sort(cmp)) {
-      const m = this.minutes.get(minute) as Minute;
-      for (const peer of [...m.keys()].sort(cmp))
-        out.push({ minute, peer, byKind: new Map(m.get(peer) as Map<number, number>) });
+      const rows = new Map<string, Map<number, number>>();
+      for (const [peer, kinds] of this.minutes.get(minute) as Minute) {
+        const name = own.has(peer) ? peer : "(other)";
+        let row = rows.get(name);
+        if (!row) {
+          row = new Map();
+          rows.set(name, row);
+        }
+        for (const [kind, n] of kinds) row.set(kind, (row.get(kind) ?? 0) + n);
+      }
+      for (const peer of [...rows.keys()].sort(cmp))
+        out.push({ minute, peer, byKind: rows.get(peer) as Map<number, number> });
     }
     return out;
   }

@@ -34,6 +34,8 @@ export interface ScanOptions {
 
 /** Bytes this thread reads while a worker thread starts up (about 30 ms at 300 MB/s). */
 const HEAD_START = 8 << 20;
+/** What an accumulator that can decide between one thread and several reads before it is asked. */
+export const PROBE_BYTES = 4 << 20;
 
 /** The worker entry next to the bundle (dist/scan-worker.js); absent when running from sources. */
 const WORKER_FILE = fileURLToPath(new URL("./scan-worker.js", import.meta.url));
@@ -82,28 +84,47 @@ export async function scanFile<S>(
     line += acc.addBytes(block, name, line);
 }
 
-/** This thread reads the first range while worker threads read the others; states merge in order. */
+/**
+ * This thread reads the first range while worker threads read the others; states merge in order. An
+ * accumulator that can tell from the first PROBE_BYTES that a second thread would only repeat its work
+ * (`prefersOneThread`) gets the whole file read here, range after range, and no worker is started.
+ */
 async function scanRanges<S>(file: string, acc: Scannable<S>, o: ScanOptions): Promise<void> {
   const size = sizeOf(file);
+  const probes = typeof acc.prefersOneThread === "function";
   // This thread starts reading at once while each worker thread first starts up (tens of milliseconds, in
-  // which this thread reads about HEAD_START bytes): it takes that much more.
-  const [own, ...rest] = splitRanges(size, availableParallelism(), HEAD_START);
+  // which this thread reads about HEAD_START bytes), and after the probe when there is one: it takes that much
+  // more.
+  const [own, ...rest] = splitRanges(size, availableParallelism(), HEAD_START + (probes ? PROBE_BYTES : 0));
   if (!own) return;
-  const workers = rest.map(
-    (r) =>
-      new Promise<S>((resolve, reject) => {
-        const w = new Worker(WORKER_FILE, {
-          workerData: { job: o.job, file, start: r.start, end: r.end, read: o.rangeRead },
-          ...(o.resourceLimits ? { resourceLimits: o.resourceLimits } : {}),
-        });
-        w.once("message", resolve);
-        w.once("error", reject);
-      }),
-  );
+  const start = (r: { start: number; end: number }) =>
+    new Promise<S>((resolve, reject) => {
+      const w = new Worker(WORKER_FILE, {
+        workerData: { job: o.job, file, start: r.start, end: r.end, read: o.rangeRead },
+        ...(o.resourceLimits ? { resourceLimits: o.resourceLimits } : {}),
+      });
+      w.once("message", resolve);
+      w.once("error", reject);
+    });
+  let workers: Array<Promise<S>> | null = probes ? null : rest.map(start);
+  const decide = () => (acc.prefersOneThread?.() === true ? [] : rest.map(start));
   const linesBefore = acc.lines;
   let line = 0;
-  for await (const block of lineBlocks(file, { ...o.rangeRead, start: own.start, end: own.end }))
+  let read = 0;
+  for await (const block of lineBlocks(file, { ...o.rangeRead, start: own.start, end: own.end })) {
     line += acc.addBytes(block, file, line);
+    if (workers !== null) continue;
+    read += block.length;
+    if (read >= PROBE_BYTES) workers = decide();
+  }
+  workers ??= decide();
+  if (workers.length === 0) {
+    for (const r of rest)
+      for await (const block of lineBlocks(file, { ...o.rangeRead, start: r.start, end: r.end }))
+        line += acc.addBytes(block, file, line);
+    o.onProgress?.(size);
+    return;
+  }
   const states = await Promise.all(workers);
   // Each range's sample lines move by the lines of the ranges before it.
   let offset = acc.lines - linesBefore;
