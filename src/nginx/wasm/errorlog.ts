@@ -2,14 +2,16 @@
 //
 // The error-log summariser's hot loop. JavaScript copies a block of whole lines to offset 0 of this module's
 // memory and calls `scanErrorLog`; for every line it writes one record (layout.ts, ERR_*): where the line is,
-// and, for lines in nginx's plain layout that name an upstream, small integer ids for the message (with its
-// level and upstream kind), server, host and peer, plus the spans of the values JavaScript may need. Ids come
-// from an intern table checked byte by byte, so equal ids mean equal text. Every other line gets LINE_SLOW and
-// JavaScript reads it with parseErrorLine. For the lines it accepts, the scanner finds exactly the fields
-// parseErrorLine finds: the same timestamp, level, "PID#TID: *CID " and context-marker rules (markers are the
-// first of their kind after the previous one; lines with markers out of nginx's order, stream counters,
-// messages over 300 bytes or lines over 64 KiB are left to parseErrorLine). A differential test compares the
-// two on every input. Newlines and commas are found 16 bytes at a time (SIMD).
+// and, for lines in nginx's layout (also behind a syslog, journald or kubectl prefix, found where parseErrorLine
+// finds it) that may be about an upstream, small integer ids for the message (with its level, upstream kind
+// and context flags), server, host and peer, plus the spans of the values JavaScript may need. Ids come from an
+// intern table checked byte by byte, so equal ids mean equal text. A line without any upstream word is
+// LINE_OTHER; every other line gets LINE_SLOW and JavaScript reads it with parseErrorLine. For the lines it
+// accepts, the scanner finds exactly the fields parseErrorLine finds: the same timestamp, level,
+// "PID#TID: *CID " and context-marker rules (markers are the first of their kind after the previous one; a
+// stream session's counters end the context; lines with markers out of nginx's order, a Lua context, no
+// connection number, messages over 300 bytes or lines over 64 KiB are left to parseErrorLine). A differential
+// test compares the two on every input. Newlines and commas are found 16 bytes at a time (SIMD).
 
 import {
   CTX_REQUEST,

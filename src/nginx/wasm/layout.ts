@@ -36,9 +36,9 @@ export const LINE_SCANNED = 1;
 /** An empty line (access log): not counted. */
 export const LINE_EMPTY = 2;
 /**
- * An error-log line in nginx's plain layout that has none of the words a line about an upstream has
- * (UPSTREAM_MARKERS of src/nginx/errorlog/facts.ts, and "reconfiguring"): counted as not-upstream, as addLine
- * counts it after the same test.
+ * An error-log line in nginx's layout (possibly behind a forwarder's prefix) that has none of the words a line
+ * about an upstream has (UPSTREAM_MARKERS of src/nginx/errorlog/facts.ts, and "reconfiguring"): counted as
+ * not-upstream, as addLine counts it after the same test.
  */
 export const LINE_OTHER = 3;
 
