@@ -271,12 +271,18 @@ ${opts.stream ? `stream {\n${opts.stream(ports)}\n}` : ""}
  */
 export function quietPort(): number {
   const listening = new Set(listTcpListeners().map((l) => l.port));
+  const now = Date.now();
   for (let tries = 0; tries < 1000; tries++) {
     const [lo, hi] = workerRange();
     const p = lo + Math.floor(Math.random() * (hi - lo));
     let busy = false;
-    for (let d = -10; d <= 10 && !busy; d++) busy = listening.has(p + d);
-    if (!busy) return p;
+    for (let d = -12; d <= 12 && !busy; d++)
+      busy = listening.has(p + d) || now - (handedOut.get(p + d) ?? Number.NEGATIVE_INFINITY) < HANDED_OUT_MS;
+    if (busy) continue;
+    // Nothing listens there, so freePort's look at the listeners cannot see it: keep its neighbours from being
+    // handed out for as long as this process runs (a listener next to a closed port reads as a wrong port).
+    handedOut.set(p, Number.POSITIVE_INFINITY);
+    return p;
   }
   throw new Error("no quiet port found");
 }
