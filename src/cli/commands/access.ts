@@ -18,6 +18,7 @@ import { accessLine } from "../../report/watch.js";
 import { colors, stdoutColor } from "../color.js";
 import { EXIT, UserError } from "../exit.js";
 import { followFiles } from "../follow.js";
+import { writeJsonOut } from "../json-out.js";
 import { parseWhen } from "../options.js";
 import { withProgress } from "../progress.js";
 import { summaryOf } from "./index.js";
@@ -289,11 +290,8 @@ stderr; exit 2 when a file was dropped or never appeared (docs/watch.md).`,
               mode,
             )
           : null;
-      process.stdout.write(
-        o.json
-          ? `${JSON.stringify(perUpstream ? { ...s, ingress: perUpstream } : s, null, 2)}\n`
-          : renderAccess(s, timeout) + (perUpstream ? renderIngress(perUpstream) : ""),
-      );
+      if (o.json) writeJsonOut(perUpstream ? { ...s, ingress: perUpstream } : s);
+      else process.stdout.write(renderAccess(s, timeout) + (perUpstream ? renderIngress(perUpstream) : ""));
       // Input that could not be read or understood makes the answer incomplete: never an all-clear.
       if (s.warnings.some(losesInput)) process.exitCode = EXIT.ERROR;
       else process.exitCode = s.totals.s502 + s.totals.s504 > 0 ? EXIT.FOUND : EXIT.OK;

@@ -9,6 +9,7 @@ import { failureLine } from "../../report/watch.js";
 import { stdoutColor } from "../color.js";
 import { EXIT, UserError } from "../exit.js";
 import { followFiles } from "../follow.js";
+import { writeJsonOut } from "../json-out.js";
 import { parseWhen } from "../options.js";
 import { withProgress } from "../progress.js";
 import { summaryOf } from "./index.js";
@@ -163,7 +164,7 @@ stderr; exit 2 when a file was dropped or never appeared (docs/watch.md).`,
           for (const w of s.warnings) process.stderr.write(`badgateway: ${safeText(w.message)}\n`);
         if (opts.json) {
           const { groups: _groups, ...rest } = s;
-          process.stdout.write(`${JSON.stringify(rest, null, 2)}\n`);
+          writeJsonOut(rest);
         } else {
           const top = Math.max(1, Number.parseInt(opts.top, 10) || 10);
           process.stdout.write(render(s, top, stdoutColor()));

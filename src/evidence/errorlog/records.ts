@@ -12,7 +12,14 @@ import {
   isFailure,
   unresolvedName,
 } from "../../nginx/errorlog/facts.js";
-import { blank, type ErrorLevel, messagePeer, parseUpstream } from "../../nginx/errorlog/grammar.js";
+import {
+  blank,
+  type ErrorLevel,
+  messagePeer,
+  parseUpstream,
+  UPSTREAM_MODULE_CHARS,
+  upstreamModule,
+} from "../../nginx/errorlog/grammar.js";
 import { type Classification, isReload } from "../../nginx/errorlog/taxonomy.js";
 import {
   CTX_REQUEST,
@@ -323,12 +330,12 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
     if (g === null) return;
     if (g === undefined) {
       const peerKey = fp.key;
-      const raw = bare
-        ? null
-        : decodeCapped(block, enc, ints[b + ERR_UPSTREAM] as number, ints[b + ERR_UPSTREAM + 1] as number);
+      // The upstream's text is decoded only when a group is made (not when the groups are full).
       g = this.group(c.class, peerKey, () => ({
         peer: hasPeer && !noPeer ? peerKey : null,
-        upstream: raw,
+        upstream: bare
+          ? null
+          : decodeCapped(block, enc, ints[b + ERR_UPSTREAM] as number, ints[b + ERR_UPSTREAM + 1] as number),
         group: hasPeer && noPeer ? peerKey : null,
         server,
         host,
@@ -428,8 +435,18 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
     if (!fp) {
       const us = ints[b + ERR_UPSTREAM] as number;
       const stream = ((ints[b + ERR_CONTEXT] as number) & CTX_STREAM) !== 0;
+      // Only the scheme decides the module: a long URI after it is not decoded (4 bytes per character at most).
       const module =
-        us < 0 ? null : parseUpstream(block.toString(enc, us, ints[b + ERR_UPSTREAM + 1]), stream).module;
+        us < 0
+          ? null
+          : upstreamModule(
+              block.toString(
+                enc,
+                us,
+                Math.min(ints[b + ERR_UPSTREAM + 1] as number, us + 4 * UPSTREAM_MODULE_CHARS),
+              ),
+              stream,
+            );
       const summary = this.peerSummary(key, module);
       fp = { key, summary, run: summary ? this.minuteRunOf(key) : undefined, classes: new Map() };
       if (this.fastPeers.size < this.maxKeys) this.fastPeers.set(key, fp);

@@ -77,17 +77,40 @@ export interface ErrorLine {
   luaContext: string | null;
 }
 
-const MODULE_OF_SCHEME: Record<string, UpstreamRef["module"]> = {
-  http: "proxy",
-  https: "proxy",
-  fastcgi: "fastcgi",
-  uwsgi: "uwsgi",
-  suwsgi: "uwsgi",
-  scgi: "scgi",
-  grpc: "grpc",
-  grpcs: "grpc",
-  memcached: "memcached",
-};
+// A Map, not an object literal: a scheme such as "constructor" or "__proto__" must not find Object's members.
+const MODULE_OF_SCHEME = new Map<string, UpstreamRef["module"]>([
+  ["http", "proxy"],
+  ["https", "proxy"],
+  ["fastcgi", "fastcgi"],
+  ["uwsgi", "uwsgi"],
+  ["suwsgi", "uwsgi"],
+  ["scgi", "scgi"],
+  ["grpc", "grpc"],
+  ["grpcs", "grpc"],
+  ["memcached", "memcached"],
+]);
+
+/** Where an upstream's scheme ends ("://" within its first 14 characters), or -1. */
+function schemeEnd(raw: string): number {
+  const sep = raw.indexOf("://");
+  return sep > 0 && sep < 12 ? sep : -1;
+}
+
+function moduleOf(scheme: string | null, stream: boolean): UpstreamRef["module"] {
+  return scheme ? (MODULE_OF_SCHEME.get(scheme) ?? null) : stream ? "stream" : null;
+}
+
+/** How many leading characters of an upstream decide its module (what upstreamModule needs to see). */
+export const UPSTREAM_MODULE_CHARS = 14;
+
+/**
+ * The module of an upstream value (as parseUpstream gives it), from its first UPSTREAM_MODULE_CHARS characters
+ * or more: a log reader need not decode a long URI to learn it.
+ */
+export function upstreamModule(head: string, stream: boolean): UpstreamRef["module"] {
+  const sep = schemeEnd(head);
+  return moduleOf(sep < 0 ? null : head.slice(0, sep).toLowerCase(), stream);
+}
 
 /** An ErrorLine with only a message (and the prefix that was skipped) filled in. */
 export function blank(message: string, prefix: ErrorLine["prefix"]): ErrorLine {
@@ -162,8 +185,8 @@ function prefixKind(pre: string): ErrorLine["prefix"] {
 export function parseUpstream(raw: string, stream: boolean): UpstreamRef {
   let rest = raw;
   let scheme: string | null = null;
-  const sep = raw.indexOf("://");
-  if (sep > 0 && sep < 12) {
+  const sep = schemeEnd(raw);
+  if (sep >= 0) {
     scheme = raw.slice(0, sep).toLowerCase();
     rest = raw.slice(sep + 3);
   }
@@ -180,8 +203,7 @@ export function parseUpstream(raw: string, stream: boolean): UpstreamRef {
     peer = slash >= 0 ? rest.slice(0, slash) : rest;
     if (slash >= 0) uri = rest.slice(slash);
   }
-  const module = scheme ? (MODULE_OF_SCHEME[scheme] ?? null) : stream ? "stream" : null;
-  return { raw, module, scheme, peer, uri };
+  return { raw, module: moduleOf(scheme, stream), scheme, peer, uri };
 }
 
 const CONTEXT_KEYS = ["client", "server", "request", "subrequest", "upstream", "host", "referrer"] as const;

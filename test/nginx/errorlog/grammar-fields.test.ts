@@ -10,6 +10,8 @@ import {
   messagePeer,
   parseErrorLine,
   parseUpstream,
+  UPSTREAM_MODULE_CHARS,
+  upstreamModule,
 } from "../../../src/nginx/errorlog/grammar.js";
 
 const T = "2026/11/24 10:00:00";
@@ -47,6 +49,33 @@ describe("parseUpstream", () => {
       peer: "unix:/tmp/app.sock",
       uri: null,
     });
+  });
+
+  it("a scheme named like an Object member is no module (hostile input)", () => {
+    for (const scheme of ["constructor", "__proto__", "toString", "valueOf"]) {
+      const raw = `${scheme}://10.0.0.1:80/`;
+      expect(parseUpstream(raw, false).module).toBeNull();
+      expect(upstreamModule(raw, false)).toBeNull();
+    }
+  });
+
+  it("upstreamModule gives parseUpstream's module from the value's first characters", () => {
+    for (const raw of [
+      "http://10.0.0.1:80/a",
+      "HTTPS://[::1]:443",
+      "fastcgi://unix:/run/php.sock:",
+      "memcached://127.0.0.1:11211",
+      "grpcs://x:1",
+      "10.0.0.5:5432",
+      "abcdefghijk://x",
+      "abcdefghijkl://x",
+      "http:/x",
+    ])
+      for (const stream of [false, true]) {
+        const want = parseUpstream(raw, stream).module;
+        expect(upstreamModule(raw.slice(0, UPSTREAM_MODULE_CHARS), stream)).toBe(want);
+        expect(upstreamModule(raw, stream)).toBe(want);
+      }
   });
 
   it("stream upstreams have no scheme; a '://' far into the value is not a scheme", () => {

@@ -1,0 +1,40 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { jsonPieces } from "../../src/report/json-pieces.js";
+
+const joined = (v: unknown) => [...jsonPieces(v)].join("");
+
+describe("jsonPieces", () => {
+  it("gives exactly JSON.stringify(v, null, 2) for any JSON value", () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 6 }), (v) => {
+        expect(joined(v)).toBe(JSON.stringify(v, null, 2));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it("leaves out what JSON.stringify leaves out, and applies toJSON once", () => {
+    let calls = 0;
+    const v = {
+      a: undefined,
+      b: () => 1,
+      c: [undefined, () => 2, Symbol("s"), Number.NaN, -0, Number.POSITIVE_INFINITY],
+      d: new Date(0),
+      e: { toJSON: () => (calls++, { f: [1, { g: "x\ny\u2028" }] }) },
+      h: { i: { j: { k: { l: [1, 2, { m: "deep" }] } } } },
+      n: {},
+      o: [],
+      'p"q': "quote in a key",
+    };
+    expect(joined(v)).toBe(JSON.stringify(v, null, 2));
+    expect(calls).toBe(2);
+  });
+
+  it("cuts a large summary into many pieces", () => {
+    const v = { peers: Array.from({ length: 1000 }, (_, i) => ({ peer: `10.0.0.${i % 256}:80`, total: i })) };
+    const p = [...jsonPieces(v)];
+    expect(p.length).toBeGreaterThan(1000);
+    expect(p.join("")).toBe(JSON.stringify(v, null, 2));
+  });
+});
