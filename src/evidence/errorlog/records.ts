@@ -49,6 +49,7 @@ import {
 } from "../../nginx/wasm/layout.js";
 import type { LogAccumulator } from "../scan/accumulator.js";
 import { loadWasmCore, type WasmCore } from "../scan/core.js";
+import type { ErrorGroup } from "../types.js";
 import { classKey, ErrorLineReader, MAX_LINE_CHARS } from "./lines.js";
 import {
   type ClassCounter,
@@ -59,6 +60,7 @@ import {
   PER_GROUP,
   type PeerSummary,
   type Run,
+  type SampleSource,
   URI_CHARS,
 } from "./tables.js";
 
@@ -130,9 +132,14 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
   private lastWindowOut = false;
   /** By interned id: the message's classification, the text of servers and hosts, the peer's entry. */
   private readonly wmsgs: Array<KnownMessage | undefined> = [];
+  /** The messages that are no failure, one per class and detail (see knownMessage). */
+  private readonly plainMessages = new Map<string, KnownMessage>();
   private readonly wtext: Array<string | undefined> = [];
   private readonly wpeers: Array<FastPeer | undefined> = [];
   private readonly fastPeers = new Map<string, FastPeer>();
+  /** Stands for every peer that has no entry (see addLoose); looseKey is the last such peer's key. */
+  private readonly loose: FastPeer = { key: "", summary: undefined, run: undefined, classes: new Map() };
+  private looseKey = "";
   /** Peer classes with counts pending (flushRuns adds them to the summaries). */
   private readonly peerClasses: PeerClass[] = [];
   /** Servers and hosts by interned id, and by text. */
@@ -297,8 +304,8 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
       else if (cs.length < this.maxSamples) cs.push(mk.get());
       else ctr.samplesFull = true;
     }
-    const server = this.countKey(ints, b + ERR_SERVER_ID, b + ERR_SERVER, block, enc, false);
-    const host = this.countKey(ints, b + ERR_HOST_ID, b + ERR_HOST, block, enc, true);
+    this.countKey(ints, b + ERR_SERVER_ID, b + ERR_SERVER, block, enc, false);
+    this.countKey(ints, b + ERR_HOST_ID, b + ERR_HOST, block, enc, true);
     const noPeer = hasNoPeer(c.class);
     const bare = ints[b + ERR_UPSTREAM_KIND] === UPSTREAM_NONE;
     // As record() in lines.ts: the upstream's peer, else the peer the message names; a group for no-live-upstreams.
@@ -307,11 +314,27 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
     if (bare) fp = this.fastPeerOf(hasPeer ? (e.peer as string) : "(none)", ints, b, block, enc);
     else if (hasPeer) {
       const pid = ints[b + ERR_PEER_ID] as number;
-      fp =
-        this.wpeers[pid] ??
-        this.fastPeerOf(block.toString(enc, ints[b + ERR_PEER], ints[b + ERR_PEER + 1]), ints, b, block, enc);
-      this.wpeers[pid] = fp;
+      let p = this.wpeers[pid];
+      if (p === undefined) {
+        p = this.fastPeerOf(
+          this.idText(ints, b + ERR_PEER_ID, b + ERR_PEER, block, enc) as string,
+          ints,
+          b,
+          block,
+          enc,
+        );
+        this.wpeers[pid] = p;
+      }
+      if (p === this.loose) {
+        this.addLoose(this.wtext[pid] as string, c, e, hasPeer, noPeer, bare, iso, mk, ints, b, block, enc);
+        return;
+      }
+      fp = p;
     } else fp = this.fastPeerOf("(none)", ints, b, block, enc);
+    if (fp === this.loose) {
+      this.addLoose(this.looseKey, c, e, hasPeer, noPeer, bare, iso, mk, ints, b, block, enc);
+      return;
+    }
     let pc = fp.classes.get(c.class);
     if (!pc) {
       pc = { cls: c.class, summary: fp.summary, n: 0, group: undefined, urisFull: false, noted: null };
@@ -330,16 +353,8 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
     if (g === null) return;
     if (g === undefined) {
       const peerKey = fp.key;
-      // The upstream's text is decoded only when a group is made (not when the groups are full).
-      g = this.group(c.class, peerKey, () => ({
-        peer: hasPeer && !noPeer ? peerKey : null,
-        upstream: bare
-          ? null
-          : decodeCapped(block, enc, ints[b + ERR_UPSTREAM] as number, ints[b + ERR_UPSTREAM + 1] as number),
-        group: hasPeer && noPeer ? peerKey : null,
-        server,
-        host,
-      }));
+      // The upstream's text (and the server's and host's) is decoded only when a group is made.
+      g = this.group(c.class, peerKey, this.groupInit(peerKey, hasPeer, noPeer, bare, ints, b, block, enc));
       pc.group = g ?? null;
       if (!g) return;
     }
@@ -359,6 +374,36 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
       this.noteInGroup(g, null, e.detail, e.name);
       pc.noted = e;
     }
+  }
+
+  /**
+   * A failure of a peer that has no entry (the peer and fast-peer tables are full): only its group can count
+   * it, found by key on every line. Nothing is made per line, as a log where every line names a new peer would
+   * otherwise leave an entry per line behind until the core's table is reset.
+   */
+  private addLoose(
+    key: string,
+    c: Classification,
+    e: KnownMessage,
+    hasPeer: boolean,
+    noPeer: boolean,
+    bare: boolean,
+    iso: string,
+    mk: SampleSource,
+    ints: Int32Array,
+    b: number,
+    block: Buffer,
+    enc: BufferEncoding,
+  ): void {
+    const g = this.group(c.class, key, this.groupInit(key, hasPeer, noPeer, bare, ints, b, block, enc));
+    if (!g) return;
+    this.countGroup(g, c, iso, mk);
+    if (g.uriSet.size < PER_GROUP) {
+      const rs = ints[b + ERR_REQUEST] as number;
+      if (rs >= 0)
+        this.noteInGroup(g, requestUri(block, enc, rs, ints[b + ERR_REQUEST + 1] as number), null, null);
+    }
+    this.noteInGroup(g, null, e.detail, e.name);
   }
 
   private counted(e: KnownMessage): ClassCounter {
@@ -385,9 +430,10 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
   }
 
   /**
-   * Counts a server or host (ints[idAt] is its id, -1 when absent) and returns its text. A key seen for the
-   * first time takes its place in the table now, as runKey gives it one at the end of its first run (a run the
-   * line reader has open is closed first, so that places stay in order of first appearance).
+   * Counts a server or host (ints[idAt] is its id, -1 when absent). A key seen for the first time takes its place
+   * in the table now, as runKey gives it one at the end of its first run (a run the line reader has open is
+   * closed first, so that places stay in order of first appearance). Its text is kept by id only when the table
+   * keeps the key: one that goes to "(other)" is decoded again if a group needs it (see textAt).
    */
   private countKey(
     ints: Int32Array,
@@ -396,12 +442,12 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
     block: Buffer,
     enc: BufferEncoding,
     isHost: boolean,
-  ): string | null {
+  ): void {
     const id = ints[idAt] as number;
-    if (id < 0) return null;
+    if (id < 0) return;
     let kc = this.wcount[id];
     if (kc === undefined) {
-      const key = this.idText(ints, idAt, spanAt, block, enc) as string;
+      const key = this.wtext[id] ?? block.toString(enc, ints[spanAt], ints[spanAt + 1]);
       const counts = isHost ? this.hostCounts : this.serverCounts;
       kc = counts.get(key);
       // An empty value is not counted (as the line reader's `if (line.server)`).
@@ -422,11 +468,45 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
           counts.set("(other)", kc);
         }
       }
+      if (kc.key === key) this.wtext[id] = kc.key;
       this.wcount[id] = kc;
     }
     if (kc.key !== "") kc.n++;
-    // The text itself (kc may be the shared "(other)" counter).
-    return this.wtext[id] as string;
+  }
+
+  /** The text of an interned context value (ints[idAt] is its id, -1 when absent), from the cache if it is kept. */
+  private textAt(
+    ints: Int32Array,
+    idAt: number,
+    spanAt: number,
+    block: Buffer,
+    enc: BufferEncoding,
+  ): string | null {
+    const id = ints[idAt] as number;
+    if (id < 0) return null;
+    return this.wtext[id] ?? block.toString(enc, ints[spanAt], ints[spanAt + 1]);
+  }
+
+  /** What a new group of this line holds besides its counts (given to `group`, called only if one is made). */
+  private groupInit(
+    key: string,
+    hasPeer: boolean,
+    noPeer: boolean,
+    bare: boolean,
+    ints: Int32Array,
+    b: number,
+    block: Buffer,
+    enc: BufferEncoding,
+  ): () => Pick<ErrorGroup, "peer" | "upstream" | "group" | "server" | "host"> {
+    return () => ({
+      peer: hasPeer && !noPeer ? key : null,
+      upstream: bare
+        ? null
+        : decodeCapped(block, enc, ints[b + ERR_UPSTREAM] as number, ints[b + ERR_UPSTREAM + 1] as number),
+      group: hasPeer && noPeer ? key : null,
+      server: this.textAt(ints, b + ERR_SERVER_ID, b + ERR_SERVER, block, enc),
+      host: this.textAt(ints, b + ERR_HOST_ID, b + ERR_HOST, block, enc),
+    });
   }
 
   /** The peer entry for a key (the same entry for every line that names the peer). */
@@ -448,8 +528,14 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
               stream,
             );
       const summary = this.peerSummary(key, module);
+      if (!summary && this.fastPeers.size >= this.maxKeys) {
+        // Nothing to keep for it: the shared loose entry stands for it (see addLoose).
+        this.looseKey = key;
+        return this.loose;
+      }
       fp = { key, summary, run: summary ? this.minuteRunOf(key) : undefined, classes: new Map() };
-      if (this.fastPeers.size < this.maxKeys) this.fastPeers.set(key, fp);
+      // A peer with a summary is always kept (at most maxKeys of them), so that its counts are never split.
+      this.fastPeers.set(key, fp);
     }
     return fp;
   }
@@ -488,11 +574,25 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
               (flags & CTX_STREAM) !== 0,
             ),
     }));
+    const failure = isFailure(c);
+    const reload = isReload(message);
+    if (!failure && !reload) {
+      // Only the class and its detail are read of a message that is no failure: one entry per class and detail
+      // stands for all of them (a log that names a new temp file or path on every line makes no entry per line).
+      const plainKey = `${c.class}|${c.detail ?? ""}`;
+      let plain = this.plainMessages.get(plainKey);
+      if (plain === undefined) {
+        plain = { c, failure, counter: null, reload, detail: null, name: null, peer: null };
+        this.plainMessages.set(plainKey, plain);
+      }
+      this.wmsgs[id] = plain;
+      return plain;
+    }
     const known: KnownMessage = {
       c,
-      failure: isFailure(c),
+      failure,
       counter: null,
-      reload: isReload(message),
+      reload,
       detail: detailOf(c, message),
       name: hasNoPeer(c.class) ? unresolvedName(message) : null,
       peer: ukind === UPSTREAM_NONE ? messagePeer(message) : null,
