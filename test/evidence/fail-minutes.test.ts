@@ -53,4 +53,16 @@ describe("FailMinutes", () => {
     expect(total(small)).toBe(200);
     expect(new Set(small.rows().map((r) => r.peer)).size).toBe(4);
   });
+
+  it("refuses a kind that would run into the next peer's slots", () => {
+    const f = new FailMinutes(4);
+    expect(() => f.add("m", 1024, "a")).toThrow(RangeError);
+    expect(() => f.add("m", -1, "a")).toThrow(RangeError);
+    f.add("m", 1023, "a");
+    f.add("m", 0, "b");
+    expect(rows(f)).toEqual([
+      { minute: "m", peer: "a", byKind: { 1023: 1 } },
+      { minute: "m", peer: "b", byKind: { 0: 1 } },
+    ]);
+  });
 });

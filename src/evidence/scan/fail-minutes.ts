@@ -12,19 +12,29 @@ export const FAIL_PEERS = 64;
 /** Peers counted one by one (beyond them, "(other)" at once). */
 export const KEPT_PEERS = 512;
 
-/** One minute's counts: peer → kind → count. */
-type Minute = Map<string, Map<number, number>>;
+/** Kinds are small non-negative integers (0, or an HTTP status): each takes one slot of KIND_SPAN per peer. */
+const KIND_SPAN = 1024;
+
+/**
+ * One minute's counts, keyed by peer index × KIND_SPAN + kind: one small-integer key per (peer, kind) instead
+ * of a Map per peer (a day of a log with a few hundred peers held ~20 MB more as nested maps).
+ */
+type Minute = Map<number, number>;
 
 /** What a worker thread posts: [minute, peer, kind, count] in the order they were first counted. */
 export type FailMinutesState = Array<[string, string, number, number]>;
 
 export class FailMinutes {
-  /** minute label (e.g. "2026-11-24T10:07") → peer → kind (e.g. 502, 504, or 0) → count. */
+  /** minute label (e.g. "2026-11-24T10:07") → (peer index, kind) → count. */
   private readonly minutes = new Map<string, Minute>();
-  private readonly peers = new Set<string>();
-  /** The last minute looked up, kept for the next call (counts come mostly in time order). */
+  /** Peers counted one by one, by name → index (in the order first counted); names[index] is the name. */
+  private readonly index = new Map<string, number>();
+  private readonly names: string[] = [];
+  /** The last minute and peer looked up, kept for the next call (counts come mostly in time order). */
   private lastLabel: string | null = null;
   private lastMinute: Minute | null = null;
+  private lastPeer: string | null = null;
+  private lastIndex = 0;
 
   private readonly kept: number;
 
@@ -32,11 +42,30 @@ export class FailMinutes {
     this.kept = Math.max(cap, KEPT_PEERS);
   }
 
-  add(minute: string, kind: number, peer: string, n = 1): void {
-    if (!this.peers.has(peer)) {
-      if (this.peers.size >= this.kept) peer = "(other)";
-      else this.peers.add(peer);
+  /** The index of a peer; peers beyond the kept ones share index `kept` ("(other)"). */
+  private indexOf(peer: string): number {
+    if (peer === this.lastPeer) return this.lastIndex;
+    let i = this.index.get(peer);
+    if (i === undefined) {
+      if (this.names.length >= this.kept) i = this.kept;
+      else {
+        i = this.names.length;
+        this.names.push(peer);
+        this.index.set(peer, i);
+      }
     }
+    this.lastPeer = peer;
+    this.lastIndex = i;
+    return i;
+  }
+
+  private nameOf(i: number): string {
+    return i < this.names.length ? (this.names[i] as string) : "(other)";
+  }
+
+  add(minute: string, kind: number, peer: string, n = 1): void {
+    if (!Number.isInteger(kind) || kind < 0 || kind >= KIND_SPAN)
+      throw new RangeError(`FailMinutes kind ${kind} is not an integer in [0, ${KIND_SPAN})`);
     let m: Minute | undefined;
     if (minute === this.lastLabel && this.lastMinute !== null) m = this.lastMinute;
     else {
@@ -48,19 +77,16 @@ export class FailMinutes {
       this.lastLabel = minute;
       this.lastMinute = m;
     }
-    let kinds = m.get(peer);
-    if (!kinds) {
-      kinds = new Map();
-      m.set(peer, kinds);
-    }
-    kinds.set(kind, (kinds.get(kind) ?? 0) + n);
+    const key = this.indexOf(peer) * KIND_SPAN + kind;
+    m.set(key, (m.get(key) ?? 0) + n);
   }
 
   /** A structured-clone-able snapshot (for worker threads). */
   toState(): FailMinutesState {
     const out: FailMinutesState = [];
     for (const [minute, m] of this.minutes)
-      for (const [peer, kinds] of m) for (const [kind, n] of kinds) out.push([minute, peer, kind, n]);
+      for (const [key, n] of m)
+        out.push([minute, this.nameOf(Math.floor(key / KIND_SPAN)), key % KIND_SPAN, n]);
     return out;
   }
 
@@ -71,22 +97,19 @@ export class FailMinutes {
   /** Rows by minute then peer, each with its count per kind; peers after the first `cap` summed as "(other)". */
   rows(): Array<{ minute: string; peer: string; byKind: Map<number, number> }> {
     const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-    const own = new Set<string>();
-    for (const p of this.peers) {
-      if (own.size >= this.cap) break;
-      own.add(p);
-    }
     const out: Array<{ minute: string; peer: string; byKind: Map<number, number> }> = [];
     for (const minute of [...this.minutes.keys()].sort(cmp)) {
       const rows = new Map<string, Map<number, number>>();
-      for (const [peer, kinds] of this.minutes.get(minute) as Minute) {
-        const name = own.has(peer) ? peer : "(other)";
+      for (const [key, n] of this.minutes.get(minute) as Minute) {
+        const i = Math.floor(key / KIND_SPAN);
+        const name = i < this.cap && i < this.names.length ? (this.names[i] as string) : "(other)";
         let row = rows.get(name);
         if (!row) {
           row = new Map();
           rows.set(name, row);
         }
-        for (const [kind, n] of kinds) row.set(kind, (row.get(kind) ?? 0) + n);
+        const kind = key % KIND_SPAN;
+        row.set(kind, (row.get(kind) ?? 0) + n);
       }
       for (const peer of [...rows.keys()].sort(cmp))
         out.push({ minute, peer, byKind: rows.get(peer) as Map<number, number> });
