@@ -461,11 +461,11 @@ export class AccessTables {
       byHost: table(this.hosts),
       byLocation: table(this.locations),
       byMinute,
-      failuresByMinute: this.fails.rows().map((r) => ({
-        minute: r.minute,
-        peer: r.peer,
-        s502: r.byKind.get(502) ?? 0,
-        s504: r.byKind.get(504) ?? 0,
+      failuresByMinute: this.fails.rows([502, 504], (minute, peer, [s502, s504]) => ({
+        minute,
+        peer,
+        s502: s502 as number,
+        s504: s504 as number,
       })),
       latencyHistogram: {
         bounds: LATENCY_BOUNDS,

@@ -425,9 +425,11 @@ export class ErrorTables {
       byServer: obj(this.servers),
       byHost: obj(this.hosts),
       byMinute: Object.fromEntries([...this.minutes].sort((a, b) => (a[0] < b[0] ? -1 : 1))),
-      failuresByMinute: this.fails
-        .rows()
-        .map((r) => ({ minute: r.minute, peer: r.peer, count: r.byKind.get(0) ?? 0 })),
+      failuresByMinute: this.fails.rows([0], (minute, peer, [count]) => ({
+        minute,
+        peer,
+        count: count as number,
+      })),
       samples: Object.fromEntries(this.samples),
       groups: groups.sort((a, b) => b.count - a.count),
       reloads: [...this.reloads].sort(),

@@ -94,25 +94,27 @@ export class FailMinutes {
     for (const [minute, peer, kind, n] of st ?? []) this.add(minute, kind, peer, n);
   }
 
-  /** Rows by minute then peer, each with its count per kind; peers after the first `cap` summed as "(other)". */
-  rows(): Array<{ minute: string; peer: string; byKind: Map<number, number> }> {
+  /**
+   * Rows by minute then peer, peers after the first `cap` summed as "(other)": `make` is given each row's counts
+   * of the asked `kinds` (in that order) and returns what the caller keeps of it.
+   */
+  rows<T>(kinds: readonly number[], make: (minute: string, peer: string, counts: number[]) => T): T[] {
     const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-    const out: Array<{ minute: string; peer: string; byKind: Map<number, number> }> = [];
+    const out: T[] = [];
     for (const minute of [...this.minutes.keys()].sort(cmp)) {
-      const rows = new Map<string, Map<number, number>>();
+      const rows = new Map<string, number[]>();
       for (const [key, n] of this.minutes.get(minute) as Minute) {
         const i = Math.floor(key / KIND_SPAN);
         const name = i < this.cap && i < this.names.length ? (this.names[i] as string) : "(other)";
         let row = rows.get(name);
         if (!row) {
-          row = new Map();
+          row = kinds.map(() => 0);
           rows.set(name, row);
         }
-        const kind = key % KIND_SPAN;
-        row.set(kind, (row.get(kind) ?? 0) + n);
+        const k = kinds.indexOf(key % KIND_SPAN);
+        if (k >= 0) row[k] = (row[k] as number) + n;
       }
-      for (const peer of [...rows.keys()].sort(cmp))
-        out.push({ minute, peer, byKind: rows.get(peer) as Map<number, number> });
+      for (const peer of [...rows.keys()].sort(cmp)) out.push(make(minute, peer, rows.get(peer) as number[]));
     }
     return out;
   }
