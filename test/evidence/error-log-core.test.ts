@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ErrorLogAccumulator } from "../../src/evidence/error-log.js";
 import { loadWasmCore } from "../../src/evidence/scan/core.js";
-import { ERR_STATUS, LINE_SCANNED } from "../../src/nginx/wasm/layout.js";
+import { ERR_MESSAGE_ID, ERR_SHAPE_ID, ERR_STATUS, LINE_SCANNED } from "../../src/nginx/wasm/layout.js";
 
 const corpus = readFileSync(join(import.meta.dirname, "../fixtures/errorlog/corpus.log"), "utf8")
   .trimEnd()
@@ -142,6 +142,49 @@ describe("error-log WebAssembly core", () => {
 
   it("loads the scanner core (built into dist/ by npm run build)", () => {
     expect(loadWasmCore(), "dist/core.wasm missing or not loadable").not.toBeNull();
+  });
+
+  it("gives messages that differ only in long numbers one shape id, and keeps errnos and short numbers apart", () => {
+    const w = loadWasmCore();
+    if (!w) throw new Error("scanner core not loaded");
+    w.resetTable();
+    const ctx =
+      ', client: 10.0.0.1, server: a, request: "GET / HTTP/1.1", upstream: "http://10.0.0.2:80/", host: "a"';
+    const line = (level: string, msg: string) => `2026/11/24 10:00:00 [${level}] 1#1: *5 ${msg}${ctx}`;
+    const buffered = (f: string) =>
+      `an upstream response is buffered to a temporary file /t/${f} while reading upstream`;
+    const lines = [
+      line("warn", buffered("0000000001")), // 0
+      line("warn", buffered("0000000002")), // 1: same shape as 0
+      line("warn", buffered("123")), // 2: three digits are kept
+      line("error", buffered("0000000003")), // 3: another level, another shape
+      line("warn", "upstream x (1234: a) while reading upstream"), // 4: a run right after "(" is kept
+      line("warn", "upstream x (5678: a) while reading upstream"), // 5
+      line("warn", "12345 upstream y while reading upstream"), // 6: a run at the start is blanked
+      line("warn", "67890 upstream y while reading upstream"), // 7
+      line("warn", "upstream timed out (110: Connection timed out) while reading upstream"), // 8: no run
+      line("warn", "a12345b upstream z 99999999999999999999 while reading upstream"), // 9
+      line("warn", "a6b upstream z 1 while reading upstream"), // 10: not 9's shape
+    ];
+    const block = Buffer.from(`${lines.join("\n")}\n`, "utf8");
+    w.bytes.set(block, 0);
+    expect(w.scanErrorLog(block.length, 0)).toBe(lines.length);
+    const rec = (r: number) => {
+      const b = w.errorRecord(r);
+      expect(w.ints[b + ERR_STATUS], lines[r]).toBe(LINE_SCANNED);
+      return { message: w.ints[b + ERR_MESSAGE_ID] as number, shape: w.ints[b + ERR_SHAPE_ID] as number };
+    };
+    const r = lines.map((_, i) => rec(i));
+    expect(r[0]?.message).not.toBe(r[1]?.message);
+    expect(r[0]?.shape).toBe(r[1]?.shape);
+    expect(r[2]?.shape).not.toBe(r[0]?.shape);
+    expect(r[2]?.shape).toBe(r[2]?.message);
+    expect(r[3]?.shape).not.toBe(r[0]?.shape);
+    expect(r[4]?.shape).not.toBe(r[5]?.shape);
+    expect(r[6]?.shape).toBe(r[7]?.shape);
+    expect(r[8]?.shape).toBe(r[8]?.message);
+    expect(r[9]?.shape).not.toBe(r[10]?.shape);
+    w.resetTable();
   });
 
   it("takes most corpus lines on the fast path and declines the others", () => {

@@ -38,6 +38,7 @@ import {
   ERR_REQUEST,
   ERR_SERVER,
   ERR_SERVER_ID,
+  ERR_SHAPE_ID,
   ERR_STAMP,
   ERR_TIME,
   ERR_UPSTREAM,
@@ -132,6 +133,8 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
   private lastWindowOut = false;
   /** By interned id: the message's classification, the text of servers and hosts, the peer's entry. */
   private readonly wmsgs: Array<KnownMessage | undefined> = [];
+  /** By interned shape id (ERR_SHAPE_ID): the plain entry of messages of that shape. */
+  private readonly wshapes: Array<KnownMessage | undefined> = [];
   /** The messages that are no failure, one per class and detail (see knownMessage). */
   private readonly plainMessages = new Map<string, KnownMessage>();
   private readonly wtext: Array<string | undefined> = [];
@@ -227,6 +230,7 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
         // Ids start again from 0: forget what was cached by id (entries by key are kept).
         w.resetTable();
         this.wmsgs.length = 0;
+        this.wshapes.length = 0;
         this.wtext.length = 0;
         this.wcount.length = 0;
         this.wpeers.length = 0;
@@ -256,7 +260,7 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
     const ls = ints[b + ERR_LINE] as number;
     const ts = ints[b + ERR_STAMP] as number;
     const mid = ints[b + ERR_MESSAGE_ID] as number;
-    const e = this.wmsgs[mid] ?? this.knownMessage(ints, b, block, enc, mid);
+    const e = this.wmsgs[mid] ?? this.newMessage(ints, b, block, enc, mid);
     if (e.reload) {
       // As addLine: a reload note counts as not-upstream whatever its time.
       this.noteReload(block.toString("latin1", ts, ts + 19));
@@ -538,6 +542,29 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
       this.fastPeers.set(key, fp);
     }
     return fp;
+  }
+
+  /**
+   * A message id seen for the first time: a message that is no failure is known by its shape when another
+   * message of that shape was (a temp file or byte count that differs on every line is not decoded again).
+   */
+  private newMessage(
+    ints: Int32Array,
+    b: number,
+    block: Buffer,
+    enc: BufferEncoding,
+    id: number,
+  ): KnownMessage {
+    const sid = ints[b + ERR_SHAPE_ID] as number;
+    const known = this.wshapes[sid];
+    if (known !== undefined) {
+      this.wmsgs[id] = known;
+      return known;
+    }
+    const e = this.knownMessage(ints, b, block, enc, id);
+    // Only a plain entry (see knownMessage) depends on nothing but the shape.
+    if (!e.failure && !e.reload) this.wshapes[sid] = e;
+    return e;
   }
 
   /** Classifies a message seen for the first time (its id is new to this accumulator). */

@@ -29,8 +29,11 @@ import {
   ERR_PEER_ID,
   ERR_RECORD_INTS,
   ERR_REQUEST,
+  ERR_SCRATCH,
+  ERR_SCRATCH_BYTES,
   ERR_SERVER,
   ERR_SERVER_ID,
+  ERR_SHAPE_ID,
   ERR_STAMP,
   ERR_STATUS,
   ERR_TIME,
@@ -54,7 +57,8 @@ import {
 } from "./layout";
 import { at, bytesAt, eachLine, findByte, intern, isDigit } from "./shared";
 
-const MAX_REC: i32 = RECORD_BYTES / (ERR_RECORD_INTS * 4);
+// The last ERR_SCRATCH_BYTES of the record area hold a message's shape (see shapeOf).
+const MAX_REC: i32 = (RECORD_BYTES - ERR_SCRATCH_BYTES) / (ERR_RECORD_INTS * 4);
 
 export function errorRecordInts(): i32 {
   return ERR_RECORD_INTS;
@@ -250,6 +254,50 @@ function stampAfterPrefix(i: i32, end: i32): i32 {
   return -1;
 }
 
+/**
+ * The shape id of the message [ms, me) interned as `kind` with id `msgId` (see ERR_SHAPE_ID): runs of 4+ digits
+ * not after "(" or a digit become "#" (as LONG_NUMBERS in src/evidence/errorlog/lines.ts); msgId when there are
+ * none; -1 when the intern table is full.
+ */
+function shapeOf(kind: i32, msgId: i32, ms: i32, me: i32): i32 {
+  if (me - ms > ERR_SCRATCH_BYTES) return msgId;
+  // Find the first run to blank; most messages have none.
+  let i = ms;
+  let run = -1;
+  while (i < me) {
+    if (isDigit(at(i))) {
+      const s = i;
+      while (i < me && isDigit(at(i))) i++;
+      if (i - s >= 4 && (s === ms || at(s - 1) !== 0x28)) {
+        run = s;
+        break;
+      }
+    } else i++;
+  }
+  if (run < 0) return msgId;
+  // Copy with every such run turned into "#".
+  let o = <usize>ERR_SCRATCH;
+  memory.copy(o, <usize>ms, <usize>(run - ms));
+  o += <usize>(run - ms);
+  i = run;
+  while (i < me) {
+    const c = at(i);
+    if (isDigit(c)) {
+      const s = i;
+      while (i < me && isDigit(at(i))) i++;
+      if (i - s >= 4 && (s === ms || at(s - 1) !== 0x28)) store<u8>(o++, 0x23);
+      else {
+        memory.copy(o, <usize>s, <usize>(i - s));
+        o += <usize>(i - s);
+      }
+    } else {
+      store<u8>(o++, <u8>c);
+      i++;
+    }
+  }
+  return intern(kind, ERR_SCRATCH, <i32>o);
+}
+
 /** Writes the spans and ids every scanned record has; false when the intern table is full. */
 function scanned(
   rec: usize,
@@ -263,8 +311,11 @@ function scanned(
   pe: i32,
   flags: i32,
 ): bool {
-  const msgId = intern(1 + (level * 3 + ukind) * 8 + flags, ms, me);
+  const kind = 1 + (level * 3 + ukind) * 8 + flags;
+  const msgId = intern(kind, ms, me);
   if (msgId < 0) return false;
+  const shapeId = shapeOf(kind, msgId, ms, me);
+  if (shapeId < 0) return false;
   const ss = unchecked(ctxS[K_SERVER]);
   const serverId = ss < 0 ? -1 : intern(KIND_SERVER, ss, unchecked(ctxE[K_SERVER]));
   const hs = unchecked(ctxS[K_HOST]);
@@ -275,6 +326,7 @@ function scanned(
   if (peerId < 0 && rest >= 0) return false;
   put(rec, ERR_STATUS, LINE_SCANNED);
   put(rec, ERR_MESSAGE_ID, msgId);
+  put(rec, ERR_SHAPE_ID, shapeId);
   put(rec, ERR_SERVER_ID, serverId);
   put(rec, ERR_HOST_ID, hostId);
   put(rec, ERR_PEER_ID, peerId);

@@ -77,7 +77,17 @@ export const ERR_STAMP = 23;
  * request parseErrorLine can split ("METHOD URI…"), CTX_SUBREQUEST when it names a subrequest.
  */
 export const ERR_CONTEXT = 24;
-export const ERR_RECORD_INTS = 25;
+/**
+ * The id of the message's shape: its runs of four or more digits (not right after "(" or another digit, where an
+ * errno would be) each turned into "#", interned with the same kind as the message. The message id itself when
+ * the message has no such run. Equal shape ids mean equal classification keys (classKey in
+ * src/evidence/errorlog/lines.ts), so a message seen for the first time can be known by its shape.
+ */
+export const ERR_SHAPE_ID = 25;
+export const ERR_RECORD_INTS = 26;
+/** Where the error-log core writes a message's shape before interning it (the last bytes of the record area). */
+export const ERR_SCRATCH_BYTES = 512;
+export const ERR_SCRATCH = RECORD_BASE + RECORD_BYTES - ERR_SCRATCH_BYTES;
 
 export const CTX_REQUEST = 1;
 export const CTX_SUBREQUEST = 2;
