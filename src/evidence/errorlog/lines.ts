@@ -26,6 +26,20 @@ export function classKey(level: string, ups: string, ctx: string, message: strin
   return `${level}${ups}${ctx}|${message.replace(LONG_NUMBERS, "#")}`;
 }
 
+/**
+ * The context flags of classKey, for both readers (the line reader and the core's records, which never have a
+ * configuration file or a line without connection number, so that their keys are the line reader's own).
+ */
+export function contextFlags(
+  confFile: boolean,
+  noConnection: boolean,
+  request: boolean,
+  subrequest: boolean,
+  stream: boolean,
+): string {
+  return `${confFile ? "c" : ""}${noConnection ? "n" : ""}${request ? "r" : ""}${subrequest ? "s" : ""}${stream ? "x" : ""}`;
+}
+
 /** Lines longer than this (characters) are cut before parsing. */
 export const MAX_LINE_CHARS = 65536;
 
@@ -63,7 +77,13 @@ export class ErrorLineReader extends ErrorTables {
   protected classifyCached(line: ErrorLine): Classification {
     if (line.message.length > 300) return classify(line);
     const ups = line.upstream === null ? "-" : line.upstream.peer.startsWith("unix:") ? "u" : "t";
-    const ctx = `${line.confFile !== null ? "c" : ""}${line.connection === null ? "n" : ""}${line.request === null ? "" : "r"}${line.subrequest === null ? "" : "s"}${line.stream ? "x" : ""}`;
+    const ctx = contextFlags(
+      line.confFile !== null,
+      line.connection === null,
+      line.request !== null,
+      line.subrequest !== null,
+      line.stream,
+    );
     return this.classifyKeyed(classKey(line.level ?? "", ups, ctx, line.message), () => line);
   }
 

@@ -51,7 +51,7 @@ import {
 import type { LogAccumulator } from "../scan/accumulator.js";
 import { loadWasmCore, type WasmCore } from "../scan/core.js";
 import type { ErrorGroup } from "../types.js";
-import { classKey, ErrorLineReader, MAX_LINE_CHARS } from "./lines.js";
+import { classKey, contextFlags, ErrorLineReader, MAX_LINE_CHARS } from "./lines.js";
 import {
   type ClassCounter,
   type ErrorLogOptions,
@@ -583,7 +583,13 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
     const key = classKey(
       level,
       ukind === UPSTREAM_NONE ? "-" : ukind === UPSTREAM_UNIX ? "u" : "t",
-      `${flags & CTX_REQUEST ? "r" : ""}${flags & CTX_SUBREQUEST ? "s" : ""}${flags & CTX_STREAM ? "x" : ""}`,
+      contextFlags(
+        false,
+        false,
+        (flags & CTX_REQUEST) !== 0,
+        (flags & CTX_SUBREQUEST) !== 0,
+        (flags & CTX_STREAM) !== 0,
+      ),
       message,
     );
     const c = this.classifyKeyed(key, () => ({
