@@ -95,6 +95,19 @@ interface KnownMessage {
   peer: string | null;
   /** The count of its class in byClass (failures and not-upstream lines), made when first counted. */
   counter: ClassCounter | null;
+  /** The index of its class (classIndex): where a peer keeps the class's entry. */
+  ci: number;
+}
+
+/** Small numbers for the classes of the taxonomy, given in the order they are first met (a few dozen). */
+const CLASS_INDEX = new Map<string, number>();
+function classIndex(cls: string): number {
+  let i = CLASS_INDEX.get(cls);
+  if (i === undefined) {
+    i = CLASS_INDEX.size;
+    CLASS_INDEX.set(cls, i);
+  }
+  return i;
 }
 
 /** What the fast path keeps per peer key: the summary and, per class, the group and a pending count. */
@@ -103,7 +116,8 @@ interface FastPeer {
   summary: PeerSummary | undefined;
   /** Its failures per minute being counted (minuteRunOf), when it has a summary. */
   run: Run | undefined;
-  classes: Map<string, PeerClass>;
+  /** By class index (KnownMessage.ci): an array lookup, where a Map of class names was the hottest line. */
+  classes: Array<PeerClass | undefined>;
 }
 
 /** One class of one peer key: its group (null: no room) and failures not yet added to summary.byClass. */
@@ -141,7 +155,7 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
   private readonly wpeers: Array<FastPeer | undefined> = [];
   private readonly fastPeers = new Map<string, FastPeer>();
   /** Stands for every peer that has no entry (see addLoose); looseKey is the last such peer's key. */
-  private readonly loose: FastPeer = { key: "", summary: undefined, run: undefined, classes: new Map() };
+  private readonly loose: FastPeer = { key: "", summary: undefined, run: undefined, classes: [] };
   private looseKey = "";
   /** Peer classes with counts pending (flushRuns adds them to the summaries). */
   private readonly peerClasses: PeerClass[] = [];
@@ -339,10 +353,10 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
       this.addLoose(this.looseKey, c, e, hasPeer, noPeer, bare, iso, mk, ints, b, block, enc);
       return;
     }
-    let pc = fp.classes.get(c.class);
+    let pc = fp.classes[e.ci];
     if (!pc) {
       pc = { cls: c.class, summary: fp.summary, n: 0, group: undefined, urisFull: false, noted: null };
-      fp.classes.set(c.class, pc);
+      fp.classes[e.ci] = pc;
       if (fp.summary) {
         // Its place among the peer's classes is where it first appeared, as countPeer gives it.
         if (fp.summary.byClass[c.class] === undefined) fp.summary.byClass[c.class] = 0;
@@ -537,7 +551,7 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
         this.looseKey = key;
         return this.loose;
       }
-      fp = { key, summary, run: summary ? this.minuteRunOf(key) : undefined, classes: new Map() };
+      fp = { key, summary, run: summary ? this.minuteRunOf(key) : undefined, classes: [] };
       // A peer with a summary is always kept (at most maxKeys of them), so that its counts are never split.
       this.fastPeers.set(key, fp);
     }
@@ -615,7 +629,16 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
       const plainKey = `${c.class}|${c.detail ?? ""}`;
       let plain = this.plainMessages.get(plainKey);
       if (plain === undefined) {
-        plain = { c, failure, counter: null, reload, detail: null, name: null, peer: null };
+        plain = {
+          c,
+          failure,
+          counter: null,
+          reload,
+          detail: null,
+          name: null,
+          peer: null,
+          ci: classIndex(c.class),
+        };
         this.plainMessages.set(plainKey, plain);
       }
       this.wmsgs[id] = plain;
@@ -629,6 +652,7 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
       detail: detailOf(c, message),
       name: hasNoPeer(c.class) ? unresolvedName(message) : null,
       peer: ukind === UPSTREAM_NONE ? messagePeer(message) : null,
+      ci: classIndex(c.class),
     };
     this.wmsgs[id] = known;
     return known;
