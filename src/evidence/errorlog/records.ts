@@ -335,7 +335,7 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
       let p = this.wpeers[pid];
       if (p === undefined) {
         p = this.fastPeerOf(
-          this.idText(ints, b + ERR_PEER_ID, b + ERR_PEER, block, enc) as string,
+          this.textAt(ints, b + ERR_PEER_ID, b + ERR_PEER, block, enc, true) as string,
           ints,
           b,
           block,
@@ -429,24 +429,6 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
     return e.counter;
   }
 
-  /** The text of an interned context value (ints[idAt] is its id, -1 when absent; its span at spanAt). */
-  private idText(
-    ints: Int32Array,
-    idAt: number,
-    spanAt: number,
-    block: Buffer,
-    enc: BufferEncoding,
-  ): string | null {
-    const id = ints[idAt] as number;
-    if (id < 0) return null;
-    let s = this.wtext[id];
-    if (s === undefined) {
-      s = block.toString(enc, ints[spanAt], ints[spanAt + 1]);
-      this.wtext[id] = s;
-    }
-    return s;
-  }
-
   /**
    * Counts a server or host (ints[idAt] is its id, -1 when absent). A key seen for the first time takes its place
    * in the table now, as runKey gives it one at the end of its first run (a run the line reader has open is
@@ -492,17 +474,26 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
     if (kc.key !== "") kc.n++;
   }
 
-  /** The text of an interned context value (ints[idAt] is its id, -1 when absent), from the cache if it is kept. */
+  /**
+   * The text of an interned context value (ints[idAt] is its id, -1 when absent; its span at spanAt), from the
+   * cache by id when there; `keep` caches what was decoded.
+   */
   private textAt(
     ints: Int32Array,
     idAt: number,
     spanAt: number,
     block: Buffer,
     enc: BufferEncoding,
+    keep = false,
   ): string | null {
     const id = ints[idAt] as number;
     if (id < 0) return null;
-    return this.wtext[id] ?? block.toString(enc, ints[spanAt], ints[spanAt + 1]);
+    let s = this.wtext[id];
+    if (s === undefined) {
+      s = block.toString(enc, ints[spanAt], ints[spanAt + 1]);
+      if (keep) this.wtext[id] = s;
+    }
+    return s;
   }
 
   /** What a new group of this line holds besides its counts (given to `group`, called only if one is made). */
