@@ -115,6 +115,32 @@ describe("merging worker states", () => {
   );
 });
 
+describe("a worker whose tables fill up", () => {
+  it.runIf(availableParallelism() > 1)(
+    "has its range read again by this thread: the sequential summary, not counts lost in its (other)",
+    async () => {
+      // 50 keys per table. The first half names ten servers; from the middle on, every line names a new server
+      // (t…) for a quarter of the file, then the ten servers come back. The worker's range starts inside the
+      // t… quarter, so its server table is full of t… before the ten come back; merged, their late lines would
+      // be counted in "(other)" where a sequential read credits them.
+      const rows: string[] = [];
+      const total = 16_000;
+      for (let i = 0; i < total; i++) {
+        const server = i < total / 2 || i >= (total * 3) / 4 ? `s${i % 10}` : `t${i}`;
+        rows.push(
+          `2026/11/24 10:00:00 [error] 7#7: *${i + 1} connect() failed (111: Connection refused) while connecting to upstream, client: 192.0.2.7, server: ${server}, request: "GET /${"x".repeat(100)} HTTP/1.1", upstream: "http://10.0.0.${i % 5}:80/", host: "a"`,
+        );
+      }
+      const f = join(dir, "late-keys.log");
+      writeFileSync(f, `${rows.join("\n")}\n`);
+      const seq = await summarizeErrorLogs([f], { parallelMinBytes: Number.POSITIVE_INFINITY, maxKeys: 50 });
+      const par = await lib.summarizeErrorLogs([f], { parallelMinBytes: 1, maxKeys: 50 });
+      expect(seq.byServer.s0).toBe(total / 10 / 4 + total / 10 / 2);
+      expect(par).toEqual(seq);
+    },
+  );
+});
+
 describe("one thread or two", () => {
   const line = (i: number, peer: string) =>
     `2026/11/24 10:00:00 [error] 7#7: *${i} connect() failed (111: Connection refused) while connecting to upstream, client: 192.0.2.7, server: a, request: "GET / HTTP/1.1", upstream: "http://${peer}/", host: "a"`;

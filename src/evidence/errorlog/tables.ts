@@ -328,6 +328,26 @@ export class ErrorTables {
   }
 
   /** Adds another accumulator's state; `lineOffset` shifts its sample line numbers (byte-range scans). */
+  /**
+   * Whether merging this state could count otherwise than reading its lines here (see LogAccumulator.mergeLoses):
+   * one of its capped tables is full. A key literally named "(other)" only makes the scanner read the range again.
+   */
+  mergeLoses(o: ErrorLogState): boolean {
+    const full = (m: { size: number }) => m.size >= this.maxKeys;
+    if (
+      full(o.servers) ||
+      full(o.hosts) ||
+      full(o.minutes) ||
+      full(o.notes) ||
+      full(o.byClass) ||
+      full(o.peers)
+    )
+      return true;
+    let groups = 0;
+    for (const m of o.groups.values()) groups += m.size;
+    return groups >= this.maxKeys || (o.peerMinutes ?? []).some((row) => row[1] === "(other)");
+  }
+
   merge(o: ErrorLogState, lineOffset = 0): void {
     // This accumulator's own runs first: the peers it saw first take the per-minute table's rows first, as in
     // a sequential read.

@@ -24,6 +24,12 @@ export interface LogAccumulator<State, Summary = unknown, Account extends FileAc
    * would drop most of it), so the file is better read by this thread alone.
    */
   prefersOneThread?(): boolean;
+  /**
+   * Whether adding this state (a worker's, for a later byte range) could count otherwise than reading that range
+   * here would: a table of the state reached its cap, so keys this accumulator keeps may have gone to "(other)"
+   * there. The scanner then reads the range itself.
+   */
+  mergeLoses?(state: State): boolean;
 }
 
 /** The accumulators a worker thread can build (scan/worker.ts), with the options each takes as plain data. */
@@ -47,5 +53,5 @@ export type ScanJob =
 /** The part of an accumulator the scanner itself uses. */
 export type Scannable<State> = Pick<
   LogAccumulator<State>,
-  "lines" | "addBytes" | "merge" | "prefersOneThread"
+  "lines" | "addBytes" | "merge" | "prefersOneThread" | "mergeLoses"
 >;
