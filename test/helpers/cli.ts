@@ -3,7 +3,9 @@ import { spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 
 const root = new URL("../../", import.meta.url);
-const pkg = JSON.parse(readFileSync(new URL("package.json", root), "utf8")) as { bin: { badgateway: string } };
+const pkg = JSON.parse(readFileSync(new URL("package.json", root), "utf8")) as {
+  bin: { badgateway: string };
+};
 
 /** The built CLI as users run it: package.json's bin (dist/cli.cjs, which hands all but the quick commands on). */
 export const cliPath = new URL(pkg.bin.badgateway, root).pathname;

@@ -33,9 +33,9 @@ describe("the published package", () => {
     expect(readFileSync(join(root, "dist/cli.js"), "utf8")).not.toMatch(/from "commander"/);
     // The bin (CommonJS) carries its quick path whole and needs only Node's own modules.
     const bin = readFileSync(join(root, pkg.bin.badgateway), "utf8");
-    expect([...bin.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]).filter((s) => !s?.startsWith("node:"))).toEqual(
-      [],
-    );
+    expect(
+      [...bin.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]).filter((s) => !s?.startsWith("node:")),
+    ).toEqual([]);
   });
 
   it("a consumer type-checks against the emitted declarations (strict, skipLibCheck off); misuse and internal names do not", () => {
