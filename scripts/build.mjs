@@ -91,9 +91,10 @@ for (const f of readdirSync("dist").filter((n) => n === "cli.js" || /^chunk-[\w-
   if (!/(?<![.\w$])require(?![\w$])/.test(rest))
     writeFileSync(`dist/${f}`, `${code.slice(0, at)}\n\n${rest}`);
 }
-// The bin, dist/cli.cjs (src/cli/bin.ts): CommonJS, one file, so `--version`, help and `explain '<line>'` skip
-// Node's ES-module loader and the program; everything else it hands to dist/cli.js. The help texts it prints are
-// commander's, taken here from the program just built, with stdout on a pipe as the bin answers only there.
+// The bin, dist/cli.cjs (src/cli/bin.ts): CommonJS, so `--version`, help and `explain '<line>'` skip Node's
+// ES-module loader and the program; everything else it hands to dist/cli.js. The help texts it prints are
+// commander's, taken here from the program just built with stdout on a pipe (the bin answers help only there),
+// into dist/cli-help.json.
 const helpOf = (args) => {
   const { FORCE_COLOR: _f, ...env } = process.env;
   return execFileSync(process.execPath, ["dist/cli.js", ...args], {
@@ -110,21 +111,17 @@ if (Object.keys(help).length < 5) {
   console.error("build: the command list was not found in `dist/cli.js --help`; see scripts/build.mjs");
   process.exit(1);
 }
+writeFileSync("dist/cli-help.json", `${JSON.stringify(help)}\n`);
 await build({
   ...common,
-  plugins: [picocolorsWithoutStdoutProbe],
-  entryPoints: { cli: "src/cli/bin.ts" },
+  entryPoints: ["src/cli/bin.ts"],
   outfile: "dist/cli.cjs",
   format: "cjs",
   minify: true,
-  // stdout-sync.ts takes node:fs with createRequire(import.meta.url), which CommonJS spells __filename.
-  define: {
-    ...common.define,
-    "import.meta.url": "__filename",
-    // A string of JSON (parsed when the bin starts): an object literal here would become a module of its own.
-    __BADGATEWAY_HELP__: JSON.stringify(JSON.stringify(help)),
-  },
+  plugins: [picocolorsWithoutStdoutProbe],
   banner: { js: "#!/usr/bin/env node" },
+  // stdout-sync.ts takes node:fs with createRequire(import.meta.url), which CommonJS spells __filename.
+  define: { ...common.define, "import.meta.url": "__filename" },
 });
 await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/index.js", packages: "external" });
 // Worker thread of the log scanner for big files (resolved next to dist/cli.js and dist/index.js).

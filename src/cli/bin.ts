@@ -1,22 +1,33 @@
 /**
- * The `badgateway` bin (dist/cli.cjs): a small CommonJS bundle that answers the quick commands itself and hands
+ * The `badgateway` bin (dist/cli.cjs): a small CommonJS file that answers the quick commands itself and hands
  * every other run to the ES-module program (dist/cli.js, src/cli/main.ts). Quick are `--version`, help
  * (`--help`, `help NAME`, `NAME --help`) when stdout is not a terminal, and `explain` of one line given as an
- * argument: together most of what a person types to try the tool, and for those Node's start-up is most of the
- * time, so the ES-module loader, commander and the program's chunks would weigh (docs/benchmarks.md, "cold
- * start"). The help texts are commander's own output, captured at build time from the built program
- * (scripts/build.mjs), and test/cli/quick.test.ts checks that both entries print the same bytes.
+ * argument (src/cli/quick-explain.ts, bundled in but run only for that command): together most of what a person types to try the
+ * tool, and for those Node's own start-up is most of the time, so the ES-module loader, commander and the
+ * program's chunks would weigh (docs/benchmarks.md, "cold start"). The help texts are commander's own output,
+ * captured at build time from the built program (scripts/build.mjs, dist/cli-help.json); test/cli/quick.test.ts checks that both
+ * entries print the same bytes.
  */
-import { ExplainOutput } from "../report/explain.js";
-import { decideColor } from "./color.js";
+import { readFileSync } from "node:fs";
 import { quickCommand } from "./quick.js";
 import { stdoutIsTerminal, writeStdoutSync } from "./stdout-sync.js";
 
 /**
- * Commander's help for the program ("") and for each command as written to a pipe (80 columns): JSON of an
- * object, put here by scripts/build.mjs.
+ * Commander's help for the program ("") and for each command as written to a pipe (80 columns), from
+ * dist/cli-help.json (written by scripts/build.mjs; read only when help is asked for, so the other quick
+ * commands do not parse 27 KB of text). Empty when the file cannot be read: the program answers then.
  */
-declare const __BADGATEWAY_HELP__: string;
+let helpTexts: Record<string, string> | null = null;
+function help(): Record<string, string> {
+  if (helpTexts === null) {
+    try {
+      helpTexts = JSON.parse(readFileSync(`${__dirname}/cli-help.json`, "utf8")) as Record<string, string>;
+    } catch {
+      helpTexts = {};
+    }
+  }
+  return helpTexts;
+}
 
 const EXIT_ERROR = 2;
 
@@ -32,18 +43,17 @@ function crash(err: unknown): never {
 
 /** Answers a quick command; false when the program has to run (help wanted on a terminal, which wraps to its width). */
 function runQuick(): boolean {
-  const help = JSON.parse(__BADGATEWAY_HELP__) as Record<string, string>;
-  const q = quickCommand(process.argv.slice(2), new Set(Object.keys(help)));
+  const q = quickCommand(process.argv.slice(2), (name) => Object.hasOwn(help(), name));
   if (q === null) return false;
   if (q.kind === "version") writeStdoutSync(`${__BADGATEWAY_VERSION__}\n`);
   else if (q.kind === "help") {
-    const text = help[q.name];
+    const text = help()[q.name];
     if (text === undefined || stdoutIsTerminal()) return false;
     writeStdoutSync(text);
   } else {
-    const out = new ExplainOutput(q.json, !q.json && decideColor(stdoutIsTerminal(), process.env, q.color));
-    writeStdoutSync(out.add(q.line));
-    process.exitCode = out.exitCode() ?? EXIT_ERROR;
+    // require, not import: the bundle then runs the explain modules' top-level code only for this command.
+    const { explainQuick } = require("./quick-explain.js") as typeof import("./quick-explain.js");
+    process.exitCode = explainQuick(q.line, q.json, q.color);
   }
   return true;
 }

@@ -16,16 +16,19 @@ const isColorMode = (v: string | undefined): v is ColorMode =>
   v === "auto" || v === "always" || v === "never";
 
 /**
- * The quick command `args` (process.argv without node and the script) asks for, or null. `helpNames` are the
- * commands whose help text the bin carries.
+ * The quick command `args` (process.argv without node and the script) asks for, or null. `hasHelp` says whether
+ * the bin carries the help text of a command (asked only when the arguments ask for one).
  */
-export function quickCommand(args: readonly string[], helpNames: ReadonlySet<string>): QuickCommand | null {
+export function quickCommand(
+  args: readonly string[],
+  hasHelp: (name: string) => boolean,
+): QuickCommand | null {
   const [a, b] = args;
   if (args.length === 1 && (a === "--version" || a === "-V")) return { kind: "version" };
   if (args.length === 1 && (a === "--help" || a === "-h" || a === "help")) return { kind: "help", name: "" };
   if (args.length === 2 && a !== undefined && b !== undefined) {
-    if (a === "help" && helpNames.has(b)) return { kind: "help", name: b };
-    if ((b === "--help" || b === "-h") && helpNames.has(a)) return { kind: "help", name: a };
+    if (a === "help" && b !== "" && hasHelp(b)) return { kind: "help", name: b };
+    if ((b === "--help" || b === "-h") && a !== "" && hasHelp(a)) return { kind: "help", name: a };
   }
   // explain with one line: `--color` once, anywhere (the program's global option), `--json` once after the
   // command word, and exactly one argument that is neither an option nor "-" (stdin).

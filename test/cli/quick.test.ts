@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { COMMANDS } from "../../src/cli/commands/index.js";
 import { quickCommand } from "../../src/cli/quick.js";
@@ -19,7 +19,7 @@ const TIMEOUT =
 const HELP_NAMES = new Set(["", ...COMMANDS.map((c) => c.name)]);
 
 describe("quickCommand: what the bin answers itself", () => {
-  const q = (...args: string[]) => quickCommand(args, HELP_NAMES);
+  const q = (...args: string[]) => quickCommand(args, (name) => HELP_NAMES.has(name));
 
   it("version and help, in the forms commander reads the same", () => {
     expect(q("--version")).toEqual({ kind: "version" });
@@ -47,6 +47,8 @@ describe("quickCommand: what the bin answers itself", () => {
       ["-V", "x"],
       ["help", "nosuch"],
       ["help", "help"],
+      ["help", ""],
+      ["", "--help"],
       ["nosuch", "--help"],
       ["logs", "x.log"],
       ["config", "parse", "--help"],
@@ -133,13 +135,17 @@ describe("the bin and the program print the same bytes", () => {
   });
 });
 
-describe("the quick commands need nothing but the bin", () => {
-  // The bin alone in a directory: what it answers itself works, the rest fails to load the program (one line,
-  // exit 2), which shows which path each took.
+describe("the quick commands need nothing but the bin (and the help texts)", () => {
+  // The bin alone in a directory, with dist/cli-help.json: what it answers itself works, the rest fails to load
+  // the program (one line, exit 2), which shows which path each took.
   const dir = mkdtempSync(join(tmpdir(), "bg-quick-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const alone = join(dir, "cli.cjs");
   copyFileSync(cliPath, alone);
+  copyFileSync(join(dirname(cliPath), "cli-help.json"), join(dir, "cli-help.json"));
+  const bare = join(dir, "bare");
+  mkdirSync(bare);
+  copyFileSync(cliPath, join(bare, "cli.cjs"));
 
   it.each([
     [["--version"]],
@@ -163,6 +169,13 @@ describe("the quick commands need nothing but the bin", () => {
       expect(r.stderr).toMatch(/^badgateway: cannot load the program \(.*\): reinstall badgateway\n$/);
     },
   );
+
+  it("without the help texts, help goes to the program; --version and explain do not need them", () => {
+    const b = join(bare, "cli.cjs");
+    expect(run(b, ["--help"]).stderr).toContain("cannot load the program");
+    expect(run(b, ["--version"])).toEqual(run(cliPath, ["--version"]));
+    expect(run(b, ["explain", LINE])).toEqual(run(cliPath, ["explain", LINE]));
+  });
 });
 
 systemDescribe(["script"], "help on a terminal", () => {
@@ -171,6 +184,7 @@ systemDescribe(["script"], "help on a terminal", () => {
     try {
       const alone = join(dir, "cli.cjs");
       copyFileSync(cliPath, alone);
+      copyFileSync(join(dirname(cliPath), "cli-help.json"), join(dir, "cli-help.json"));
       const sh = (entry: string) =>
         spawnSync("script", ["-qec", `stty cols 120; '${process.execPath}' '${entry}' --help`, "/dev/null"], {
           encoding: "utf8",

@@ -73,6 +73,7 @@ describe("the published package", () => {
       "dist/index.js",
       "dist/cli.js",
       "dist/cli.cjs",
+      "dist/cli-help.json",
       "dist/types/index.d.ts",
       "dist/core.wasm",
       "dist/scan-worker.js",
