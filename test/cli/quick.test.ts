@@ -87,6 +87,8 @@ describe("the bin and the program print the same bytes", () => {
     [["--help"], {}],
     [["-h"], {}],
     [["help"], {}],
+    [["--help"], { FORCE_COLOR: "1" }],
+    [["help", "explain"], { FORCE_COLOR: "1", NO_COLOR: "1" }],
     ...COMMANDS.flatMap((c): [string[], Record<string, string>][] => [
       [["help", c.name], {}],
       [[c.name, "--help"], {}],
