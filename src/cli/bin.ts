@@ -2,11 +2,11 @@
  * The `badgateway` bin (dist/cli.cjs): a small CommonJS file that answers the quick commands itself and hands
  * every other run to the ES-module program (dist/cli.js, src/cli/main.ts). Quick are `--version`, help
  * (`--help`, `help NAME`, `NAME --help`) when stdout is not a terminal, and `explain` of one line given as an
- * argument (src/cli/quick-explain.ts, bundled in but run only for that command): together most of what a person types to try the
- * tool, and for those Node's own start-up is most of the time, so the ES-module loader, commander and the
- * program's chunks would weigh (docs/benchmarks.md, "cold start"). The help texts are commander's own output,
- * captured at build time from the built program (scripts/build.mjs, dist/cli-help.json); test/cli/quick.test.ts checks that both
- * entries print the same bytes.
+ * argument (src/cli/quick-explain.ts, bundled in but run only for that command): most of what a person types to
+ * try the tool, and for those Node's own start-up is most of the time, so the ES-module loader, commander and
+ * the program's chunks would weigh (docs/benchmarks.md, "cold start"). The help texts are commander's own
+ * output, captured at build time from the built program (scripts/build.mjs, dist/cli-help.json);
+ * test/cli/quick.test.ts checks that both entries print the same bytes.
  */
 import { readFileSync } from "node:fs";
 import { quickCommand } from "./quick.js";
@@ -41,7 +41,10 @@ function crash(err: unknown): never {
   process.exit(EXIT_ERROR);
 }
 
-/** Answers a quick command; false when the program has to run (help wanted on a terminal, which wraps to its width). */
+/**
+ * Answers a quick command; false when the program has to run (also for help on a terminal, which commander
+ * wraps to the terminal's width).
+ */
 function runQuick(): boolean {
   const q = quickCommand(process.argv.slice(2), (name) => Object.hasOwn(help(), name));
   if (q === null) return false;
