@@ -3,13 +3,18 @@
 // BENCH_STARTUP_RUNS times each (default 21, after 3 warm-ups): wall time from spawn to exit (median, and the
 // median of the per-round ratios) and CPU time (user + sys from /usr/bin/time, 10 ms steps, so the mean over the
 // runs). On a loaded machine the CPU ratio is the steadier one. Target (issue 13): ≤ 1.3 × `node -e 0`.
+// The CLI measured is package.json's bin (dist/cli.cjs), or BENCH_CLI (another build's bin or dist/cli.js, the
+// ES-module program's own entry). Run it with each Node to compare (`/path/to/node24 bench/startup.bench.mjs`).
 import { spawnSync } from "node:child_process";
-import { dirname, join } from "node:path";
+import { readFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { machineLine, median } from "./lib.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const cli = join(here, "..", "dist", "cli.js");
+const bin = JSON.parse(readFileSync(join(here, "..", "package.json"), "utf8")).bin.badgateway;
+const cli = process.env.BENCH_CLI ? resolve(process.env.BENCH_CLI) : join(here, "..", bin);
 const runs = Number.parseInt(process.env.BENCH_STARTUP_RUNS ?? "21", 10) || 21;
 const line =
   '2026/11/20 03:12:07 [error] 4117#4117: *9031 connect() failed (111: Connection refused) while connecting to upstream, client: 10.0.0.1, server: shop.example.com, request: "GET /cart HTTP/1.1", upstream: "http://127.0.0.1:8080/cart", host: "shop.example.com"';
@@ -33,7 +38,11 @@ function once(args) {
   return { ms, cpu: (user + sys) * 1000 };
 }
 
-console.log(machineLine());
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ");
+console.log(`${machineLine()}\n${cli}; load average ${load()}`);
 const times = cases.map(() => []);
 const cpu = cases.map(() => 0);
 for (let i = 0; i < runs + 3; i++)
@@ -55,7 +64,5 @@ for (let c = 0; c < cases.length; c++) {
   );
 }
 console.log(
-  over
-    ? `${over} case(s) above 1.3 × node -e 0 by both measures`
-    : "every case within 1.3 × node -e 0 (wall or CPU)",
+  `${over ? `${over} case(s) above 1.3 × node -e 0 by both measures` : "every case within 1.3 × node -e 0 (wall or CPU)"}; load average ${load()}`,
 );

@@ -91,6 +91,38 @@ for (const f of readdirSync("dist").filter((n) => n === "cli.js" || /^chunk-[\w-
   if (!/(?<![.\w$])require(?![\w$])/.test(rest))
     writeFileSync(`dist/${f}`, `${code.slice(0, at)}\n\n${rest}`);
 }
+// The bin, dist/cli.cjs (src/cli/bin.ts): CommonJS, so `--version`, help and `explain '<line>'` skip Node's
+// ES-module loader and the program; everything else it hands to dist/cli.js. The help texts it prints are
+// commander's, taken here from the program just built with stdout on a pipe (the bin answers help only there),
+// into dist/cli-help.json.
+const helpOf = (args) => {
+  const { FORCE_COLOR: _f, ...env } = process.env;
+  return execFileSync(process.execPath, ["dist/cli.js", ...args], {
+    encoding: "utf8",
+    env: { ...env, NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+};
+const help = { "": helpOf(["--help"]) };
+const listed = help[""].split(/\nCommands:\n/)[1]?.split(/\n\n/)[0] ?? "";
+for (const m of listed.matchAll(/^ {2}([a-z][\w-]*)/gm))
+  if (m[1] !== "help") help[m[1]] = helpOf([m[1], "--help"]);
+if (Object.keys(help).length < 5) {
+  console.error("build: the command list was not found in `dist/cli.js --help`; see scripts/build.mjs");
+  process.exit(1);
+}
+writeFileSync("dist/cli-help.json", `${JSON.stringify(help)}\n`);
+await build({
+  ...common,
+  entryPoints: ["src/cli/bin.ts"],
+  outfile: "dist/cli.cjs",
+  format: "cjs",
+  minify: true,
+  plugins: [picocolorsWithoutStdoutProbe],
+  banner: { js: "#!/usr/bin/env node" },
+  // stdout-sync.ts takes node:fs with createRequire(import.meta.url), which CommonJS spells __filename.
+  define: { ...common.define, "import.meta.url": "__filename" },
+});
 await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/index.js", packages: "external" });
 // Worker thread of the log scanner for big files (resolved next to dist/cli.js and dist/index.js).
 await build({ ...common, entryPoints: ["src/evidence/scan/worker.ts"], outfile: "dist/scan-worker.js" });

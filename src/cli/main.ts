@@ -1,8 +1,9 @@
 /**
- * The `badgateway` entry point (dist/cli.js). Kept small: it installs the guards that keep every run to one
- * line on stderr and an exit code, answers `--version` itself, and loads the program (commander and the command
- * that runs) only when there is more to do — start-up time is most of what `--version`, `--help` and `explain`
- * cost.
+ * The program's entry point (dist/cli.js), which the bin (dist/cli.cjs, src/cli/bin.ts) imports for every
+ * command it does not answer itself; `node dist/cli.js` runs every command through it. Kept small: it installs
+ * the guards that keep every run to one line on stderr and an exit code, answers `--version` itself, and loads
+ * the program (commander and the command that runs) only when there is more to do — start-up time is most of
+ * what `--version`, `--help` and `explain` cost.
  */
 import { createRequire } from "node:module";
 

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { Command, Help } from "commander";
 import { describe, expect, it } from "vitest";
 import { COMMANDS, commandWord } from "../../src/cli/commands/index.js";
-import { cliPath, runCli } from "../helpers/cli.js";
+import { esmCliPath, runCli } from "../helpers/cli.js";
 
 describe("command table", () => {
   it.each(COMMANDS.map((c) => [c.name, c] as const))(
@@ -44,7 +44,7 @@ describe("the built CLI loads only what runs", () => {
   });
 
   it("dist/cli.js is small and imports the program and each command on demand", () => {
-    const entry = readFileSync(cliPath, "utf8");
+    const entry = readFileSync(esmCliPath, "utf8");
     expect(entry.length).toBeLessThan(20_000);
     expect(entry).toMatch(/import\("\.\/chunk-\w+\.js"\)/);
   });

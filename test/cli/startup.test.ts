@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { cliPath } from "../helpers/cli.js";
+import { cliPath, esmCliPath } from "../helpers/cli.js";
 
 // Start-up cost (issue 13, docs/benchmarks.md "cold start"): the quick commands write to fd 1 themselves, so Node
 // never builds process.stdout, which for a pipe loads its stream and socket modules (about a tenth of `explain`).
@@ -14,10 +14,10 @@ const LINE =
   '2026/11/20 03:12:07 [error] 4117#4117: *9031 connect() failed (111: Connection refused) while connecting to upstream, client: 10.0.0.1, server: shop.example.com, request: "GET /cart HTTP/1.1", upstream: "http://127.0.0.1:8080/cart", host: "shop.example.com"';
 
 /** Runs the CLI with stdout and stderr on pipes; returns its output and the Node modules it loaded. */
-function run(args: string[], env: Record<string, string> = {}) {
+function run(args: string[], env: Record<string, string> = {}, entry = cliPath) {
   const loadedFile = join(dir, `loaded-${Math.random().toString(36).slice(2)}.txt`);
   const { FORCE_COLOR: _f, NO_COLOR: _n, ...rest } = process.env;
-  const r = spawnSync(process.execPath, ["--require", preload, cliPath, ...args], {
+  const r = spawnSync(process.execPath, ["--require", preload, entry, ...args], {
     encoding: "utf8",
     env: { ...rest, BG_LOADED_FILE: loadedFile, ...env },
   });
@@ -28,16 +28,19 @@ const streamModules = (loaded: string[]) =>
   loaded.filter((m) => /^NativeModule (net|stream|tty|internal\/fs\/streams)$/.test(m));
 
 describe("the quick commands do not build process.stdout", () => {
-  it.each([
-    [["--version"], /^\d+\.\d+\.\d+\n$/],
-    [["--help"], /^Usage: badgateway \[options\] \[command\][\s\S]*Every command takes --json\.\n$/],
-    [["help", "explain"], /^Usage: badgateway explain \[options\] <line>/],
-    [["explain", LINE], /^Connection refused by the upstream \[connection-refused\]\n/],
-    [["explain", "--json", LINE], /^\{"input":/],
-  ])("%j: same output, no stream modules loaded", (args, out) => {
-    const r = run(args);
+  // Both entries: the bin (dist/cli.cjs) answers these itself, the program (dist/cli.js) through commander.
+  it.each(
+    [
+      [["--version"], /^\d+\.\d+\.\d+\n$/],
+      [["--help"], /^Usage: badgateway \[options\] \[command\][\s\S]*Every command takes --json\.\n$/],
+      [["help", "explain"], /^Usage: badgateway explain \[options\] <line>/],
+      [["explain", LINE], /^Connection refused by the upstream \[connection-refused\]\n/],
+      [["explain", "--json", LINE], /^\{"input":/],
+    ].flatMap(([args, out]) => [cliPath, esmCliPath].map((entry) => [args, out, entry] as const)),
+  )("%j: same output, no stream modules loaded (%s)", (args, out, entry) => {
+    const r = run(args as string[], {}, entry);
     expect(r.stderr).toBe("");
-    expect(r.stdout).toMatch(out);
+    expect(r.stdout).toMatch(out as RegExp);
     expect(r.loaded.length).toBeGreaterThan(20);
     expect(streamModules(r.loaded)).toEqual([]);
   });

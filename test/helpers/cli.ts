@@ -1,6 +1,16 @@
 import { spawn, spawnSync } from "node:child_process";
 
-export const cliPath = new URL("../../dist/cli.js", import.meta.url).pathname;
+import { readFileSync } from "node:fs";
+
+const root = new URL("../../", import.meta.url);
+const pkg = JSON.parse(readFileSync(new URL("package.json", root), "utf8")) as {
+  bin: { badgateway: string };
+};
+
+/** The built CLI as users run it: package.json's bin (dist/cli.cjs, which hands all but the quick commands on). */
+export const cliPath = new URL(pkg.bin.badgateway, root).pathname;
+/** The ES-module program's own entry (dist/cli.js): every command through commander. */
+export const esmCliPath = new URL("dist/cli.js", root).pathname;
 
 /** The environment of a CLI run: plain output (NO_COLOR, no inherited FORCE_COLOR) unless `env` asks otherwise. */
 function cliEnv(env: Record<string, string>): NodeJS.ProcessEnv {

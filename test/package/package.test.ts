@@ -31,6 +31,11 @@ describe("the published package", () => {
     );
     expect(new Set(Object.keys(pkg.dependencies ?? {}))).toEqual(imported);
     expect(readFileSync(join(root, "dist/cli.js"), "utf8")).not.toMatch(/from "commander"/);
+    // The bin (CommonJS) carries its quick path whole and needs only Node's own modules.
+    const bin = readFileSync(join(root, pkg.bin.badgateway), "utf8");
+    expect(
+      [...bin.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]).filter((s) => !s?.startsWith("node:")),
+    ).toEqual([]);
   });
 
   it("a consumer type-checks against the emitted declarations (strict, skipLibCheck off); misuse and internal names do not", () => {
@@ -67,6 +72,8 @@ describe("the published package", () => {
       "package.json",
       "dist/index.js",
       "dist/cli.js",
+      "dist/cli.cjs",
+      "dist/cli-help.json",
       "dist/types/index.d.ts",
       "dist/core.wasm",
       "dist/scan-worker.js",
