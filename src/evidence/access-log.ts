@@ -121,6 +121,7 @@ export async function summarizeAccessLogs(
           until: opts.until,
           maxKeys: opts.maxKeys,
           ...(opts.controllerLog ? { controllerLog: true } : {}),
+          ...(opts.ingress !== undefined ? { ingress: opts.ingress } : {}),
         },
       },
       // A custom locationOf is a function, which a worker cannot be given.

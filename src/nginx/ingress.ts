@@ -318,23 +318,8 @@ export class IngressAccessAccumulator {
       return i >= 0 ? (this.out[i] ?? "-") : "-";
     };
     const name = v("proxy_upstream_name");
-    let u = this.ups.get(name);
-    if (!u) {
-      if (this.ups.size >= MAX_UPSTREAMS) return;
-      u = {
-        name,
-        requests: 0,
-        s502: 0,
-        s503: 0,
-        s504: 0,
-        noTry: {},
-        peers: {},
-        samples: [],
-        first: null,
-        last: null,
-      };
-      this.ups.set(name, u);
-    }
+    const u = this.upstream(name);
+    if (!u) return;
     const status = Number(v("status"));
     const t = this.ix["time_local"] !== -1 ? this.timeOf(v("time_local")) : null;
     u.requests++;
@@ -366,36 +351,11 @@ export class IngressAccessAccumulator {
       : single
         ? [v("upstream_response_length")]
         : splitUpstreamList(v("upstream_response_length")).flat();
-    let byAddr = this.upPeers.get(u);
-    if (!byAddr) {
-      byAddr = new Map();
-      this.upPeers.set(u, byAddr);
-    }
     for (let i = 0; i < addrs.length; i++) {
       const a = addrs[i];
       if (!a) continue;
-      let p = byAddr.get(a);
-      if (!p) {
-        if (byAddr.size >= MAX_PEERS) continue;
-        p = {
-          tries: 0,
-          s502: 0,
-          s504: 0,
-          s5xx: 0,
-          noResponse: 0,
-          maxFailedTime: null,
-          first: null,
-          last: null,
-        };
-        u.peers[a] = p;
-        byAddr.set(a, p);
-        let set = this.peerUps.get(a);
-        if (!set) {
-          set = new Set();
-          if (this.peerUps.size < MAX_UPSTREAMS) this.peerUps.set(a, set);
-        }
-        set.add(name);
-      }
+      const p = this.peer(u, a);
+      if (!p) continue;
       p.tries++;
       const s = Number(statuses[i] ?? Number.NaN);
       if (s === 502) p.s502++;
@@ -412,6 +372,134 @@ export class IngressAccessAccumulator {
           if (!p.first || t < p.first) p.first = t;
           if (!p.last || t > p.last) p.last = t;
         }
+      }
+    }
+  }
+
+  /** The entry of an upstream name, made when new; null when the table is full. */
+  upstream(name: string): IngressUpstreamStats | null {
+    let u = this.ups.get(name);
+    if (!u) {
+      if (this.ups.size >= MAX_UPSTREAMS) return null;
+      u = {
+        name,
+        requests: 0,
+        s502: 0,
+        s503: 0,
+        s504: 0,
+        noTry: {},
+        peers: {},
+        samples: [],
+        first: null,
+        last: null,
+      };
+      this.ups.set(name, u);
+    }
+    return u;
+  }
+
+  /** The entry of a pod address behind `u`, made when new; null when `u` has MAX_PEERS addresses already. */
+  peer(u: IngressUpstreamStats, addr: string): IngressPeerStats | null {
+    let byAddr = this.upPeers.get(u);
+    if (!byAddr) {
+      byAddr = new Map();
+      this.upPeers.set(u, byAddr);
+    }
+    let p = byAddr.get(addr);
+    if (!p) {
+      if (byAddr.size >= MAX_PEERS) return null;
+      p = {
+        tries: 0,
+        s502: 0,
+        s504: 0,
+        s5xx: 0,
+        noResponse: 0,
+        maxFailedTime: null,
+        first: null,
+        last: null,
+      };
+      u.peers[addr] = p;
+      byAddr.set(addr, p);
+      let set = this.peerUps.get(addr);
+      if (!set) {
+        set = new Set();
+        if (this.peerUps.size < MAX_UPSTREAMS) this.peerUps.set(addr, set);
+      }
+      set.add(u.name);
+    }
+    return p;
+  }
+
+  /**
+   * For a reader that splits the lines itself (the access-log scanner core): counts a matched line of upstream
+   * `u` (null: the table is full) as addLine would, when the line did not fail — final status below 500 and no
+   * try answered 5xx (a failed line goes to addLine, which keeps its sample and the failure's details). The
+   * caller then counts the line's tries with `peer(u, addr).tries++`, or `noTry` when it reached no pod.
+   * `time` is the line's `$time_local` as ISO text, or null.
+   */
+  countLine(u: IngressUpstreamStats | null, time: string | null): void {
+    this.lines++;
+    this.matched++;
+    if (!u) return;
+    u.requests++;
+    if (time) {
+      if (!u.first || time < u.first) u.first = time;
+      if (!u.last || time > u.last) u.last = time;
+    }
+  }
+
+  /** A request of `u` answered `status` without trying any pod. */
+  noTry(u: IngressUpstreamStats, status: number): void {
+    const k = String(status);
+    u.noTry[k] = (u.noTry[k] ?? 0) + 1;
+  }
+
+  /** A line that is not counted (empty, or not in the format): addLine counts it in `lines` only. */
+  skipLine(): void {
+    this.lines++;
+  }
+
+  /**
+   * Adds the summary of another accumulator (a worker's byte range, read after this one's): counts add up,
+   * first/last widen, samples fill up to three, the caps hold as in addLine.
+   */
+  merge(o: IngressAccessSummary): void {
+    this.lines += o.lines;
+    this.matched += o.matched;
+    const earlier = (a: string | null, b: string | null) => (a === null || (b !== null && b < a) ? b : a);
+    const later = (a: string | null, b: string | null) => (a === null || (b !== null && b > a) ? b : a);
+    // the names of each address in the order they were met (peer() below only adds to these)
+    for (const [addr, names] of Object.entries(o.peerUpstreams)) {
+      let set = this.peerUps.get(addr);
+      if (!set) {
+        if (this.peerUps.size >= MAX_UPSTREAMS) continue;
+        set = new Set();
+        this.peerUps.set(addr, set);
+      }
+      for (const n of names) set.add(n);
+    }
+    for (const x of Object.values(o.upstreams)) {
+      const u = this.upstream(x.name);
+      if (!u) continue;
+      u.requests += x.requests;
+      u.s502 += x.s502;
+      u.s503 += x.s503;
+      u.s504 += x.s504;
+      for (const [k, n] of Object.entries(x.noTry)) u.noTry[k] = (u.noTry[k] ?? 0) + n;
+      for (const l of x.samples) if (u.samples.length < MAX_SAMPLES) u.samples.push(l);
+      u.first = earlier(u.first, x.first);
+      u.last = later(u.last, x.last);
+      for (const [addr, q] of Object.entries(x.peers)) {
+        const p = this.peer(u, addr);
+        if (!p) continue;
+        p.tries += q.tries;
+        p.s502 += q.s502;
+        p.s504 += q.s504;
+        p.s5xx += q.s5xx;
+        p.noResponse += q.noResponse;
+        if (q.maxFailedTime !== null) p.maxFailedTime = Math.max(p.maxFailedTime ?? 0, q.maxFailedTime);
+        p.first = earlier(p.first, q.first);
+        p.last = later(p.last, q.last);
       }
     }
   }

@@ -4,6 +4,11 @@
  * and interned ids (ACC_* slots of src/nginx/wasm/layout.ts); the decoder here counts a record exactly as
  * addLine would count the line, and every other line goes to addLine.
  */
+import type {
+  IngressAccessAccumulator,
+  IngressPeerStats,
+  IngressUpstreamStats,
+} from "../../nginx/ingress.js";
 import type { LogEscape } from "../../nginx/logformat.js";
 import * as L from "../../nginx/wasm/layout.js";
 import type { LogAccumulator } from "../scan/accumulator.js";
@@ -27,6 +32,13 @@ export class AccessAccumulator
   private readonly peerById: Array<PeerAcc | undefined> = [];
   /** Timeout what-if cells by (peer id, location id) of the core. */
   private readonly cellById = new Map<number, CellAcc>();
+  /** ingress-nginx upstream entries by the core's id of `$proxy_upstream_name` (null: the table is full). */
+  private readonly ingressById: Array<IngressUpstreamStats | null | undefined> = [];
+  /** ingress-nginx pod entries by (name id, peer id) of the core (null: the name has its 200 pods). */
+  private readonly ingressPeerById = new Map<number, IngressPeerStats | null>();
+  /** The last line time turned into ingress-nginx's ISO text. */
+  private ingressMs = Number.NaN;
+  private ingressIso: string | null = null;
 
   private readonly hasHeaderTime: boolean;
   private readonly hasConnectTime: boolean;
@@ -68,6 +80,7 @@ export class AccessAccumulator
     cfg[L.CFG_RESPONSE_TIME_VAR] = ix["upstream_response_time"] as number;
     cfg[L.CFG_HEADER_TIME_VAR] = ix["upstream_header_time"] as number;
     cfg[L.CFG_CONNECT_TIME_VAR] = ix["upstream_connect_time"] as number;
+    cfg[L.CFG_GROUP_VAR] = this.ingress ? this.fmt.indexOf("proxy_upstream_name") : -1;
     let off = lead.length;
     for (let k = 0; k < n; k++) {
       const sep = seps[k] as string;
@@ -104,6 +117,7 @@ export class AccessAccumulator
           if (n > 0) r += n;
         } else if (st === L.LINE_SLOW)
           this.addLine(block.toString("latin1", d[b + L.ACC_LINE], d[b + L.ACC_LINE + 1]));
+        else this.ingress?.skipLine();
       }
       from = w.nextLine();
       if (w.tableFull()) {
@@ -113,6 +127,8 @@ export class AccessAccumulator
         this.locationById.length = 0;
         this.peerById.length = 0;
         this.cellById.clear();
+        this.ingressById.length = 0;
+        this.ingressPeerById.clear();
       }
     }
     return this.lines - before;
@@ -134,6 +150,7 @@ export class AccessAccumulator
     const rt = d[b + L.ACC_REQUEST_TIME] as number;
     const pid = d[b + L.ACC_PEER_ID] as number;
     const tries = d[b + L.ACC_TRIES] as number;
+    if (this.ingress) this.ingressRecord(this.ingress, d, b, block, t, status, pid, tries);
     let upTotal = Number.NaN;
     if (tries >= 0) upTotal = d[b + L.ACC_RESPONSE_TIME] as number;
     else if (pid >= 0) {
@@ -180,6 +197,82 @@ export class AccessAccumulator
         status,
         pid >= 0 ? block.toString("latin1", d[b + L.ACC_PEER], d[b + L.ACC_PEER + 1]) : "-",
       );
+  }
+
+  /**
+   * Counts the record at d[b…] in ingress-nginx's per-upstream-name table as its addLine would count the line:
+   * from the record when nothing failed, else (final status 5xx, a try answered 5xx, or a name the core left
+   * to JavaScript) through addLine, which keeps the sample and the failure's details.
+   */
+  private ingressRecord(
+    ing: IngressAccessAccumulator,
+    d: Float64Array,
+    b: number,
+    block: Buffer,
+    t: number,
+    status: number,
+    pid: number,
+    tries: number,
+  ): void {
+    const gid = d[b + L.ACC_GROUP_ID] as number;
+    // status 0: "-" or no number, which addLine keys as NaN
+    let failed = !(status < 500) || status === 0 || gid < 0;
+    if (!failed) {
+      if (tries > 0) {
+        for (let k = 1; k <= tries; k++)
+          if ((d[b + k * L.ACC_RECORD_DOUBLES + L.ACC_UPSTREAM_STATUS] as number) >= 500) {
+            failed = true;
+            break;
+          }
+      } else if (pid >= 0 && (d[b + L.ACC_UPSTREAM_STATUS] as number) >= 500) failed = true;
+    }
+    if (failed) {
+      ing.addLine(block.toString("utf8", d[b + L.ACC_LINE], d[b + L.ACC_LINE + 1]));
+      return;
+    }
+    let u = this.ingressById[gid];
+    if (u === undefined) {
+      u = ing.upstream(block.toString("utf8", d[b + L.ACC_GROUP], d[b + L.ACC_GROUP + 1]));
+      this.ingressById[gid] = u;
+    }
+    // ingress-nginx's table reads $time_local only
+    let time: string | null = null;
+    if (this.timeVal.kind === 0 && Number.isFinite(t)) {
+      if (t !== this.ingressMs) {
+        this.ingressMs = t;
+        this.ingressIso = new Date(t).toISOString();
+      }
+      time = this.ingressIso;
+    }
+    ing.countLine(u, time);
+    if (u === null) return;
+    if (tries > 0)
+      for (let k = 1; k <= tries; k++) {
+        const p = this.ingressPeer(ing, u, gid, d, b + k * L.ACC_RECORD_DOUBLES, block);
+        if (p !== null) p.tries++;
+      }
+    else if (pid >= 0) {
+      const p = this.ingressPeer(ing, u, gid, d, b, block);
+      if (p !== null) p.tries++;
+    } else if (tries < 0) ing.noTry(u, status);
+  }
+
+  /** ingress-nginx's entry of the peer of the record at d[b…] behind upstream `u` (core name id `gid`). */
+  private ingressPeer(
+    ing: IngressAccessAccumulator,
+    u: IngressUpstreamStats,
+    gid: number,
+    d: Float64Array,
+    b: number,
+    block: Buffer,
+  ): IngressPeerStats | null {
+    const key = gid * 65536 + (d[b + L.ACC_PEER_ID] as number);
+    let p = this.ingressPeerById.get(key);
+    if (p === undefined) {
+      p = ing.peer(u, block.toString("latin1", d[b + L.ACC_PEER], d[b + L.ACC_PEER + 1]));
+      this.ingressPeerById.set(key, p);
+    }
+    return p;
   }
 
   /** The peer table entry of the core's peer id (the record at d[b…] names the peer). */

@@ -41,6 +41,7 @@ export type ScanJob =
         until?: number;
         maxKeys?: number;
         controllerLog?: boolean;
+        ingress?: string;
       };
     };
 

@@ -9,6 +9,8 @@
 
 import {
   ACC_CONNECT_TIME,
+  ACC_GROUP,
+  ACC_GROUP_ID,
   ACC_HEADER_TIME,
   ACC_HOST,
   ACC_HOST_ID,
@@ -30,6 +32,7 @@ import {
   ACC_UPSTREAM_STATUS,
   ACCESS_MAX_VARS,
   CFG_CONNECT_TIME_VAR,
+  CFG_GROUP_VAR,
   CFG_HEADER_TIME_VAR,
   CFG_HOST_VAR,
   CFG_JSON,
@@ -62,6 +65,7 @@ const CFG_BYTES: usize = <usize>(CONFIG_BASE + CONFIG_LITERALS);
 const KIND_HOST: i32 = 1;
 const KIND_LOCATION: i32 = 2;
 const KIND_PEER: i32 = 3;
+const KIND_GROUP: i32 = 4;
 
 export function accessRecordDoubles(): i32 {
   return ACC_RECORD_DOUBLES;
@@ -295,6 +299,20 @@ function line(s: i32, e: i32, rec: usize): i32 {
     put(rec, ACC_HOST, <f64>hs);
     put(rec, ACC_HOST + 1, <f64>he);
   } else put(rec, ACC_HOST_ID, -1);
+  // The ingress-nginx upstream name, interned for JavaScript's per-name table (empty or escaped: JavaScript's).
+  const gi = cfg(CFG_GROUP_VAR);
+  put(rec, ACC_GROUP_ID, -1);
+  if (gi >= 0) {
+    const gs = unchecked(varS[gi]);
+    const ge = unchecked(varE[gi]);
+    if (ge > gs && findByte(gs, ge, 0x5c) >= ge) {
+      const id = intern(KIND_GROUP, gs, ge);
+      if (id < 0) return 1;
+      put(rec, ACC_GROUP_ID, <f64>id);
+      put(rec, ACC_GROUP, <f64>gs);
+      put(rec, ACC_GROUP + 1, <f64>ge);
+    }
+  }
   const qi = cfg(CFG_REQUEST_VAR);
   if (qi >= 0) {
     const qs = unchecked(varS[qi]);
