@@ -141,9 +141,7 @@ export class AccessTables {
     this.fails = new FailMinutes(Math.min(this.maxKeys, FAIL_PEERS));
     this.cells = new TimeoutCells(this.maxKeys, this.fmt.indexOf("upstream_status") >= 0);
     this.ingress =
-      opts.ingress !== undefined &&
-      this.fmt.indexOf("proxy_upstream_name") >= 0 &&
-      this.fmt.indexOf("upstream_addr") >= 0
+      opts.ingress !== undefined && this.fmt.indexOf("proxy_upstream_name") >= 0
         ? new IngressAccessAccumulator(
             opts.ingress ? { id: opts.ingress, versions: "", format: formatText } : formatText,
             escapeMode,

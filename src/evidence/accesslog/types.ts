@@ -27,7 +27,7 @@ export interface AccessOptions {
   controllerLog?: boolean;
   /**
    * Also keep ingress-nginx's per-upstream-name accounting (`AccessSummary.ingress`) from the same read, for a
-   * format with `$proxy_upstream_name` and `$upstream_addr`; the value is the name the summary gives the format
+   * format with `$proxy_upstream_name`; the value is the name the summary gives the format
    * (an upstreaminfo id such as "upstreaminfo-v0.26"), or "" for the format text itself.
    */
   ingress?: string;
