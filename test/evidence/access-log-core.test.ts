@@ -437,3 +437,29 @@ describe("access-log core: ingress-nginx's per-upstream-name table in the same r
     expect(combined.ingress).toBeNull();
   });
 });
+
+describe("access-log accumulator: one thread or two", () => {
+  const fmt = FORMATS[0] as { format: string; escape: LogEscape };
+  const lines = (n: number, key: (i: number) => number) =>
+    Array.from(
+      { length: n },
+      (_, i) =>
+        `192.0.2.1 - - [24/Nov/2026:10:00:00 +0000] "GET /p${key(i)}/x HTTP/1.1" 200 1 "-" "c" 10.0.0.${key(i) % 250}:${8000 + key(i)} 200 0.010 0.011`,
+    ).join("\n");
+  const asks = (text: string) => {
+    const acc = new AccessAccumulator(fmt.format, fmt.escape);
+    acc.addBytes(Buffer.from(text));
+    return acc.prefersOneThread();
+  };
+  it("prefers one when nearly every line brings new keys, two when the keys repeat", () => {
+    expect(asks(lines(2000, (i) => i))).toBe(true);
+    expect(asks(lines(2000, (i) => i % 50))).toBe(false);
+    // too few lines to tell
+    expect(asks(lines(100, (i) => i))).toBe(false);
+  });
+  it("prefers one when a table is full", () => {
+    const acc = new AccessAccumulator(fmt.format, fmt.escape, { maxKeys: 20 });
+    acc.addBytes(Buffer.from(lines(2000, (i) => i % 40)));
+    expect(acc.prefersOneThread()).toBe(true);
+  });
+});
