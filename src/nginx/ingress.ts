@@ -262,6 +262,14 @@ function iso(ms: number): string | null {
   return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
 }
 
+/**
+ * A copy of `s` that holds no reference to a longer string: V8 keeps a slice (or a line cut from a block) as a
+ * view of its parent, so thousands of samples could keep whole blocks of the log alive.
+ */
+function ownCopy(s: string): string {
+  return JSON.parse(JSON.stringify(s)) as string;
+}
+
 /** Bounded per-upstream accounting of an ingress-nginx access log, one line at a time. */
 export class IngressAccessAccumulator {
   readonly fmt: CompiledLogFormat;
@@ -331,7 +339,7 @@ export class IngressAccessAccumulator {
     else if (status === 503) u.s503++;
     else if (status === 504) u.s504++;
     const failed = status >= 500;
-    if (failed && u.samples.length < MAX_SAMPLES) u.samples.push(line.slice(0, 2000));
+    if (failed && u.samples.length < MAX_SAMPLES) u.samples.push(ownCopy(line.slice(0, 2000)));
     const addrRaw = v("upstream_addr");
     if (addrRaw === "-" || addrRaw === "") {
       const k = String(status);
