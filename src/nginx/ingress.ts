@@ -330,20 +330,12 @@ export class IngressAccessAccumulator {
     if (!u) return;
     const status = Number(v("status"));
     const t = this.ix["time_local"] !== -1 ? this.timeOf(v("time_local")) : null;
-    u.requests++;
-    if (t) {
-      if (!u.first || t < u.first) u.first = t;
-      if (!u.last || t > u.last) u.last = t;
-    }
-    if (status === 502) u.s502++;
-    else if (status === 503) u.s503++;
-    else if (status === 504) u.s504++;
-    const failed = status >= 500;
-    if (failed && u.samples.length < MAX_SAMPLES) u.samples.push(ownCopy(line.slice(0, 2000)));
+    this.countRequest(u, t);
+    this.countStatus(u, status);
+    if (status >= 500 && u.samples.length < MAX_SAMPLES) this.addSample(u, line);
     const addrRaw = v("upstream_addr");
     if (addrRaw === "-" || addrRaw === "") {
-      const k = String(status);
-      u.noTry[k] = (u.noTry[k] ?? 0) + 1;
+      this.noTry(u, status);
       return;
     }
     // One try (the common case) needs no list splitting.
@@ -364,22 +356,59 @@ export class IngressAccessAccumulator {
       if (!a) continue;
       const p = this.peer(u, a);
       if (!p) continue;
-      p.tries++;
-      const s = Number(statuses[i] ?? Number.NaN);
-      if (s === 502) p.s502++;
-      else if (s === 504) p.s504++;
-      else if (s >= 500) p.s5xx++;
-      if (s === 502 || s === 504) {
-        const len = lengths[i];
-        if (!hasLength || len === null || len === undefined || len === "0" || len === "-") p.noResponse++;
-      }
-      if (s >= 500) {
-        const rt = Number(times[i] ?? Number.NaN);
-        if (Number.isFinite(rt)) p.maxFailedTime = Math.max(p.maxFailedTime ?? 0, rt);
-        if (t) {
-          if (!p.first || t < p.first) p.first = t;
-          if (!p.last || t > p.last) p.last = t;
-        }
+      const len = lengths[i];
+      this.countTry(
+        p,
+        Number(statuses[i] ?? Number.NaN),
+        !(len === null || len === undefined || len === "" || len === "0" || len === "-"),
+        // an empty time is no time (Number("") would read 0)
+        times[i] ? Number(times[i]) : Number.NaN,
+        t,
+      );
+    }
+  }
+
+  /** A request of `u` at `time` (ISO text, or null). */
+  private countRequest(u: IngressUpstreamStats, time: string | null): void {
+    u.requests++;
+    if (time) {
+      if (!u.first || time < u.first) u.first = time;
+      if (!u.last || time > u.last) u.last = time;
+    }
+  }
+
+  /** The final status of a request of `u`. */
+  countStatus(u: IngressUpstreamStats, status: number): void {
+    if (status === 502) u.s502++;
+    else if (status === 503) u.s503++;
+    else if (status === 504) u.s504++;
+  }
+
+  /** Keeps a failed line of `u` as a sample (the caller checks that it has fewer than MAX_SAMPLES). */
+  addSample(u: IngressUpstreamStats, line: string): void {
+    u.samples.push(ownCopy(line.slice(0, 2000)));
+  }
+
+  /** Whether `u` still keeps samples. */
+  wantsSample(u: IngressUpstreamStats): boolean {
+    return u.samples.length < MAX_SAMPLES;
+  }
+
+  /**
+   * One try of pod `p`: answered `s` ($upstream_status; NaN or 0 when none), `sent` when
+   * $upstream_response_length shows bytes from the pod, after `rt` seconds ($upstream_response_time), at `time`.
+   */
+  countTry(p: IngressPeerStats, s: number, sent: boolean, rt: number, time: string | null): void {
+    p.tries++;
+    if (s === 502) p.s502++;
+    else if (s === 504) p.s504++;
+    else if (s >= 500) p.s5xx++;
+    if ((s === 502 || s === 504) && !sent) p.noResponse++;
+    if (s >= 500) {
+      if (Number.isFinite(rt)) p.maxFailedTime = Math.max(p.maxFailedTime ?? 0, rt);
+      if (time) {
+        if (!p.first || time < p.first) p.first = time;
+        if (!p.last || time > p.last) p.last = time;
       }
     }
   }
@@ -448,12 +477,7 @@ export class IngressAccessAccumulator {
   countLine(u: IngressUpstreamStats | null, time: string | null): void {
     this.lines++;
     this.matched++;
-    if (!u) return;
-    u.requests++;
-    if (time) {
-      if (!u.first || time < u.first) u.first = time;
-      if (!u.last || time > u.last) u.last = time;
-    }
+    if (u) this.countRequest(u, time);
   }
 
   /** A request of `u` answered `status` without trying any pod. */

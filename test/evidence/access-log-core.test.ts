@@ -357,7 +357,7 @@ describe("access-log core: ingress-nginx's per-upstream-name table in the same r
   const status = mostly(["200", "200", "502", "504", "503", "404"], ["-", "500"]);
   const ustatus = mostly(["200", "502", "504", "-", "200, 200", "502, 200", "504, 502"], ["", "5x"]);
   const length = mostly(["0", "512", "-", "0, 512", "512, 0"], [""]);
-  const time = mostly(["0.012", "1.500", "-", "60.001, 0.010"], ["", ".5"]);
+  const time = mostly(["0.012", "1.500", "1.348", "2.97", "-", "60.001, 0.010", "0.5, 1.684"], ["", ".5"]);
   const line = fc.record({
     sec: fc.integer({ min: 0, max: 150 }),
     name,

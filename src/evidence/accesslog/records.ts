@@ -18,6 +18,12 @@ import { type GroupAcc, newGroup, newPeer, type PeerAcc } from "./tables.js";
 import type { CellAcc } from "./timeout-cells.js";
 import type { AccessFileAccount, AccessOptions, AccessSummary, AccumulatorState } from "./types.js";
 
+/**
+ * Two ids of the core (each below its 24,576 interned values) make one Map key as a * ID_SPAN + b + 1: below
+ * 2^30, so V8 keeps it a small integer (a key of 2^31 or more is a heap number, hashed more slowly).
+ */
+const ID_SPAN = 32768;
+
 /** Mergeable accumulator: feed blocks with `addBytes` (or lines with `addLine`), combine with `merge`, finish with `result`. */
 export class AccessAccumulator
   extends AccessLineReader
@@ -81,6 +87,7 @@ export class AccessAccumulator
     cfg[L.CFG_HEADER_TIME_VAR] = ix["upstream_header_time"] as number;
     cfg[L.CFG_CONNECT_TIME_VAR] = ix["upstream_connect_time"] as number;
     cfg[L.CFG_GROUP_VAR] = this.ingress ? this.fmt.indexOf("proxy_upstream_name") : -1;
+    cfg[L.CFG_LENGTH_VAR] = this.ingress ? this.fmt.indexOf("upstream_response_length") : -1;
     let off = lead.length;
     for (let k = 0; k < n; k++) {
       const sep = seps[k] as string;
@@ -200,9 +207,9 @@ export class AccessAccumulator
   }
 
   /**
-   * Counts the record at d[b…] in ingress-nginx's per-upstream-name table as its addLine would count the line:
-   * from the record when nothing failed, else (final status 5xx, a try answered 5xx, or a name the core left
-   * to JavaScript) through addLine, which keeps the sample and the failure's details.
+   * Counts the record at d[b…] in ingress-nginx's per-upstream-name table as its addLine would count the line;
+   * a line whose name the core left to JavaScript (empty, escaped), or whose status is "-" (the core reads 0,
+   * addLine NaN), goes through addLine.
    */
   private ingressRecord(
     ing: IngressAccessAccumulator,
@@ -215,18 +222,7 @@ export class AccessAccumulator
     tries: number,
   ): void {
     const gid = d[b + L.ACC_GROUP_ID] as number;
-    // status 0: "-" or no number, which addLine keys as NaN
-    let failed = !(status < 500) || status === 0 || gid < 0;
-    if (!failed) {
-      if (tries > 0) {
-        for (let k = 1; k <= tries; k++)
-          if ((d[b + k * L.ACC_RECORD_DOUBLES + L.ACC_UPSTREAM_STATUS] as number) >= 500) {
-            failed = true;
-            break;
-          }
-      } else if (pid >= 0 && (d[b + L.ACC_UPSTREAM_STATUS] as number) >= 500) failed = true;
-    }
-    if (failed) {
+    if (gid < 0 || status === 0) {
       ing.addLine(block.toString("utf8", d[b + L.ACC_LINE], d[b + L.ACC_LINE + 1]));
       return;
     }
@@ -246,15 +242,39 @@ export class AccessAccumulator
     }
     ing.countLine(u, time);
     if (u === null) return;
+    if (status >= 500) {
+      ing.countStatus(u, status);
+      if (ing.wantsSample(u))
+        ing.addSample(u, block.toString("utf8", d[b + L.ACC_LINE], d[b + L.ACC_LINE + 1]));
+    }
     if (tries > 0)
-      for (let k = 1; k <= tries; k++) {
-        const p = this.ingressPeer(ing, u, gid, d, b + k * L.ACC_RECORD_DOUBLES, block);
-        if (p !== null) p.tries++;
-      }
-    else if (pid >= 0) {
-      const p = this.ingressPeer(ing, u, gid, d, b, block);
-      if (p !== null) p.tries++;
-    } else if (tries < 0) ing.noTry(u, status);
+      for (let k = 1; k <= tries; k++)
+        this.ingressTry(ing, u, gid, d, b + k * L.ACC_RECORD_DOUBLES, block, time);
+    else if (pid >= 0) this.ingressTry(ing, u, gid, d, b, block, time);
+    else if (tries < 0) ing.noTry(u, status);
+  }
+
+  /** Counts the try of the record at d[b…] for its pod behind upstream `u` (core name id `gid`). */
+  private ingressTry(
+    ing: IngressAccessAccumulator,
+    u: IngressUpstreamStats,
+    gid: number,
+    d: Float64Array,
+    b: number,
+    block: Buffer,
+    time: string | null,
+  ): void {
+    const p = this.ingressPeer(ing, u, gid, d, b, block);
+    if (p === null) return;
+    const s = d[b + L.ACC_UPSTREAM_STATUS] as number;
+    if (s < 500) p.tries++;
+    else {
+      // The core adds the fraction to the integer part (two roundings); at 15 significant digits the text's
+      // own value comes back, which is what the ingress table's Number() reads.
+      const rt = d[b + L.ACC_RESPONSE_TIME] as number;
+      const exact = Number.isFinite(rt) ? Number(rt.toPrecision(15)) : rt;
+      ing.countTry(p, s, d[b + L.ACC_SENT] === 1, exact, time);
+    }
   }
 
   /** ingress-nginx's entry of the peer of the record at d[b…] behind upstream `u` (core name id `gid`). */
@@ -266,7 +286,7 @@ export class AccessAccumulator
     b: number,
     block: Buffer,
   ): IngressPeerStats | null {
-    const key = gid * 65536 + (d[b + L.ACC_PEER_ID] as number);
+    const key = gid * ID_SPAN + (d[b + L.ACC_PEER_ID] as number);
     let p = this.ingressPeerById.get(key);
     if (p === undefined) {
       p = ing.peer(u, block.toString("latin1", d[b + L.ACC_PEER], d[b + L.ACC_PEER + 1]));
@@ -308,7 +328,7 @@ export class AccessAccumulator
    * record (the same one for a single peer), which holds the location.
    */
   private addCell(d: Float64Array, b: number, block: Buffer, pid: number, lid: number, line = b): void {
-    const ck = pid * 1048576 + (lid >= 0 ? lid + 1 : 0);
+    const ck = pid * ID_SPAN + (lid >= 0 ? lid + 1 : 0);
     let cell = this.cellById.get(ck);
     if (cell === undefined) {
       const peer = block.toString("latin1", d[b + L.ACC_PEER], d[b + L.ACC_PEER + 1]);
@@ -337,7 +357,9 @@ export class AccessAccumulator
   prefersOneThread(): boolean {
     const keys = this.peers.size + this.hosts.size + this.locations.size;
     const full =
-      this.peers.size >= this.maxKeys || this.hosts.size >= this.maxKeys || this.locations.size >= this.maxKeys;
+      this.peers.size >= this.maxKeys ||
+      this.hosts.size >= this.maxKeys ||
+      this.locations.size >= this.maxKeys;
     return this.lines >= 500 && (full || keys * 2 > this.lines);
   }
 

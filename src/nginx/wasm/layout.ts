@@ -138,7 +138,12 @@ export const ACC_TRY_CHAIN = 22;
  */
 export const ACC_GROUP_ID = 23;
 export const ACC_GROUP = 24;
-export const ACC_RECORD_DOUBLES = 26;
+/**
+ * With CFG_LENGTH_VAR: 1 when the try's `$upstream_response_length` shows bytes from the peer, 0 when it is
+ * "0", "-", empty or missing (in a line record with one peer, and in each try record).
+ */
+export const ACC_SENT = 26;
+export const ACC_RECORD_DOUBLES = 27;
 /** Tries of one line the core takes (longer lists go to JavaScript). */
 export const ACC_MAX_TRIES = 32;
 /** Status of a try record (the records after a line record whose ACC_TRIES is n > 0). */
@@ -163,6 +168,8 @@ export const CFG_HEADER_TIME_VAR = 11;
 export const CFG_CONNECT_TIME_VAR = 12;
 /** A variable whose value the core interns for JavaScript (ACC_GROUP_ID): `$proxy_upstream_name`, or -1. */
 export const CFG_GROUP_VAR = 13;
+/** `$upstream_response_length` (ACC_SENT), or -1: read for ingress-nginx's table only. */
+export const CFG_LENGTH_VAR = 14;
 /** Per variable from here, CFG_VAR_SLOTS each: separator offset, separator length, fixed width, multi-value. */
 export const CFG_VAR_TABLE = 16;
 export const CFG_VAR_SLOTS = 4;
