@@ -24,6 +24,31 @@ import type { AccessFileAccount, AccessOptions, AccessSummary, AccumulatorState 
  */
 const ID_SPAN = 32768;
 
+/**
+ * FNV-1a over bytes [s, e) of a block, continuing from `h`. A full table's keys are kept as such hashes
+ * (keysOf) so that a new id of the core can be told apart from every key without making its string first: a
+ * value whose bytes hash to none of them is not a key, and folds into "(other)" (the adversarial logs' lines
+ * each bring new peers and locations once the tables are full).
+ */
+function hashBytes(h: number, b: Buffer, s: number, e: number): number {
+  for (let i = s; i < e; i++) h = Math.imul(h ^ (b[i] as number), 16777619);
+  return h;
+}
+
+/** hashBytes of a string read as latin1 (one char per byte): equal strings, equal hashes. */
+function hashText(h: number, t: string): number {
+  for (let i = 0; i < t.length; i++) h = Math.imul(h ^ t.charCodeAt(i), 16777619);
+  return h;
+}
+
+const FNV_BASIS = 0x811c9dc5 | 0;
+
+function keysOf(keys: Iterable<string>): Set<number> {
+  const out = new Set<number>();
+  for (const k of keys) out.add(hashText(FNV_BASIS, k));
+  return out;
+}
+
 /** Mergeable accumulator: feed blocks with `addBytes` (or lines with `addLine`), combine with `merge`, finish with `result`. */
 export class AccessAccumulator
   extends AccessLineReader
@@ -42,6 +67,13 @@ export class AccessAccumulator
   private readonly ingressById: Array<IngressUpstreamStats | null | undefined> = [];
   /** ingress-nginx pod entries by (name id, peer id) of the core (null: the name has its 200 pods). */
   private readonly ingressPeerById = new Map<number, IngressPeerStats | null>();
+  /**
+   * Hashes of the keys of the peer, location and cell tables, made when the table is first found full (a full
+   * table takes no new key, so they stay true).
+   */
+  private peerKeys: Set<number> | null = null;
+  private locationKeys: Set<number> | null = null;
+  private cellKeys: Set<number> | null = null;
   /** The last line time turned into ingress-nginx's ISO text. */
   private ingressMs = Number.NaN;
   private ingressIso: string | null = null;
@@ -186,7 +218,14 @@ export class AccessAccumulator
     if (lid >= 0) {
       loc = this.locationById[lid] ?? null;
       if (loc === null) {
-        loc = this.key(this.locations, this.locationText(d, b, block), newGroup);
+        const ls = d[b + L.ACC_LOCATION] as number;
+        const le = d[b + L.ACC_LOCATION + 1] as number;
+        let known = true;
+        if (this.locations.size >= this.maxKeys) {
+          this.locationKeys ??= keysOf(this.locations.keys());
+          known = this.locationKeys.has(hashBytes(FNV_BASIS, block, ls, le));
+        }
+        loc = this.key(this.locations, known ? block.toString("latin1", ls, le) : "(other)", newGroup);
         this.locationById[lid] = loc;
       }
     }
@@ -299,7 +338,14 @@ export class AccessAccumulator
   private peerOf(d: Float64Array, b: number, block: Buffer, pid: number): PeerAcc {
     let acc = this.peerById[pid];
     if (acc === undefined) {
-      acc = this.key(this.peers, block.toString("latin1", d[b + L.ACC_PEER], d[b + L.ACC_PEER + 1]), newPeer);
+      const s = d[b + L.ACC_PEER] as number;
+      const e = d[b + L.ACC_PEER + 1] as number;
+      let known = true;
+      if (this.peers.size >= this.maxKeys) {
+        this.peerKeys ??= keysOf(this.peers.keys());
+        known = this.peerKeys.has(hashBytes(FNV_BASIS, block, s, e));
+      }
+      acc = this.key(this.peers, known ? block.toString("latin1", s, e) : "(other)", newPeer);
       this.peerById[pid] = acc;
     }
     return acc;
@@ -331,8 +377,27 @@ export class AccessAccumulator
     const ck = pid * ID_SPAN + (lid >= 0 ? lid + 1 : 0);
     let cell = this.cellById.get(ck);
     if (cell === undefined) {
-      const peer = block.toString("latin1", d[b + L.ACC_PEER], d[b + L.ACC_PEER + 1]);
-      cell = this.cells.cell(lid >= 0 ? this.locationText(d, line, block) : "", peer);
+      const ps = d[b + L.ACC_PEER] as number;
+      const pe = d[b + L.ACC_PEER + 1] as number;
+      let known = true;
+      if (this.cells.isFull()) {
+        // the key is "location\tpeer"
+        this.cellKeys ??= keysOf(this.cells.cells.keys());
+        let h =
+          lid >= 0
+            ? hashBytes(
+                FNV_BASIS,
+                block,
+                d[line + L.ACC_LOCATION] as number,
+                d[line + L.ACC_LOCATION + 1] as number,
+              )
+            : FNV_BASIS;
+        h = hashBytes(Math.imul(h ^ 0x09, 16777619), block, ps, pe);
+        known = this.cellKeys.has(h);
+      }
+      cell = known
+        ? this.cells.cell(lid >= 0 ? this.locationText(d, line, block) : "", block.toString("latin1", ps, pe))
+        : this.cells.cell("(other)", "(other)");
       this.cellById.set(ck, cell);
     }
     cell.add(
