@@ -121,14 +121,17 @@ export async function summarizeAccessLogs(
           until: opts.until,
           maxKeys: opts.maxKeys,
           ...(opts.controllerLog ? { controllerLog: true } : {}),
+          ...(opts.ingress !== undefined ? { ingress: opts.ingress } : {}),
         },
       },
       // A custom locationOf is a function, which a worker cannot be given.
       parallelMinBytes: opts.locationOf
         ? Number.POSITIVE_INFINITY
         : (opts.parallelMinBytes ?? PARALLEL_MIN_BYTES),
-      read: {},
-      rangeRead: { chunkBytes: 256 << 10 },
+      // The accumulator copies what it keeps of a block (into the core's memory, or as strings): one buffer,
+      // read into again and again, saves a fresh one (and its page faults) per read.
+      read: { reuseBuffer: true },
+      rangeRead: { chunkBytes: 256 << 10, reuseBuffer: true },
       onWarning: warn,
     });
     const account: AccessFileAccount = {

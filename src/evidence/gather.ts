@@ -22,7 +22,7 @@ import { addBundleClusterFacts } from "./cluster-facts.js";
 import { discoverNginx, logFilesOf } from "./collect.js";
 import { loadConfig, loadNginxT, maxConfigBytes, readConfigText, runNginxT } from "./config-loader.js";
 import { errorEvidence, summarizeErrorLogs } from "./error-log.js";
-import { sniffIngressFormatOf, summarizeIngressAccess } from "./ingress.js";
+import { sniffIngressFormatOf } from "./ingress.js";
 import { losesInput } from "./input.js";
 import { gatherKubectl, type KubectlOptions } from "./kubectl.js";
 import { probeFacts } from "./probes/facts.js";
@@ -125,8 +125,10 @@ export async function gatherAccess(
   }
   opts.onProgress?.(`reading access log ${present.join(", ")}`);
   const controllerLog = (opts.logFormat ?? "").includes("$proxy_upstream_name") || sniffedIngress;
-  ev.accessLog = await summarizeAccessLogs(present, {
+  const { ingress: perUpstream, ...summary } = await summarizeAccessLogs(present, {
     ...(formatFor ? { formatFor } : {}),
+    // ingress-nginx's per-upstream table, kept in the same read when the format has $proxy_upstream_name
+    ingress: "",
     ...(controllerLog || (model && isIngressConfig(model)) ? { controllerLog: true } : {}),
     ...(defined ? { definedVariables: defined } : {}),
     ...(opts.since !== undefined ? { since: opts.since } : {}),
@@ -136,21 +138,13 @@ export async function gatherAccess(
       if (losesInput(w)) unread(ev, w.message);
     },
   });
-  if (ev.accessLog.format.includes("$proxy_upstream_name") && ev.accessLog.matched > 0) {
-    opts.onProgress?.("reading the access log per ingress upstream");
+  ev.accessLog = summary;
+  if (perUpstream && ev.accessLog.format.includes("$proxy_upstream_name") && ev.accessLog.matched > 0) {
     ev.ingress = {
       source: "access-log",
       context: null,
       controller: null,
-      access: await summarizeIngressAccess(
-        present,
-        ev.accessLog.format,
-        {
-          ...(opts.since !== undefined ? { since: opts.since } : {}),
-          ...(opts.until !== undefined ? { until: opts.until } : {}),
-        },
-        ev.accessLog.escape,
-      ),
+      access: perUpstream,
       routes: model ? [...ingressRoutes(model).values()] : [],
       services: [],
       pods: [],

@@ -455,9 +455,11 @@ export async function gatherKubectl(ev: Evidence, opts: KubectlOptions): Promise
     const detected = detectIngressFormat(head);
     const format = fromConfig?.format ?? detected?.format ?? null;
     if (accessLines && format) {
-      const s = await summarizeAccessLogs([accessFile], {
+      const { ingress: perUpstream, ...s } = await summarizeAccessLogs([accessFile], {
         format,
         escape: fromConfig?.escape ?? "default",
+        // the per-upstream table in the same read (named by the upstreaminfo version recognised)
+        ingress: !fromConfig && detected ? detected.id : "",
         definedVariables: new Set(INGRESS_VARIABLES),
         ...(opts.until !== undefined ? { until: opts.until } : {}),
         onWarning: (w) => {
@@ -469,14 +471,16 @@ export async function gatherKubectl(ev: Evidence, opts: KubectlOptions): Promise
       s.perFile = s.perFile.map((f) => ({ ...f, file: sources.join(", ") }));
       s.warnings = [];
       ev.accessLog = s;
-      ing.access = await summarizeIngressAccess(
-        [accessFile],
-        fromConfig ? fromConfig.format : (detected ?? format),
-        {
-          ...(opts.until !== undefined ? { until: opts.until } : {}),
-        },
-        fromConfig?.escape ?? "default",
-      );
+      ing.access =
+        perUpstream ??
+        (await summarizeIngressAccess(
+          [accessFile],
+          fromConfig ? fromConfig.format : (detected ?? format),
+          {
+            ...(opts.until !== undefined ? { until: opts.until } : {}),
+          },
+          fromConfig?.escape ?? "default",
+        ));
     } else if (accessLines)
       ev.warnings.push(
         "the controller's access lines are not in a known upstreaminfo format and the configuration has none: per-Service statistics are missing",

@@ -262,6 +262,14 @@ function iso(ms: number): string | null {
   return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
 }
 
+/**
+ * A copy of `s` that holds no reference to a longer string: V8 keeps a slice (or a line cut from a block) as a
+ * view of its parent, so thousands of samples could keep whole blocks of the log alive.
+ */
+function ownCopy(s: string): string {
+  return JSON.parse(JSON.stringify(s)) as string;
+}
+
 /** Bounded per-upstream accounting of an ingress-nginx access log, one line at a time. */
 export class IngressAccessAccumulator {
   readonly fmt: CompiledLogFormat;
@@ -318,39 +326,16 @@ export class IngressAccessAccumulator {
       return i >= 0 ? (this.out[i] ?? "-") : "-";
     };
     const name = v("proxy_upstream_name");
-    let u = this.ups.get(name);
-    if (!u) {
-      if (this.ups.size >= MAX_UPSTREAMS) return;
-      u = {
-        name,
-        requests: 0,
-        s502: 0,
-        s503: 0,
-        s504: 0,
-        noTry: {},
-        peers: {},
-        samples: [],
-        first: null,
-        last: null,
-      };
-      this.ups.set(name, u);
-    }
+    const u = this.upstream(name);
+    if (!u) return;
     const status = Number(v("status"));
     const t = this.ix["time_local"] !== -1 ? this.timeOf(v("time_local")) : null;
-    u.requests++;
-    if (t) {
-      if (!u.first || t < u.first) u.first = t;
-      if (!u.last || t > u.last) u.last = t;
-    }
-    if (status === 502) u.s502++;
-    else if (status === 503) u.s503++;
-    else if (status === 504) u.s504++;
-    const failed = status >= 500;
-    if (failed && u.samples.length < MAX_SAMPLES) u.samples.push(line.slice(0, 2000));
+    this.countRequest(u, t);
+    this.countStatus(u, status);
+    if (status >= 500 && u.samples.length < MAX_SAMPLES) this.addSample(u, line);
     const addrRaw = v("upstream_addr");
     if (addrRaw === "-" || addrRaw === "") {
-      const k = String(status);
-      u.noTry[k] = (u.noTry[k] ?? 0) + 1;
+      this.noTry(u, status);
       return;
     }
     // One try (the common case) needs no list splitting.
@@ -366,52 +351,187 @@ export class IngressAccessAccumulator {
       : single
         ? [v("upstream_response_length")]
         : splitUpstreamList(v("upstream_response_length")).flat();
+    for (let i = 0; i < addrs.length; i++) {
+      const a = addrs[i];
+      if (!a) continue;
+      const p = this.peer(u, a);
+      if (!p) continue;
+      const len = lengths[i];
+      this.countTry(
+        p,
+        Number(statuses[i] ?? Number.NaN),
+        !(len === null || len === undefined || len === "" || len === "0" || len === "-"),
+        // an empty time is no time (Number("") would read 0)
+        times[i] ? Number(times[i]) : Number.NaN,
+        t,
+      );
+    }
+  }
+
+  /** A request of `u` at `time` (ISO text, or null). */
+  private countRequest(u: IngressUpstreamStats, time: string | null): void {
+    u.requests++;
+    if (time) {
+      if (!u.first || time < u.first) u.first = time;
+      if (!u.last || time > u.last) u.last = time;
+    }
+  }
+
+  /** The final status of a request of `u`. */
+  countStatus(u: IngressUpstreamStats, status: number): void {
+    if (status === 502) u.s502++;
+    else if (status === 503) u.s503++;
+    else if (status === 504) u.s504++;
+  }
+
+  /** Keeps a failed line of `u` as a sample (the caller checks that it has fewer than MAX_SAMPLES). */
+  addSample(u: IngressUpstreamStats, line: string): void {
+    u.samples.push(ownCopy(line.slice(0, 2000)));
+  }
+
+  /** Whether `u` still keeps samples. */
+  wantsSample(u: IngressUpstreamStats): boolean {
+    return u.samples.length < MAX_SAMPLES;
+  }
+
+  /**
+   * One try of pod `p`: answered `s` ($upstream_status; NaN or 0 when none), `sent` when
+   * $upstream_response_length shows bytes from the pod, after `rt` seconds ($upstream_response_time), at `time`.
+   */
+  countTry(p: IngressPeerStats, s: number, sent: boolean, rt: number, time: string | null): void {
+    p.tries++;
+    if (s === 502) p.s502++;
+    else if (s === 504) p.s504++;
+    else if (s >= 500) p.s5xx++;
+    if ((s === 502 || s === 504) && !sent) p.noResponse++;
+    if (s >= 500) {
+      if (Number.isFinite(rt)) p.maxFailedTime = Math.max(p.maxFailedTime ?? 0, rt);
+      if (time) {
+        if (!p.first || time < p.first) p.first = time;
+        if (!p.last || time > p.last) p.last = time;
+      }
+    }
+  }
+
+  /** The entry of an upstream name, made when new; null when the table is full. */
+  upstream(name: string): IngressUpstreamStats | null {
+    let u = this.ups.get(name);
+    if (!u) {
+      if (this.ups.size >= MAX_UPSTREAMS) return null;
+      u = {
+        name,
+        requests: 0,
+        s502: 0,
+        s503: 0,
+        s504: 0,
+        noTry: {},
+        peers: {},
+        samples: [],
+        first: null,
+        last: null,
+      };
+      this.ups.set(name, u);
+    }
+    return u;
+  }
+
+  /** The entry of a pod address behind `u`, made when new; null when `u` has MAX_PEERS addresses already. */
+  peer(u: IngressUpstreamStats, addr: string): IngressPeerStats | null {
     let byAddr = this.upPeers.get(u);
     if (!byAddr) {
       byAddr = new Map();
       this.upPeers.set(u, byAddr);
     }
-    for (let i = 0; i < addrs.length; i++) {
-      const a = addrs[i];
-      if (!a) continue;
-      let p = byAddr.get(a);
-      if (!p) {
-        if (byAddr.size >= MAX_PEERS) continue;
-        p = {
-          tries: 0,
-          s502: 0,
-          s504: 0,
-          s5xx: 0,
-          noResponse: 0,
-          maxFailedTime: null,
-          first: null,
-          last: null,
-        };
-        u.peers[a] = p;
-        byAddr.set(a, p);
-        let set = this.peerUps.get(a);
-        if (!set) {
-          set = new Set();
-          if (this.peerUps.size < MAX_UPSTREAMS) this.peerUps.set(a, set);
-        }
-        set.add(name);
+    let p = byAddr.get(addr);
+    if (!p) {
+      if (byAddr.size >= MAX_PEERS) return null;
+      p = {
+        tries: 0,
+        s502: 0,
+        s504: 0,
+        s5xx: 0,
+        noResponse: 0,
+        maxFailedTime: null,
+        first: null,
+        last: null,
+      };
+      u.peers[addr] = p;
+      byAddr.set(addr, p);
+      let set = this.peerUps.get(addr);
+      if (!set) {
+        set = new Set();
+        if (this.peerUps.size < MAX_UPSTREAMS) this.peerUps.set(addr, set);
       }
-      p.tries++;
-      const s = Number(statuses[i] ?? Number.NaN);
-      if (s === 502) p.s502++;
-      else if (s === 504) p.s504++;
-      else if (s >= 500) p.s5xx++;
-      if (s === 502 || s === 504) {
-        const len = lengths[i];
-        if (!hasLength || len === null || len === undefined || len === "0" || len === "-") p.noResponse++;
+      set.add(u.name);
+    }
+    return p;
+  }
+
+  /**
+   * For a reader that splits the lines itself (the access-log scanner core): counts a matched line of upstream
+   * `u` (null: the table is full) as addLine would, when the line did not fail — final status below 500 and no
+   * try answered 5xx (a failed line goes to addLine, which keeps its sample and the failure's details). The
+   * caller then counts the line's tries with `peer(u, addr).tries++`, or `noTry` when it reached no pod.
+   * `time` is the line's `$time_local` as ISO text, or null.
+   */
+  countLine(u: IngressUpstreamStats | null, time: string | null): void {
+    this.lines++;
+    this.matched++;
+    if (u) this.countRequest(u, time);
+  }
+
+  /** A request of `u` answered `status` without trying any pod. */
+  noTry(u: IngressUpstreamStats, status: number): void {
+    const k = String(status);
+    u.noTry[k] = (u.noTry[k] ?? 0) + 1;
+  }
+
+  /** A line that is not counted (empty, or not in the format): addLine counts it in `lines` only. */
+  skipLine(): void {
+    this.lines++;
+  }
+
+  /**
+   * Adds the summary of another accumulator (a worker's byte range, read after this one's): counts add up,
+   * first/last widen, samples fill up to three, the caps hold as in addLine.
+   */
+  merge(o: IngressAccessSummary): void {
+    this.lines += o.lines;
+    this.matched += o.matched;
+    const earlier = (a: string | null, b: string | null) => (a === null || (b !== null && b < a) ? b : a);
+    const later = (a: string | null, b: string | null) => (a === null || (b !== null && b > a) ? b : a);
+    // the names of each address in the order they were met (peer() below only adds to these)
+    for (const [addr, names] of Object.entries(o.peerUpstreams)) {
+      let set = this.peerUps.get(addr);
+      if (!set) {
+        if (this.peerUps.size >= MAX_UPSTREAMS) continue;
+        set = new Set();
+        this.peerUps.set(addr, set);
       }
-      if (s >= 500) {
-        const rt = Number(times[i] ?? Number.NaN);
-        if (Number.isFinite(rt)) p.maxFailedTime = Math.max(p.maxFailedTime ?? 0, rt);
-        if (t) {
-          if (!p.first || t < p.first) p.first = t;
-          if (!p.last || t > p.last) p.last = t;
-        }
+      for (const n of names) set.add(n);
+    }
+    for (const x of Object.values(o.upstreams)) {
+      const u = this.upstream(x.name);
+      if (!u) continue;
+      u.requests += x.requests;
+      u.s502 += x.s502;
+      u.s503 += x.s503;
+      u.s504 += x.s504;
+      for (const [k, n] of Object.entries(x.noTry)) u.noTry[k] = (u.noTry[k] ?? 0) + n;
+      for (const l of x.samples) if (u.samples.length < MAX_SAMPLES) u.samples.push(l);
+      u.first = earlier(u.first, x.first);
+      u.last = later(u.last, x.last);
+      for (const [addr, q] of Object.entries(x.peers)) {
+        const p = this.peer(u, addr);
+        if (!p) continue;
+        p.tries += q.tries;
+        p.s502 += q.s502;
+        p.s504 += q.s504;
+        p.s5xx += q.s5xx;
+        p.noResponse += q.noResponse;
+        if (q.maxFailedTime !== null) p.maxFailedTime = Math.max(p.maxFailedTime ?? 0, q.maxFailedTime);
+        p.first = earlier(p.first, q.first);
+        p.last = later(p.last, q.last);
       }
     }
   }

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { AccessAccumulator } from "../../src/evidence/access-log.js";
 import { AccessTables } from "../../src/evidence/accesslog/tables.js";
 import { loadWasmCore } from "../../src/evidence/scan/core.js";
+import { INGRESS_LOG_FORMATS, IngressAccessAccumulator } from "../../src/nginx/ingress.js";
 import { COMBINED_FORMAT, type LogEscape } from "../../src/nginx/logformat.js";
 
 const UPSTREAM_FORMAT = `${COMBINED_FORMAT} $upstream_addr $upstream_status $upstream_response_time $request_time`;
@@ -340,5 +341,125 @@ describe("access-log totals", () => {
     expect(sum).toBe(4);
     expect(s.totals.s502).toBe(2);
     expect(s.totals.latency.request).toMatchObject({ count: 4, max: 0.5 });
+  });
+});
+
+describe("access-log core: ingress-nginx's per-upstream-name table in the same read", () => {
+  const FORMAT = INGRESS_LOG_FORMATS[0]?.format as string;
+  const name = mostly(
+    ["default-web-80", "shop-api-8080", "-", "upstream-default-backend"],
+    ["", "caf\u00e9-svc-80", "a\\x22b-svc-80", "x y"],
+  );
+  const addr = mostly(
+    ["10.0.0.1:8080", "10.0.0.2:8080", "[fd00::3]:8080", "-", "10.0.0.1:8080, 10.0.0.2:8080"],
+    ["", "10.0.0.1:8080 : 10.0.0.2:8080", "-, 10.0.0.2:8080", "10.0.0.1:8080, -, 10.0.0.3:8080"],
+  );
+  const status = mostly(["200", "200", "502", "504", "503", "404"], ["-", "500"]);
+  const ustatus = mostly(["200", "502", "504", "-", "200, 200", "502, 200", "504, 502"], ["", "5x"]);
+  const length = mostly(["0", "512", "-", "0, 512", "512, 0"], [""]);
+  const time = mostly(["0.012", "1.500", "1.348", "2.97", "-", "60.001, 0.010", "0.5, 1.684"], ["", ".5"]);
+  const line = fc.record({
+    sec: fc.integer({ min: 0, max: 150 }),
+    name,
+    addr,
+    status,
+    ustatus,
+    length,
+    time,
+  });
+  type Line = typeof line extends fc.Arbitrary<infer T> ? T : never;
+  const render = (r: Line) =>
+    `192.0.2.1 - - [24/Nov/2026:10:${String(Math.floor(r.sec / 60)).padStart(2, "0")}:${String(r.sec % 60).padStart(2, "0")} +0000] "GET /api/x HTTP/1.1" ${r.status} 512 "-" "curl/8" 300 0.020 [${r.name}] [] ${r.addr} ${r.length} ${r.time} ${r.ustatus} 0123abcd`;
+  /** The reference: the ingress accumulator reading every line itself (what the separate pass did). */
+  const reference = (lines: string[]) => {
+    const acc = new IngressAccessAccumulator(FORMAT);
+    for (const l of lines) acc.addLine(l);
+    return acc.result();
+  };
+  const read = (lines: string[], core: boolean) => {
+    const acc = new AccessAccumulator(FORMAT, "default", { core, ingress: "" });
+    for (let i = 0; i < lines.length; i += 7)
+      acc.addBytes(Buffer.from(lines.slice(i, i + 7).join("\n"), "utf8"));
+    return acc;
+  };
+
+  it("counts every line as the ingress accumulator's own addLine does, through the core or not", () => {
+    let taken = 0;
+    let all = 0;
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 40 }), (rs) => {
+        const lines = rs.map(render);
+        const want = reference(lines);
+        const fast = read(lines, true);
+        taken += fast.coreLines;
+        all += lines.length;
+        expect(fast.result(["a.log"], []).ingress).toEqual(want);
+        expect(read(lines, false).result(["a.log"], []).ingress).toEqual(want);
+      }),
+      { numRuns: 300 },
+    );
+    // the core took most lines (the odd values above send some to JavaScript)
+    expect(taken).toBeGreaterThan(all / 3);
+  });
+
+  it("merges a worker's table into the same summary as one read of both parts", () => {
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 60 }), fc.nat(60), (rs, cut) => {
+        const lines = rs.map(render);
+        const at = Math.min(cut, lines.length);
+        const first = read(lines.slice(0, at), true);
+        first.merge(structuredClone(read(lines.slice(at), true).toState()));
+        const want = reference(lines);
+        const got = first.result(["a.log"], []).ingress;
+        expect(got).toEqual(want);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("is absent without the option, and for a format without $proxy_upstream_name", () => {
+    const lines = [
+      render({
+        sec: 0,
+        name: "a-b-80",
+        addr: "10.0.0.1:80",
+        status: "200",
+        ustatus: "200",
+        length: "1",
+        time: "0.1",
+      }),
+    ];
+    expect(read(lines, true).result(["a.log"], []).ingress?.upstreams["a-b-80"]?.requests).toBe(1);
+    const plain = new AccessAccumulator(FORMAT, "default", {});
+    plain.addBytes(Buffer.from(lines.join("\n")));
+    expect(plain.result(["a.log"], []).ingress).toBeUndefined();
+    const combined = new AccessAccumulator(COMBINED_FORMAT, "default", { ingress: "" });
+    expect(combined.ingress).toBeNull();
+  });
+});
+
+describe("access-log accumulator: one thread or two", () => {
+  const fmt = FORMATS[0] as { format: string; escape: LogEscape };
+  const lines = (n: number, key: (i: number) => number) =>
+    Array.from(
+      { length: n },
+      (_, i) =>
+        `192.0.2.1 - - [24/Nov/2026:10:00:00 +0000] "GET /p${key(i)}/x HTTP/1.1" 200 1 "-" "c" 10.0.0.${key(i) % 250}:${8000 + key(i)} 200 0.010 0.011`,
+    ).join("\n");
+  const asks = (text: string) => {
+    const acc = new AccessAccumulator(fmt.format, fmt.escape);
+    acc.addBytes(Buffer.from(text));
+    return acc.prefersOneThread();
+  };
+  it("prefers one when nearly every line brings new keys, two when the keys repeat", () => {
+    expect(asks(lines(2000, (i) => i))).toBe(true);
+    expect(asks(lines(2000, (i) => i % 50))).toBe(false);
+    // too few lines to tell
+    expect(asks(lines(100, (i) => i))).toBe(false);
+  });
+  it("prefers one when a table is full", () => {
+    const acc = new AccessAccumulator(fmt.format, fmt.escape, { maxKeys: 20 });
+    acc.addBytes(Buffer.from(lines(2000, (i) => i % 40)));
+    expect(acc.prefersOneThread()).toBe(true);
   });
 });

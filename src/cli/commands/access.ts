@@ -6,7 +6,7 @@ import {
   resolveFormat,
   summarizeAccessLogs,
 } from "../../evidence/access-log.js";
-import { sniffIngressFormatOf, summarizeIngressAccess } from "../../evidence/ingress.js";
+import { sniffIngressFormatOf } from "../../evidence/ingress.js";
 import { inputBytes, losesInput } from "../../evidence/input.js";
 import { type LogFormatDef, logFormats, resolveLogFormat } from "../../nginx/config/logs.js";
 import { modelFromText } from "../../nginx/config/model.js";
@@ -265,6 +265,8 @@ stderr; exit 2 when a file was dropped or never appeared (docs/watch.md).`,
           escape: mode,
           // A controller's log (kubectl logs) carries its klog lines and nginx's error lines too.
           ...(ingress ? { controllerLog: true } : {}),
+          // ingress-nginx's per-upstream table, counted in the same read
+          ...(ingress ? { ingress: typeof ingress === "string" ? "" : ingress.id } : {}),
           definedVariables: defined,
           ...((o.since ?? o.from) ? { since: parseWhen((o.since ?? o.from) as string) } : {}),
           ...((o.until ?? o.to) ? { until: parseWhen((o.until ?? o.to) as string) } : {}),
@@ -277,21 +279,8 @@ stderr; exit 2 when a file was dropped or never appeared (docs/watch.md).`,
           },
         }),
       );
-      // Standard input cannot be read a second time: no per-upstream table there.
-      const perUpstream =
-        ingress && !files.includes("-")
-          ? await summarizeIngressAccess(
-              files,
-              ingress,
-              {
-                ...((o.since ?? o.from) ? { since: parseWhen((o.since ?? o.from) as string) } : {}),
-                ...((o.until ?? o.to) ? { until: parseWhen((o.until ?? o.to) as string) } : {}),
-              },
-              mode,
-            )
-          : null;
-      if (o.json) writeJsonOut(perUpstream ? { ...s, ingress: perUpstream } : s);
-      else process.stdout.write(renderAccess(s, timeout) + (perUpstream ? renderIngress(perUpstream) : ""));
+      if (o.json) writeJsonOut(s);
+      else process.stdout.write(renderAccess(s, timeout) + (s.ingress ? renderIngress(s.ingress) : ""));
       // Input that could not be read or understood makes the answer incomplete: never an all-clear.
       if (s.warnings.some(losesInput)) process.exitCode = EXIT.ERROR;
       else process.exitCode = s.totals.s502 + s.totals.s504 > 0 ? EXIT.FOUND : EXIT.OK;

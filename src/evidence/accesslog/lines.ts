@@ -50,6 +50,8 @@ export function firstSegment(uri: string): string {
   return end === 1 ? "/" : uri.slice(0, end);
 }
 
+const NON_ASCII = /[^\x00-\x7f]/;
+
 export class AccessLineReader extends AccessTables {
   /** The last upstream status of the line being counted (0: none). */
   protected lastUp = 0;
@@ -160,6 +162,7 @@ export class AccessLineReader extends AccessTables {
         if (i < line.length) this.addLine(line.slice(i));
         return;
       }
+      this.ingress?.skipLine();
       if (this.opts.controllerLog && isControllerLine(line)) {
         this.lines--;
         this.controllerLines++;
@@ -173,6 +176,9 @@ export class AccessLineReader extends AccessTables {
     const ix = this.ix;
     const t = this.time();
     if (!this.admit(t)) return;
+    // The reader's lines are latin1 (one char per byte); ingress-nginx's table reads them as UTF-8.
+    if (this.ingress)
+      this.ingress.addLine(NON_ASCII.test(line) ? Buffer.from(line, "latin1").toString() : line);
     const si = ix["status"] as number;
     const status = si >= 0 ? toInt(v[si] as string) : 0;
     const reqTime = ix["request_time"] as number;

@@ -4,6 +4,11 @@
  * and interned ids (ACC_* slots of src/nginx/wasm/layout.ts); the decoder here counts a record exactly as
  * addLine would count the line, and every other line goes to addLine.
  */
+import type {
+  IngressAccessAccumulator,
+  IngressPeerStats,
+  IngressUpstreamStats,
+} from "../../nginx/ingress.js";
 import type { LogEscape } from "../../nginx/logformat.js";
 import * as L from "../../nginx/wasm/layout.js";
 import type { LogAccumulator } from "../scan/accumulator.js";
@@ -12,6 +17,37 @@ import { AccessLineReader } from "./lines.js";
 import { type GroupAcc, newGroup, newPeer, type PeerAcc } from "./tables.js";
 import type { CellAcc } from "./timeout-cells.js";
 import type { AccessFileAccount, AccessOptions, AccessSummary, AccumulatorState } from "./types.js";
+
+/**
+ * Two ids of the core (each below its 24,576 interned values) make one Map key as a * ID_SPAN + b + 1: below
+ * 2^30, so V8 keeps it a small integer (a key of 2^31 or more is a heap number, hashed more slowly).
+ */
+const ID_SPAN = 32768;
+
+/**
+ * FNV-1a over bytes [s, e) of a block, continuing from `h`. A full table's keys are kept as such hashes
+ * (keysOf) so that a new id of the core can be told apart from every key without making its string first: a
+ * value whose bytes hash to none of them is not a key, and folds into "(other)" (the adversarial logs' lines
+ * each bring new peers and locations once the tables are full).
+ */
+function hashBytes(h: number, b: Buffer, s: number, e: number): number {
+  for (let i = s; i < e; i++) h = Math.imul(h ^ (b[i] as number), 16777619);
+  return h;
+}
+
+/** hashBytes of a string read as latin1 (one char per byte): equal strings, equal hashes. */
+function hashText(h: number, t: string): number {
+  for (let i = 0; i < t.length; i++) h = Math.imul(h ^ t.charCodeAt(i), 16777619);
+  return h;
+}
+
+const FNV_BASIS = 0x811c9dc5 | 0;
+
+function keysOf(keys: Iterable<string>): Set<number> {
+  const out = new Set<number>();
+  for (const k of keys) out.add(hashText(FNV_BASIS, k));
+  return out;
+}
 
 /** Mergeable accumulator: feed blocks with `addBytes` (or lines with `addLine`), combine with `merge`, finish with `result`. */
 export class AccessAccumulator
@@ -27,6 +63,20 @@ export class AccessAccumulator
   private readonly peerById: Array<PeerAcc | undefined> = [];
   /** Timeout what-if cells by (peer id, location id) of the core. */
   private readonly cellById = new Map<number, CellAcc>();
+  /** ingress-nginx upstream entries by the core's id of `$proxy_upstream_name` (null: the table is full). */
+  private readonly ingressById: Array<IngressUpstreamStats | null | undefined> = [];
+  /** ingress-nginx pod entries by (name id, peer id) of the core (null: the name has its 200 pods). */
+  private readonly ingressPeerById = new Map<number, IngressPeerStats | null>();
+  /**
+   * Hashes of the keys of the peer, location and cell tables, made when the table is first found full (a full
+   * table takes no new key, so they stay true).
+   */
+  private peerKeys: Set<number> | null = null;
+  private locationKeys: Set<number> | null = null;
+  private cellKeys: Set<number> | null = null;
+  /** The last line time turned into ingress-nginx's ISO text. */
+  private ingressMs = Number.NaN;
+  private ingressIso: string | null = null;
 
   private readonly hasHeaderTime: boolean;
   private readonly hasConnectTime: boolean;
@@ -68,6 +118,8 @@ export class AccessAccumulator
     cfg[L.CFG_RESPONSE_TIME_VAR] = ix["upstream_response_time"] as number;
     cfg[L.CFG_HEADER_TIME_VAR] = ix["upstream_header_time"] as number;
     cfg[L.CFG_CONNECT_TIME_VAR] = ix["upstream_connect_time"] as number;
+    cfg[L.CFG_GROUP_VAR] = this.ingress ? this.fmt.indexOf("proxy_upstream_name") : -1;
+    cfg[L.CFG_LENGTH_VAR] = this.ingress ? this.fmt.indexOf("upstream_response_length") : -1;
     let off = lead.length;
     for (let k = 0; k < n; k++) {
       const sep = seps[k] as string;
@@ -104,6 +156,7 @@ export class AccessAccumulator
           if (n > 0) r += n;
         } else if (st === L.LINE_SLOW)
           this.addLine(block.toString("latin1", d[b + L.ACC_LINE], d[b + L.ACC_LINE + 1]));
+        else this.ingress?.skipLine();
       }
       from = w.nextLine();
       if (w.tableFull()) {
@@ -113,6 +166,8 @@ export class AccessAccumulator
         this.locationById.length = 0;
         this.peerById.length = 0;
         this.cellById.clear();
+        this.ingressById.length = 0;
+        this.ingressPeerById.clear();
       }
     }
     return this.lines - before;
@@ -134,6 +189,7 @@ export class AccessAccumulator
     const rt = d[b + L.ACC_REQUEST_TIME] as number;
     const pid = d[b + L.ACC_PEER_ID] as number;
     const tries = d[b + L.ACC_TRIES] as number;
+    if (this.ingress) this.ingressRecord(this.ingress, d, b, block, t, status, pid, tries);
     let upTotal = Number.NaN;
     if (tries >= 0) upTotal = d[b + L.ACC_RESPONSE_TIME] as number;
     else if (pid >= 0) {
@@ -162,7 +218,14 @@ export class AccessAccumulator
     if (lid >= 0) {
       loc = this.locationById[lid] ?? null;
       if (loc === null) {
-        loc = this.key(this.locations, this.locationText(d, b, block), newGroup);
+        const ls = d[b + L.ACC_LOCATION] as number;
+        const le = d[b + L.ACC_LOCATION + 1] as number;
+        let known = true;
+        if (this.locations.size >= this.maxKeys) {
+          this.locationKeys ??= keysOf(this.locations.keys());
+          known = this.locationKeys.has(hashBytes(FNV_BASIS, block, ls, le));
+        }
+        loc = this.key(this.locations, known ? block.toString("latin1", ls, le) : "(other)", newGroup);
         this.locationById[lid] = loc;
       }
     }
@@ -182,11 +245,107 @@ export class AccessAccumulator
       );
   }
 
+  /**
+   * Counts the record at d[b…] in ingress-nginx's per-upstream-name table as its addLine would count the line;
+   * a line whose name the core left to JavaScript (empty, escaped), or whose status is "-" (the core reads 0,
+   * addLine NaN), goes through addLine.
+   */
+  private ingressRecord(
+    ing: IngressAccessAccumulator,
+    d: Float64Array,
+    b: number,
+    block: Buffer,
+    t: number,
+    status: number,
+    pid: number,
+    tries: number,
+  ): void {
+    const gid = d[b + L.ACC_GROUP_ID] as number;
+    if (gid < 0 || status === 0) {
+      ing.addLine(block.toString("utf8", d[b + L.ACC_LINE], d[b + L.ACC_LINE + 1]));
+      return;
+    }
+    let u = this.ingressById[gid];
+    if (u === undefined) {
+      u = ing.upstream(block.toString("utf8", d[b + L.ACC_GROUP], d[b + L.ACC_GROUP + 1]));
+      this.ingressById[gid] = u;
+    }
+    // ingress-nginx's table reads $time_local only
+    let time: string | null = null;
+    if (this.timeVal.kind === 0 && Number.isFinite(t)) {
+      if (t !== this.ingressMs) {
+        this.ingressMs = t;
+        this.ingressIso = new Date(t).toISOString();
+      }
+      time = this.ingressIso;
+    }
+    ing.countLine(u, time);
+    if (u === null) return;
+    if (status >= 500) {
+      ing.countStatus(u, status);
+      if (ing.wantsSample(u))
+        ing.addSample(u, block.toString("utf8", d[b + L.ACC_LINE], d[b + L.ACC_LINE + 1]));
+    }
+    if (tries > 0)
+      for (let k = 1; k <= tries; k++)
+        this.ingressTry(ing, u, gid, d, b + k * L.ACC_RECORD_DOUBLES, block, time);
+    else if (pid >= 0) this.ingressTry(ing, u, gid, d, b, block, time);
+    else if (tries < 0) ing.noTry(u, status);
+  }
+
+  /** Counts the try of the record at d[b…] for its pod behind upstream `u` (core name id `gid`). */
+  private ingressTry(
+    ing: IngressAccessAccumulator,
+    u: IngressUpstreamStats,
+    gid: number,
+    d: Float64Array,
+    b: number,
+    block: Buffer,
+    time: string | null,
+  ): void {
+    const p = this.ingressPeer(ing, u, gid, d, b, block);
+    if (p === null) return;
+    const s = d[b + L.ACC_UPSTREAM_STATUS] as number;
+    if (s < 500) p.tries++;
+    else {
+      // The core adds the fraction to the integer part (two roundings); at 15 significant digits the text's
+      // own value comes back, which is what the ingress table's Number() reads.
+      const rt = d[b + L.ACC_RESPONSE_TIME] as number;
+      const exact = Number.isFinite(rt) ? Number(rt.toPrecision(15)) : rt;
+      ing.countTry(p, s, d[b + L.ACC_SENT] === 1, exact, time);
+    }
+  }
+
+  /** ingress-nginx's entry of the peer of the record at d[b…] behind upstream `u` (core name id `gid`). */
+  private ingressPeer(
+    ing: IngressAccessAccumulator,
+    u: IngressUpstreamStats,
+    gid: number,
+    d: Float64Array,
+    b: number,
+    block: Buffer,
+  ): IngressPeerStats | null {
+    const key = gid * ID_SPAN + (d[b + L.ACC_PEER_ID] as number);
+    let p = this.ingressPeerById.get(key);
+    if (p === undefined) {
+      p = ing.peer(u, block.toString("latin1", d[b + L.ACC_PEER], d[b + L.ACC_PEER + 1]));
+      this.ingressPeerById.set(key, p);
+    }
+    return p;
+  }
+
   /** The peer table entry of the core's peer id (the record at d[b…] names the peer). */
   private peerOf(d: Float64Array, b: number, block: Buffer, pid: number): PeerAcc {
     let acc = this.peerById[pid];
     if (acc === undefined) {
-      acc = this.key(this.peers, block.toString("latin1", d[b + L.ACC_PEER], d[b + L.ACC_PEER + 1]), newPeer);
+      const s = d[b + L.ACC_PEER] as number;
+      const e = d[b + L.ACC_PEER + 1] as number;
+      let known = true;
+      if (this.peers.size >= this.maxKeys) {
+        this.peerKeys ??= keysOf(this.peers.keys());
+        known = this.peerKeys.has(hashBytes(FNV_BASIS, block, s, e));
+      }
+      acc = this.key(this.peers, known ? block.toString("latin1", s, e) : "(other)", newPeer);
       this.peerById[pid] = acc;
     }
     return acc;
@@ -215,11 +374,30 @@ export class AccessAccumulator
    * record (the same one for a single peer), which holds the location.
    */
   private addCell(d: Float64Array, b: number, block: Buffer, pid: number, lid: number, line = b): void {
-    const ck = pid * 1048576 + (lid >= 0 ? lid + 1 : 0);
+    const ck = pid * ID_SPAN + (lid >= 0 ? lid + 1 : 0);
     let cell = this.cellById.get(ck);
     if (cell === undefined) {
-      const peer = block.toString("latin1", d[b + L.ACC_PEER], d[b + L.ACC_PEER + 1]);
-      cell = this.cells.cell(lid >= 0 ? this.locationText(d, line, block) : "", peer);
+      const ps = d[b + L.ACC_PEER] as number;
+      const pe = d[b + L.ACC_PEER + 1] as number;
+      let known = true;
+      if (this.cells.isFull()) {
+        // the key is "location\tpeer"
+        this.cellKeys ??= keysOf(this.cells.cells.keys());
+        let h =
+          lid >= 0
+            ? hashBytes(
+                FNV_BASIS,
+                block,
+                d[line + L.ACC_LOCATION] as number,
+                d[line + L.ACC_LOCATION + 1] as number,
+              )
+            : FNV_BASIS;
+        h = hashBytes(Math.imul(h ^ 0x09, 16777619), block, ps, pe);
+        known = this.cellKeys.has(h);
+      }
+      cell = known
+        ? this.cells.cell(lid >= 0 ? this.locationText(d, line, block) : "", block.toString("latin1", ps, pe))
+        : this.cells.cell("(other)", "(other)");
       this.cellById.set(ck, cell);
     }
     cell.add(
@@ -232,6 +410,22 @@ export class AccessAccumulator
 
   private locationText(d: Float64Array, b: number, block: Buffer): string {
     return block.toString("latin1", d[b + L.ACC_LOCATION], d[b + L.ACC_LOCATION + 1]);
+  }
+
+  /**
+   * Asked by the scanner after the first few MiB of a big file: one thread when a second would mostly repeat
+   * this one's work. When nearly every line brings a new peer, host or location (more than one new key per two
+   * lines), or a table is already full, a worker would fill tables of its own with keys that fold into
+   * "(other)" when merged, and building, posting and merging them cost more than the lines it reads (measured
+   * on the adversarial generator: CPU and wall time both lower on one thread, peak RSS 50-70 MB lower).
+   */
+  prefersOneThread(): boolean {
+    const keys = this.peers.size + this.hosts.size + this.locations.size;
+    const full =
+      this.peers.size >= this.maxKeys ||
+      this.hosts.size >= this.maxKeys ||
+      this.locations.size >= this.maxKeys;
+    return this.lines >= 500 && (full || keys * 2 > this.lines);
   }
 
   /** Adds the state of an accumulator of the same format (a worker's byte range). */

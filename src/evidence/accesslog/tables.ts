@@ -3,6 +3,7 @@
  * the rewritten-status table, and how partial summaries merge. Both ways of reading a line (lines.ts,
  * records.ts) count through `key` and `tally` here.
  */
+import { IngressAccessAccumulator } from "../../nginx/ingress.js";
 import { type CompiledLogFormat, compileLogFormat, type LogEscape } from "../../nginx/logformat.js";
 import { QuantileSketch } from "../../nginx/sketch.js";
 import type { InputWarning } from "../input.js";
@@ -127,6 +128,8 @@ export class AccessTables {
   private failMinute = Number.NaN;
   private failLabel = "";
   protected readonly maxKeys: number;
+  /** ingress-nginx's per-upstream-name table, fed from the same lines (the `ingress` option), or null. */
+  readonly ingress: IngressAccessAccumulator | null;
 
   constructor(
     readonly formatText: string,
@@ -137,6 +140,13 @@ export class AccessTables {
     this.maxKeys = opts.maxKeys ?? 5000;
     this.fails = new FailMinutes(Math.min(this.maxKeys, FAIL_PEERS));
     this.cells = new TimeoutCells(this.maxKeys, this.fmt.indexOf("upstream_status") >= 0);
+    this.ingress =
+      opts.ingress !== undefined && this.fmt.indexOf("proxy_upstream_name") >= 0
+        ? new IngressAccessAccumulator(
+            opts.ingress ? { id: opts.ingress, versions: "", format: formatText } : formatText,
+            escapeMode,
+          )
+        : null;
   }
 
   /** Counts a 502/504 in its minute and peer (the last peer tried; "-" when none was reached). */
@@ -251,11 +261,13 @@ export class AccessTables {
       rewrites: [...this.rewrites],
       fails: this.fails.toState(),
       cells: this.cells.toState(),
+      ...(this.ingress ? { ing: this.ingress.result() } : {}),
     };
   }
 
   static fromState(formatText: string, escapeMode: LogEscape, st: AccumulatorState): AccessTables {
-    const a = new AccessTables(formatText, escapeMode);
+    const a = new AccessTables(formatText, escapeMode, st.ing ? { ingress: st.ing.format } : {});
+    if (st.ing) a.ingress?.merge(st.ing);
     [a.lines, a.matched, a.unmatched, a.outOfWindow, a.first, a.last] = st.n as [
       number,
       number,
@@ -362,6 +374,7 @@ export class AccessTables {
     fails.mergeState(st.fails);
     this.fails.mergeState(fails.toState());
     this.cells.mergeState(st.cells);
+    if (st.ing) this.ingress?.merge(st.ing);
     for (const [k, c] of st.minutes) {
       let a = this.minutes.get(k);
       if (!a) {
@@ -404,6 +417,7 @@ export class AccessTables {
     }
     this.fails.mergeState(o.fails.toState());
     this.cells.mergeFrom(o.cells);
+    if (o.ingress) this.ingress?.merge(o.ingress.result());
     for (const [k, c] of o.minutes) {
       let a = this.minutes.get(k);
       if (!a) {
@@ -493,6 +507,7 @@ export class AccessTables {
       },
       perFile,
       warnings,
+      ...(this.ingress ? { ingress: this.ingress.result() } : {}),
     };
   }
 }

@@ -99,6 +99,11 @@ export class TimeoutCells {
     this.cap = Math.min(maxKeys, MAX_CELLS);
   }
 
+  /** Whether the table takes no new (location, peer) pair any more (they fold into "(other)"). */
+  isFull(): boolean {
+    return this.cells.size >= this.cap;
+  }
+
   /** The cell of (location, peer), or the "(other)" cell once `cap` cells exist. */
   cell(location: string, peer: string): CellAcc {
     const m = this.cells;

@@ -1,5 +1,6 @@
 /** The access-log summary's types: options, the summary (docs/json.md#access) and the state workers post back. */
 
+import type { IngressAccessSummary } from "../../nginx/ingress.js";
 import type { LogEscape } from "../../nginx/logformat.js";
 import type { PackedSketch, SketchJSON } from "../../nginx/sketch.js";
 import type { FileAccount, InputWarning } from "../input.js";
@@ -24,6 +25,12 @@ export interface AccessOptions {
    * are set apart (`controllerLines`), not counted as access lines that do not match.
    */
   controllerLog?: boolean;
+  /**
+   * Also keep ingress-nginx's per-upstream-name accounting (`AccessSummary.ingress`) from the same read, for a
+   * format with `$proxy_upstream_name`; the value is the name the summary gives the format
+   * (an upstreaminfo id such as "upstreaminfo-v0.26"), or "" for the format text itself.
+   */
+  ingress?: string;
   /**
    * Split common lines in the WebAssembly core (default true; it is off with a custom locationOf). False
    * reads every line in JavaScript: the differential test compares the two.
@@ -138,6 +145,8 @@ export interface AccessSummary {
   /** Per input, in reading order: lines read, matched by the format (understood), not matched (skipped). */
   perFile: AccessFileAccount[];
   warnings: InputWarning[];
+  /** With the `ingress` option: ingress-nginx's per-upstream-name table, read in the same pass. */
+  ingress?: IngressAccessSummary;
 }
 
 /** What the reader made of one access log, and the format it was read with. */
@@ -163,6 +172,8 @@ export interface AccumulatorState {
   fails?: FailMinutesState;
   /** Timeout what-if cells, "location\tpeer" → state (timeout-cells.ts). */
   cells?: Array<[string, TimeoutCellState]>;
+  /** The ingress-nginx table (with the `ingress` option). */
+  ing?: IngressAccessSummary;
 }
 
 /** Snapshot of one (location, peer) cell: n = [tries, timedOut, responseSum, timedOutSum], then its sketches. */

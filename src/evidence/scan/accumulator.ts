@@ -47,6 +47,7 @@ export type ScanJob =
         until?: number;
         maxKeys?: number;
         controllerLog?: boolean;
+        ingress?: string;
       };
     };
 

@@ -9,6 +9,8 @@
 
 import {
   ACC_CONNECT_TIME,
+  ACC_GROUP,
+  ACC_GROUP_ID,
   ACC_HEADER_TIME,
   ACC_HOST,
   ACC_HOST_ID,
@@ -23,6 +25,7 @@ import {
   ACC_REQUEST_TIME,
   ACC_RESPONSE_TIME,
   ACC_SAME_TIME,
+  ACC_SENT,
   ACC_STATUS,
   ACC_TIME,
   ACC_TRIES,
@@ -30,10 +33,12 @@ import {
   ACC_UPSTREAM_STATUS,
   ACCESS_MAX_VARS,
   CFG_CONNECT_TIME_VAR,
+  CFG_GROUP_VAR,
   CFG_HEADER_TIME_VAR,
   CFG_HOST_VAR,
   CFG_JSON,
   CFG_LEAD,
+  CFG_LENGTH_VAR,
   CFG_REQUEST_TIME_VAR,
   CFG_REQUEST_VAR,
   CFG_RESPONSE_TIME_VAR,
@@ -62,6 +67,7 @@ const CFG_BYTES: usize = <usize>(CONFIG_BASE + CONFIG_LITERALS);
 const KIND_HOST: i32 = 1;
 const KIND_LOCATION: i32 = 2;
 const KIND_PEER: i32 = 3;
+const KIND_GROUP: i32 = 4;
 
 export function accessRecordDoubles(): i32 {
   return ACC_RECORD_DOUBLES;
@@ -295,6 +301,20 @@ function line(s: i32, e: i32, rec: usize): i32 {
     put(rec, ACC_HOST, <f64>hs);
     put(rec, ACC_HOST + 1, <f64>he);
   } else put(rec, ACC_HOST_ID, -1);
+  // The ingress-nginx upstream name, interned for JavaScript's per-name table (empty or escaped: JavaScript's).
+  const gi = cfg(CFG_GROUP_VAR);
+  put(rec, ACC_GROUP_ID, -1);
+  if (gi >= 0) {
+    const gs = unchecked(varS[gi]);
+    const ge = unchecked(varE[gi]);
+    if (ge > gs && findByte(gs, ge, 0x5c) >= ge) {
+      const id = intern(KIND_GROUP, gs, ge);
+      if (id < 0) return 1;
+      put(rec, ACC_GROUP_ID, <f64>id);
+      put(rec, ACC_GROUP, <f64>gs);
+      put(rec, ACC_GROUP + 1, <f64>ge);
+    }
+  }
   const qi = cfg(CFG_REQUEST_VAR);
   if (qi >= 0) {
     const qs = unchecked(varS[qi]);
@@ -344,6 +364,8 @@ function line(s: i32, e: i32, rec: usize): i32 {
           if (Number.isNaN(us)) return 1;
         }
         put(rec, ACC_UPSTREAM_STATUS, us);
+        const li = cfg(CFG_LENGTH_VAR);
+        put(rec, ACC_SENT, li >= 0 ? sent(unchecked(varS[li]), unchecked(varE[li])) : 0);
         const a = cfg(CFG_RESPONSE_TIME_VAR);
         const b = cfg(CFG_HEADER_TIME_VAR);
         const c = cfg(CFG_CONNECT_TIME_VAR);
@@ -363,11 +385,11 @@ function line(s: i32, e: i32, rec: usize): i32 {
 // As JavaScript walks them (lines.ts addPeers): groups split at " : ", then each group at ", ", flat index k
 // across groups; an entry missing from a shorter list reads as "-".
 
-/** Cursor per list: 0 $upstream_addr, 1 status, 2 response, 3 header, 4 connect time. */
-const curP = new StaticArray<i32>(5);
-const curGroupEnd = new StaticArray<i32>(5);
-const curEnd = new StaticArray<i32>(5);
-const curDone = new StaticArray<bool>(5);
+/** Cursor per list: 0 $upstream_addr, 1 status, 2 response, 3 header, 4 connect time, 5 response length. */
+const curP = new StaticArray<i32>(6);
+const curGroupEnd = new StaticArray<i32>(6);
+const curEnd = new StaticArray<i32>(6);
+const curDone = new StaticArray<bool>(6);
 /** The entry the last `nextEntry` gave, and whether it was the last of its group. */
 let entS: i32 = 0;
 let entE: i32 = 0;
@@ -432,6 +454,20 @@ function nextNum(j: i32): f64 {
   return numOf(entS, entE);
 }
 
+/** 1 when a `$upstream_response_length` entry [s, e) shows bytes from the peer: not "0", "-" or empty. */
+function sent(s: i32, e: i32): f64 {
+  if (e === s) return 0;
+  if (e - s === 1 && (at(s) === 0x30 || at(s) === 0x2d)) return 0;
+  return 1;
+}
+
+/** sent() of the next entry of list j (0 when the list has no more). */
+function nextSent(j: i32): f64 {
+  if (unchecked(curDone[j])) return 0;
+  nextEntry(j);
+  return sent(entS, entE);
+}
+
 /**
  * Writes a try record after `rec` for each peer of the list in $upstream_addr and the list's summary into `rec`;
  * returns the number of try records, or -1 when JavaScript must read the line.
@@ -443,6 +479,7 @@ function tries(rec: usize): i32 {
   startList(2, cfg(CFG_RESPONSE_TIME_VAR));
   startList(3, cfg(CFG_HEADER_TIME_VAR));
   startList(4, cfg(CFG_CONNECT_TIME_VAR));
+  startList(5, cfg(CFG_LENGTH_VAR));
   let n = 0;
   let first: bool = true;
   let lastId: f64 = -1;
@@ -460,6 +497,7 @@ function tries(rec: usize): i32 {
     const r = nextNum(2);
     const h = nextNum(3);
     const c = nextNum(4);
+    const sn = nextSent(5);
     if (pe === ps || (pe - ps === 1 && at(ps) === 0x2d)) continue;
     if (Number.isNaN(st) || n >= ACC_MAX_TRIES) return -1;
     const id = intern(KIND_PEER, ps, pe);
@@ -473,6 +511,7 @@ function tries(rec: usize): i32 {
     put(t, ACC_RESPONSE_TIME, r);
     put(t, ACC_HEADER_TIME, h);
     put(t, ACC_CONNECT_TIME, c);
+    put(t, ACC_SENT, sn);
     put(t, ACC_TRY_CHAIN, !lastOfGroup ? 1 : firstOfGroup ? 0 : 2);
     if (!Number.isNaN(r)) total = Number.isNaN(total) ? r : total + r;
     lastId = <f64>id;

@@ -142,7 +142,18 @@ export const ACC_CONNECT_TIME = 20;
 export const ACC_TRIES = 21;
 /** In a try record: 1 when a later try of its group followed it (failed in the chain), 2 when it was the last try of a group of several (served after a retry), else 0. */
 export const ACC_TRY_CHAIN = 22;
-export const ACC_RECORD_DOUBLES = 24;
+/**
+ * The interned id of the variable CFG_GROUP_VAR names (ingress-nginx's `$proxy_upstream_name`), then its span;
+ * -1 when the format has none, or the value is empty or holds an escape (JavaScript reads that one itself).
+ */
+export const ACC_GROUP_ID = 23;
+export const ACC_GROUP = 24;
+/**
+ * With CFG_LENGTH_VAR: 1 when the try's `$upstream_response_length` shows bytes from the peer, 0 when it is
+ * "0", "-", empty or missing (in a line record with one peer, and in each try record).
+ */
+export const ACC_SENT = 26;
+export const ACC_RECORD_DOUBLES = 27;
 /** Tries of one line the core takes (longer lists go to JavaScript). */
 export const ACC_MAX_TRIES = 32;
 /** Status of a try record (the records after a line record whose ACC_TRIES is n > 0). */
@@ -165,6 +176,10 @@ export const CFG_UPSTREAM_STATUS_VAR = 9;
 export const CFG_RESPONSE_TIME_VAR = 10;
 export const CFG_HEADER_TIME_VAR = 11;
 export const CFG_CONNECT_TIME_VAR = 12;
+/** A variable whose value the core interns for JavaScript (ACC_GROUP_ID): `$proxy_upstream_name`, or -1. */
+export const CFG_GROUP_VAR = 13;
+/** `$upstream_response_length` (ACC_SENT), or -1: read for ingress-nginx's table only. */
+export const CFG_LENGTH_VAR = 14;
 /** Per variable from here, CFG_VAR_SLOTS each: separator offset, separator length, fixed width, multi-value. */
 export const CFG_VAR_TABLE = 16;
 export const CFG_VAR_SLOTS = 4;
