@@ -31,10 +31,25 @@ describe("jsonPieces", () => {
     expect(calls).toBe(2);
   });
 
-  it("cuts a large summary into many pieces", () => {
-    const v = { peers: Array.from({ length: 1000 }, (_, i) => ({ peer: `10.0.0.${i % 256}:80`, total: i })) };
+  it("cuts a large summary into pieces: per member, and arrays in batches", () => {
+    const peers = Array.from({ length: 5000 }, (_, i) => ({
+      peer: `10.0.0.${i % 256}:80`,
+      total: i,
+      s: [i, { a: i }],
+    }));
+    const v = { files: ["a"], peers, empty: [], top: Array.from({ length: 1100 }, (_, i) => [i]) };
     const p = [...jsonPieces(v)];
-    expect(p.length).toBeGreaterThan(1000);
+    expect(p.length).toBeGreaterThan(10);
+    expect(Math.max(...p.map((x) => x.length))).toBeLessThan(JSON.stringify(v, null, 2).length / 4);
     expect(p.join("")).toBe(JSON.stringify(v, null, 2));
+    expect([...jsonPieces(peers)].join("")).toBe(JSON.stringify(peers, null, 2));
+  });
+
+  it("gives an element with toJSON its own index", () => {
+    const keys: string[] = [];
+    const el = { toJSON: (k: string) => (keys.push(k), k) };
+    const v = { list: Array.from({ length: 600 }, () => el) };
+    expect([...jsonPieces(v)].join("")).toBe(JSON.stringify(v, null, 2));
+    expect(keys.slice(0, 600)).toEqual(keys.slice(600));
   });
 });
