@@ -21,7 +21,12 @@ describe("jsonPieces", () => {
       b: () => 1,
       c: [undefined, () => 2, Symbol("s"), Number.NaN, -0, Number.POSITIVE_INFINITY],
       d: new Date(0),
-      e: { toJSON: () => (calls++, { f: [1, { g: "x\ny\u2028" }] }) },
+      e: {
+        toJSON: () => {
+          calls++;
+          return { f: [1, { g: "x\ny\u2028" }] };
+        },
+      },
       h: { i: { j: { k: { l: [1, 2, { m: "deep" }] } } } },
       n: {},
       o: [],
@@ -47,7 +52,12 @@ describe("jsonPieces", () => {
 
   it("gives an element with toJSON its own index", () => {
     const keys: string[] = [];
-    const el = { toJSON: (k: string) => (keys.push(k), k) };
+    const el = {
+      toJSON: (k: string) => {
+        keys.push(k);
+        return k;
+      },
+    };
     const v = { list: Array.from({ length: 600 }, () => el) };
     expect([...jsonPieces(v)].join("")).toBe(JSON.stringify(v, null, 2));
     expect(keys.slice(0, 600)).toEqual(keys.slice(600));
