@@ -55,7 +55,7 @@ import {
   UPSTREAM_TCP,
   UPSTREAM_UNIX,
 } from "./layout";
-import { at, bytesAt, eachLine, findByte, intern, isDigit } from "./shared";
+import { at, bytesAt, eachLine, findByte, intern, internedIds, isDigit } from "./shared";
 
 // The last ERR_SCRATCH_BYTES of the record area hold a message's shape (see shapeOf).
 const MAX_REC: i32 = (RECORD_BYTES - ERR_SCRATCH_BYTES) / (ERR_RECORD_INTS * 4);
@@ -312,9 +312,12 @@ function scanned(
   flags: i32,
 ): bool {
   const kind = 1 + (level * 3 + ukind) * 8 + flags;
+  const known = internedIds();
   const msgId = intern(kind, ms, me);
   if (msgId < 0) return false;
-  const shapeId = shapeOf(kind, msgId, ms, me);
+  // Only a message new to the table needs its shape (JavaScript reads ERR_SHAPE_ID only for an id it has not
+  // seen, and it forgets ids exactly when the table is emptied): the others skip the scan for digits.
+  const shapeId = msgId < known ? msgId : shapeOf(kind, msgId, ms, me);
   if (shapeId < 0) return false;
   const ss = unchecked(ctxS[K_SERVER]);
   const serverId = ss < 0 ? -1 : intern(KIND_SERVER, ss, unchecked(ctxE[K_SERVER]));

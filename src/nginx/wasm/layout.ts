@@ -81,7 +81,8 @@ export const ERR_CONTEXT = 24;
  * The id of the message's shape: its runs of four or more digits (not right after "(" or another digit, where an
  * errno would be) each turned into "#", interned with the same kind as the message. The message id itself when
  * the message has no such run. Equal shape ids mean equal classification keys (classKey in
- * src/evidence/errorlog/lines.ts), so a message seen for the first time can be known by its shape.
+ * src/evidence/errorlog/lines.ts), so a message seen for the first time can be known by its shape. Written only
+ * for a message new to the intern table; a message id the table had already given has its own id here.
  */
 export const ERR_SHAPE_ID = 25;
 export const ERR_RECORD_INTS = 26;

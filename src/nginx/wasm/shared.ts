@@ -24,6 +24,11 @@ let consumed: i32 = 0;
 /** The intern table or its arena refused an entry: the scan stops until JavaScript empties the table. */
 let full: bool = false;
 
+/** How many ids the intern table has given since it was last emptied (a new entry's id is this minus 1). */
+export function internedIds(): i32 {
+  return ids;
+}
+
 /** 1 when the intern table is full (the last scan stopped early); JavaScript then calls internReset. */
 export function internFull(): i32 {
   return full ? 1 : 0;
