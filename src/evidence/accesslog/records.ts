@@ -68,11 +68,10 @@ export class AccessAccumulator
   /** ingress-nginx pod entries by (name id, peer id) of the core (null: the name has its 200 pods). */
   private readonly ingressPeerById = new Map<number, IngressPeerStats | null>();
   /**
-   * Hashes of the keys of the peer, location and cell tables, made when the table is first found full (a full
-   * table takes no new key, so they stay true).
+   * Hashes of the keys of the peer and location tables (keyText) and of the cell table, made when the table is
+   * first found full (a full table takes no new key, so they stay true).
    */
-  private peerKeys: Set<number> | null = null;
-  private locationKeys: Set<number> | null = null;
+  private readonly fullKeys = new Map<Map<string, unknown>, Set<number>>();
   private cellKeys: Set<number> | null = null;
   /** The last line time turned into ingress-nginx's ISO text. */
   private ingressMs = Number.NaN;
@@ -218,14 +217,13 @@ export class AccessAccumulator
     if (lid >= 0) {
       loc = this.locationById[lid] ?? null;
       if (loc === null) {
-        const ls = d[b + L.ACC_LOCATION] as number;
-        const le = d[b + L.ACC_LOCATION + 1] as number;
-        let known = true;
-        if (this.locations.size >= this.maxKeys) {
-          this.locationKeys ??= keysOf(this.locations.keys());
-          known = this.locationKeys.has(hashBytes(FNV_BASIS, block, ls, le));
-        }
-        loc = this.key(this.locations, known ? block.toString("latin1", ls, le) : "(other)", newGroup);
+        const text = this.keyText(
+          this.locations,
+          block,
+          d[b + L.ACC_LOCATION] as number,
+          d[b + L.ACC_LOCATION + 1] as number,
+        );
+        loc = this.key(this.locations, text, newGroup);
         this.locationById[lid] = loc;
       }
     }
@@ -334,18 +332,33 @@ export class AccessAccumulator
     return p;
   }
 
+  /**
+   * The bytes [s, e) as a key of table `m`; "(other)", without making a string, when `m` is full and none of its
+   * keys has their hash (a full table takes no new key, so the hashes taken when it first was full stay true).
+   */
+  private keyText(m: Map<string, unknown>, block: Buffer, s: number, e: number): string {
+    if (m.size >= this.maxKeys) {
+      let hashes = this.fullKeys.get(m);
+      if (hashes === undefined) {
+        hashes = keysOf(m.keys());
+        this.fullKeys.set(m, hashes);
+      }
+      if (!hashes.has(hashBytes(FNV_BASIS, block, s, e))) return "(other)";
+    }
+    return block.toString("latin1", s, e);
+  }
+
   /** The peer table entry of the core's peer id (the record at d[b…] names the peer). */
   private peerOf(d: Float64Array, b: number, block: Buffer, pid: number): PeerAcc {
     let acc = this.peerById[pid];
     if (acc === undefined) {
-      const s = d[b + L.ACC_PEER] as number;
-      const e = d[b + L.ACC_PEER + 1] as number;
-      let known = true;
-      if (this.peers.size >= this.maxKeys) {
-        this.peerKeys ??= keysOf(this.peers.keys());
-        known = this.peerKeys.has(hashBytes(FNV_BASIS, block, s, e));
-      }
-      acc = this.key(this.peers, known ? block.toString("latin1", s, e) : "(other)", newPeer);
+      const text = this.keyText(
+        this.peers,
+        block,
+        d[b + L.ACC_PEER] as number,
+        d[b + L.ACC_PEER + 1] as number,
+      );
+      acc = this.key(this.peers, text, newPeer);
       this.peerById[pid] = acc;
     }
     return acc;
