@@ -308,3 +308,61 @@ describe("error-log core when its intern table is full", () => {
     expect(Object.keys(fast.summary.byServer)).toHaveLength(40_000);
   });
 });
+
+describe("error-log core when the server and host tables are full", () => {
+  // A full table's keys are kept as hashes of their bytes (src/evidence/scan/key-hash.ts): a value that is a key
+  // must never be taken for a new one, whether it was UTF-8 or bytes that are not (decoded as U+FFFD).
+  const names = [
+    Buffer.from("é.example"),
+    Buffer.from("ü.example"),
+    Buffer.from([0x61, 0xff, 0x2e, 0x78]),
+    Buffer.from([0x62, 0xc3, 0x2e, 0x78]),
+    Buffer.from("plain.example"),
+    Buffer.from("(other)"),
+  ];
+  const line = (server: Buffer, host: Buffer) =>
+    Buffer.concat([
+      Buffer.from(
+        "2026/11/24 10:00:00 [error] 1#1: *5 connect() failed (111: Connection refused) while connecting to upstream, client: 10.0.0.1, server: ",
+      ),
+      server,
+      Buffer.from(', request: "GET / HTTP/1.1", upstream: "http://10.0.0.2:80/", host: "'),
+      host,
+      Buffer.from('"'),
+    ]);
+  const summariseBytes = (text: Buffer, core: boolean, maxKeys: number) => {
+    const acc = new ErrorLogAccumulator({ core, samples: 2, maxKeys });
+    acc.addBytes(text, "f.log", 0);
+    return { summary: acc.result(["f.log"], []), coreLines: acc.coreLines };
+  };
+
+  it("counts every line under the same server and host as parseErrorLine does", () => {
+    let fastLines = 0;
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(names.length - 1), fc.nat(names.length - 1)), {
+          minLength: 1,
+          maxLength: 40,
+        }),
+        fc.integer({ min: 1, max: 4 }),
+        (picks, maxKeys) => {
+          const text = Buffer.concat(
+            picks.flatMap(([s, h], i) => {
+              const l = line(names[s] as Buffer, names[h] as Buffer);
+              return i === 0 ? [l] : [Buffer.from("\n"), l];
+            }),
+          );
+          const fast = summariseBytes(text, true, maxKeys);
+          const slow = summariseBytes(text, false, maxKeys);
+          fastLines += fast.coreLines;
+          expect(fast.summary.byServer).toEqual(slow.summary.byServer);
+          expect(fast.summary.byHost).toEqual(slow.summary.byHost);
+          expect(Object.keys(fast.summary.byServer)).toEqual(Object.keys(slow.summary.byServer));
+          expect(fast.summary).toEqual(slow.summary);
+        },
+      ),
+      { numRuns: 300 },
+    );
+    expect(fastLines).toBeGreaterThan(1000);
+  });
+});

@@ -12,6 +12,7 @@ import { followFiles } from "../follow.js";
 import { writeJsonOut } from "../json-out.js";
 import { parseWhen } from "../options.js";
 import { withProgress } from "../progress.js";
+import { preferSmallHeap } from "../small-heap.js";
 import { summaryOf } from "./index.js";
 
 const BARS = "▁▂▃▄▅▆▇█";
@@ -143,6 +144,7 @@ stderr; exit 2 when a file was dropped or never appeared (docs/watch.md).`,
           poll: string;
         },
       ) => {
+        preferSmallHeap();
         if (opts.follow) {
           await follow(files, opts);
           return;

@@ -13,6 +13,7 @@ import type { LogEscape } from "../../nginx/logformat.js";
 import * as L from "../../nginx/wasm/layout.js";
 import type { LogAccumulator } from "../scan/accumulator.js";
 import { loadWasmCore, type WasmCore } from "../scan/core.js";
+import { FNV_BASIS, hashBytes, keysOf } from "../scan/key-hash.js";
 import { AccessLineReader } from "./lines.js";
 import { type GroupAcc, newGroup, newPeer, type PeerAcc } from "./tables.js";
 import type { CellAcc } from "./timeout-cells.js";
@@ -23,31 +24,6 @@ import type { AccessFileAccount, AccessOptions, AccessSummary, AccumulatorState 
  * 2^30, so V8 keeps it a small integer (a key of 2^31 or more is a heap number, hashed more slowly).
  */
 const ID_SPAN = 32768;
-
-/**
- * FNV-1a over bytes [s, e) of a block, continuing from `h`. A full table's keys are kept as such hashes
- * (keysOf) so that a new id of the core can be told apart from every key without making its string first: a
- * value whose bytes hash to none of them is not a key, and folds into "(other)" (the adversarial logs' lines
- * each bring new peers and locations once the tables are full).
- */
-function hashBytes(h: number, b: Buffer, s: number, e: number): number {
-  for (let i = s; i < e; i++) h = Math.imul(h ^ (b[i] as number), 16777619);
-  return h;
-}
-
-/** hashBytes of a string read as latin1 (one char per byte): equal strings, equal hashes. */
-function hashText(h: number, t: string): number {
-  for (let i = 0; i < t.length; i++) h = Math.imul(h ^ t.charCodeAt(i), 16777619);
-  return h;
-}
-
-const FNV_BASIS = 0x811c9dc5 | 0;
-
-function keysOf(keys: Iterable<string>): Set<number> {
-  const out = new Set<number>();
-  for (const k of keys) out.add(hashText(FNV_BASIS, k));
-  return out;
-}
 
 /** Mergeable accumulator: feed blocks with `addBytes` (or lines with `addLine`), combine with `merge`, finish with `result`. */
 export class AccessAccumulator

@@ -50,6 +50,7 @@ import {
 } from "../../nginx/wasm/layout.js";
 import type { LogAccumulator } from "../scan/accumulator.js";
 import { loadWasmCore, type WasmCore } from "../scan/core.js";
+import { FNV_BASIS, hashBytes, utf8KeysOf } from "../scan/key-hash.js";
 import type { ErrorGroup } from "../types.js";
 import { classKey, contextFlags, ErrorLineReader, MAX_LINE_CHARS } from "./lines.js";
 import {
@@ -163,6 +164,8 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
   private readonly wcount: Array<KeyCount | undefined> = [];
   private readonly serverCounts = new Map<string, KeyCount>();
   private readonly hostCounts = new Map<string, KeyCount>();
+  /** Hashes of the keys of the server and host tables once full (null: a key's bytes are not known). */
+  private readonly fullKeys = new Map<Map<string, number>, Set<number> | null>();
 
   constructor(opts: ErrorLogOptions = {}) {
     super(opts);
@@ -447,14 +450,24 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
     if (id < 0) return;
     let kc = this.wcount[id];
     if (kc === undefined) {
-      const key = this.wtext[id] ?? block.toString(enc, ints[spanAt], ints[spanAt + 1]);
+      const s = ints[spanAt] as number;
+      const e = ints[spanAt + 1] as number;
+      const m = isHost ? this.hosts : this.servers;
       const counts = isHost ? this.hostCounts : this.serverCounts;
+      if (e > s && m.size >= this.maxKeys && this.wtext[id] === undefined && !this.mayBeKey(m, block, s, e)) {
+        // Not one of the full table's keys: "(other)" counts it, and no string is made.
+        kc = counts.get("(other)") ?? { key: "(other)", n: 0 };
+        counts.set("(other)", kc);
+        this.wcount[id] = kc;
+        kc.n++;
+        return;
+      }
+      const key = this.wtext[id] ?? block.toString(enc, s, e);
       kc = counts.get(key);
       // An empty value is not counted (as the line reader's `if (line.server)`).
       if (kc === undefined && key === "") kc = { key, n: 0 };
       else if (kc === undefined) {
         const run = isHost ? this.hostRun : this.serverRun;
-        const m = isHost ? this.hosts : this.servers;
         if (run.key !== null && run.n > 0) this.bump(m, run.key, run.n);
         run.key = null;
         run.n = 0;
@@ -472,6 +485,19 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
       this.wcount[id] = kc;
     }
     if (kc.key !== "") kc.n++;
+  }
+
+  /**
+   * Whether bytes [s, e) may be a key of the full table `m`: false only when they hash to none of its keys (a
+   * full table takes no new key, so the hashes made when it is first asked stay true).
+   */
+  private mayBeKey(m: Map<string, number>, block: Buffer, s: number, e: number): boolean {
+    let hashes = this.fullKeys.get(m);
+    if (hashes === undefined) {
+      hashes = utf8KeysOf(m.keys());
+      this.fullKeys.set(m, hashes);
+    }
+    return hashes === null || hashes.has(hashBytes(FNV_BASIS, block, s, e));
   }
 
   /**
