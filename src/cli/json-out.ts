@@ -9,11 +9,12 @@ import { writeStdoutSync } from "./stdout-sync.js";
 
 const BUFFER_BYTES = 256 << 10;
 
-export function writeJsonOut(value: unknown): void {
+/** Writes `value` as JSON to stdout (`fd`: another descriptor, for tests). */
+export function writeJsonOut(value: unknown, fd = 1): void {
   const buf = Buffer.allocUnsafe(BUFFER_BYTES);
   let used = 0;
   const flush = () => {
-    if (used > 0) writeStdoutSync(buf.subarray(0, used));
+    if (used > 0) writeStdoutSync(buf.subarray(0, used), fd);
     used = 0;
   };
   const put = (p: string) => {
@@ -21,7 +22,7 @@ export function writeJsonOut(value: unknown): void {
     if (used + p.length * 3 > BUFFER_BYTES) {
       flush();
       if (p.length * 3 > BUFFER_BYTES) {
-        writeStdoutSync(p);
+        writeStdoutSync(p, fd);
         return;
       }
     }

@@ -50,6 +50,17 @@ describe("jsonPieces", () => {
     expect([...jsonPieces(peers)].join("")).toBe(JSON.stringify(peers, null, 2));
   });
 
+  it("keeps pieces of an array of large elements below V8's large-object size", () => {
+    // A log where every line names a new peer: 5,000 entries of about 1,800 characters (a long sample each).
+    const peers = Array.from({ length: 5000 }, (_, i) => ({
+      peer: `p${i}`,
+      sample: `${i}`.repeat(1800 / String(i).length),
+    }));
+    const p = [...jsonPieces({ byPeer: peers })];
+    expect(Math.max(...p.map((x) => x.length))).toBeLessThan(100_000);
+    expect(p.join("")).toBe(JSON.stringify({ byPeer: peers }, null, 2));
+  });
+
   it("gives an element with toJSON its own index", () => {
     const keys: string[] = [];
     const el = {
