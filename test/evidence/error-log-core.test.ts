@@ -349,9 +349,7 @@ describe("error-log core when the server and host tables are full", () => {
     const all = names.flatMap((s) => names.map((h) => line(s, h)));
     const filler: Buffer[] = [];
     for (let i = 0; i < 26_000; i++) filler.push(line(Buffer.from(`f${i}.example`), Buffer.from(`h${i}`)));
-    const text = Buffer.concat(
-      [...all, ...filler, ...all.reverse()].flatMap((l) => [l, Buffer.from("\n")]),
-    );
+    const text = Buffer.concat([...all, ...filler, ...all.reverse()].flatMap((l) => [l, Buffer.from("\n")]));
     for (const maxKeys of [2, 4]) {
       const fast = summariseBytes(text, true, maxKeys);
       const slow = summariseBytes(text, false, maxKeys);
