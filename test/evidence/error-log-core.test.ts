@@ -320,13 +320,13 @@ describe("error-log core when the server and host tables are full", () => {
     Buffer.from("plain.example"),
     Buffer.from("(other)"),
   ];
-  const line = (server: Buffer, host: Buffer) =>
+  const line = (server: Buffer, host: Buffer, peer = "10.0.0.2:80") =>
     Buffer.concat([
       Buffer.from(
         "2026/11/24 10:00:00 [error] 1#1: *5 connect() failed (111: Connection refused) while connecting to upstream, client: 10.0.0.1, server: ",
       ),
       server,
-      Buffer.from(', request: "GET / HTTP/1.1", upstream: "http://10.0.0.2:80/", host: "'),
+      Buffer.from(`, request: "GET / HTTP/1.1", upstream: "http://${peer}/", host: "`),
       host,
       Buffer.from('"'),
     ]);
@@ -343,12 +343,14 @@ describe("error-log core when the server and host tables are full", () => {
     return { summary: acc.result(["f.log"], []), coreLines: acc.coreLines };
   };
 
-  it("counts every line under the same server and host as parseErrorLine does, also after the core's table was emptied", () => {
+  it("counts every line under the same server, host and peer as parseErrorLine does, also after the core's table was emptied", () => {
     // Names first, then more distinct servers than the core's intern table holds (it is emptied and the names get
     // new ids), then the names again: each must be found in the full tables by its bytes.
-    const all = names.flatMap((s) => names.map((h) => line(s, h)));
+    // Peers too: the peer and group tables fill up, and a peer that has an entry must be found by its bytes.
+    const all = names.flatMap((s, i) => names.map((h, k) => line(s, h, `10.0.${i}.${k % 3}:80`)));
     const filler: Buffer[] = [];
-    for (let i = 0; i < 26_000; i++) filler.push(line(Buffer.from(`f${i}.example`), Buffer.from(`h${i}`)));
+    for (let i = 0; i < 26_000; i++)
+      filler.push(line(Buffer.from(`f${i}.example`), Buffer.from(`h${i}`), `10.9.${i >> 8}.${i & 255}:80`));
     const text = Buffer.concat([...all, ...filler, ...all.reverse()].flatMap((l) => [l, Buffer.from("\n")]));
     for (const maxKeys of [2, 4]) {
       const fast = summariseBytes(text, true, maxKeys);

@@ -158,6 +158,10 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
   /** Stands for every peer that has no entry (see addLoose); looseKey is the last such peer's key. */
   private readonly loose: FastPeer = { key: "", summary: undefined, run: undefined, classes: [] };
   private looseKey = "";
+  /** A peer that has no summary or group and can get none (see mayBePeer): its lines count nowhere per peer. */
+  private readonly nowhere: FastPeer = { key: "", summary: undefined, run: undefined, classes: [] };
+  /** Hashes of the peer summaries' and groups' keys once both are full (undefined: not made; null: unknowable). */
+  private peerHashes: Set<number> | null | undefined;
   /** Peer classes with counts pending (flushRuns adds them to the summaries). */
   private readonly peerClasses: PeerClass[] = [];
   /** Servers and hosts by interned id, and by text. */
@@ -191,6 +195,7 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
   }
 
   protected override forgetIds(): void {
+    this.peerHashes = undefined;
     this.fastPeers.clear();
     this.peerClasses.length = 0;
     this.serverCounts.clear();
@@ -336,6 +341,16 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
     else if (hasPeer) {
       const pid = ints[b + ERR_PEER_ID] as number;
       let p = this.wpeers[pid];
+      if (
+        p === undefined &&
+        pid >= 0 &&
+        !this.mayBePeer(block, ints[b + ERR_PEER] as number, ints[b + ERR_PEER + 1] as number)
+      ) {
+        // No table has or can make an entry for it: nothing more to count (see mayBePeer).
+        p = this.nowhere;
+        this.wpeers[pid] = p;
+      }
+      if (p === this.nowhere) return;
       if (p === undefined) {
         p = this.fastPeerOf(
           this.textAt(ints, b + ERR_PEER_ID, b + ERR_PEER, block, enc, true) as string,
@@ -485,6 +500,21 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
       this.wcount[id] = kc;
     }
     if (kc.key !== "") kc.n++;
+  }
+
+  /**
+   * Whether the peer whose text is bytes [s, e) may count anywhere per peer. Not when the peer summaries and the
+   * groups are both full (neither takes a new key) and the bytes hash to none of their keys: the line would get a
+   * fast-path entry without summary, or the shared loose one, and find no group, so its text need not be made.
+   */
+  private mayBePeer(block: Buffer, s: number, e: number): boolean {
+    if (this.peers.size < this.maxKeys || this.groupCount < this.maxKeys) return true;
+    if (this.peerHashes === undefined) {
+      const keys = new Set<string>(this.peers.keys());
+      for (const m of this.groups.values()) for (const k of m.keys()) keys.add(k);
+      this.peerHashes = utf8KeysOf(keys);
+    }
+    return this.peerHashes === null || this.peerHashes.has(hashBytes(FNV_BASIS, block, s, e));
   }
 
   /**
