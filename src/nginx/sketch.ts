@@ -22,6 +22,11 @@ export interface SketchJSON {
 export type PackedSketch = number[];
 
 const UNSET = -32768;
+/** Largest count a Uint16Array or Uint32Array window holds. */
+const U16_MAX = 0xffff;
+const U32_MAX = 0xffffffff;
+/** The counts of a dense window: as narrow as they fit (see QuantileSketch.buf). */
+type Counts = Uint16Array | Uint32Array | Float64Array;
 /** Buckets a sketch lists before it makes its dense window. */
 const SPARSE_MAX = 8;
 const caches = new Map<number, Int16Array>();
@@ -44,9 +49,13 @@ export class QuantileSketch {
    * Bucket counts in a dense window: buf[k] counts bucket lo + k (typed array: no per-insert hashing). Until
    * more than SPARSE_MAX buckets are in use the window is not made: the few buckets are listed in `sparse`
    * (bucket, count pairs, unsorted), so the many sketches that see a handful of values (a table's rare keys)
-   * stay small.
+   * stay small. The window starts with 16-bit counts and is widened (32-bit, then 64-bit floats) when a count
+   * would not fit (`limit`: the largest whole count it holds): a summary keeps thousands of sketches and each
+   * line updates several of them at random, so their windows are read from memory, not from the CPU's cache,
+   * and a quarter of the bytes is a quarter of the traffic.
    */
-  private buf = new Float64Array(0);
+  private buf: Counts = new Uint16Array(0);
+  private limit = U16_MAX;
   private sparse: number[] | null = null;
   private lo = 0;
   private nonzero = 0;
@@ -102,8 +111,31 @@ export class QuantileSketch {
       this.grow(i);
       k = i - this.lo;
     }
-    if (this.buf[k] === 0) this.nonzero++;
-    this.buf[k] = (this.buf[k] as number) + n;
+    const c = this.buf[k] as number;
+    if (c === 0) this.nonzero++;
+    const next = c + n;
+    if (next > this.limit || (n !== 1 && !Number.isInteger(n))) this.widen(next);
+    this.buf[k] = next;
+  }
+
+  /** Makes the window's counts wide enough for `count` (a whole number up to 2^32 - 1, or any number). */
+  private widen(count: number): void {
+    const whole = Number.isInteger(count) && Number.isInteger(this.limit);
+    if (whole && count <= U16_MAX) return;
+    if (whole && count <= U32_MAX) {
+      this.buf = Uint32Array.from(this.buf);
+      this.limit = U32_MAX;
+    } else if (!(this.buf instanceof Float64Array)) {
+      this.buf = Float64Array.from(this.buf);
+      this.limit = Number.POSITIVE_INFINITY;
+    }
+  }
+
+  /** A window of the current width. */
+  private window(size: number): Counts {
+    if (this.limit === U16_MAX) return new Uint16Array(size);
+    if (this.limit === U32_MAX) return new Uint32Array(size);
+    return new Float64Array(size);
   }
 
   /**
@@ -137,14 +169,14 @@ export class QuantileSketch {
 
   private grow(i: number): void {
     if (this.buf.length === 0) {
-      this.buf = new Float64Array(64);
+      this.buf = this.window(64);
       this.lo = i - 32;
       return;
     }
     const lo = Math.min(this.lo, i - 16);
     const hi = Math.max(this.lo + this.buf.length, i + 17);
     const size = Math.max(hi - lo, this.buf.length * 2);
-    const next = new Float64Array(size);
+    const next = this.window(size);
     const newLo = i < this.lo ? hi - size : lo;
     next.set(this.buf, this.lo - newLo);
     this.buf = next;
@@ -181,7 +213,9 @@ export class QuantileSketch {
     }
     for (let k = 0; k < this.buf.length; k++)
       if ((this.buf[k] as number) !== 0) {
-        this.buf[k] = (this.buf[k] as number) + moved;
+        const next = (this.buf[k] as number) + moved;
+        if (next > this.limit || !Number.isInteger(next)) this.widen(next);
+        this.buf[k] = next;
         return;
       }
   }
