@@ -497,3 +497,33 @@ describe("access-log core: long separators (compared 16 and 8 bytes at a time)",
     expect(coreLines).toBeGreaterThan(300);
   });
 });
+
+describe("access-log core: a full host table", () => {
+  // More hosts than the table keeps (maxKeys 6): plain ASCII ones are ruled out by the hash of their bytes,
+  // escaped and UTF-8 ones are unescaped first; every one must land where the JavaScript path puts it.
+  const hosts = [
+    ...Array.from({ length: 12 }, (_, i) => `h${i}.example.com`),
+    "caf\u00e9.example",
+    "a\\x20b.example",
+    "x\\x2Ey.example",
+    "\u00e9\u00e9.example",
+  ];
+  const pick = fc.tuple(record, fc.nat(hosts.length - 1));
+  FORMATS.forEach(({ format, escape: esc }, fi) => {
+    if (!format.includes("host")) return;
+    it(`sends each host to its own row or to "(other)" as the JavaScript path does (format ${fi + 1})`, () => {
+      coreLines = 0;
+      fc.assert(
+        fc.property(fc.array(pick, { minLength: 1, maxLength: 40 }), (items) => {
+          expectSame(
+            items.map(([r, h]) => render(fi, { ...r, host: hosts[h] as string })),
+            format,
+            esc,
+          );
+        }),
+        { numRuns: 200 },
+      );
+      expect(coreLines).toBeGreaterThan(500);
+    });
+  });
+});
