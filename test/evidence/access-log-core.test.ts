@@ -463,3 +463,67 @@ describe("access-log accumulator: one thread or two", () => {
     expect(acc.prefersOneThread()).toBe(true);
   });
 });
+
+describe("access-log core: long separators (compared 16 and 8 bytes at a time)", () => {
+  // Separators of 2 to 30 bytes: 16-byte, 8-byte and single-byte comparisons, alone and together.
+  const format =
+    '{"time_iso8601_value":"$time_iso8601","upstream_address_of_peer":"$upstream_addr",' +
+    '"status_code":"$status","request_line":"$request","upstream_status":"$upstream_status",' +
+    '"upstream_response_time":"$upstream_response_time","host_name_here":"$host"}';
+  const renderLong = (r: Rec) => {
+    const iso = `${new Date(Date.UTC(2026, 10, 24, 10, 0, r.sec)).toISOString().slice(0, 19)}+00:00`;
+    return (
+      `{"time_iso8601_value":"${iso}","upstream_address_of_peer":"${r.peer}","status_code":"${r.status}",` +
+      `"request_line":"${r.request}","upstream_status":"${r.ustatus}","upstream_response_time":"${r.urt}",` +
+      `"host_name_here":"${r.host}"}`
+    );
+  };
+
+  it("agrees with the JavaScript path, also when one byte anywhere in the line (a separator's too) is changed", () => {
+    coreLines = 0;
+    const changed = fc.tuple(record, fc.nat(400), fc.constantFrom("", "x", '"', "\\", ",", ":", "_"));
+    fc.assert(
+      fc.property(fc.array(changed, { minLength: 1, maxLength: 30 }), (items) => {
+        const lines = items.map(([r, at, ch]) => {
+          const l = renderLong(r);
+          if (ch === "") return l;
+          const i = at % l.length;
+          return l.slice(0, i) + ch + l.slice(i + 1);
+        });
+        expectSame(lines, format, "json");
+      }),
+      { numRuns: 300 },
+    );
+    expect(coreLines).toBeGreaterThan(300);
+  });
+});
+
+describe("access-log core: a full host table", () => {
+  // More hosts than the table keeps (maxKeys 6): plain ASCII ones are ruled out by the hash of their bytes,
+  // escaped and UTF-8 ones are unescaped first; every one must land where the JavaScript path puts it.
+  const hosts = [
+    ...Array.from({ length: 12 }, (_, i) => `h${i}.example.com`),
+    "caf\u00e9.example",
+    "a\\x20b.example",
+    "x\\x2Ey.example",
+    "\u00e9\u00e9.example",
+  ];
+  const pick = fc.tuple(record, fc.nat(hosts.length - 1));
+  FORMATS.forEach(({ format, escape: esc }, fi) => {
+    if (!format.includes("host")) return;
+    it(`sends each host to its own row or to "(other)" as the JavaScript path does (format ${fi + 1})`, () => {
+      coreLines = 0;
+      fc.assert(
+        fc.property(fc.array(pick, { minLength: 1, maxLength: 40 }), (items) => {
+          expectSame(
+            items.map(([r, h]) => render(fi, { ...r, host: hosts[h] as string })),
+            format,
+            esc,
+          );
+        }),
+        { numRuns: 200 },
+      );
+      expect(coreLines).toBeGreaterThan(500);
+    });
+  });
+});

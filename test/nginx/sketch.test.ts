@@ -139,3 +139,73 @@ describe("QuantileSketch with few distinct buckets (kept as a list) and many (a 
     expect(j.buckets[0]?.[1]).toBe(3);
   });
 });
+
+describe("QuantileSketch counts past what its narrow window holds", () => {
+  /** The buckets a reference keeps in a Map of plain numbers, from the same calls. */
+  function reference(calls: Array<[number, number]>): Map<number, number> {
+    const probe = new QuantileSketch();
+    const m = new Map<number, number>();
+    for (const [v, n] of calls) {
+      const one = new QuantileSketch();
+      one.add(v, 1);
+      const b = one.toJSON().buckets[0];
+      if (!b) continue; // a zero
+      m.set(b[0], (m.get(b[0]) ?? 0) + n);
+      probe.add(v, n);
+    }
+    return m;
+  }
+
+  it("keeps counts above 65,535 and above 2^32 in one bucket exactly", () => {
+    const s = new QuantileSketch();
+    // many distinct buckets first, so that the sketch has its window
+    for (let ms = 1; ms <= 20; ms++) s.add(ms / 10);
+    for (let i = 0; i < 70_000; i++) s.add(0.25);
+    s.add(0.25, 2 ** 32);
+    s.add(0.5, 3);
+    const counts = new Map(s.toJSON().buckets);
+    const want = reference([
+      ...Array.from({ length: 20 }, (_, k) => [(k + 1) / 10, 1] as [number, number]),
+      [0.25, 70_000 + 2 ** 32],
+      [0.5, 3],
+    ]);
+    expect(counts).toEqual(want);
+    expect(s.count).toBe(20 + 70_000 + 2 ** 32 + 3);
+    // the bucket of 0.25 holds nearly everything: every quantile from p1 to p99 is in it
+    expect(s.quantile(0.5)).toBeCloseTo(0.25, 2);
+  });
+
+  it("keeps fractional counts (weights) as they are", () => {
+    const s = new QuantileSketch();
+    for (let ms = 1; ms <= 20; ms++) s.add(ms / 10);
+    s.add(0.3, 0.5);
+    s.add(0.3, 0.25);
+    const counts = new Map(s.toJSON().buckets);
+    const one = new QuantileSketch();
+    one.add(0.3);
+    const b = (one.toJSON().buckets[0] as [number, number])[0];
+    expect(counts.get(b)).toBe(1.75);
+  });
+
+  it("merges sketches whose counts overflow 16 bits into the same buckets as adding one by one", () => {
+    const a = new QuantileSketch();
+    const b = new QuantileSketch();
+    const all = new QuantileSketch();
+    for (let i = 0; i < 200_000; i++) {
+      const v = ((i % 10) + 1) / 100;
+      a.add(v);
+      b.add(v);
+      all.add(v);
+      all.add(v);
+    }
+    a.merge(b);
+    expect(a.toJSON().buckets).toEqual(all.toJSON().buckets);
+    const c = new QuantileSketch();
+    c.mergePacked(a.toPacked());
+    c.mergePacked(a.toPacked());
+    expect(c.count).toBe(800_000);
+    expect(Math.max(...c.toJSON().buckets.map(([, n]) => n))).toBeGreaterThan(65_535);
+    for (const q of [0.5, 0.95, 0.99]) expect(c.quantile(q)).toBe(all.quantile(q));
+    expect(c.toJSON().buckets.map(([k, n]) => [k, n / 2])).toEqual(all.toJSON().buckets);
+  });
+});

@@ -25,6 +25,15 @@ import type { AccessFileAccount, AccessOptions, AccessSummary, AccumulatorState 
  */
 const ID_SPAN = 32768;
 
+/** Whether the bytes [s, e) are ASCII without a backslash: text that no unescaping changes. */
+function plainAscii(b: Buffer, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) {
+    const c = b[i] as number;
+    if (c > 0x7f || c === 0x5c) return false;
+  }
+  return true;
+}
+
 /** Mergeable accumulator: feed blocks with `addBytes` (or lines with `addLine`), combine with `merge`, finish with `result`. */
 export class AccessAccumulator
   extends AccessLineReader
@@ -183,8 +192,16 @@ export class AccessAccumulator
     if (hid >= 0) {
       host = this.hostById[hid] ?? null;
       if (host === null) {
-        const raw = block.toString("latin1", d[b + L.ACC_HOST], d[b + L.ACC_HOST + 1]);
-        host = this.key(this.hosts, this.fmt.unescape(raw), newGroup);
+        const hs = d[b + L.ACC_HOST] as number;
+        const he = d[b + L.ACC_HOST + 1] as number;
+        // A full table rules out plain ASCII bytes by their hash (unescaping leaves them as they are), without
+        // making their string; anything else is unescaped and looked up.
+        host =
+          this.hosts.size >= this.maxKeys &&
+          plainAscii(block, hs, he) &&
+          !this.known(this.hosts, block, hs, he)
+            ? this.key(this.hosts, "(other)", newGroup)
+            : this.key(this.hosts, this.fmt.unescape(block.toString("latin1", hs, he)), newGroup);
         this.hostById[hid] = host;
       }
     }
@@ -313,15 +330,18 @@ export class AccessAccumulator
    * keys has their hash (a full table takes no new key, so the hashes taken when it first was full stay true).
    */
   private keyText(m: Map<string, unknown>, block: Buffer, s: number, e: number): string {
-    if (m.size >= this.maxKeys) {
-      let hashes = this.fullKeys.get(m);
-      if (hashes === undefined) {
-        hashes = keysOf(m.keys());
-        this.fullKeys.set(m, hashes);
-      }
-      if (!hashes.has(hashBytes(FNV_BASIS, block, s, e))) return "(other)";
-    }
+    if (m.size >= this.maxKeys && !this.known(m, block, s, e)) return "(other)";
     return block.toString("latin1", s, e);
+  }
+
+  /** Whether some key of the full table `m`, read as latin1, may be the bytes [s, e) (false: surely none). */
+  private known(m: Map<string, unknown>, block: Buffer, s: number, e: number): boolean {
+    let hashes = this.fullKeys.get(m);
+    if (hashes === undefined) {
+      hashes = keysOf(m.keys());
+      this.fullKeys.set(m, hashes);
+    }
+    return hashes.has(hashBytes(FNV_BASIS, block, s, e));
   }
 
   /** The peer table entry of the core's peer id (the record at d[b…] names the peer). */
@@ -386,7 +406,7 @@ export class AccessAccumulator
       }
       cell = known
         ? this.cells.cell(lid >= 0 ? this.locationText(d, line, block) : "", block.toString("latin1", ps, pe))
-        : this.cells.cell("(other)", "(other)");
+        : this.cells.otherCell();
       this.cellById.set(ck, cell);
     }
     cell.add(

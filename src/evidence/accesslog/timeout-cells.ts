@@ -120,6 +120,16 @@ export class TimeoutCells {
     return v;
   }
 
+  /**
+   * The "(other)" cell, the same as cell("(other)", "(other)"), kept once made (cells are never removed, and
+   * merges add into the cells there are), so that the lines folded into it make no key string each.
+   */
+  otherCell(): CellAcc {
+    this.other ??= this.cell("(other)", "(other)");
+    return this.other;
+  }
+  private other: CellAcc | undefined;
+
   /** Forgets the tries held for the previous line. */
   startLine(): void {
     this.pending = 0;
