@@ -124,19 +124,21 @@ function markerAt(c: i32, lim: i32): i32 {
   return -1;
 }
 
-/** The LEVEL_* index of the level name of length len at p, or -1. */
+/** The LEVEL_* index of the level name of length len at p, or -1 (its bytes compared as numbers). */
 function levelAt(p: i32, len: i32): i32 {
+  const w = load<u32>(<usize>p);
   if (len === 4) {
-    if (bytesAt(p, p + 4, "warn")) return LEVEL_WARN;
-    if (bytesAt(p, p + 4, "crit")) return LEVEL_CRIT;
-    if (bytesAt(p, p + 4, "info")) return LEVEL_INFO;
+    if (w === 0x6e726177) return LEVEL_WARN; // "warn"
+    if (w === 0x74697263) return LEVEL_CRIT; // "crit"
+    if (w === 0x6f666e69) return LEVEL_INFO; // "info"
   } else if (len === 5) {
-    if (bytesAt(p, p + 5, "error")) return LEVEL_ERROR;
-    if (bytesAt(p, p + 5, "alert")) return LEVEL_ALERT;
-    if (bytesAt(p, p + 5, "emerg")) return LEVEL_EMERG;
-    if (bytesAt(p, p + 5, "debug")) return LEVEL_DEBUG;
+    const c = at(p + 4);
+    if (w === 0x6f727265 && c === 0x72) return LEVEL_ERROR; // "erro" "r"
+    if (w === 0x72656c61 && c === 0x74) return LEVEL_ALERT; // "aler" "t"
+    if (w === 0x72656d65 && c === 0x67) return LEVEL_EMERG; // "emer" "g"
+    if (w === 0x75626564 && c === 0x67) return LEVEL_DEBUG; // "debu" "g"
   } else if (len === 6) {
-    if (bytesAt(p, p + 6, "notice")) return LEVEL_NOTICE;
+    if (w === 0x69746f6e && load<u16>(<usize>p + 4) === 0x6563) return LEVEL_NOTICE; // "noti" "ce"
   }
   return -1;
 }
@@ -224,6 +226,34 @@ function stampAt(p: i32, lim: i32): bool {
     if (!isDigit(at(p + o))) return false;
   }
   return true;
+}
+
+// The last stamp read: its 19 bytes (as three little-endian numbers, the last overlapping) and its values.
+let stampKnown: bool = false;
+let stamp0: u64 = 0;
+let stamp1: u64 = 0;
+let stamp2: u32 = 0;
+let stampDate: i32 = 0;
+let stampTime: i32 = 0;
+
+/** Reads the stamp at t (checked by stampAt) into stampDate/stampTime and remembers its bytes. */
+function rememberStamp(t: i32): void {
+  let hi = 0;
+  for (let o = 0; o < 10; o++) {
+    if (o === 4 || o === 7) continue;
+    hi = hi * 10 + (at(t + o) - 48);
+  }
+  let lo = 0;
+  for (let o = 11; o < 19; o++) {
+    if (o === 13 || o === 16) continue;
+    lo = lo * 10 + (at(t + o) - 48);
+  }
+  stampDate = hi;
+  stampTime = lo;
+  stamp0 = load<u64>(<usize>t);
+  stamp1 = load<u64>(<usize>t + 8);
+  stamp2 = load<u32>(<usize>t + 15);
+  stampKnown = true;
 }
 
 /** Whether a whole "YYYY/MM/DD HH:MM:SS [level] " (any 4 to 6 lowercase letters) starts at p. */
@@ -363,24 +393,25 @@ function line(i: i32, end: i32, rec: usize): void {
   const n0 = end - i;
   if (n0 > MAX_LINE || n0 < 32) return;
   let t = i;
-  if (!stampAt(i, end)) {
-    // A Docker json-file line is unwrapped by parseErrorLine; other prefixes are skipped as it skips them.
-    if (at(i) === 0x7b) return;
-    t = stampAfterPrefix(i, end);
-    if (t < 0) return;
+  // Most lines carry the previous line's second: its 19 bytes compared as three numbers stand for stampAt.
+  if (
+    !stampKnown ||
+    i + 21 > end ||
+    load<u64>(<usize>i) !== stamp0 ||
+    load<u64>(<usize>i + 8) !== stamp1 ||
+    load<u32>(<usize>i + 15) !== stamp2 ||
+    load<u16>(<usize>i + 19) !== 0x5b20
+  ) {
+    if (!stampAt(i, end)) {
+      // A Docker json-file line is unwrapped by parseErrorLine; other prefixes are skipped as it skips them.
+      if (at(i) === 0x7b) return;
+      t = stampAfterPrefix(i, end);
+      if (t < 0) return;
+    }
+    rememberStamp(t);
   }
-  let hi = 0;
-  for (let o = 0; o < 10; o++) {
-    if (o === 4 || o === 7) continue;
-    hi = hi * 10 + (at(t + o) - 48);
-  }
-  let lo = 0;
-  for (let o = 11; o < 19; o++) {
-    if (o === 13 || o === 16) continue;
-    lo = lo * 10 + (at(t + o) - 48);
-  }
-  put(rec, ERR_DATE, hi);
-  put(rec, ERR_TIME, lo);
+  put(rec, ERR_DATE, stampDate);
+  put(rec, ERR_TIME, stampTime);
   put(rec, ERR_STAMP, t);
   const st = structure(t, end);
   if (st === 0) {

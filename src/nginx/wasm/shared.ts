@@ -84,35 +84,51 @@ export function bytesAt(p: i32, lim: i32, m: string): bool {
   return true;
 }
 
+/** The bytes [p, p + n) as one little-endian number, n in 0…7 (reads 8 bytes, keeps n). */
+function tailOf(p: usize, n: i32): u64 {
+  return n === 0 ? 0 : load<u64>(p) & (<u64>-1 >> <u64>(64 - (n << 3)));
+}
+
+/**
+ * A hash of (kind, bytes [s, e)): two independent multiply chains take 16 bytes per step (the multiplications
+ * overlap), then the last 0–15 bytes and the length, then a final mix. Only the table uses it.
+ */
 function hashOf(kind: i32, s: i32, e: i32): u32 {
-  let h: u64 = <u64>(0x811c9dc5 ^ kind);
-  let p = s;
-  while (p + 8 <= e) {
-    h = (h ^ load<u64>(<usize>p)) * 0x100000001b3;
-    h ^= h >> 29;
+  const n = e - s;
+  let a: u64 = 0x9e3779b97f4a7c15 ^ <u64>kind;
+  let b: u64 = 0xc2b2ae3d27d4eb4f ^ <u64>n;
+  let p = <usize>s;
+  const end = <usize>e;
+  while (p + 16 <= end) {
+    a = (a ^ load<u64>(p)) * 0x100000001b3;
+    b = (b ^ load<u64>(p, 8)) * 0xff51afd7ed558ccd;
+    a ^= a >> 29;
+    b ^= b >> 31;
+    p += 16;
+  }
+  if (p + 8 <= end) {
+    a = (a ^ load<u64>(p)) * 0x100000001b3;
+    a ^= a >> 29;
     p += 8;
   }
-  // The last 0–7 bytes, as one number (little-endian), with the length so that "a" and "a\0" differ.
-  let t: u64 = <u64>(e - s);
-  for (let k = 0; p < e; p++, k += 8) t ^= (<u64>at(p)) << (<u64>k);
-  h = (h ^ t) * 0x100000001b3;
+  b = (b ^ tailOf(p, <i32>(end - p))) * 0xff51afd7ed558ccd;
+  let h = (a ^ rotl<u64>(b, 23)) * 0xc4ceb9fe1a85ec53;
   h ^= h >> 32;
   return <u32>h ^ <u32>(h >> 17);
 }
 
-/** Whether the n bytes at a and b are equal (16 at a time). */
+/** Whether the n bytes at a and b are equal (16 at a time, then 8, then the rest as one masked number). */
 function sameBytes(a: usize, b: usize, n: i32): bool {
   let k = 0;
   while (k + 16 <= n) {
     if (!i8x16.all_true(i8x16.eq(v128.load(a + <usize>k), v128.load(b + <usize>k)))) return false;
     k += 16;
   }
-  while (k + 8 <= n) {
+  if (k + 8 <= n) {
     if (load<u64>(a + <usize>k) !== load<u64>(b + <usize>k)) return false;
     k += 8;
   }
-  for (; k < n; k++) if (load<u8>(a + <usize>k) !== load<u8>(b + <usize>k)) return false;
-  return true;
+  return tailOf(a + <usize>k, n - k) === tailOf(b + <usize>k, n - k);
 }
 
 /** The id of (kind, bytes [s, e)), added when new; -1 when the table or its arena is full. */
