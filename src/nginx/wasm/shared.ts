@@ -84,6 +84,12 @@ export function bytesAt(p: i32, lim: i32, m: string): bool {
   return true;
 }
 
+// 64-bit odd constants of the hash (written as two halves: JavaScript numbers cannot spell them).
+const K_9E37: u64 = ((<u64>0x9e3779b9) << 32) | 0x7f4a7c15;
+const K_C2B2: u64 = ((<u64>0xc2b2ae3d) << 32) | 0x27d4eb4f;
+const K_FF51: u64 = ((<u64>0xff51afd7) << 32) | 0xed558ccd;
+const K_C4CE: u64 = ((<u64>0xc4ceb9fe) << 32) | 0x1a85ec53;
+
 /** The bytes [p, p + n) as one little-endian number, n in 0…7 (reads 8 bytes, keeps n). */
 function tailOf(p: usize, n: i32): u64 {
   return n === 0 ? 0 : load<u64>(p) & (<u64>-1 >> <u64>(64 - (n << 3)));
@@ -95,13 +101,13 @@ function tailOf(p: usize, n: i32): u64 {
  */
 function hashOf(kind: i32, s: i32, e: i32): u32 {
   const n = e - s;
-  let a: u64 = 0x9e3779b97f4a7c15 ^ <u64>kind;
-  let b: u64 = 0xc2b2ae3d27d4eb4f ^ <u64>n;
+  let a: u64 = K_9E37 ^ <u64>kind;
+  let b: u64 = K_C2B2 ^ <u64>n;
   let p = <usize>s;
   const end = <usize>e;
   while (p + 16 <= end) {
     a = (a ^ load<u64>(p)) * 0x100000001b3;
-    b = (b ^ load<u64>(p, 8)) * 0xff51afd7ed558ccd;
+    b = (b ^ load<u64>(p, 8)) * K_FF51;
     a ^= a >> 29;
     b ^= b >> 31;
     p += 16;
@@ -111,8 +117,8 @@ function hashOf(kind: i32, s: i32, e: i32): u32 {
     a ^= a >> 29;
     p += 8;
   }
-  b = (b ^ tailOf(p, <i32>(end - p))) * 0xff51afd7ed558ccd;
-  let h = (a ^ rotl<u64>(b, 23)) * 0xc4ceb9fe1a85ec53;
+  b = (b ^ tailOf(p, <i32>(end - p))) * K_FF51;
+  let h = (a ^ rotl<u64>(b, 23)) * K_C4CE;
   h ^= h >> 32;
   return <u32>h ^ <u32>(h >> 17);
 }
