@@ -505,8 +505,32 @@ function structure(t: i32, end: i32): i32 {
   let client = -1;
   let prevKind = -1;
   let cend = end;
-  for (let c = findByte(ms, end, 0x2c); c + 1 < end; c = findByte(c + 1, end, 0x2c)) {
-    if (at(c + 1) !== 0x20) continue;
+  // Every marker starts with ", ": the pairs are found 16 positions at a time (a comma at p, a space at p + 1),
+  // and markerAt reads only those; the last position before end is checked alone.
+  let base = ms;
+  let blk = ms;
+  let mask = 0;
+  for (;;) {
+    let c: i32;
+    if (mask !== 0) {
+      c = blk + ctz<i32>(mask);
+      mask &= mask - 1;
+    } else if (base + 17 <= end) {
+      blk = base;
+      mask = i8x16.bitmask(
+        v128.and(
+          i8x16.eq(v128.load(<usize>base), i8x16.splat(0x2c)),
+          i8x16.eq(v128.load(<usize>base + 1), i8x16.splat(0x20)),
+        ),
+      );
+      base += 16;
+      continue;
+    } else {
+      // The last 16 positions or fewer, one by one (both bytes of the pair before end).
+      while (base + 1 < end && (at(base) !== 0x2c || at(base + 1) !== 0x20)) base++;
+      if (base + 1 >= end) break;
+      c = base++;
+    }
     const m = markerAt(c, end);
     if (m < 0) continue;
     // A stream session's counters end what parseErrorLine reads as message and context.
