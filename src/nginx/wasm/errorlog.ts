@@ -147,59 +147,88 @@ function levelAt(p: i32, len: i32): i32 {
 const UPSTREAM_WORD: i32 = 1;
 const RELOAD_WORD: i32 = 2;
 
+/** The first 8 bytes of the words keywordAt knows (fewer for shorter words), each as one little-endian number. */
+const W_UPSTREAM_WORD: u64 = ((<u64>0x6d616572) << 32) | 0x74737075; // "upstream"
+const W_WORKER: u64 = ((<u64>0x635f7265) << 32) | 0x6b726f77; // "worker_c"
+const W_OPEN: u64 = ((<u64>0x6c696620) << 32) | 0x6e65706f; // "open fil"
+const W_FILE: u64 = ((<u64>0x73656420) << 32) | 0x656c6966; // "file des"
+const W_COULD: u64 = ((<u64>0x6f6e2064) << 32) | 0x6c756f63; // "could no"
+const W_CONNECT: u64 = ((<u64>0x28746365) << 32) | 0x6e6e6f63; // "connect("
+const W_NO_RESOLVER: u64 = ((<u64>0x6c6f7365) << 32) | 0x72206f6e; // "no resol"
+const W_FASTCGI: u64 = ((<u64>0x00494743) << 32) | 0x74736146; // "FastCGI"
+const W_SSL: u64 = 0x004c5353; // "SSL"
+const W_RECONFIG: u64 = ((<u64>0x6769666e) << 32) | 0x6f636572; // "reconfig"
+
+/**
+ * Whether the ASCII word `m` is at p (entirely before e), `w` being its first 8 bytes (all of a shorter word)
+ * as one number: most places differ there, and only the others compare the rest byte by byte.
+ */
+function wordAt(p: i32, e: i32, w: u64, m: string): bool {
+  const n = m.length;
+  if (p + n > e) return false;
+  const k = min<i32>(n, 8);
+  if ((load<u64>(<usize>p) & (<u64>-1 >> <u64>(64 - (k << 3)))) !== w) return false;
+  for (let j = 8; j < n; j++) if (at(p + j) !== <i32>m.charCodeAt(j)) return false;
+  return true;
+}
+
 /** Which of the words that decide how addLine reads a line starts at p (UPSTREAM_WORD, RELOAD_WORD or 0). */
 function keywordAt(p: i32, e: i32): i32 {
   switch (at(p)) {
     case 0x75:
-      return bytesAt(p, e, "upstream") ? UPSTREAM_WORD : 0;
+      return wordAt(p, e, W_UPSTREAM_WORD, "upstream") ? UPSTREAM_WORD : 0;
     case 0x77:
-      return bytesAt(p, e, "worker_connections") ? UPSTREAM_WORD : 0;
+      return wordAt(p, e, W_WORKER, "worker_connections") ? UPSTREAM_WORD : 0;
     case 0x6f:
-      return bytesAt(p, e, "open files") ? UPSTREAM_WORD : 0;
+      return wordAt(p, e, W_OPEN, "open files") ? UPSTREAM_WORD : 0;
     case 0x66:
-      return bytesAt(p, e, "file descriptors") ? UPSTREAM_WORD : 0;
+      return wordAt(p, e, W_FILE, "file descriptors") ? UPSTREAM_WORD : 0;
     case 0x63:
-      return bytesAt(p, e, "could not be resolved") || bytesAt(p, e, "connect() ") ? UPSTREAM_WORD : 0;
+      return wordAt(p, e, W_COULD, "could not be resolved") || wordAt(p, e, W_CONNECT, "connect() ")
+        ? UPSTREAM_WORD
+        : 0;
     case 0x6e:
-      return bytesAt(p, e, "no resolver") ? UPSTREAM_WORD : 0;
+      return wordAt(p, e, W_NO_RESOLVER, "no resolver") ? UPSTREAM_WORD : 0;
     case 0x46:
-      return bytesAt(p, e, "FastCGI") ? UPSTREAM_WORD : 0;
+      return wordAt(p, e, W_FASTCGI, "FastCGI") ? UPSTREAM_WORD : 0;
     case 0x53:
-      return bytesAt(p, e, "SSL") ? UPSTREAM_WORD : 0;
+      return wordAt(p, e, W_SSL, "SSL") ? UPSTREAM_WORD : 0;
     case 0x72:
-      return bytesAt(p, e, "reconfiguring") ? RELOAD_WORD : 0;
+      return wordAt(p, e, W_RECONFIG, "reconfiguring") ? RELOAD_WORD : 0;
   }
   return 0;
 }
 
-/** Lanes of v (bytes at p) and w (bytes at p + 1) that hold the pair a, b. */
-function pair(v: v128, w: v128, a: i32, b: i32): v128 {
-  return v128.and(i8x16.eq(v, i8x16.splat(<i8>a)), i8x16.eq(w, i8x16.splat(<i8>b)));
+// Nibble tables of the keywords' first two bytes (up, wo, op, fi, co, no, Fa, SS, re), one bit per group:
+// bit 0 u/r then p/e, 1 o then p, 2 w then o, 3 c then o, 4 n then o, 5 f then i, 6 F then a, 7 S then S.
+// A byte x is a group's possible first byte when FIRST_LO[x & 15] & FIRST_HI[x >> 4] has its bit, and likewise
+// for the second byte; the two agree at every pair above (and at a few others: ue, uu, u`, rp, ru, r`).
+const FIRST_LO: v128 = i8x16(0, 0, 1, -120, 0, 1, 96, 4, 0, 0, 0, 0, 0, 0, 16, 2);
+const FIRST_HI: v128 = i8x16(0, 0, 0, 0, 64, -128, 58, 5, 0, 0, 0, 0, 0, 0, 0, 0);
+const SECOND_LO: v128 = i8x16(3, 64, 0, -128, 0, 1, 0, 0, 0, 32, 0, 0, 0, 0, 0, 28);
+const SECOND_HI: v128 = i8x16(0, 0, 0, 0, 0, -128, 125, 3, 0, 0, 0, 0, 0, 0, 0, 0);
+
+/** The group bits of the 16 bytes v, looked up in two nibble tables. */
+function groups(v: v128, lo: v128, hi: v128): v128 {
+  const l = v128.and(v, i8x16.splat(0x0f));
+  const h = v128.and(i8x16.shr_u(v, 4), i8x16.splat(0x0f));
+  return v128.and(i8x16.swizzle(lo, l), i8x16.swizzle(hi, h));
 }
 
 /**
  * Which of the words keywordAt knows [s, e) has (UPSTREAM_WORD | RELOAD_WORD; the search stops at the first
- * upstream word). Their first two bytes (up, wo, op, fi, co, no, Fa, SS, re) are found 16 positions at a time,
- * and keywordAt checks each place found.
+ * upstream word). Places where their first two bytes may start are found 16 positions at a time with the
+ * nibble tables above, and keywordAt checks each place found.
  */
 function wordsIn(s: i32, e: i32): i32 {
   let found = 0;
   let p = s;
   while (p + 16 <= e) {
-    const v = v128.load(<usize>p);
-    const w = v128.load(<usize>p + 1);
-    let m = i8x16.bitmask(
-      v128.or(
-        v128.or(
-          v128.or(pair(v, w, 0x75, 0x70), pair(v, w, 0x77, 0x6f)),
-          v128.or(pair(v, w, 0x6f, 0x70), pair(v, w, 0x66, 0x69)),
-        ),
-        v128.or(
-          v128.or(pair(v, w, 0x63, 0x6f), pair(v, w, 0x6e, 0x6f)),
-          v128.or(v128.or(pair(v, w, 0x46, 0x61), pair(v, w, 0x53, 0x53)), pair(v, w, 0x72, 0x65)),
-        ),
-      ),
+    const both = v128.and(
+      groups(v128.load(<usize>p), FIRST_LO, FIRST_HI),
+      groups(v128.load(<usize>p + 1), SECOND_LO, SECOND_HI),
     );
+    let m = i8x16.bitmask(v128.not(i8x16.eq(both, i8x16.splat(0))));
     while (m !== 0) {
       found |= keywordAt(p + ctz<i32>(m), e);
       if (found & UPSTREAM_WORD) return found;
@@ -531,7 +560,20 @@ function structure(t: i32, end: i32): i32 {
       if (base + 1 >= end) break;
       c = base++;
     }
-    const m = markerAt(c, end);
+    // The marker at c, as markerAt reads it (written out here: a call in this loop costs more than the test).
+    let m = -1;
+    if (c + 8 <= end) {
+      const w = load<u64>(<usize>c);
+      const q = <usize>c + 8;
+      if (w === W_CLIENT) m = c + 10 <= end && load<u16>(q) === 0x203a ? K_CLIENT : -1;
+      else if (w === W_SERVER) m = c + 10 <= end && load<u16>(q) === 0x203a ? K_SERVER : -1;
+      else if (w === W_UPSTREAM) m = c + 12 <= end && load<u32>(q) === 0x203a6d61 ? K_UPSTREAM : -1;
+      else if (w === W_REQUEST)
+        m = c + 11 <= end && load<u16>(q) === 0x3a74 && at(c + 10) === 0x20 ? K_REQUEST : -1;
+      else if (w === W_HOST) m = K_HOST;
+      else if (w === W_REFERRER) m = c + 12 <= end && load<u32>(q) === 0x203a7265 ? K_REFERRER : -1;
+      else if (w === W_SUBREQUEST || w === W_BYTES || w === W_CONTEXT) m = markerAt(c, end);
+    }
     if (m < 0) continue;
     // A stream session's counters end what parseErrorLine reads as message and context.
     if (m === M_STREAM) {
