@@ -236,6 +236,21 @@ function wordsIn(s: i32, e: i32): i32 {
     }
     p += 16;
   }
+  if (p < e && e - s >= 16) {
+    // The last positions (fewer than 16): the block that ends at e, less what was read.
+    const b = e - 16;
+    const both = v128.and(
+      groups(v128.load(<usize>b), FIRST_LO, FIRST_HI),
+      groups(v128.load(<usize>b + 1), SECOND_LO, SECOND_HI),
+    );
+    let m = i8x16.bitmask(v128.not(i8x16.eq(both, i8x16.splat(0)))) & (-1 << (p - b));
+    while (m !== 0) {
+      found |= keywordAt(b + ctz<i32>(m), e);
+      if (found & UPSTREAM_WORD) return found;
+      m &= m - 1;
+    }
+    return found;
+  }
   for (; p < e && (found & UPSTREAM_WORD) === 0; p++) found |= keywordAt(p, e);
   return found;
 }
@@ -540,26 +555,23 @@ function structure(t: i32, end: i32): i32 {
   let blk = ms;
   let mask = 0;
   for (;;) {
-    let c: i32;
-    if (mask !== 0) {
-      c = blk + ctz<i32>(mask);
-      mask &= mask - 1;
-    } else if (base + 17 <= end) {
-      blk = base;
-      mask = i8x16.bitmask(
-        v128.and(
-          i8x16.eq(v128.load(<usize>base), i8x16.splat(0x2c)),
-          i8x16.eq(v128.load(<usize>base + 1), i8x16.splat(0x20)),
-        ),
-      );
-      base += 16;
-      continue;
-    } else {
-      // The last 16 positions or fewer, one by one (both bytes of the pair before end).
-      while (base + 1 < end && (at(base) !== 0x2c || at(base + 1) !== 0x20)) base++;
+    if (mask === 0) {
       if (base + 1 >= end) break;
-      c = base++;
+      // 16 positions from base; near the end, the 16 that end at the line's end, less those already read.
+      blk = base + 17 <= end ? base : end - 17;
+      mask =
+        i8x16.bitmask(
+          v128.and(
+            i8x16.eq(v128.load(<usize>blk), i8x16.splat(0x2c)),
+            i8x16.eq(v128.load(<usize>blk + 1), i8x16.splat(0x20)),
+          ),
+        ) &
+        (-1 << (base - blk));
+      base = blk + 16;
+      continue;
     }
+    const c = blk + ctz<i32>(mask);
+    mask &= mask - 1;
     // The marker at c, as markerAt reads it (written out here: a call in this loop costs more than the test).
     let m = -1;
     if (c + 8 <= end) {
