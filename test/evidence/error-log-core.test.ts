@@ -418,6 +418,28 @@ describe("error-log core at every position of its 16-byte blocks", () => {
     expect(coreLines).toBe(lines.length);
   });
 
+  it("reads pid, tid and connection numbers of every length up to 20, whatever byte follows them", () => {
+    const ctx2 = ctx("a", "a");
+    const lines: string[] = [];
+    for (let n = 1; n <= 20; n++) {
+      const d = "1234567890".repeat(2).slice(0, n).replace(/^0/, "9");
+      for (const after of ["", "/", ":", "0", "9", "é", "\u0000"]) {
+        lines.push(
+          `${stamp(0)} [error] ${d}${after}#${d}: *${d} upstream timed out while connecting to upstream${ctx2}`,
+        );
+        lines.push(
+          `${stamp(0)} [error] 7#${d}${after}: *${d} upstream timed out while connecting to upstream${ctx2}`,
+        );
+        lines.push(
+          `${stamp(0)} [error] 7#7: *${d}${after} upstream timed out while connecting to upstream${ctx2}`,
+        );
+      }
+    }
+    coreLines = 0;
+    expectSame(lines.join("\n"));
+    expect(coreLines).toBeGreaterThan(lines.length / 4);
+  });
+
   it("reads each line's own stamp when the previous one differs in one byte, or only after it", () => {
     const msg = `upstream timed out (110: Connection timed out) while connecting to upstream${ctx("a", "a")}`;
     const base = `${stamp(5)} [error] 7#7: *1 ${msg}`;

@@ -71,7 +71,6 @@ const KIND_HOST: i32 = 201;
 const KIND_PEER: i32 = 202;
 const MAX_LINE: i32 = 65536;
 const MAX_MESSAGE: i32 = 300;
-const MAX_OCC: i32 = 32;
 
 // Marker kinds, in nginx's order (ngx_http_log_error), then the stream counters.
 const K_CLIENT: i32 = 0;
@@ -85,9 +84,9 @@ const M_STREAM: i32 = 7;
 /** OpenResty's ", context: " (parseErrorLine takes it out of the message). */
 const M_LUA: i32 = 8;
 
-// Scratch for one line: marker kinds and positions, context value spans.
-const occKind = new StaticArray<i32>(MAX_OCC);
-const occPos = new StaticArray<i32>(MAX_OCC);
+/** Length of each context marker, by kind (", client: ", ", server: ", ", request: ", …). */
+const MARKER_LENGTH = StaticArray.fromArray<i32>([10, 10, 11, 14, 12, 8, 12]);
+// Scratch for one line: context value spans.
 const ctxS = new StaticArray<i32>(7);
 const ctxE = new StaticArray<i32>(7);
 
@@ -509,6 +508,27 @@ function line(i: i32, end: i32, rec: usize): void {
   scanned(rec, level, ukind, ms, client, us, ue, rest, pe, stream);
 }
 
+const BYTES_30: u64 = <u64>0x30303030 * 0x100000001;
+const BYTES_7F: u64 = <u64>0x7f7f7f7f * 0x100000001;
+const BYTES_76: u64 = <u64>0x76767676 * 0x100000001;
+const BYTES_80: u64 = <u64>0x80808080 * 0x100000001;
+
+/**
+ * The first position from p on that does not hold an ASCII digit, 8 bytes at a time: a byte x is a digit when
+ * t = x ^ '0' is below 10, and t + 0x76 (on the low 7 bits, so no carry crosses bytes) or t itself then has
+ * no high bit.
+ */
+function afterDigits(p: i32): i32 {
+  for (;;) {
+    const t = load<u64>(<usize>p) ^ BYTES_30;
+    const other = (((t & BYTES_7F) + BYTES_76) | t) & BYTES_80;
+    if (other !== 0) return p + <i32>(ctz<u64>(other) >> 3);
+    p += 8;
+  }
+  // biome-ignore lint/correctness/noUnreachable: AssemblyScript wants a return after the endless loop.
+  return p;
+}
+
 // What structure() found: the level, where the message starts, where ", client: " is (-1: absent).
 let stLevel: i32 = -1;
 let stMessage: i32 = -1;
@@ -519,7 +539,7 @@ let stEnd: i32 = -1;
 /**
  * Reads "[level] PID#TID: *CID " after the stamp at t and the context markers after it (into ctxS/ctxE, -1
  * when absent); 0 when the line is not in the layout the core reads (no connection number, markers out of
- * nginx's order, stream counters, too many markers), 1 otherwise.
+ * nginx's order, stream counters), 1 otherwise.
  */
 function structure(t: i32, end: i32): i32 {
   let level = -1;
@@ -532,23 +552,22 @@ function structure(t: i32, end: i32): i32 {
     }
   }
   if (level < 0) return 0;
-  let q = p;
-  while (isDigit(at(q))) q++;
+  let q = afterDigits(p);
   if (q === p || at(q) !== 0x23) return 0;
   const tid = ++q;
-  while (isDigit(at(q))) q++;
+  q = afterDigits(q);
   if (q === tid || at(q) !== 0x3a || at(q + 1) !== 0x20 || q - p >= 24) return 0;
   q += 2;
   if (at(q) !== 0x2a) return 0;
   const cid = ++q;
-  while (isDigit(at(q))) q++;
+  q = afterDigits(q);
   if (q === cid || at(q) !== 0x20) return 0;
   const ms = q + 1;
   // Markers: every ", " of message and context that starts one.
-  let n = 0;
   let client = -1;
   let prevKind = -1;
   let cend = end;
+  for (let k = 0; k < 7; k++) unchecked((ctxS[k] = -1));
   // Every marker starts with ", ": the pairs are found 16 positions at a time (a comma at p, a space at p + 1),
   // and markerAt reads only those; the last position before end is checked alone.
   let base = ms;
@@ -592,48 +611,35 @@ function structure(t: i32, end: i32): i32 {
       cend = c;
       break;
     }
-    // Crowded lines, Lua contexts and markers out of nginx's order are left to parseErrorLine.
-    if (m === M_LUA || n === MAX_OCC || m <= prevKind) return 0;
+    // Lua contexts and markers out of nginx's order are left to parseErrorLine (so a line has at most one
+    // marker of each kind, in order: a value ends where the next marker starts).
+    if (m === M_LUA || m <= prevKind) return 0;
     if (m === K_CLIENT) client = c;
-    unchecked((occKind[n] = m));
-    unchecked((occPos[n] = c));
+    if (prevKind >= 0) closeValue(prevKind, c);
+    unchecked((ctxS[m] = c + unchecked(MARKER_LENGTH[m])));
     prevKind = m;
-    n++;
   }
-  for (let k = 0; k < 7; k++) unchecked((ctxS[k] = -1));
   stLevel = level;
   stMessage = ms;
   stClient = client;
   stEnd = cend;
   // Without ", client: " parseErrorLine reads no context at all (the markers are part of the message).
-  if (client < 0) return 1;
-  let prev = -1;
-  for (let o = 0; o < n; o++) {
-    const k = unchecked(occKind[o]);
-    const pos = unchecked(occPos[o]);
-    if (prev >= 0) unchecked((ctxE[prev] = pos));
-    const len =
-      k === K_CLIENT || k === K_SERVER
-        ? 10
-        : k === K_REQUEST
-          ? 11
-          : k === K_SUBREQUEST
-            ? 14
-            : k === K_UPSTREAM || k === K_REFERRER
-              ? 12
-              : 8;
-    unchecked((ctxS[k] = pos + len));
-    prev = k;
+  if (client < 0) {
+    for (let k = 0; k < 7; k++) unchecked((ctxS[k] = -1));
+    return 1;
   }
-  if (prev >= 0) unchecked((ctxE[prev] = cend));
-  for (let k = 0; k < 7; k++) {
-    const s = unchecked(ctxS[k]);
-    if (s < 0 || at(s) !== 0x22) continue;
-    const e = unchecked(ctxE[k]);
-    unchecked((ctxS[k] = s + 1));
-    if (e - s >= 2 && at(e - 1) === 0x22) unchecked((ctxE[k] = e - 1));
-  }
+  closeValue(prevKind, cend);
   return 1;
+}
+
+/** Ends the value of marker kind k at e, without the quotes around it (a leading '"', and a trailing one). */
+function closeValue(k: i32, e: i32): void {
+  const s = unchecked(ctxS[k]);
+  if (at(s) === 0x22) {
+    unchecked((ctxS[k] = s + 1));
+    if (e - s >= 2 && at(e - 1) === 0x22) e--;
+  }
+  unchecked((ctxE[k] = e));
 }
 
 /**
