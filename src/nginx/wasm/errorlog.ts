@@ -50,12 +50,23 @@ import {
   LINE_OTHER,
   LINE_SCANNED,
   LINE_SLOW,
+  RECORD_BASE,
   RECORD_BYTES,
   UPSTREAM_NONE,
   UPSTREAM_TCP,
   UPSTREAM_UNIX,
 } from "./layout";
-import { at, bytesAt, eachLine, findByte, intern, internedIds, isDigit } from "./shared";
+import {
+  at,
+  bytesAt,
+  findByte,
+  findByteWide,
+  intern,
+  internedIds,
+  internFull,
+  isDigit,
+  setNextLine,
+} from "./shared";
 
 // The last ERR_SCRATCH_BYTES of the record area hold a message's shape (see shapeOf).
 const MAX_REC: i32 = (RECORD_BYTES - ERR_SCRATCH_BYTES) / (ERR_RECORD_INTS * 4);
@@ -657,5 +668,17 @@ function closeValue(k: i32, e: i32): void {
  * wrote. `nextLine()` then tells where to continue (len when the block is done).
  */
 export function scanErrorLog(len: i32, from: i32): i32 {
-  return eachLine(len, from, ERR_RECORD_INTS * 4, MAX_REC, line);
+  // Line ends are found 32 bytes per turn; a line that finds the intern table full is the last of the call.
+  let i = from;
+  let r = 0;
+  while (i < len && r < MAX_REC && internFull() === 0) {
+    const j = findByteWide(i, len, 0x0a);
+    let end = j;
+    if (end > i && at(end - 1) === 0x0d) end--;
+    line(i, end, <usize>RECORD_BASE + <usize>(r * ERR_RECORD_INTS * 4));
+    r++;
+    i = j + 1;
+  }
+  setNextLine(i);
+  return r;
 }

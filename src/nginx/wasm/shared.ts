@@ -51,6 +51,27 @@ export function recordBase(): i32 {
 export function configBase(): i32 {
   return CONFIG_BASE;
 }
+/** Sets what nextLine() tells (for a core that runs its own line loop, as the error-log core does). */
+export function setNextLine(i: i32): void {
+  consumed = i;
+}
+
+/**
+ * First index >= p of byte b before lim, or lim, 32 bytes per turn (for long searches, such as line ends;
+ * findByte suits short ones).
+ */
+export function findByteWide(p: i32, lim: i32, b: i32): i32 {
+  const vb = i8x16.splat(<i8>b);
+  while (p + 32 <= lim) {
+    const m =
+      i8x16.bitmask(i8x16.eq(v128.load(<usize>p), vb)) |
+      (i8x16.bitmask(i8x16.eq(v128.load(<usize>p + 16), vb)) << 16);
+    if (m !== 0) return p + ctz<i32>(m);
+    p += 32;
+  }
+  return findByte(p, lim, b);
+}
+
 /** Offset of the first line the last scan call did not reach. */
 export function nextLine(): i32 {
   return consumed;
@@ -170,34 +191,9 @@ export function intern(kind: i32, s: i32, e: i32): i32 {
 
 /**
  * Runs `each` on the lines of the block [0, len) from `from` on (line start, end without CR, record address),
- * at most `maxRecords` of them, stopping after a line that found the intern table full; returns how many it
- * ran. `nextLine()` then tells where to continue.
- */
-export function eachLine(
-  len: i32,
-  from: i32,
-  recordBytes: i32,
-  maxRecords: i32,
-  each: (s: i32, e: i32, rec: usize) => void,
-): i32 {
-  let i = from;
-  let r = 0;
-  while (i < len && r < maxRecords && !full) {
-    const j = findByte(i, len, 0x0a);
-    let end = j;
-    if (end > i && at(end - 1) === 0x0d) end--;
-    each(i, end, <usize>RECORD_BASE + <usize>(r * recordBytes));
-    r++;
-    i = j + 1;
-  }
-  consumed = i;
-  return r;
-}
-
-/**
- * Like eachLine, for cores whose line may take several records: `each` returns how many records it wrote at
- * `rec` and after (at least 1), and a line starts only while `reserve` records (the most one line takes) still
- * fit below `maxRecords`. Returns the records written; `nextLine()` then tells where to continue.
+ * stopping after a line that found the intern table full. `each` returns how many records it wrote at `rec`
+ * and after (at least 1), and a line starts only while `reserve` records (the most one line takes) still fit
+ * below `maxRecords`. Returns the records written; `nextLine()` then tells where to continue.
  */
 export function eachLineRecords(
   len: i32,
