@@ -209,14 +209,16 @@ function keywordAt(p: i32, e: i32): i32 {
   return 0;
 }
 
-// Nibble tables of the keywords' first two bytes (up, wo, op, fi, co, no, Fa, SS, re), one bit per group:
-// bit 0 u/r then p/e, 1 o then p, 2 w then o, 3 c then o, 4 n then o, 5 f then i, 6 F then a, 7 S then S.
-// A byte x is a group's possible first byte when FIRST_LO[x & 15] & FIRST_HI[x >> 4] has its bit, and likewise
-// for the second byte; the two agree at every pair above (and at a few others: ue, uu, u`, rp, ru, r`).
-const FIRST_LO: v128 = i8x16(0, 0, 1, -120, 0, 1, 96, 4, 0, 0, 0, 0, 0, 0, 16, 2);
-const FIRST_HI: v128 = i8x16(0, 0, 0, 0, 64, -128, 58, 5, 0, 0, 0, 0, 0, 0, 0, 0);
-const SECOND_LO: v128 = i8x16(3, 64, 0, -128, 0, 1, 0, 0, 0, 32, 0, 0, 0, 0, 0, 28);
-const SECOND_HI: v128 = i8x16(0, 0, 0, 0, 0, -128, 125, 3, 0, 0, 0, 0, 0, 0, 0, 0);
+// Nibble tables of the keywords' first three bytes, one bit per group: bit 0 "ups", 1 "ope", 2 "wor",
+// 3 "co" then u or n, 4 "no ", 5 "fil", 6 "Fas", 7 S or r, then S or e, then L or c ("SSL", "rec").
+// A byte x can be a group's byte at that place when LO[x & 15] & HI[x >> 4] has its bit; a place is found
+// when the three agree on a bit: at every keyword, and at a few other triples ("rel", "sec", "coe", …).
+const FIRST_LO: v128 = i8x16(0, 0, -128, -120, 0, 1, 96, 4, 0, 0, 0, 0, 0, 0, 16, 2);
+const FIRST_HI: v128 = i8x16(0, 0, 0, 0, 64, -128, 58, -123, 0, 0, 0, 0, 0, 0, 0, 0);
+const SECOND_LO: v128 = i8x16(3, 64, 0, -128, 0, -128, 0, 0, 0, 32, 0, 0, 0, 0, 0, 28);
+const SECOND_HI: v128 = i8x16(0, 0, 0, 0, 0, -128, -4, 3, 0, 0, 0, 0, 0, 0, 0, 0);
+const THIRD_LO: v128 = i8x16(16, 0, 4, -63, 0, 10, 0, 0, 0, 0, 0, 0, -96, 0, 8, 0);
+const THIRD_HI: v128 = i8x16(0, 0, 16, 0, -128, 0, -86, 77, 0, 0, 0, 0, 0, 0, 0, 0);
 
 /** The group bits of the 16 bytes v, looked up in two nibble tables. */
 function groups(v: v128, lo: v128, hi: v128): v128 {
@@ -225,20 +227,28 @@ function groups(v: v128, lo: v128, hi: v128): v128 {
   return v128.and(i8x16.swizzle(lo, l), i8x16.swizzle(hi, h));
 }
 
+/** Bit k set when a keyword may start at p + k (k < 16): the three nibble-table lookups agree on a group. */
+function keywordPlaces(p: i32): i32 {
+  const both = v128.and(
+    v128.and(
+      groups(v128.load(<usize>p), FIRST_LO, FIRST_HI),
+      groups(v128.load(<usize>p + 1), SECOND_LO, SECOND_HI),
+    ),
+    groups(v128.load(<usize>p + 2), THIRD_LO, THIRD_HI),
+  );
+  return i8x16.bitmask(v128.not(i8x16.eq(both, i8x16.splat(0))));
+}
+
 /**
  * Which of the words keywordAt knows [s, e) has (UPSTREAM_WORD | RELOAD_WORD; the search stops at the first
- * upstream word). Places where their first two bytes may start are found 16 positions at a time with the
+ * upstream word). Places where their first three bytes may be are found 16 positions at a time with the
  * nibble tables above, and keywordAt checks each place found.
  */
 function wordsIn(s: i32, e: i32): i32 {
   let found = 0;
   let p = s;
   while (p + 16 <= e) {
-    const both = v128.and(
-      groups(v128.load(<usize>p), FIRST_LO, FIRST_HI),
-      groups(v128.load(<usize>p + 1), SECOND_LO, SECOND_HI),
-    );
-    let m = i8x16.bitmask(v128.not(i8x16.eq(both, i8x16.splat(0))));
+    let m = keywordPlaces(p);
     while (m !== 0) {
       found |= keywordAt(p + ctz<i32>(m), e);
       if (found & UPSTREAM_WORD) return found;
@@ -249,11 +259,7 @@ function wordsIn(s: i32, e: i32): i32 {
   if (p < e && e - s >= 16) {
     // The last positions (fewer than 16): the block that ends at e, less what was read.
     const b = e - 16;
-    const both = v128.and(
-      groups(v128.load(<usize>b), FIRST_LO, FIRST_HI),
-      groups(v128.load(<usize>b + 1), SECOND_LO, SECOND_HI),
-    );
-    let m = i8x16.bitmask(v128.not(i8x16.eq(both, i8x16.splat(0)))) & (-1 << (p - b));
+    let m = keywordPlaces(b) & (-1 << (p - b));
     while (m !== 0) {
       found |= keywordAt(b + ctz<i32>(m), e);
       if (found & UPSTREAM_WORD) return found;
