@@ -363,3 +363,99 @@ describe("error-log core when the server and host tables are full", () => {
     }
   });
 });
+
+describe("error-log core at every position of its 16-byte blocks", () => {
+  const stamp = (s: number) => `2026/11/24 10:00:${String(s).padStart(2, "0")}`;
+  const ctx = (server: string, host: string) =>
+    `, client: 192.0.2.7, server: ${server}, request: "GET /a HTTP/1.1", upstream: "http://10.0.0.1:80/", host: "${host}"`;
+
+  it("finds markers, and the line's last pairs, whatever the padding before them", () => {
+    const lines: string[] = [];
+    for (let pad = 0; pad < 40; pad++) {
+      const x = "x".repeat(pad);
+      // Markers shifted through every offset, with a comma or a space alone at the block edges.
+      lines.push(
+        `${stamp(pad % 3)} [error] 7#7: *${pad + 1} connect() failed ${x}, while connecting to upstream${ctx("a", "a")}`,
+      );
+      lines.push(`${stamp(pad % 3)} [error] 7#7: *${pad + 1} upstream ${x},${ctx(`s${x}`, `h ${x}`)}`);
+      // ", " as the last two bytes, a comma last, a marker cut short at the end.
+      lines.push(`${stamp(1)} [error] 7#7: *9 upstream timed out ${x}, client: 192.0.2.7, `);
+      lines.push(`${stamp(1)} [error] 7#7: *9 upstream timed out ${x}, client: 192.0.2.7,`);
+      lines.push(`${stamp(1)} [error] 7#7: *9 upstream timed out ${x}, client: 192.0.2.7, host`);
+      lines.push(
+        `${stamp(1)} [error] 7#7: *9 upstream timed out ${x}, client: 192.0.2.7, bytes from/to client:1/2`,
+      );
+      // An upstream word only at the very end, or cut before its last byte (no upstream context).
+      lines.push(`${stamp(2)} [warn] 7#7: *9 client sent ${x} SSL`);
+      lines.push(`${stamp(2)} [warn] 7#7: *9 client sent ${x} SS`);
+      lines.push(
+        `${stamp(2)} [warn] 7#7: *9 client ${x}, client: 192.0.2.7, server: a, request: "GET /upstream HTTP/1.1"`,
+      );
+      lines.push(
+        `${stamp(2)} [warn] 7#7: *9 client ${x}, client: 192.0.2.7, server: a, request: "GET /upstrea HTTP/1.1"`,
+      );
+      lines.push(`${stamp(2)} [notice] 7#7: *9 signal 1 (SIGHUP) received ${x}, reconfiguring`);
+    }
+    const text = lines.join("\n");
+    coreLines = 0;
+    expectSame(text);
+    expect(coreLines).toBeGreaterThan(lines.length / 2);
+    expectSame(lines.join("\r\n"));
+    // The last line ends at the block's end without a newline, its last pair among the last 16 bytes.
+    expectSame(`${text}\n${stamp(3)} [error] 7#7: *9 upstream timed out, client: 192.0.2.7, server: a, `);
+  });
+
+  it("keeps apart keys of every length up to 40 that differ only in one byte (first, middle or last)", () => {
+    const lines: string[] = [];
+    for (let n = 1; n <= 40; n++)
+      for (const k of [0, n >> 1, n - 1])
+        for (const c of ["a", "b"]) {
+          const key = `${"k".repeat(k)}${c}${"k".repeat(n - k - 1)}`;
+          lines.push(
+            `${stamp(0)} [error] 7#7: *1 upstream timed out (110: Connection timed out) while connecting to upstream${ctx(key, key.slice(1))}`,
+          );
+        }
+    coreLines = 0;
+    expectSame(lines.join("\n"));
+    expect(coreLines).toBe(lines.length);
+  });
+
+  it("reads pid, tid and connection numbers of every length up to 20, whatever byte follows them", () => {
+    const ctx2 = ctx("a", "a");
+    const lines: string[] = [];
+    for (let n = 1; n <= 20; n++) {
+      const d = "1234567890".repeat(2).slice(0, n).replace(/^0/, "9");
+      for (const after of ["", "/", ":", "0", "9", "é", "\u0000"]) {
+        lines.push(
+          `${stamp(0)} [error] ${d}${after}#${d}: *${d} upstream timed out while connecting to upstream${ctx2}`,
+        );
+        lines.push(
+          `${stamp(0)} [error] 7#${d}${after}: *${d} upstream timed out while connecting to upstream${ctx2}`,
+        );
+        lines.push(
+          `${stamp(0)} [error] 7#7: *${d}${after} upstream timed out while connecting to upstream${ctx2}`,
+        );
+      }
+    }
+    coreLines = 0;
+    expectSame(lines.join("\n"));
+    expect(coreLines).toBeGreaterThan(lines.length / 4);
+  });
+
+  it("reads each line's own stamp when the previous one differs in one byte, or only after it", () => {
+    const msg = `upstream timed out (110: Connection timed out) while connecting to upstream${ctx("a", "a")}`;
+    const base = `${stamp(5)} [error] 7#7: *1 ${msg}`;
+    const lines = [base];
+    for (let k = 0; k < 21; k++) {
+      // Each byte of "YYYY/MM/DD HH:MM:SS [" changed in turn, after the intact line.
+      const bytes = [...base];
+      bytes[k] = /\d/.test(bytes[k] ?? "") ? String((Number(bytes[k]) + 1) % 10) : "-";
+      lines.push(base, bytes.join(""));
+    }
+    // The same stamp behind a forwarder's prefix, and a line too short after an equal stamp.
+    lines.push(base, `<11>Nov 24 10:00:05 web1 nginx: ${base}`, base, stamp(5), `${stamp(5)} [`, base);
+    coreLines = 0;
+    expectSame(lines.join("\n"));
+    expect(coreLines).toBeGreaterThan(lines.length / 2);
+  });
+});

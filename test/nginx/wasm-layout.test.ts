@@ -52,12 +52,12 @@ describe("scanner core layout (src/nginx/wasm/layout.ts)", () => {
   it("the module was built with MEMORY_BASE and MEMORY_PAGES: nothing below the base, its data above it", () => {
     const w = core();
     expect(w.bytes.length).toBe(L.MEMORY_PAGES * 65536);
-    // A fresh instance: only the compiler's static data (level names, "HTTP/", …) is non-zero.
+    // A fresh instance: only the compiler's static data (keywords, "HTTP/", …) is non-zero.
     const below = w.bytes.subarray(0, L.MEMORY_BASE);
     expect(below.every((b) => b === 0)).toBe(true);
     const above = Buffer.from(w.bytes.subarray(L.MEMORY_BASE));
     // AssemblyScript stores string literals as UTF-16.
-    expect(above.includes(Buffer.from("notice", "utf16le"))).toBe(true);
+    expect(above.includes(Buffer.from("reconfiguring", "utf16le"))).toBe(true);
     // build.mjs reads the numbers from layout.ts, not from a copy.
     const build = readFileSync(join(root, "scripts/build.mjs"), "utf8");
     expect(build).toContain("layout.MEMORY_BASE");

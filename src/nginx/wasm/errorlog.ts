@@ -11,7 +11,7 @@
 // "PID#TID: *CID " and context-marker rules (markers are the first of their kind after the previous one; a
 // stream session's counters end the context; lines with markers out of nginx's order, a Lua context, no
 // connection number, messages over 300 bytes or lines over 64 KiB are left to parseErrorLine). A differential
-// test compares the two on every input. Newlines and commas are found 16 bytes at a time (SIMD).
+// test compares the two on every input. Line ends and ", " pairs are found 32 bytes at a time (SIMD).
 
 import {
   CTX_REQUEST,
@@ -50,12 +50,23 @@ import {
   LINE_OTHER,
   LINE_SCANNED,
   LINE_SLOW,
+  RECORD_BASE,
   RECORD_BYTES,
   UPSTREAM_NONE,
   UPSTREAM_TCP,
   UPSTREAM_UNIX,
 } from "./layout";
-import { at, bytesAt, eachLine, findByte, intern, internedIds, isDigit } from "./shared";
+import {
+  at,
+  bytesAt,
+  findByte,
+  findByteWide,
+  intern,
+  internedIds,
+  internFull,
+  isDigit,
+  setNextLine,
+} from "./shared";
 
 // The last ERR_SCRATCH_BYTES of the record area hold a message's shape (see shapeOf).
 const MAX_REC: i32 = (RECORD_BYTES - ERR_SCRATCH_BYTES) / (ERR_RECORD_INTS * 4);
@@ -71,7 +82,6 @@ const KIND_HOST: i32 = 201;
 const KIND_PEER: i32 = 202;
 const MAX_LINE: i32 = 65536;
 const MAX_MESSAGE: i32 = 300;
-const MAX_OCC: i32 = 32;
 
 // Marker kinds, in nginx's order (ngx_http_log_error), then the stream counters.
 const K_CLIENT: i32 = 0;
@@ -85,9 +95,9 @@ const M_STREAM: i32 = 7;
 /** OpenResty's ", context: " (parseErrorLine takes it out of the message). */
 const M_LUA: i32 = 8;
 
-// Scratch for one line: marker kinds and positions, context value spans.
-const occKind = new StaticArray<i32>(MAX_OCC);
-const occPos = new StaticArray<i32>(MAX_OCC);
+/** Length of each context marker, by kind (", client: ", ", server: ", ", request: ", …). */
+const MARKER_LENGTH = StaticArray.fromArray<i32>([10, 10, 11, 14, 12, 8, 12]);
+// Scratch for one line: context value spans.
 const ctxS = new StaticArray<i32>(7);
 const ctxE = new StaticArray<i32>(7);
 
@@ -124,19 +134,21 @@ function markerAt(c: i32, lim: i32): i32 {
   return -1;
 }
 
-/** The LEVEL_* index of the level name of length len at p, or -1. */
+/** The LEVEL_* index of the level name of length len at p, or -1 (its bytes compared as numbers). */
 function levelAt(p: i32, len: i32): i32 {
+  const w = load<u32>(<usize>p);
   if (len === 4) {
-    if (bytesAt(p, p + 4, "warn")) return LEVEL_WARN;
-    if (bytesAt(p, p + 4, "crit")) return LEVEL_CRIT;
-    if (bytesAt(p, p + 4, "info")) return LEVEL_INFO;
+    if (w === 0x6e726177) return LEVEL_WARN; // "warn"
+    if (w === 0x74697263) return LEVEL_CRIT; // "crit"
+    if (w === 0x6f666e69) return LEVEL_INFO; // "info"
   } else if (len === 5) {
-    if (bytesAt(p, p + 5, "error")) return LEVEL_ERROR;
-    if (bytesAt(p, p + 5, "alert")) return LEVEL_ALERT;
-    if (bytesAt(p, p + 5, "emerg")) return LEVEL_EMERG;
-    if (bytesAt(p, p + 5, "debug")) return LEVEL_DEBUG;
+    const c = at(p + 4);
+    if (w === 0x6f727265 && c === 0x72) return LEVEL_ERROR; // "erro" "r"
+    if (w === 0x72656c61 && c === 0x74) return LEVEL_ALERT; // "aler" "t"
+    if (w === 0x72656d65 && c === 0x67) return LEVEL_EMERG; // "emer" "g"
+    if (w === 0x75626564 && c === 0x67) return LEVEL_DEBUG; // "debu" "g"
   } else if (len === 6) {
-    if (bytesAt(p, p + 6, "notice")) return LEVEL_NOTICE;
+    if (w === 0x69746f6e && load<u16>(<usize>p + 4) === 0x6563) return LEVEL_NOTICE; // "noti" "ce"
   }
   return -1;
 }
@@ -145,65 +157,115 @@ function levelAt(p: i32, len: i32): i32 {
 const UPSTREAM_WORD: i32 = 1;
 const RELOAD_WORD: i32 = 2;
 
+/** The first 8 bytes of the words keywordAt knows (fewer for shorter words), each as one little-endian number. */
+const W_UPSTREAM_WORD: u64 = ((<u64>0x6d616572) << 32) | 0x74737075; // "upstream"
+const W_WORKER: u64 = ((<u64>0x635f7265) << 32) | 0x6b726f77; // "worker_c"
+const W_OPEN: u64 = ((<u64>0x6c696620) << 32) | 0x6e65706f; // "open fil"
+const W_FILE: u64 = ((<u64>0x73656420) << 32) | 0x656c6966; // "file des"
+const W_COULD: u64 = ((<u64>0x6f6e2064) << 32) | 0x6c756f63; // "could no"
+const W_CONNECT: u64 = ((<u64>0x28746365) << 32) | 0x6e6e6f63; // "connect("
+const W_NO_RESOLVER: u64 = ((<u64>0x6c6f7365) << 32) | 0x72206f6e; // "no resol"
+const W_FASTCGI: u64 = ((<u64>0x00494743) << 32) | 0x74736146; // "FastCGI"
+const W_SSL: u64 = 0x004c5353; // "SSL"
+const W_RECONFIG: u64 = ((<u64>0x6769666e) << 32) | 0x6f636572; // "reconfig"
+
+/**
+ * Whether the ASCII word `m` is at p (entirely before e), `w` being its first 8 bytes (all of a shorter word)
+ * as one number: most places differ there, and only the others compare the rest byte by byte.
+ */
+function wordAt(p: i32, e: i32, w: u64, m: string): bool {
+  const n = m.length;
+  if (p + n > e) return false;
+  const k = min<i32>(n, 8);
+  if ((load<u64>(<usize>p) & (<u64>-1 >> <u64>(64 - (k << 3)))) !== w) return false;
+  for (let j = 8; j < n; j++) if (at(p + j) !== <i32>m.charCodeAt(j)) return false;
+  return true;
+}
+
 /** Which of the words that decide how addLine reads a line starts at p (UPSTREAM_WORD, RELOAD_WORD or 0). */
 function keywordAt(p: i32, e: i32): i32 {
   switch (at(p)) {
     case 0x75:
-      return bytesAt(p, e, "upstream") ? UPSTREAM_WORD : 0;
+      return wordAt(p, e, W_UPSTREAM_WORD, "upstream") ? UPSTREAM_WORD : 0;
     case 0x77:
-      return bytesAt(p, e, "worker_connections") ? UPSTREAM_WORD : 0;
+      return wordAt(p, e, W_WORKER, "worker_connections") ? UPSTREAM_WORD : 0;
     case 0x6f:
-      return bytesAt(p, e, "open files") ? UPSTREAM_WORD : 0;
+      return wordAt(p, e, W_OPEN, "open files") ? UPSTREAM_WORD : 0;
     case 0x66:
-      return bytesAt(p, e, "file descriptors") ? UPSTREAM_WORD : 0;
+      return wordAt(p, e, W_FILE, "file descriptors") ? UPSTREAM_WORD : 0;
     case 0x63:
-      return bytesAt(p, e, "could not be resolved") || bytesAt(p, e, "connect() ") ? UPSTREAM_WORD : 0;
+      return wordAt(p, e, W_COULD, "could not be resolved") || wordAt(p, e, W_CONNECT, "connect() ")
+        ? UPSTREAM_WORD
+        : 0;
     case 0x6e:
-      return bytesAt(p, e, "no resolver") ? UPSTREAM_WORD : 0;
+      return wordAt(p, e, W_NO_RESOLVER, "no resolver") ? UPSTREAM_WORD : 0;
     case 0x46:
-      return bytesAt(p, e, "FastCGI") ? UPSTREAM_WORD : 0;
+      return wordAt(p, e, W_FASTCGI, "FastCGI") ? UPSTREAM_WORD : 0;
     case 0x53:
-      return bytesAt(p, e, "SSL") ? UPSTREAM_WORD : 0;
+      return wordAt(p, e, W_SSL, "SSL") ? UPSTREAM_WORD : 0;
     case 0x72:
-      return bytesAt(p, e, "reconfiguring") ? RELOAD_WORD : 0;
+      return wordAt(p, e, W_RECONFIG, "reconfiguring") ? RELOAD_WORD : 0;
   }
   return 0;
 }
 
-/** Lanes of v (bytes at p) and w (bytes at p + 1) that hold the pair a, b. */
-function pair(v: v128, w: v128, a: i32, b: i32): v128 {
-  return v128.and(i8x16.eq(v, i8x16.splat(<i8>a)), i8x16.eq(w, i8x16.splat(<i8>b)));
+// Nibble tables of the keywords' first three bytes, one bit per group: bit 0 "ups", 1 "ope", 2 "wor",
+// 3 "co" then u or n, 4 "no ", 5 "fil", 6 "Fas", 7 S or r, then S or e, then L or c ("SSL", "rec").
+// A byte x can be a group's byte at that place when LO[x & 15] & HI[x >> 4] has its bit; a place is found
+// when the three agree on a bit: at every keyword, and at a few other triples ("rel", "sec", "coe", …).
+const FIRST_LO: v128 = i8x16(0, 0, -128, -120, 0, 1, 96, 4, 0, 0, 0, 0, 0, 0, 16, 2);
+const FIRST_HI: v128 = i8x16(0, 0, 0, 0, 64, -128, 58, -123, 0, 0, 0, 0, 0, 0, 0, 0);
+const SECOND_LO: v128 = i8x16(3, 64, 0, -128, 0, -128, 0, 0, 0, 32, 0, 0, 0, 0, 0, 28);
+const SECOND_HI: v128 = i8x16(0, 0, 0, 0, 0, -128, -4, 3, 0, 0, 0, 0, 0, 0, 0, 0);
+const THIRD_LO: v128 = i8x16(16, 0, 4, -63, 0, 10, 0, 0, 0, 0, 0, 0, -96, 0, 8, 0);
+const THIRD_HI: v128 = i8x16(0, 0, 16, 0, -128, 0, -86, 77, 0, 0, 0, 0, 0, 0, 0, 0);
+
+/** The group bits of the 16 bytes v, looked up in two nibble tables. */
+function groups(v: v128, lo: v128, hi: v128): v128 {
+  const l = v128.and(v, i8x16.splat(0x0f));
+  const h = v128.and(i8x16.shr_u(v, 4), i8x16.splat(0x0f));
+  return v128.and(i8x16.swizzle(lo, l), i8x16.swizzle(hi, h));
+}
+
+/** Bit k set when a keyword may start at p + k (k < 16): the three nibble-table lookups agree on a group. */
+function keywordPlaces(p: i32): i32 {
+  const both = v128.and(
+    v128.and(
+      groups(v128.load(<usize>p), FIRST_LO, FIRST_HI),
+      groups(v128.load(<usize>p + 1), SECOND_LO, SECOND_HI),
+    ),
+    groups(v128.load(<usize>p + 2), THIRD_LO, THIRD_HI),
+  );
+  return i8x16.bitmask(v128.not(i8x16.eq(both, i8x16.splat(0))));
 }
 
 /**
  * Which of the words keywordAt knows [s, e) has (UPSTREAM_WORD | RELOAD_WORD; the search stops at the first
- * upstream word). Their first two bytes (up, wo, op, fi, co, no, Fa, SS, re) are found 16 positions at a time,
- * and keywordAt checks each place found.
+ * upstream word). Places where their first three bytes may be are found 16 positions at a time with the
+ * nibble tables above, and keywordAt checks each place found.
  */
 function wordsIn(s: i32, e: i32): i32 {
   let found = 0;
   let p = s;
   while (p + 16 <= e) {
-    const v = v128.load(<usize>p);
-    const w = v128.load(<usize>p + 1);
-    let m = i8x16.bitmask(
-      v128.or(
-        v128.or(
-          v128.or(pair(v, w, 0x75, 0x70), pair(v, w, 0x77, 0x6f)),
-          v128.or(pair(v, w, 0x6f, 0x70), pair(v, w, 0x66, 0x69)),
-        ),
-        v128.or(
-          v128.or(pair(v, w, 0x63, 0x6f), pair(v, w, 0x6e, 0x6f)),
-          v128.or(v128.or(pair(v, w, 0x46, 0x61), pair(v, w, 0x53, 0x53)), pair(v, w, 0x72, 0x65)),
-        ),
-      ),
-    );
+    let m = keywordPlaces(p);
     while (m !== 0) {
       found |= keywordAt(p + ctz<i32>(m), e);
       if (found & UPSTREAM_WORD) return found;
       m &= m - 1;
     }
     p += 16;
+  }
+  if (p < e && e - s >= 16) {
+    // The last positions (fewer than 16): the block that ends at e, less what was read.
+    const b = e - 16;
+    let m = keywordPlaces(b) & (-1 << (p - b));
+    while (m !== 0) {
+      found |= keywordAt(b + ctz<i32>(m), e);
+      if (found & UPSTREAM_WORD) return found;
+      m &= m - 1;
+    }
+    return found;
   }
   for (; p < e && (found & UPSTREAM_WORD) === 0; p++) found |= keywordAt(p, e);
   return found;
@@ -224,6 +286,34 @@ function stampAt(p: i32, lim: i32): bool {
     if (!isDigit(at(p + o))) return false;
   }
   return true;
+}
+
+// The last stamp read: its 19 bytes (as three little-endian numbers, the last overlapping) and its values.
+let stampKnown: bool = false;
+let stamp0: u64 = 0;
+let stamp1: u64 = 0;
+let stamp2: u32 = 0;
+let stampDate: i32 = 0;
+let stampTime: i32 = 0;
+
+/** Reads the stamp at t (checked by stampAt) into stampDate/stampTime and remembers its bytes. */
+function rememberStamp(t: i32): void {
+  let hi = 0;
+  for (let o = 0; o < 10; o++) {
+    if (o === 4 || o === 7) continue;
+    hi = hi * 10 + (at(t + o) - 48);
+  }
+  let lo = 0;
+  for (let o = 11; o < 19; o++) {
+    if (o === 13 || o === 16) continue;
+    lo = lo * 10 + (at(t + o) - 48);
+  }
+  stampDate = hi;
+  stampTime = lo;
+  stamp0 = load<u64>(<usize>t);
+  stamp1 = load<u64>(<usize>t + 8);
+  stamp2 = load<u32>(<usize>t + 15);
+  stampKnown = true;
 }
 
 /** Whether a whole "YYYY/MM/DD HH:MM:SS [level] " (any 4 to 6 lowercase letters) starts at p. */
@@ -363,24 +453,25 @@ function line(i: i32, end: i32, rec: usize): void {
   const n0 = end - i;
   if (n0 > MAX_LINE || n0 < 32) return;
   let t = i;
-  if (!stampAt(i, end)) {
-    // A Docker json-file line is unwrapped by parseErrorLine; other prefixes are skipped as it skips them.
-    if (at(i) === 0x7b) return;
-    t = stampAfterPrefix(i, end);
-    if (t < 0) return;
+  // Most lines carry the previous line's second: its 19 bytes compared as three numbers stand for stampAt.
+  if (
+    !stampKnown ||
+    i + 21 > end ||
+    load<u64>(<usize>i) !== stamp0 ||
+    load<u64>(<usize>i + 8) !== stamp1 ||
+    load<u32>(<usize>i + 15) !== stamp2 ||
+    load<u16>(<usize>i + 19) !== 0x5b20
+  ) {
+    if (!stampAt(i, end)) {
+      // A Docker json-file line is unwrapped by parseErrorLine; other prefixes are skipped as it skips them.
+      if (at(i) === 0x7b) return;
+      t = stampAfterPrefix(i, end);
+      if (t < 0) return;
+    }
+    rememberStamp(t);
   }
-  let hi = 0;
-  for (let o = 0; o < 10; o++) {
-    if (o === 4 || o === 7) continue;
-    hi = hi * 10 + (at(t + o) - 48);
-  }
-  let lo = 0;
-  for (let o = 11; o < 19; o++) {
-    if (o === 13 || o === 16) continue;
-    lo = lo * 10 + (at(t + o) - 48);
-  }
-  put(rec, ERR_DATE, hi);
-  put(rec, ERR_TIME, lo);
+  put(rec, ERR_DATE, stampDate);
+  put(rec, ERR_TIME, stampTime);
   put(rec, ERR_STAMP, t);
   const st = structure(t, end);
   if (st === 0) {
@@ -434,6 +525,37 @@ function line(i: i32, end: i32, rec: usize): void {
   scanned(rec, level, ukind, ms, client, us, ue, rest, pe, stream);
 }
 
+const BYTES_30: u64 = <u64>0x30303030 * 0x100000001;
+const BYTES_7F: u64 = <u64>0x7f7f7f7f * 0x100000001;
+const BYTES_76: u64 = <u64>0x76767676 * 0x100000001;
+const BYTES_80: u64 = <u64>0x80808080 * 0x100000001;
+
+/**
+ * The first position from p on that does not hold an ASCII digit, 8 bytes at a time: a byte x is a digit when
+ * t = x ^ '0' is below 10, and t + 0x76 (on the low 7 bits, so no carry crosses bytes) or t itself then has
+ * no high bit.
+ */
+function afterDigits(p: i32): i32 {
+  for (;;) {
+    const t = load<u64>(<usize>p) ^ BYTES_30;
+    const other = (((t & BYTES_7F) + BYTES_76) | t) & BYTES_80;
+    if (other !== 0) return p + <i32>(ctz<u64>(other) >> 3);
+    p += 8;
+  }
+  // biome-ignore lint/correctness/noUnreachable: AssemblyScript wants a return after the endless loop.
+  return p;
+}
+
+/** Bit k set when a ", " pair starts at p + k (k < 16; the comma at p + k, the space at p + k + 1). */
+function pairsAt(p: i32): i32 {
+  return i8x16.bitmask(
+    v128.and(
+      i8x16.eq(v128.load(<usize>p), i8x16.splat(0x2c)),
+      i8x16.eq(v128.load(<usize>p + 1), i8x16.splat(0x20)),
+    ),
+  );
+}
+
 // What structure() found: the level, where the message starts, where ", client: " is (-1: absent).
 let stLevel: i32 = -1;
 let stMessage: i32 = -1;
@@ -444,7 +566,7 @@ let stEnd: i32 = -1;
 /**
  * Reads "[level] PID#TID: *CID " after the stamp at t and the context markers after it (into ctxS/ctxE, -1
  * when absent); 0 when the line is not in the layout the core reads (no connection number, markers out of
- * nginx's order, stream counters, too many markers), 1 otherwise.
+ * nginx's order, stream counters), 1 otherwise.
  */
 function structure(t: i32, end: i32): i32 {
   let level = -1;
@@ -457,74 +579,94 @@ function structure(t: i32, end: i32): i32 {
     }
   }
   if (level < 0) return 0;
-  let q = p;
-  while (isDigit(at(q))) q++;
+  let q = afterDigits(p);
   if (q === p || at(q) !== 0x23) return 0;
   const tid = ++q;
-  while (isDigit(at(q))) q++;
+  q = afterDigits(q);
   if (q === tid || at(q) !== 0x3a || at(q + 1) !== 0x20 || q - p >= 24) return 0;
   q += 2;
   if (at(q) !== 0x2a) return 0;
   const cid = ++q;
-  while (isDigit(at(q))) q++;
+  q = afterDigits(q);
   if (q === cid || at(q) !== 0x20) return 0;
   const ms = q + 1;
   // Markers: every ", " of message and context that starts one.
-  let n = 0;
   let client = -1;
   let prevKind = -1;
   let cend = end;
-  for (let c = findByte(ms, end, 0x2c); c + 1 < end; c = findByte(c + 1, end, 0x2c)) {
-    if (at(c + 1) !== 0x20) continue;
-    const m = markerAt(c, end);
+  for (let k = 0; k < 7; k++) unchecked((ctxS[k] = -1));
+  // Every marker starts with ", ": the pairs are found 32 (near the end 16) positions at a time (a comma at p,
+  // a space at p + 1), and only those are read as markers.
+  let base = ms;
+  let blk = ms;
+  let mask = 0;
+  for (;;) {
+    if (mask === 0) {
+      if (base + 1 >= end) break;
+      if (base + 33 <= end) {
+        // 32 positions at once (two blocks), so that most lines take few turns of this loop.
+        blk = base;
+        mask = pairsAt(base) | (pairsAt(base + 16) << 16);
+        base += 32;
+        continue;
+      }
+      // 16 positions from base; near the end, the 16 that end at the line's end, less those already read.
+      blk = base + 17 <= end ? base : end - 17;
+      mask = pairsAt(blk) & (-1 << (base - blk));
+      base = blk + 16;
+      continue;
+    }
+    const c = blk + ctz<i32>(mask);
+    mask &= mask - 1;
+    // The marker at c, as markerAt reads it (written out here: a call in this loop costs more than the test).
+    let m = -1;
+    if (c + 8 <= end) {
+      const w = load<u64>(<usize>c);
+      const q = <usize>c + 8;
+      if (w === W_CLIENT) m = c + 10 <= end && load<u16>(q) === 0x203a ? K_CLIENT : -1;
+      else if (w === W_SERVER) m = c + 10 <= end && load<u16>(q) === 0x203a ? K_SERVER : -1;
+      else if (w === W_UPSTREAM) m = c + 12 <= end && load<u32>(q) === 0x203a6d61 ? K_UPSTREAM : -1;
+      else if (w === W_REQUEST)
+        m = c + 11 <= end && load<u16>(q) === 0x3a74 && at(c + 10) === 0x20 ? K_REQUEST : -1;
+      else if (w === W_HOST) m = K_HOST;
+      else if (w === W_REFERRER) m = c + 12 <= end && load<u32>(q) === 0x203a7265 ? K_REFERRER : -1;
+      else if (w === W_SUBREQUEST || w === W_BYTES || w === W_CONTEXT) m = markerAt(c, end);
+    }
     if (m < 0) continue;
     // A stream session's counters end what parseErrorLine reads as message and context.
     if (m === M_STREAM) {
       cend = c;
       break;
     }
-    // Crowded lines, Lua contexts and markers out of nginx's order are left to parseErrorLine.
-    if (m === M_LUA || n === MAX_OCC || m <= prevKind) return 0;
+    // Lua contexts and markers out of nginx's order are left to parseErrorLine (so a line has at most one
+    // marker of each kind, in order: a value ends where the next marker starts).
+    if (m === M_LUA || m <= prevKind) return 0;
     if (m === K_CLIENT) client = c;
-    unchecked((occKind[n] = m));
-    unchecked((occPos[n] = c));
+    if (prevKind >= 0) closeValue(prevKind, c);
+    unchecked((ctxS[m] = c + unchecked(MARKER_LENGTH[m])));
     prevKind = m;
-    n++;
   }
-  for (let k = 0; k < 7; k++) unchecked((ctxS[k] = -1));
   stLevel = level;
   stMessage = ms;
   stClient = client;
   stEnd = cend;
   // Without ", client: " parseErrorLine reads no context at all (the markers are part of the message).
-  if (client < 0) return 1;
-  let prev = -1;
-  for (let o = 0; o < n; o++) {
-    const k = unchecked(occKind[o]);
-    const pos = unchecked(occPos[o]);
-    if (prev >= 0) unchecked((ctxE[prev] = pos));
-    const len =
-      k === K_CLIENT || k === K_SERVER
-        ? 10
-        : k === K_REQUEST
-          ? 11
-          : k === K_SUBREQUEST
-            ? 14
-            : k === K_UPSTREAM || k === K_REFERRER
-              ? 12
-              : 8;
-    unchecked((ctxS[k] = pos + len));
-    prev = k;
+  if (client < 0) {
+    for (let k = 0; k < 7; k++) unchecked((ctxS[k] = -1));
+    return 1;
   }
-  if (prev >= 0) unchecked((ctxE[prev] = cend));
-  for (let k = 0; k < 7; k++) {
-    const s = unchecked(ctxS[k]);
-    if (s < 0 || at(s) !== 0x22) continue;
-    const e = unchecked(ctxE[k]);
-    unchecked((ctxS[k] = s + 1));
-    if (e - s >= 2 && at(e - 1) === 0x22) unchecked((ctxE[k] = e - 1));
-  }
+  closeValue(prevKind, cend);
   return 1;
+}
+
+/** Ends the value of marker kind k at e, without the quotes around it (a leading '"', and a trailing one). */
+function closeValue(k: i32, e: i32): void {
+  const s = unchecked(ctxS[k]);
+  if (at(s) === 0x22) {
+    unchecked((ctxS[k] = s + 1));
+    if (e - s >= 2 && at(e - 1) === 0x22) e--;
+  }
+  unchecked((ctxE[k] = e));
 }
 
 /**
@@ -532,5 +674,17 @@ function structure(t: i32, end: i32): i32 {
  * wrote. `nextLine()` then tells where to continue (len when the block is done).
  */
 export function scanErrorLog(len: i32, from: i32): i32 {
-  return eachLine(len, from, ERR_RECORD_INTS * 4, MAX_REC, line);
+  // Line ends are found 32 bytes per turn; a line that finds the intern table full is the last of the call.
+  let i = from;
+  let r = 0;
+  while (i < len && r < MAX_REC && internFull() === 0) {
+    const j = findByteWide(i, len, 0x0a);
+    let end = j;
+    if (end > i && at(end - 1) === 0x0d) end--;
+    line(i, end, <usize>RECORD_BASE + <usize>(r * ERR_RECORD_INTS * 4));
+    r++;
+    i = j + 1;
+  }
+  setNextLine(i);
+  return r;
 }

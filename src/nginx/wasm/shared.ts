@@ -51,6 +51,27 @@ export function recordBase(): i32 {
 export function configBase(): i32 {
   return CONFIG_BASE;
 }
+/** Sets what nextLine() tells (for a core that runs its own line loop, as the error-log core does). */
+export function setNextLine(i: i32): void {
+  consumed = i;
+}
+
+/**
+ * First index >= p of byte b before lim, or lim, 32 bytes per turn (for long searches, such as line ends;
+ * findByte suits short ones).
+ */
+export function findByteWide(p: i32, lim: i32, b: i32): i32 {
+  const vb = i8x16.splat(<i8>b);
+  while (p + 32 <= lim) {
+    const m =
+      i8x16.bitmask(i8x16.eq(v128.load(<usize>p), vb)) |
+      (i8x16.bitmask(i8x16.eq(v128.load(<usize>p + 16), vb)) << 16);
+    if (m !== 0) return p + ctz<i32>(m);
+    p += 32;
+  }
+  return findByte(p, lim, b);
+}
+
 /** Offset of the first line the last scan call did not reach. */
 export function nextLine(): i32 {
   return consumed;
@@ -84,35 +105,57 @@ export function bytesAt(p: i32, lim: i32, m: string): bool {
   return true;
 }
 
+// 64-bit odd constants of the hash (written as two halves: JavaScript numbers cannot spell them).
+const K_9E37: u64 = ((<u64>0x9e3779b9) << 32) | 0x7f4a7c15;
+const K_C2B2: u64 = ((<u64>0xc2b2ae3d) << 32) | 0x27d4eb4f;
+const K_FF51: u64 = ((<u64>0xff51afd7) << 32) | 0xed558ccd;
+const K_C4CE: u64 = ((<u64>0xc4ceb9fe) << 32) | 0x1a85ec53;
+
+/** The bytes [p, p + n) as one little-endian number, n in 0…7 (reads 8 bytes, keeps n). */
+function tailOf(p: usize, n: i32): u64 {
+  return n === 0 ? 0 : load<u64>(p) & (<u64>-1 >> <u64>(64 - (n << 3)));
+}
+
+/**
+ * A hash of (kind, bytes [s, e)): two independent multiply chains take 16 bytes per step (the multiplications
+ * overlap), then the last 0–15 bytes and the length, then a final mix. Only the table uses it.
+ */
 function hashOf(kind: i32, s: i32, e: i32): u32 {
-  let h: u64 = <u64>(0x811c9dc5 ^ kind);
-  let p = s;
-  while (p + 8 <= e) {
-    h = (h ^ load<u64>(<usize>p)) * 0x100000001b3;
-    h ^= h >> 29;
+  const n = e - s;
+  let a: u64 = K_9E37 ^ <u64>kind;
+  let b: u64 = K_C2B2 ^ <u64>n;
+  let p = <usize>s;
+  const end = <usize>e;
+  while (p + 16 <= end) {
+    a = (a ^ load<u64>(p)) * 0x100000001b3;
+    b = (b ^ load<u64>(p, 8)) * K_FF51;
+    a ^= a >> 29;
+    b ^= b >> 31;
+    p += 16;
+  }
+  if (p + 8 <= end) {
+    a = (a ^ load<u64>(p)) * 0x100000001b3;
+    a ^= a >> 29;
     p += 8;
   }
-  // The last 0–7 bytes, as one number (little-endian), with the length so that "a" and "a\0" differ.
-  let t: u64 = <u64>(e - s);
-  for (let k = 0; p < e; p++, k += 8) t ^= (<u64>at(p)) << (<u64>k);
-  h = (h ^ t) * 0x100000001b3;
+  b = (b ^ tailOf(p, <i32>(end - p))) * K_FF51;
+  let h = (a ^ rotl<u64>(b, 23)) * K_C4CE;
   h ^= h >> 32;
   return <u32>h ^ <u32>(h >> 17);
 }
 
-/** Whether the n bytes at a and b are equal (16 at a time). */
+/** Whether the n bytes at a and b are equal (16 at a time, then 8, then the rest as one masked number). */
 function sameBytes(a: usize, b: usize, n: i32): bool {
   let k = 0;
   while (k + 16 <= n) {
     if (!i8x16.all_true(i8x16.eq(v128.load(a + <usize>k), v128.load(b + <usize>k)))) return false;
     k += 16;
   }
-  while (k + 8 <= n) {
+  if (k + 8 <= n) {
     if (load<u64>(a + <usize>k) !== load<u64>(b + <usize>k)) return false;
     k += 8;
   }
-  for (; k < n; k++) if (load<u8>(a + <usize>k) !== load<u8>(b + <usize>k)) return false;
-  return true;
+  return tailOf(a + <usize>k, n - k) === tailOf(b + <usize>k, n - k);
 }
 
 /** The id of (kind, bytes [s, e)), added when new; -1 when the table or its arena is full. */
@@ -148,34 +191,9 @@ export function intern(kind: i32, s: i32, e: i32): i32 {
 
 /**
  * Runs `each` on the lines of the block [0, len) from `from` on (line start, end without CR, record address),
- * at most `maxRecords` of them, stopping after a line that found the intern table full; returns how many it
- * ran. `nextLine()` then tells where to continue.
- */
-export function eachLine(
-  len: i32,
-  from: i32,
-  recordBytes: i32,
-  maxRecords: i32,
-  each: (s: i32, e: i32, rec: usize) => void,
-): i32 {
-  let i = from;
-  let r = 0;
-  while (i < len && r < maxRecords && !full) {
-    const j = findByte(i, len, 0x0a);
-    let end = j;
-    if (end > i && at(end - 1) === 0x0d) end--;
-    each(i, end, <usize>RECORD_BASE + <usize>(r * recordBytes));
-    r++;
-    i = j + 1;
-  }
-  consumed = i;
-  return r;
-}
-
-/**
- * Like eachLine, for cores whose line may take several records: `each` returns how many records it wrote at
- * `rec` and after (at least 1), and a line starts only while `reserve` records (the most one line takes) still
- * fit below `maxRecords`. Returns the records written; `nextLine()` then tells where to continue.
+ * stopping after a line that found the intern table full. `each` returns how many records it wrote at `rec`
+ * and after (at least 1), and a line starts only while `reserve` records (the most one line takes) still fit
+ * below `maxRecords`. Returns the records written; `nextLine()` then tells where to continue.
  */
 export function eachLineRecords(
   len: i32,
