@@ -1,4 +1,4 @@
-// The log commands ask V8 for a small heap (src/cli/small-heap.ts): on a log that allocates a lot, V8 would grow
+// `logs` asks V8 for a small heap (src/cli/small-heap.ts): on a log that allocates a lot, V8 would grow
 // its young generation to 32 MB; asked, it keeps it at half of that or less. BADGATEWAY_V8_HEAP=default leaves V8's own
 // sizing. The output is the same either way.
 import { spawnSync } from "node:child_process";
@@ -32,7 +32,7 @@ function run(env: Record<string, string>): { young: number; stdout: string; code
   return { young: Number(readFileSync(youngFile, "utf8")), stdout: r.stdout, code: r.status };
 }
 
-describe("the log commands' heap", () => {
+describe("the heap of `logs`", () => {
   it("keeps V8's young generation small unless BADGATEWAY_V8_HEAP=default, with the same output", () => {
     const small = run({});
     const usual = run({ BADGATEWAY_V8_HEAP: "default" });

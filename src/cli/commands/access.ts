@@ -21,7 +21,6 @@ import { followFiles } from "../follow.js";
 import { writeJsonOut } from "../json-out.js";
 import { parseWhen } from "../options.js";
 import { withProgress } from "../progress.js";
-import { preferSmallHeap } from "../small-heap.js";
 import { summaryOf } from "./index.js";
 
 type Colors = ReturnType<typeof colors>;
@@ -177,7 +176,6 @@ With --follow, a missing file is waited for and one that can never be followed i
 stderr; exit 2 when a file was dropped or never appeared (docs/watch.md).`,
     )
     .action(async (files: string[], o: AccessCliOptions) => {
-      preferSmallHeap();
       const named = new Map<string, { format: string; escape: LogEscape }>();
       let defined: ReadonlySet<string> = new Set();
       if (o.formatFile) {

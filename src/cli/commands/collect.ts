@@ -2,7 +2,6 @@ import type { Command } from "commander";
 import { collectBundle } from "../../evidence/collect.js";
 import { UserError } from "../exit.js";
 import { parsePidOption, parseWhen } from "../options.js";
-import { preferSmallHeap } from "../small-heap.js";
 import { summaryOf } from "./index.js";
 import { parseByteSize } from "./size-option.js";
 
@@ -52,7 +51,6 @@ reported on stderr and in bundle.json. See docs/security.md for what redaction r
 Exit codes: 0 written, 2 could not collect.`,
     )
     .action(async (opts: CollectCliOptions) => {
-      preferSmallHeap();
       const maxFileSize = opts.maxFileSize ? parseByteSize("--max-file-size", opts.maxFileSize) : undefined;
       const maxConfigSize = opts.maxConfigSize
         ? parseByteSize("--max-config-size", opts.maxConfigSize)

@@ -12,7 +12,6 @@ import { stdoutColor } from "../color.js";
 import { EXIT, UserError } from "../exit.js";
 import { parseDurationOption } from "../options.js";
 import { withProgress } from "../progress.js";
-import { preferSmallHeap } from "../small-heap.js";
 import { addEvidenceOptions, type EvidenceCliOptions, gatherOptionsFrom } from "./evidence-options.js";
 import { summaryOf } from "./index.js";
 
@@ -79,7 +78,6 @@ Exit codes: 0 no upstream failures found, 1 causes found, 2 could not diagnose, 
 read in full (the report is still printed; the reasons go to stderr).`,
     )
     .action(async (opts: DiagnoseCliOptions) => {
-      preferSmallHeap();
       checkHtmlOption(opts);
       if (opts.paste !== undefined) {
         const file = typeof opts.paste === "string" ? opts.paste : 0;

@@ -11,7 +11,6 @@ import { stdoutColor } from "../color.js";
 import { UserError } from "../exit.js";
 import { bufferedStdout, followExitCode, runUntilSignal, warningSink } from "../follow.js";
 import { parseCountOption, parseDurationOption, parsePidOption, parseWhen } from "../options.js";
-import { preferSmallHeap } from "../small-heap.js";
 import { type EvidenceCliOptions, evidenceOption } from "./evidence-options.js";
 import { summaryOf } from "./index.js";
 
@@ -96,7 +95,6 @@ compressed path is dropped (said on stderr), and when none is left watch stops. 
 deployment: docs/watch.md.`,
     )
     .action(async (opts: WatchCliOptions) => {
-      preferSmallHeap();
       const since = opts.since ? parseWhen(opts.since) : undefined;
       const windowMinutes = parseCountOption("--window", opts.window, 1440);
       const maxSeries = parseCountOption("--max-series", opts.maxSeries, 1_000_000);
