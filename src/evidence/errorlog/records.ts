@@ -20,7 +20,7 @@ import {
   UPSTREAM_MODULE_CHARS,
   upstreamModule,
 } from "../../nginx/errorlog/grammar.js";
-import { type Classification, isReload } from "../../nginx/errorlog/taxonomy.js";
+import { type Classification, earlyClass, isReload } from "../../nginx/errorlog/taxonomy.js";
 import {
   CTX_REQUEST,
   CTX_STREAM,
@@ -638,6 +638,16 @@ export class ErrorLogAccumulator extends ErrorLineReader implements LogAccumulat
   ): KnownMessage {
     const message = block.toString(enc, ints[b + ERR_MESSAGE], ints[b + ERR_MESSAGE + 1]);
     const level = ERROR_LEVEL_ORDER[ints[b + ERR_LEVEL] as number] as ErrorLevel;
+    // A message the classifier's first rules decide (a missing file, a temp file: new on every line of some logs)
+    // takes the entry of its class and detail when there is one, without being classified.
+    const early = earlyClass(level, message);
+    if (early !== null && !isReload(message)) {
+      const plain = this.plainMessages.get(`${early.class}|${early.detail ?? ""}`);
+      if (plain !== undefined) {
+        this.wmsgs[id] = plain;
+        return plain;
+      }
+    }
     const ukind = ints[b + ERR_UPSTREAM_KIND] as number;
     const flags = ints[b + ERR_CONTEXT] as number;
     // Only whether request and subrequest are there matters to the classification (without upstream context).

@@ -278,13 +278,14 @@ function matchLua(msg: string, phase: Phase): Partial | null {
   return null;
 }
 
-function match(line: ErrorLine, msg: string, phase: Phase, errno: Errno | null): Partial {
-  const unix =
-    line.upstream?.peer.startsWith("unix:") === true ||
-    msg.startsWith("connect() to unix:") ||
-    (msg.startsWith("connect() to ") && msg.includes("unix:"));
+/**
+ * The first rules of `match`: messages that are no upstream failure whatever the rest of their text says (debug
+ * traces, the client's side, OCSP, local files, unusable upstream addresses, buffering notes), decided from the
+ * level and the message's start or fixed phrases alone.
+ */
+function earlyMatch(level: ErrorLine["level"], msg: string): Partial | null {
   // Debug output traces every step of normal traffic ("http upstream recv(): -1 (11: …)"): never a failure.
-  if (line.level === "debug") return { class: "not-upstream", status: null, next: null };
+  if (level === "debug") return { class: "not-upstream", status: null, next: null };
   for (const c of CLIENT_SIDE)
     if (msg.startsWith(c)) return { class: "not-upstream", status: null, next: null };
   if (
@@ -311,6 +312,30 @@ function match(line: ErrorLine, msg: string, phase: Phase, errno: Errno | null):
     return { class: "not-upstream", detail: "config", status: null, next: null };
   if (msg.startsWith("an upstream response is buffered") || msg.startsWith("upstream response is buffered"))
     return { class: "not-upstream", detail: "buffered", status: null, next: null };
+  return null;
+}
+
+/**
+ * Class and detail of a message that `earlyMatch` decides, as `classify` gives them for a line without a
+ * configuration-file location; null for every other message. The record decoder asks it before classifying a
+ * message seen for the first time: a log that names a new missing file or temp file on every line then shares
+ * one entry per class and detail without running the classifier on each.
+ */
+export function earlyClass(
+  level: ErrorLine["level"],
+  message: string,
+): { class: ErrorClass; detail: string | null } | null {
+  const m = earlyMatch(level, tidyMessage(message));
+  return m && { class: m.class, detail: m.detail ?? null };
+}
+
+function match(line: ErrorLine, msg: string, phase: Phase, errno: Errno | null): Partial {
+  const unix =
+    line.upstream?.peer.startsWith("unix:") === true ||
+    msg.startsWith("connect() to unix:") ||
+    (msg.startsWith("connect() to ") && msg.includes("unix:"));
+  const early = earlyMatch(line.level, msg);
+  if (early) return early;
   if (msg.includes("no live upstreams")) return { class: "no-live-upstreams", next: false };
   if (
     (msg.startsWith("[lua] ") || msg.startsWith("lua ")) &&
